@@ -1,0 +1,63 @@
+# tilesum — the README's two commands, `make demo` and `make test`, on a fresh Debian 12 machine.
+# This file only installs Debian packages, configures CMake once, and runs things; building is CMake's job.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= 2
+# Debian's interpreter: it has python3-numpy and python3-h5py; a python3 earlier on PATH may not.
+PYTHON     := /usr/bin/python3
+TILESUM    := $(BUILD_DIR)/tools/tilesum
+
+# make demo DEMO_N=4096 DEMO_Q=4096 DEMO_MEMORY=64MiB runs a larger demo.
+DEMO_N      ?= 1000
+DEMO_Q      ?= 1000
+DEMO_MEMORY ?= 256MiB
+DEMO_DIR    := data/generated
+DEMO_IN     := $(DEMO_DIR)/seed_in.h5
+DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
+
+DEB_PACKAGES := build-essential cmake libhdf5-dev libtbb-dev libboost-program-options-dev catch2 \
+                libopenblas-dev libfmt-dev nlohmann-json3-dev python3-numpy python3-h5py time pkg-config
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+.PHONY: deps build demo test clean
+
+# Installs only what dpkg does not report installed; `apt-get update` runs only then.
+deps:
+	@missing=""; \
+	for package in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${db:Status-Status}\n' "$$package" 2>/dev/null | grep -qx installed \
+	    || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(APT_GET) update; \
+	  $(APT_GET) install -y --no-install-recommends $$missing; \
+	fi
+
+# Configures once (a cache without generated build files means the last configure failed: configure again).
+build: deps
+	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ] \
+	    || { [ ! -f $(BUILD_DIR)/Makefile ] && [ ! -f $(BUILD_DIR)/build.ninja ]; }; then \
+	  echo "cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)"; \
+	  cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
+	fi
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+demo: build
+	@mkdir -p $(DEMO_DIR)
+	$(PYTHON) tools/data/gen_seed.py --n $(DEMO_N) --q $(DEMO_Q) --out $(DEMO_IN) --skip-if-same
+	$(TILESUM) plan data/seed.tsum --data $(DEMO_IN) --memory $(DEMO_MEMORY)
+	/usr/bin/time -f '%e s, peak RSS %M KiB' \
+	  $(TILESUM) run data/seed.tsum --data $(DEMO_IN) --out $(DEMO_OUT) --overwrite --memory $(DEMO_MEMORY)
+	$(PYTHON) tools/data/check_seed.py --data $(DEMO_IN) --out $(DEMO_OUT)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD_DIR) $(DEMO_DIR)

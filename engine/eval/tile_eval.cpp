@@ -1,0 +1,236 @@
+#include "engine/eval/tile_eval.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/common/error.hpp"
+#include "engine/kernels/block_ops.hpp"
+
+namespace tilesum::eval {
+
+using expr::Node;
+using expr::NodeKind;
+
+namespace {
+
+// The ranges each operand of `node` needs for the tile `ranges` of `node`.
+std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges) {
+    std::vector<Ranges> result;
+    if (node.kind == NodeKind::einsum) {
+        std::map<char, Range> label_ranges;
+        for (std::size_t axis = 0; axis < node.output_labels.size(); ++axis)
+            label_ranges[node.output_labels[axis]] = ranges[axis];
+        for (std::size_t position = 0; position < node.operands.size(); ++position) {
+            const std::string& labels = node.operand_labels[position];
+            const Shape& shape = node.operands[position]->shape;
+            Ranges operand;
+            for (std::size_t axis = 0; axis < labels.size(); ++axis) {
+                auto it = label_ranges.find(labels[axis]);
+                operand.push_back(it != label_ranges.end() ? it->second : Range{0, shape[axis]});
+            }
+            result.push_back(std::move(operand));
+        }
+        return result;
+    }
+    // Broadcasting: operand axes align with the last axes of the result; an extent-1 axis stays [0, 1).
+    for (const expr::NodePtr& operand : node.operands) {
+        const std::size_t offset = node.shape.size() - operand->shape.size();
+        Ranges operand_ranges;
+        for (std::size_t axis = 0; axis < operand->shape.size(); ++axis)
+            operand_ranges.push_back(operand->shape[axis] == 1 && node.shape[offset + axis] != 1 ? Range{0, 1}
+                                                                                                  : ranges[offset + axis]);
+        result.push_back(std::move(operand_ranges));
+    }
+    return result;
+}
+
+void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves) {
+    if (node.kind == NodeKind::input) {
+        LeafKey key{&node, ranges};
+        auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
+        if (std::find_if(leaves.begin(), leaves.end(), same) == leaves.end()) leaves.push_back(std::move(key));
+        return;
+    }
+    std::vector<Ranges> children = operand_ranges(node, ranges);
+    for (std::size_t position = 0; position < node.operands.size(); ++position)
+        collect(*node.operands[position], children[position], leaves);
+}
+
+class TileEvaluator {
+public:
+    TileEvaluator(const LeafBlocks& leaves, Arena& arena, TileCost& cost) : leaves_(leaves), arena_(arena), cost_(cost) {}
+
+    Block evaluate(const Node& node, const Ranges& ranges) {
+        switch (node.kind) {
+            case NodeKind::input: {
+                auto it = leaves_.find(LeafKey{&node, ranges});
+                TILESUM_ASSERT(it != leaves_.end());
+                return it->second;
+            }
+            case NodeKind::lincomb: return evaluate_elementwise(node, ranges);
+            case NodeKind::product: return evaluate_elementwise(node, ranges);
+            case NodeKind::einsum: return evaluate_einsum(node, ranges);
+        }
+        TILESUM_ASSERT(false);
+    }
+
+private:
+    Block allocate(Shape shape) {
+        const Extent elements = element_count(shape);
+        return Block{arena_.allocate(static_cast<std::size_t>(elements)), std::move(shape)};
+    }
+
+    // A sum or elementwise product: one result buffer, each operand evaluated and folded in, then freed.
+    Block evaluate_elementwise(const Node& node, const Ranges& ranges) {
+        std::vector<Ranges> children = operand_ranges(node, ranges);
+        Block result = allocate(range_shape(ranges));
+        const Extent elements = element_count(result.shape);
+        for (std::size_t position = 0; position < node.operands.size(); ++position) {
+            Block operand = evaluate(*node.operands[position], children[position]);
+            kernels::Combine combine = position == 0 ? kernels::Combine::assign
+                                       : node.kind == NodeKind::product ? kernels::Combine::multiply
+                                                                          : kernels::Combine::accumulate;
+            double coefficient = node.kind == NodeKind::lincomb ? node.coefficients[position] : 1.0;
+            if (!arena_.dry())
+                kernels::broadcast_combine(combine, coefficient, operand.data(), operand.shape, result.data(),
+                                           result.shape);
+            cost_.flops += 2.0 * static_cast<double>(elements);
+        }
+        return result;
+    }
+
+    struct Labelled {
+        Block block;
+        std::string labels;
+    };
+
+    // Sums out the labels of `operand` that are not in `keep`.
+    Labelled sum_out(Labelled operand, const std::string& keep) {
+        std::vector<bool> keep_axis;
+        std::string kept;
+        for (char label : operand.labels) {
+            bool keep_label = keep.find(label) != std::string::npos;
+            keep_axis.push_back(keep_label);
+            if (keep_label) kept += label;
+        }
+        if (kept.size() == operand.labels.size()) return operand;
+        Shape shape;
+        for (std::size_t axis = 0; axis < keep_axis.size(); ++axis)
+            if (keep_axis[axis]) shape.push_back(operand.block.shape[axis]);
+        Block result = allocate(shape);
+        if (!arena_.dry()) kernels::sum_axes(operand.block.data(), operand.block.shape, keep_axis, result.data());
+        cost_.flops += static_cast<double>(element_count(operand.block.shape));
+        return Labelled{std::move(result), kept};
+    }
+
+    // `operand` with its axes in the order of `labels` (a permutation of its labels); no copy when already so.
+    Block arrange(const Labelled& operand, const std::string& labels) {
+        if (operand.labels == labels) return operand.block;
+        std::vector<std::size_t> perm;
+        Shape shape;
+        for (char label : labels) {
+            perm.push_back(operand.labels.find(label));
+            shape.push_back(operand.block.shape[perm.back()]);
+        }
+        Block result = allocate(shape);
+        if (!arena_.dry()) kernels::permute(operand.block.data(), operand.block.shape, perm, result.data());
+        return result;
+    }
+
+    Extent extent_of(const Labelled& operand, const std::string& labels) {
+        Extent product = 1;
+        for (char label : labels) product *= operand.block.shape[operand.labels.find(label)];
+        return product;
+    }
+
+    // Contracts two operands as a batched GEMM (transpose-transpose-GEMM): left to (batch, left, summed),
+    // right to (batch, summed, right). `keep` holds the labels still needed after this step.
+    Labelled contract_pair(Labelled left, Labelled right, const std::string& keep) {
+        left = sum_out(std::move(left), keep + right.labels);
+        right = sum_out(std::move(right), keep + left.labels);
+        std::string batch, left_free, summed, right_free;
+        for (char label : left.labels) {
+            bool shared = right.labels.find(label) != std::string::npos;
+            bool kept = keep.find(label) != std::string::npos;
+            (shared ? (kept ? batch : summed) : left_free) += label;
+        }
+        for (char label : right.labels)
+            if (left.labels.find(label) == std::string::npos) right_free += label;
+
+        const Extent batch_extent = extent_of(left, batch);
+        const Extent m = extent_of(left, left_free);
+        const Extent k = extent_of(left, summed);
+        const Extent n = extent_of(right, right_free);
+        // Each original is released as soon as its arranged copy exists: three operand-sized buffers at most.
+        Block left_arranged = arrange(left, batch + left_free + summed);
+        left.block = {};
+        Block right_arranged = arrange(right, batch + summed + right_free);
+        right.block = {};
+
+        Shape shape;
+        for (char label : batch + left_free) shape.push_back(left_arranged.shape[(batch + left_free + summed).find(label)]);
+        for (char label : right_free) shape.push_back(right_arranged.shape[(batch + summed + right_free).find(label)]);
+        Block result = allocate(shape);
+        if (!arena_.dry())
+            kernels::batched_gemm(batch_extent, m, n, k, left_arranged.data(), right_arranged.data(), result.data());
+        cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(m) * static_cast<double>(n) *
+                       static_cast<double>(k);
+        return Labelled{std::move(result), batch + left_free + right_free};
+    }
+
+    // Operands are evaluated and contracted left to right, so at most two operand tiles and one partial result
+    // live at once. (Contraction order is the planner's job in a later issue.)
+    Block evaluate_einsum(const Node& node, const Ranges& ranges) {
+        std::vector<Ranges> children = operand_ranges(node, ranges);
+        const std::size_t count = node.operands.size();
+        auto needed_after = [&](std::size_t position) {
+            std::string labels = node.output_labels;
+            for (std::size_t later = position + 1; later < count; ++later) labels += node.operand_labels[later];
+            return labels;
+        };
+        Labelled accumulated{evaluate(*node.operands[0], children[0]), node.operand_labels[0]};
+        for (std::size_t position = 1; position < count; ++position) {
+            Labelled next{evaluate(*node.operands[position], children[position]), node.operand_labels[position]};
+            accumulated = contract_pair(std::move(accumulated), std::move(next), needed_after(position));
+        }
+        accumulated = sum_out(std::move(accumulated), node.output_labels);
+        return arrange(accumulated, node.output_labels);
+    }
+
+    const LeafBlocks& leaves_;
+    Arena& arena_;
+    TileCost& cost_;
+};
+
+}  // namespace
+
+std::vector<LeafKey> collect_leaves(const Node& root, const Ranges& ranges) {
+    std::vector<LeafKey> leaves;
+    collect(root, ranges, leaves);
+    return leaves;
+}
+
+Block evaluate_tile(const Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena, TileCost& cost) {
+    return TileEvaluator(leaves, arena, cost).evaluate(root, ranges);
+}
+
+TileEstimate estimate_tile(const Node& root, const Ranges& ranges) {
+    Arena arena(0, Arena::Mode::dry);
+    LeafBlocks leaves;
+    TileEstimate estimate;
+    for (LeafKey& key : collect_leaves(root, ranges)) {
+        Shape shape = range_shape(key.ranges);
+        estimate.leaf_bytes += static_cast<std::size_t>(element_count(shape)) * sizeof(double);
+        Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
+        leaves.emplace(std::move(key), std::move(block));
+    }
+    TileCost cost;
+    {
+        Block result = evaluate_tile(root, ranges, leaves, arena, cost);
+    }
+    estimate.peak_bytes = arena.peak_bytes();
+    estimate.flops = cost.flops;
+    return estimate;
+}
+
+}  // namespace tilesum::eval

@@ -1,0 +1,57 @@
+// Evaluates one tile of a DAG node: the node restricted to `ranges` of its axes. Ranges propagate down the
+// DAG to the input hyperslabs the tile needs (its leaves); everything above the leaves is computed in buffers
+// from the arena. Run on a dry arena, the same code measures the tile's peak bytes and flops without data.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "engine/eval/arena.hpp"
+#include "engine/expr/node.hpp"
+
+namespace tilesum::eval {
+
+struct Block {
+    std::shared_ptr<Arena::Buffer> buffer;
+    Shape shape;
+    double* data() const { return buffer->data(); }
+};
+
+// One hyperslab of one input.
+struct LeafKey {
+    const expr::Node* input = nullptr;
+    Ranges ranges;
+    friend bool operator<(const LeafKey& left, const LeafKey& right) {
+        if (left.input != right.input) return left.input < right.input;
+        for (std::size_t axis = 0; axis < left.ranges.size(); ++axis) {
+            if (left.ranges[axis].begin != right.ranges[axis].begin)
+                return left.ranges[axis].begin < right.ranges[axis].begin;
+            if (left.ranges[axis].end != right.ranges[axis].end) return left.ranges[axis].end < right.ranges[axis].end;
+        }
+        return false;
+    }
+};
+using LeafBlocks = std::map<LeafKey, Block>;
+
+// The input hyperslabs that the tile `ranges` of `root` reads, each once.
+std::vector<LeafKey> collect_leaves(const expr::Node& root, const Ranges& ranges);
+
+struct TileCost {
+    double flops = 0;
+};
+
+// Computes the tile. `leaves` holds a block for every key collect_leaves returned.
+Block evaluate_tile(const expr::Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena,
+                    TileCost& cost);
+
+struct TileEstimate {
+    std::size_t peak_bytes = 0;  // leaves + intermediates + result, at the worst moment
+    std::size_t leaf_bytes = 0;  // bytes read from storage
+    double flops = 0;
+};
+
+// Runs the tile on a dry arena: exactly the allocations a real tile makes, no data.
+TileEstimate estimate_tile(const expr::Node& root, const Ranges& ranges);
+
+}  // namespace tilesum::eval

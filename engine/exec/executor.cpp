@@ -1,0 +1,92 @@
+#include "engine/exec/executor.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/parallel_pipeline.h>
+
+#include <atomic>
+#include <memory>
+
+#include "engine/common/error.hpp"
+#include "engine/eval/tile_eval.hpp"
+#include "engine/kernels/block_ops.hpp"
+
+namespace tilesum::exec {
+
+namespace {
+
+struct TileJob {
+    Ranges ranges;
+    eval::LeafBlocks leaves;
+    eval::Block result;
+    double flops = 0;
+};
+using JobPtr = std::shared_ptr<TileJob>;
+
+TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
+    auto it = bindings.inputs.find(name);
+    TILESUM_ASSERT(it != bindings.inputs.end() && it->second);
+    return *it->second;
+}
+
+void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::Arena& arena, Progress& progress,
+                const std::function<void(const Progress&)>& on_progress, RunStats& stats) {
+    auto writer_it = bindings.outputs.find(output.name);
+    TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
+    TensorWriter& writer = *writer_it->second;
+    const expr::Node& root = *output.root;
+    const Extent tile_count = output.tiling.tile_count();
+    Extent next_tile = 0;
+
+    auto read_stage = [&](tbb::flow_control& control) -> JobPtr {
+        if (next_tile == tile_count) {
+            control.stop();
+            return nullptr;
+        }
+        auto job = std::make_shared<TileJob>();
+        job->ranges = output.tiling.tile_ranges(next_tile++);
+        for (eval::LeafKey& key : eval::collect_leaves(root, job->ranges)) {
+            Shape shape = range_shape(key.ranges);
+            eval::Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
+            if (element_count(shape) > 0) reader_for(bindings, key.input->name).read(key.ranges, block.data());
+            job->leaves.emplace(std::move(key), std::move(block));
+        }
+        return job;
+    };
+    auto compute_stage = [&](JobPtr job) -> JobPtr {
+        eval::TileCost cost;
+        job->result = eval::evaluate_tile(root, job->ranges, job->leaves, arena, cost);
+        job->flops = cost.flops;
+        job->leaves.clear();  // free the input slices before the tile waits for the writer
+        return job;
+    };
+    auto write_stage = [&](JobPtr job) {
+        if (element_count(job->result.shape) > 0) writer.write(job->ranges, job->result.data());
+        job->result = {};
+        stats.flops += job->flops;
+        ++progress.tiles_done;
+        if (on_progress) on_progress(progress);
+    };
+
+    tbb::parallel_pipeline(static_cast<std::size_t>(output.tiles_in_flight),
+                           tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
+                               tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
+                               tbb::make_filter<JobPtr, void>(tbb::filter_mode::serial_out_of_order, write_stage));
+}
+
+}  // namespace
+
+RunStats execute(const plan::Plan& plan, const Bindings& bindings,
+                 const std::function<void(const Progress&)>& on_progress) {
+    kernels::use_single_threaded_blas();
+    tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism,
+                                     static_cast<std::size_t>(plan.threads));
+    eval::Arena arena(plan.budget_bytes, eval::Arena::Mode::real);
+    Progress progress;
+    for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
+    RunStats stats;
+    for (const plan::OutputPlan& output : plan.outputs) run_output(output, bindings, arena, progress, on_progress, stats);
+    stats.arena_peak_bytes = arena.peak_bytes();
+    return stats;
+}
+
+}  // namespace tilesum::exec

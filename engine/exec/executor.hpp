@@ -1,0 +1,33 @@
+// Runs a Plan: for each output, a TBB pipeline reads each tile's input hyperslabs (serial: HDF5 holds one
+// global lock anyway), evaluates tiles in parallel, and writes finished tiles (serial). The number of tiles
+// in flight is the plan's, so every buffer fits the budget of one arena.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "engine/common/tensor_io.hpp"
+#include "engine/plan/plan.hpp"
+
+namespace tilesum::exec {
+
+struct Progress {
+    Extent tiles_done = 0;
+    Extent tiles_total = 0;
+};
+
+struct Bindings {
+    std::map<std::string, TensorReader*> inputs;   // by input name
+    std::map<std::string, TensorWriter*> outputs;  // by output name
+};
+
+struct RunStats {
+    std::size_t arena_peak_bytes = 0;
+    double flops = 0;
+};
+
+RunStats execute(const plan::Plan& plan, const Bindings& bindings,
+                 const std::function<void(const Progress&)>& on_progress = {});
+
+}  // namespace tilesum::exec

@@ -1,0 +1,167 @@
+#include "engine/expr/binder.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "engine/expr/build.hpp"
+#include "engine/script/subscripts.hpp"
+
+namespace tilesum::expr {
+
+namespace {
+
+using script::AstNode;
+
+void collect_reads(const AstNode& node, std::vector<const AstNode*>& reads) {
+    if (node.kind == AstNode::Kind::name) reads.push_back(&node);
+    for (const auto& arg : node.args) collect_reads(*arg, reads);
+}
+
+// The value of a script expression: a number (folded at bind time) or a lazy tensor.
+struct Value {
+    std::optional<double> number;
+    NodePtr node;
+};
+
+class Binder {
+public:
+    Binder(const script::Script& script, const InputResolver& resolve) : script_(script), resolve_(resolve) {}
+
+    Program run() {
+        Program program;
+        for (const InputUse& use : find_inputs(script_)) {
+            InputSpec spec = resolve_(use);
+            NodePtr node = make_input(use.name, spec.shape, spec.dtype);
+            values_[use.name] = Value{std::nullopt, node};
+            program.inputs.push_back({use.name, node});
+        }
+        std::set<std::string> read_names;
+        for (const auto& statement : script_.statements) {
+            std::vector<const AstNode*> reads;
+            collect_reads(*statement.value, reads);
+            for (const AstNode* read : reads) read_names.insert(read->name);
+        }
+        for (const auto& statement : script_.statements) {
+            Value value = evaluate(*statement.value);
+            if (value.node) value.node = with_name(value.node, statement.target);
+            values_[statement.target] = value;
+            if (read_names.count(statement.target)) continue;
+            if (!value.node)
+                fail(ErrorKind::semantic,
+                     "output '" + statement.target + "' is a number, not an array: nothing to compute",
+                     statement.target_span);
+            program.outputs.push_back({statement.target, value.node});
+        }
+        return program;
+    }
+
+private:
+    Value evaluate(const AstNode& node) {
+        switch (node.kind) {
+            case AstNode::Kind::number: return Value{node.value, nullptr};
+            case AstNode::Kind::name: return values_.at(node.name);  // find_inputs proved it is bound
+            case AstNode::Kind::negate: {
+                Value operand = evaluate(*node.args[0]);
+                if (operand.number) return Value{-*operand.number, nullptr};
+                return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
+            }
+            case AstNode::Kind::einsum: return evaluate_einsum(node);
+            case AstNode::Kind::binary: return evaluate_binary(node);
+        }
+        TILESUM_ASSERT(false);
+    }
+
+    Value evaluate_einsum(const AstNode& node) {
+        script::Subscripts subscripts = script::parse_subscripts(node.subscripts, node.subscripts_span);
+        std::vector<Operand> operands;
+        for (std::size_t position = 0; position < node.args.size(); ++position) {
+            const AstNode& arg = *node.args[position];
+            Value value = evaluate(arg);
+            if (!value.node)
+                fail(ErrorKind::unsupported,
+                     "einsum operand " + std::to_string(position + 1) + " is a number; pass an array", arg.span);
+            operands.push_back(as_operand(value, arg, position + 1));
+        }
+        return Value{std::nullopt, make_einsum(subscripts.inputs, subscripts.output, operands, node.span)};
+    }
+
+    Value evaluate_binary(const AstNode& node) {
+        const AstNode& left_ast = *node.args[0];
+        const AstNode& right_ast = *node.args[1];
+        Value left = evaluate(left_ast);
+        Value right = evaluate(right_ast);
+        if (left.number && right.number) {
+            switch (node.op) {
+                case '+': return Value{*left.number + *right.number, nullptr};
+                case '-': return Value{*left.number - *right.number, nullptr};
+                case '*': return Value{*left.number * *right.number, nullptr};
+                case '/': return Value{*left.number / *right.number, nullptr};
+            }
+            TILESUM_ASSERT(false);
+        }
+        if (node.op == '+' || node.op == '-') {
+            if (left.number || right.number)
+                fail(ErrorKind::unsupported, "adding a number to an array is not supported yet", node.span);
+            double sign = node.op == '+' ? 1.0 : -1.0;
+            return Value{std::nullopt, make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)},
+                                                    node.span)};
+        }
+        if (node.op == '*') {
+            if (left.number) return Value{std::nullopt, make_lincomb({*left.number}, {as_operand(right, right_ast)}, node.span)};
+            if (right.number) return Value{std::nullopt, make_lincomb({*right.number}, {as_operand(left, left_ast)}, node.span)};
+            return Value{std::nullopt, make_product(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
+        }
+        TILESUM_ASSERT(node.op == '/');
+        if (!right.number)
+            fail(ErrorKind::unsupported, "dividing by an array is not supported yet; divide by a number", right_ast.span);
+        return Value{std::nullopt, make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span)};
+    }
+
+    static Operand as_operand(const Value& value, const AstNode& ast, std::size_t position = 0) {
+        std::string display;
+        if (ast.kind == AstNode::Kind::name)
+            display = ast.name;
+        else if (position)
+            display = "operand " + std::to_string(position);
+        else
+            display = "the operand of shape " + format_shape(value.node->shape);
+        return Operand{value.node, display, ast.span};
+    }
+
+    const script::Script& script_;
+    const InputResolver& resolve_;
+    std::map<std::string, Value> values_;
+};
+
+}  // namespace
+
+std::vector<InputUse> find_inputs(const script::Script& script) {
+    std::map<std::string, std::size_t> assigned_at;  // name -> statement index
+    for (std::size_t index = 0; index < script.statements.size(); ++index) {
+        const auto& statement = script.statements[index];
+        auto [it, inserted] = assigned_at.try_emplace(statement.target, index);
+        if (!inserted)
+            fail(ErrorKind::semantic, "'" + statement.target + "' is assigned twice; give the second result a new name",
+                 statement.target_span);
+    }
+    std::vector<InputUse> inputs;
+    std::set<std::string> seen;
+    for (std::size_t index = 0; index < script.statements.size(); ++index) {
+        std::vector<const AstNode*> reads;
+        collect_reads(*script.statements[index].value, reads);
+        for (const AstNode* read : reads) {
+            auto it = assigned_at.find(read->name);
+            if (it == assigned_at.end()) {
+                if (seen.insert(read->name).second) inputs.push_back({read->name, read->span});
+            } else if (it->second >= index) {
+                fail(ErrorKind::semantic, "'" + read->name + "' is read before it is assigned", read->span);
+            }
+        }
+    }
+    return inputs;
+}
+
+Program bind(const script::Script& script, const InputResolver& resolve) { return Binder(script, resolve).run(); }
+
+}  // namespace tilesum::expr

@@ -1,0 +1,42 @@
+// Script -> DAG: resolves names, folds numeric constants, builds nodes through build.hpp, and finds the
+// program's inputs (names read but never assigned) and outputs (names assigned but never read).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/expr/node.hpp"
+#include "engine/script/ast.hpp"
+
+namespace tilesum::expr {
+
+struct InputUse {
+    std::string name;
+    SourceSpan first_use;
+};
+
+struct InputSpec {
+    Shape shape;
+    DType dtype = DType::f64;
+};
+
+struct NamedNode {
+    std::string name;
+    NodePtr node;
+};
+
+struct Program {
+    std::vector<NamedNode> inputs;   // in order of first use
+    std::vector<NamedNode> outputs;  // in order of assignment
+};
+
+// The names the script reads but never assigns, in order of first use. Also rejects names read before
+// their assignment and names assigned twice (Error{semantic} at the offending span).
+std::vector<InputUse> find_inputs(const script::Script& script);
+
+// Builds the DAG. `resolve` gives the shape and dtype of each input (it may throw for a missing dataset).
+using InputResolver = std::function<InputSpec(const InputUse&)>;
+Program bind(const script::Script& script, const InputResolver& resolve);
+
+}  // namespace tilesum::expr

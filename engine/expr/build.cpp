@@ -1,0 +1,167 @@
+#include "engine/expr/build.hpp"
+
+#include <map>
+
+namespace tilesum::expr {
+
+namespace {
+
+DType promote(const std::vector<Operand>& operands) {
+    for (const Operand& operand : operands)
+        if (operand.node->dtype == DType::f64) return DType::f64;
+    return DType::f32;
+}
+
+std::string shapes_text(const std::vector<Operand>& operands) {
+    std::string text;
+    for (const Operand& operand : operands) text += (text.empty() ? "" : " ") + format_shape(operand.node->shape);
+    return text;
+}
+
+// Axis labels of a broadcast result: for each result axis, the first operand's label for that axis.
+std::string broadcast_axis_labels(const Shape& shape, const std::vector<Operand>& operands) {
+    std::string labels(shape.size(), '\0');
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+        for (const Operand& operand : operands) {
+            const Node& node = *operand.node;
+            std::size_t offset = shape.size() - node.shape.size();
+            if (axis < offset) continue;
+            std::size_t operand_axis = axis - offset;
+            if (node.shape[operand_axis] == shape[axis] && node.axis_labels[operand_axis] != '\0') {
+                labels[axis] = node.axis_labels[operand_axis];
+                break;
+            }
+        }
+    }
+    return labels;
+}
+
+}  // namespace
+
+NodePtr make_input(std::string name, Shape shape, DType dtype) {
+    auto node = std::make_shared<Node>();
+    node->kind = NodeKind::input;
+    node->axis_labels.assign(shape.size(), '\0');
+    node->shape = std::move(shape);
+    node->dtype = dtype;
+    node->name = std::move(name);
+    return node;
+}
+
+NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,
+                    const std::vector<Operand>& operands, std::optional<SourceSpan> span) {
+    if (operand_labels.size() != operands.size())
+        fail(ErrorKind::semantic,
+             "einsum subscripts name " + std::to_string(operand_labels.size()) + " operand(s) but " +
+                 std::to_string(operands.size()) + " were given",
+             span);
+
+    struct Seen {
+        Extent extent;
+        std::string where;
+    };
+    std::map<char, Seen> extents;
+    for (std::size_t position = 0; position < operands.size(); ++position) {
+        const Operand& operand = operands[position];
+        const std::string& labels = operand_labels[position];
+        const Shape& shape = operand.node->shape;
+        if (labels.size() != shape.size())
+            fail(ErrorKind::semantic,
+                 "einsum operand " + std::to_string(position + 1) + " (" + operand.display + ") has " +
+                     std::to_string(shape.size()) + " dimension(s) " + format_shape(shape) + " but its subscripts '" +
+                     labels + "' name " + std::to_string(labels.size()),
+                 operand.span ? operand.span : span);
+        for (std::size_t axis = 0; axis < labels.size(); ++axis) {
+            auto [it, inserted] = extents.try_emplace(labels[axis], Seen{shape[axis], operand.display});
+            if (!inserted && it->second.extent != shape[axis])
+                fail(ErrorKind::semantic,
+                     std::string("index '") + labels[axis] + "' is " + std::to_string(it->second.extent) + " in " +
+                         it->second.where + " but " + std::to_string(shape[axis]) + " in " + operand.display,
+                     operand.span ? operand.span : span);
+        }
+    }
+
+    auto node = std::make_shared<Node>();
+    node->kind = NodeKind::einsum;
+    for (char label : output_labels) {
+        auto it = extents.find(label);
+        TILESUM_ASSERT(it != extents.end());  // the subscripts parser checks output labels appear in an operand
+        node->shape.push_back(it->second.extent);
+    }
+    node->dtype = promote(operands);
+    node->operand_labels = operand_labels;
+    node->output_labels = output_labels;
+    node->axis_labels = output_labels;
+    for (const Operand& operand : operands) node->operands.push_back(operand.node);
+    return node;
+}
+
+std::optional<Shape> broadcast_shapes(const std::vector<Shape>& shapes) {
+    std::size_t rank = 0;
+    for (const Shape& shape : shapes) rank = std::max(rank, shape.size());
+    Shape result(rank, 1);
+    for (const Shape& shape : shapes) {
+        std::size_t offset = rank - shape.size();
+        for (std::size_t axis = 0; axis < shape.size(); ++axis) {
+            Extent& target = result[offset + axis];
+            if (shape[axis] == target || shape[axis] == 1) continue;
+            if (target != 1) return std::nullopt;
+            target = shape[axis];
+        }
+    }
+    return result;
+}
+
+NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<Operand>& operands,
+                     std::optional<SourceSpan> span) {
+    TILESUM_ASSERT(coefficients.size() == operands.size() && !operands.empty());
+    std::vector<Shape> shapes;
+    for (const Operand& operand : operands) shapes.push_back(operand.node->shape);
+    std::optional<Shape> shape = broadcast_shapes(shapes);
+    if (!shape)
+        fail(ErrorKind::semantic, "operands could not be broadcast together with shapes " + shapes_text(operands),
+             span);
+
+    auto node = std::make_shared<Node>();
+    node->kind = NodeKind::lincomb;
+    node->shape = *shape;
+    node->dtype = promote(operands);
+    node->axis_labels = broadcast_axis_labels(*shape, operands);
+    for (std::size_t term = 0; term < operands.size(); ++term) {
+        const NodePtr& child = operands[term].node;
+        // Flatten an unnamed sum into this one: a + b + c is one node with three terms.
+        if (child->kind == NodeKind::lincomb && child->shape == *shape) {
+            for (std::size_t inner = 0; inner < child->operands.size(); ++inner) {
+                node->operands.push_back(child->operands[inner]);
+                node->coefficients.push_back(coefficients[term] * child->coefficients[inner]);
+            }
+        } else {
+            node->operands.push_back(child);
+            node->coefficients.push_back(coefficients[term]);
+        }
+    }
+    return node;
+}
+
+NodePtr make_product(const Operand& left, const Operand& right, std::optional<SourceSpan> span) {
+    std::optional<Shape> shape = broadcast_shapes({left.node->shape, right.node->shape});
+    if (!shape)
+        fail(ErrorKind::semantic,
+             "operands could not be broadcast together with shapes " + shapes_text({left, right}), span);
+    auto node = std::make_shared<Node>();
+    node->kind = NodeKind::product;
+    node->shape = *shape;
+    node->dtype = promote({left, right});
+    node->axis_labels = broadcast_axis_labels(*shape, {left, right});
+    node->operands = {left.node, right.node};
+    return node;
+}
+
+NodePtr with_name(const NodePtr& node, std::string name) {
+    if (node->kind == NodeKind::input) return node;  // `X = A` is an alias; the input keeps its own name
+    auto copy = std::make_shared<Node>(*node);
+    copy->name = std::move(name);
+    return copy;
+}
+
+}  // namespace tilesum::expr

@@ -1,0 +1,39 @@
+// Constructors of DAG nodes. Every shape and dtype rule lives here, so the script binder and the C++ API
+// (tensor.hpp) reject the same mistakes with the same messages. Errors carry the span given with the operand.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/common/error.hpp"
+#include "engine/expr/node.hpp"
+
+namespace tilesum::expr {
+
+// An operand as the user wrote it: the node, how to name it in a message ("A", "operand 2") and where it is.
+struct Operand {
+    NodePtr node;
+    std::string display;
+    std::optional<SourceSpan> span;
+};
+
+NodePtr make_input(std::string name, Shape shape, DType dtype);
+
+// `operand_labels` / `output_labels` as parsed from the subscripts (validated for syntax already).
+NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,
+                    const std::vector<Operand>& operands, std::optional<SourceSpan> span);
+
+// Σ coefficient * operand with numpy broadcasting. Nested sums are flattened.
+NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<Operand>& operands,
+                     std::optional<SourceSpan> span);
+
+NodePtr make_product(const Operand& left, const Operand& right, std::optional<SourceSpan> span);
+
+// numpy's broadcast of several shapes, or std::nullopt when they do not broadcast.
+std::optional<Shape> broadcast_shapes(const std::vector<Shape>& shapes);
+
+// Returns a copy of `node` carrying `name` (the script name it is assigned to), for plans and messages.
+NodePtr with_name(const NodePtr& node, std::string name);
+
+}  // namespace tilesum::expr

@@ -1,0 +1,22 @@
+#include "engine/expr/node.hpp"
+
+#include <unordered_set>
+
+namespace tilesum::expr {
+
+namespace {
+void visit(const Node* node, std::unordered_set<const Node*>& seen, std::vector<const Node*>& order) {
+    if (!seen.insert(node).second) return;
+    for (const NodePtr& operand : node->operands) visit(operand.get(), seen, order);
+    order.push_back(node);
+}
+}  // namespace
+
+std::vector<const Node*> topological_order(const std::vector<NodePtr>& roots) {
+    std::unordered_set<const Node*> seen;
+    std::vector<const Node*> order;
+    for (const NodePtr& root : roots) visit(root.get(), seen, order);
+    return order;
+}
+
+}  // namespace tilesum::expr

@@ -1,0 +1,114 @@
+#include "engine/kernels/block_ops.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/common/error.hpp"
+#include "engine/kernels/strided.hpp"
+
+extern "C" void openblas_set_num_threads(int num_threads);
+
+namespace tilesum::kernels {
+
+void permute(const double* src, const Shape& src_shape, const std::vector<std::size_t>& perm, double* dst) {
+    TILESUM_ASSERT(perm.size() == src_shape.size());
+    Shape dst_shape;
+    Strides src_strides_dense = dense_strides(src_shape);
+    Strides src_strides;
+    for (std::size_t axis : perm) {
+        dst_shape.push_back(src_shape[axis]);
+        src_strides.push_back(src_strides_dense[axis]);
+    }
+    Strides dst_strides = dense_strides(dst_shape);
+    for_each_row<2>(dst_shape, {&dst_strides, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
+        double* out = dst + offsets[0];
+        const double* in = src + offsets[1];
+        const Extent in_stride = inner[1];
+        for (Extent element = 0; element < count; ++element) out[element] = in[element * in_stride];
+    });
+}
+
+void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>& keep, double* dst) {
+    TILESUM_ASSERT(keep.size() == src_shape.size());
+    Shape dst_shape;
+    for (std::size_t axis = 0; axis < src_shape.size(); ++axis)
+        if (keep[axis]) dst_shape.push_back(src_shape[axis]);
+    std::fill(dst, dst + element_count(dst_shape), 0.0);
+    Strides dst_dense = dense_strides(dst_shape);
+    Strides dst_strides(src_shape.size(), 0);  // a summed-out axis does not move the destination
+    for (std::size_t axis = 0, kept = 0; axis < src_shape.size(); ++axis)
+        if (keep[axis]) dst_strides[axis] = dst_dense[kept++];
+    Strides src_strides = dense_strides(src_shape);
+    for_each_row<2>(src_shape, {&src_strides, &dst_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
+        const double* in = src + offsets[0];
+        double* out = dst + offsets[1];
+        const Extent out_stride = inner[1];
+        if (out_stride == 0) {
+            double sum = 0;
+            for (Extent element = 0; element < count; ++element) sum += in[element];
+            *out += sum;
+        } else {
+            for (Extent element = 0; element < count; ++element) out[element * out_stride] += in[element];
+        }
+    });
+}
+
+void broadcast_combine(Combine combine, double coefficient, const double* src, const Shape& src_shape, double* dst,
+                       const Shape& dst_shape) {
+    TILESUM_ASSERT(src_shape.size() <= dst_shape.size());
+    const std::size_t offset = dst_shape.size() - src_shape.size();
+    Strides src_dense = dense_strides(src_shape);
+    Strides src_strides(dst_shape.size(), 0);
+    for (std::size_t axis = 0; axis < src_shape.size(); ++axis) {
+        TILESUM_ASSERT(src_shape[axis] == dst_shape[offset + axis] || src_shape[axis] == 1);
+        src_strides[offset + axis] = src_shape[axis] == 1 ? 0 : src_dense[axis];
+    }
+    Strides dst_strides = dense_strides(dst_shape);
+    for_each_row<2>(dst_shape, {&dst_strides, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
+        double* out = dst + offsets[0];
+        const double* in = src + offsets[1];
+        const Extent in_stride = inner[1];
+        switch (combine) {
+            case Combine::assign:
+                for (Extent element = 0; element < count; ++element) out[element] = coefficient * in[element * in_stride];
+                break;
+            case Combine::accumulate:
+                for (Extent element = 0; element < count; ++element) out[element] += coefficient * in[element * in_stride];
+                break;
+            case Combine::multiply:
+                for (Extent element = 0; element < count; ++element) out[element] *= coefficient * in[element * in_stride];
+                break;
+        }
+    });
+}
+
+void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, const double* b, double* c) {
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+        std::fill(c, c + batch * m * n, 0.0);
+        return;
+    }
+    // BLAS takes int dimensions; a tile never approaches 2^31 along one GEMM dimension under any budget we plan.
+    TILESUM_ASSERT(m < (Extent{1} << 31) && n < (Extent{1} << 31) && k < (Extent{1} << 31));
+    for (Extent index = 0; index < batch; ++index) {
+        const double* a_block = a + index * m * k;
+        const double* b_block = b + index * k * n;
+        double* c_block = c + index * m * n;
+        if (m == 1 && n == 1) {
+            *c_block = cblas_ddot(static_cast<int>(k), a_block, 1, b_block, 1);
+        } else if (n == 1) {
+            cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(m), static_cast<int>(k), 1.0, a_block,
+                        static_cast<int>(k), b_block, 1, 0.0, c_block, 1);
+        } else {
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+                        static_cast<int>(k), 1.0, a_block, static_cast<int>(k), b_block, static_cast<int>(n), 0.0,
+                        c_block, static_cast<int>(n));
+        }
+    }
+}
+
+void use_single_threaded_blas() { openblas_set_num_threads(1); }
+
+}  // namespace tilesum::kernels

@@ -1,0 +1,30 @@
+// Dense in-memory operations on C-order float64 blocks. No allocation happens here: callers own buffers.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "engine/common/shape.hpp"
+
+namespace tilesum::kernels {
+
+// dst has shape {src_shape[perm[0]], src_shape[perm[1]], ...}.
+void permute(const double* src, const Shape& src_shape, const std::vector<std::size_t>& perm, double* dst);
+
+// Sums out the axes where keep[axis] is false; dst has the kept axes in their order.
+void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>& keep, double* dst);
+
+enum class Combine { assign, accumulate, multiply };
+
+// dst (dst_shape) op= coefficient * broadcast(src): src's axes align with dst's last axes (numpy broadcasting),
+// an src extent of 1 repeats along dst's extent.
+void broadcast_combine(Combine combine, double coefficient, const double* src, const Shape& src_shape, double* dst,
+                       const Shape& dst_shape);
+
+// C[b] = A[b] · B[b] for b < batch, row-major: A (batch, m, k), B (batch, k, n), C (batch, m, n).
+void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, const double* b, double* c);
+
+// BLAS must not start threads of its own under TBB workers: two pools fighting over two cores.
+void use_single_threaded_blas();
+
+}  // namespace tilesum::kernels

@@ -1,0 +1,47 @@
+#include <cstdio>
+
+#include "engine/common/bytes.hpp"
+#include "engine/expr/printer.hpp"
+#include "engine/plan/plan.hpp"
+
+namespace tilesum::plan {
+
+namespace {
+
+std::string flops_text(double flops) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", flops);
+    return text;
+}
+
+}  // namespace
+
+std::string describe(const Plan& plan) {
+    std::string text = "plan: " + std::to_string(plan.outputs.size()) + " output(s), memory budget " +
+                       format_bytes(static_cast<double>(plan.budget_bytes)) + ", " + std::to_string(plan.threads) +
+                       " thread(s)\n";
+    for (const OutputPlan& output : plan.outputs) {
+        const expr::Node& root = *output.root;
+        text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +
+                expr::to_text(root) + "\n";
+        std::string tiled, sizes;
+        for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
+            std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis]) : "axis" + std::to_string(axis);
+            sizes += (sizes.empty() ? "" : " ") + label + "=" + std::to_string(output.tiling.tile_shape[axis]) + "/" +
+                     std::to_string(root.shape[axis]);
+            if (output.tiling.is_tiled(axis)) tiled += (tiled.empty() ? "" : ",") + label;
+        }
+        text += "  tiled index:      " + (tiled.empty() ? std::string("none (one tile)") : tiled) +
+                (output.forced ? " (forced)" : "") + "\n";
+        text += "  tile size:        " + (sizes.empty() ? std::string("scalar") : sizes) + "\n";
+        text += "  tiles:            " + std::to_string(output.tiling.tile_count()) + ", up to " +
+                std::to_string(output.tiles_in_flight) + " in flight\n";
+        text += "  peak bytes:       " + format_bytes(static_cast<double>(output.peak_bytes)) + " per tile, " +
+                format_bytes(static_cast<double>(output.peak_bytes) * output.tiles_in_flight) + " in flight\n";
+        text += "  bytes read:       " + format_bytes(output.bytes_read) + "\n";
+        text += "  flops:            " + flops_text(output.flops) + "\n";
+    }
+    return text;
+}
+
+}  // namespace tilesum::plan

@@ -1,0 +1,117 @@
+// The only place io/ touches the HDF5 C API: an RAII handle for hid_t and one small checked wrapper per call
+// (as HighFive does). A failing call throws tilesum::Error naming the file, the dataset and the operation, with
+// HDF5's own innermost error message folded in; HDF5's automatic stack printing is silenced.
+//
+// Internal to io/: this header includes <hdf5.h>, the public io headers do not.
+#pragma once
+
+#include <hdf5.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/common/error.hpp"
+#include "engine/common/shape.hpp"
+
+namespace tilesum::io {
+
+// Held by every HDF5 call in io/. Debian builds HDF5 thread-safe, which already serialises the library; this lock
+// is defensive (a non-thread-safe build would corrupt memory silently) and also keeps a call and its error stack
+// read-out together. Recursive so that a wrapper may be called while a caller holds it for a whole sequence.
+std::recursive_mutex& hdf5_mutex();
+
+// Turns off HDF5's automatic error printing (H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr)) for the calling thread.
+// Idempotent and cheap. It is per thread, not once per process, because in a thread-safe build every thread has its
+// own error stack whose printing is on by default; the engine calls io/ from TBB worker threads. Every wrapper below
+// calls it, so callers never need to.
+void silence_hdf5_error_printing();
+
+namespace h5 {
+
+// Owns one HDF5 identifier and closes it with the matching H5*close (chosen by H5Iget_type). Move-only.
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(hid_t id) noexcept : id_(id) {}
+    ~Handle() { reset(); }
+    Handle(Handle&& other) noexcept : id_(other.release()) {}
+    Handle& operator=(Handle&& other) noexcept;
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+
+    hid_t get() const { return id_; }
+    bool valid() const { return id_ >= 0; }
+    hid_t release() noexcept;
+    void reset() noexcept;  // closes now; never throws
+
+private:
+    hid_t id_ = H5I_INVALID_HID;
+};
+
+// What a call was working on, for error messages.
+struct Where {
+    std::string file;
+    std::string dataset;  // "/A"; empty when the call concerns the file itself
+    std::string describe() const;  // "dataset '/A' in 'in.h5'" or "'in.h5'"
+};
+
+// Throws Error(kind, "cannot <action> <where>: <HDF5's message> (<call>)") and clears the HDF5 error stack.
+[[noreturn]] void fail_call(ErrorKind kind, const Where& where, const std::string& action, const char* call);
+
+// "A" -> "/A"; "/g/A" unchanged. An HDF5 path inside the file, always absolute.
+std::string absolute_path(const std::string& name);
+
+// Ranges passed by the engine must be one per axis and inside the shape; anything else is a bug in the caller.
+void check_ranges(const Ranges& ranges, const Shape& shape);
+
+// Files.
+bool file_is_hdf5(const Where& where);                  // H5Fis_hdf5; io error if the file cannot be read
+Handle file_open(const Where& where, bool read_write);  // H5Fopen
+Handle file_create(const Where& where);                 // H5Fcreate, H5F_ACC_EXCL
+void file_flush(const Where& where, hid_t file);        // H5Fflush, global scope
+
+// Links and objects.
+bool link_exists(const Where& where, hid_t loc, const std::string& path);    // H5Lexists (last component only)
+bool object_exists(const Where& where, hid_t loc, const std::string& path);  // H5Oexists_by_name
+Handle object_open(const Where& where, hid_t loc, const std::string& path);  // H5Oopen
+H5I_type_t object_type(const Where& where, hid_t object);                    // H5Iget_type
+void link_delete(const Where& where, hid_t loc, const std::string& path);    // H5Ldelete
+void link_move(const Where& where, hid_t loc, const std::string& from, const std::string& to, hid_t lcpl);  // H5Lmove
+std::vector<std::string> group_link_names(const Where& where, hid_t group, std::size_t max_names);  // H5Gget_info,
+                                                                                                     // H5Lget_name_by_idx
+
+// What `path` names in the file, found component by component so that a missing intermediate group is "missing"
+// rather than an HDF5 failure (H5Lexists in 1.10 fails on a missing intermediate). Dangling links count as missing.
+enum class ObjectKind { missing, dataset, group, other };
+ObjectKind find_object(const Where& where, hid_t file, const std::string& absolute);
+
+// Datasets.
+Handle dataset_open(const Where& where, hid_t loc, const std::string& path);  // H5Dopen2
+Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space,
+                      hid_t lcpl, hid_t dcpl);                                // H5Dcreate2
+Handle dataset_space(const Where& where, hid_t dataset);                      // H5Dget_space
+Handle dataset_type(const Where& where, hid_t dataset);                       // H5Dget_type
+void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst);  // H5Dread
+void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space,
+                   const double* src);                                                                      // H5Dwrite
+
+// Dataspaces.
+H5S_class_t space_class(const Where& where, hid_t space);  // H5Sget_simple_extent_type
+Shape space_extent(const Where& where, hid_t space);       // H5Sget_simple_extent_ndims, _dims
+Handle space_create(const Where& where, const Shape& shape);  // H5Screate (scalar) or H5Screate_simple
+void space_select(const Where& where, hid_t space, const Ranges& ranges);  // H5Sselect_hyperslab or _all (0-d)
+
+// Datatypes.
+H5T_class_t type_class(const Where& where, hid_t type);                 // H5Tget_class
+std::size_t type_size(const Where& where, hid_t type);                  // H5Tget_size
+H5T_sign_t type_sign(const Where& where, hid_t type);                   // H5Tget_sign
+bool type_equal(const Where& where, hid_t type, hid_t other);           // H5Tequal
+
+// Property lists.
+Handle plist_create(const Where& where, hid_t plist_class);                       // H5Pcreate
+void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);         // H5Pset_chunk
+void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);        // H5Pset_create_intermediate_group
+
+}  // namespace h5
+}  // namespace tilesum::io

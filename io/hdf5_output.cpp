@@ -1,0 +1,192 @@
+#include "io/hdf5_output.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <set>
+
+#include "io/hdf5_calls.hpp"
+
+namespace tilesum::io {
+
+namespace detail {
+
+struct OutputState {
+    std::string path;
+    h5::Handle file;
+    bool created = false;
+    bool committed_any = false;
+    std::set<std::string> pending_names;  // final absolute names of the live pending datasets
+
+    OutputState() = default;
+    OutputState(const OutputState&) = delete;
+    OutputState& operator=(const OutputState&) = delete;
+    ~OutputState() {
+        file.reset();  // H5Fclose before the file can be removed
+        if (created && !committed_any) std::remove(path.c_str());
+    }
+};
+
+}  // namespace detail
+
+struct Hdf5PendingDataset::State {
+    std::shared_ptr<detail::OutputState> output;
+    h5::Where where;  // names the final dataset: that is what the user asked for
+    std::string temp_path;
+    Shape shape;
+    h5::Handle dataset;
+    bool committed = false;
+};
+
+Shape chunk_shape_for(const Shape& shape, DType dtype) {
+    constexpr std::size_t target_bytes = std::size_t{1} << 20;
+    if (shape.empty() || element_count(shape) == 0) return {};
+    Shape chunk = shape;
+    while (static_cast<std::size_t>(element_count(chunk)) * dtype_size(dtype) > target_bytes) {
+        std::size_t widest_axis = 0;
+        for (std::size_t axis = 1; axis < chunk.size(); ++axis)
+            if (chunk[axis] > chunk[widest_axis]) widest_axis = axis;
+        chunk[widest_axis] = (chunk[widest_axis] + 1) / 2;
+    }
+    return chunk;
+}
+
+Hdf5OutputFile::Hdf5OutputFile(std::string path) : state_(std::make_shared<detail::OutputState>()) {
+    detail::OutputState& state = *state_;
+    state.path = std::move(path);
+    const h5::Where where{state.path, ""};
+
+    std::error_code status_error;
+    const auto status = std::filesystem::status(state.path, status_error);
+    std::lock_guard lock(hdf5_mutex());
+    if (status.type() == std::filesystem::file_type::not_found) {
+        state.file = h5::file_create(where);
+        state.created = true;
+        return;
+    }
+    if (status.type() == std::filesystem::file_type::directory)
+        fail(ErrorKind::usage, "output '" + state.path + "' is a directory, not an HDF5 file");
+    if (!h5::file_is_hdf5(where))
+        fail(ErrorKind::usage,
+             "output '" + state.path + "' exists and is not an HDF5 file; tilesum will not overwrite it");
+    try {
+        state.file = h5::file_open(where, /*read_write=*/true);
+    } catch (const Error& error) {
+        // HDF5 shares one open file per process and cannot upgrade a read-only open: a file that is both input and
+        // output must be opened for output first; readers opened afterwards share the read-write file.
+        const std::string message = error.what();
+        if (message.find("already open for read-only") == std::string::npos) throw;
+        fail(ErrorKind::io, message + "; it is open as an input: open the output file before the input readers");
+    }
+}
+
+Hdf5OutputFile::~Hdf5OutputFile() = default;
+
+const std::string& Hdf5OutputFile::path() const { return state_->path; }
+bool Hdf5OutputFile::created() const { return state_->created; }
+
+bool Hdf5OutputFile::has_dataset(const std::string& name) const {
+    const h5::Where where{state_->path, h5::absolute_path(name)};
+    return h5::find_object(where, state_->file.get(), where.dataset) == h5::ObjectKind::dataset;
+}
+
+std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::string& name, const Shape& shape,
+                                                                    DType dtype) {
+    for (Extent extent : shape) TILESUM_ASSERT(extent >= 0);
+    detail::OutputState& output = *state_;
+    const std::string final_path = h5::absolute_path(name);
+    const std::size_t leaf_begin = final_path.rfind('/') + 1;
+    const std::string leaf = final_path.substr(leaf_begin);
+    if (leaf.empty() || leaf == "." || leaf == "..")
+        fail(ErrorKind::usage, "invalid output dataset name '" + name + "' in '" + output.path + "'");
+
+    auto state = std::make_unique<Hdf5PendingDataset::State>();
+    state->output = state_;
+    state->where = {output.path, final_path};
+    state->temp_path = final_path.substr(0, leaf_begin) + ".tilesum-partial-" + leaf;
+    state->shape = shape;
+    const h5::Where& where = state->where;
+    const hid_t file = output.file.get();
+
+    std::lock_guard lock(hdf5_mutex());
+    if (output.pending_names.count(final_path))
+        fail(ErrorKind::usage, "output dataset '" + final_path + "' in '" + output.path + "' is written twice");
+    if (h5::find_object(where, file, state->temp_path) != h5::ObjectKind::missing)
+        h5::link_delete(where, file, state->temp_path);
+
+    const h5::Handle lcpl = h5::plist_create(where, H5P_LINK_CREATE);
+    h5::plist_set_create_intermediate_groups(where, lcpl.get());
+    const h5::Handle dcpl = h5::plist_create(where, H5P_DATASET_CREATE);
+    const Shape chunk = chunk_shape_for(shape, dtype);
+    if (!chunk.empty()) h5::plist_set_chunk(where, dcpl.get(), chunk);
+    const h5::Handle space = h5::space_create(where, shape);
+    // Little-endian IEEE explicitly, so that the file is the same whatever machine wrote it.
+    const hid_t file_type = dtype == DType::f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    state->dataset = h5::dataset_create(where, file, state->temp_path, file_type, space.get(), lcpl.get(), dcpl.get());
+
+    output.pending_names.insert(final_path);
+    return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
+}
+
+Hdf5PendingDataset::Hdf5PendingDataset(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Hdf5PendingDataset::~Hdf5PendingDataset() {
+    State& state = *state_;
+    std::lock_guard lock(hdf5_mutex());
+    if (!state.committed) {
+        state.dataset.reset();
+        try {
+            h5::link_delete(state.where, state.output->file.get(), state.temp_path);
+        } catch (...) {
+            // Nothing throws from a destructor. A temporary left behind is removed by the next create_pending of
+            // the same name, and never mistaken for output.
+        }
+    }
+    state.output->pending_names.erase(state.where.dataset);
+}
+
+const std::string& Hdf5PendingDataset::name() const { return state_->where.dataset; }
+const Shape& Hdf5PendingDataset::shape() const { return state_->shape; }
+
+void Hdf5PendingDataset::write(const Ranges& ranges, const double* src) {
+    const State& state = *state_;
+    TILESUM_ASSERT(!state.committed);
+    h5::check_ranges(ranges, state.shape);
+    const Shape block = range_shape(ranges);
+    if (element_count(block) == 0) return;
+
+    std::lock_guard lock(hdf5_mutex());
+    const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
+    h5::space_select(state.where, file_space.get(), ranges);
+    const h5::Handle memory_space = h5::space_create(state.where, block);
+    h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src);
+}
+
+void Hdf5PendingDataset::commit(bool overwrite) {
+    State& state = *state_;
+    TILESUM_ASSERT(!state.committed);
+    const h5::Where& where = state.where;
+    const std::string& final_path = where.dataset;
+    const hid_t file = state.output->file.get();
+
+    std::lock_guard lock(hdf5_mutex());
+    switch (h5::find_object(where, file, final_path)) {
+        case h5::ObjectKind::missing: break;
+        case h5::ObjectKind::dataset:
+            if (!overwrite)
+                fail(ErrorKind::usage, "output dataset '" + final_path + "' already exists in '" + where.file +
+                                           "' (use --overwrite)");
+            h5::link_delete(where, file, final_path);
+            break;
+        case h5::ObjectKind::group:
+        case h5::ObjectKind::other:
+            fail(ErrorKind::usage, "'" + final_path + "' in '" + where.file +
+                                       "' exists and is not a dataset; tilesum will not replace it");
+    }
+    state.dataset.reset();
+    h5::link_move(where, file, state.temp_path, final_path, H5P_DEFAULT);
+    state.committed = true;
+    state.output->committed_any = true;
+    h5::file_flush(where, file);
+}
+
+}  // namespace tilesum::io

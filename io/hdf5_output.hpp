@@ -1,0 +1,82 @@
+// The output side: datasets are written under a temporary name and renamed into place only on commit, so that a
+// failed run leaves no output dataset behind (and no output file, if the run created it).
+// HDF5 stays out of this header; io/hdf5_calls.hpp holds the C API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/common/shape.hpp"
+#include "engine/common/tensor_io.hpp"
+
+namespace tilesum::io {
+
+namespace detail {
+struct OutputState;  // the open file, shared by the file object and its pending datasets
+}
+
+class Hdf5PendingDataset;
+
+// Chunk shape for a dataset of `shape`: the whole shape, with the largest axis halved (rounding up, the earliest
+// axis on ties) until a chunk is at most ~1 MiB, which is also HDF5's default chunk cache size. Halving the largest
+// axis keeps chunks roughly square, so row blocks and column blocks both touch few chunks.
+// Empty for a 0-d or zero-size dataset, which is stored contiguous.
+Shape chunk_shape_for(const Shape& shape, DType dtype);
+
+// Lifetime: pending datasets should not outlive the file object that made them. They share the open file with it
+// (reference counted), so if one does, nothing dangles: the file stays open, and is removed (when this object
+// created it and nothing was committed) only once the last of them is gone.
+class Hdf5OutputFile {
+public:
+    // Opens `path` read-write, creating it if missing. Error(usage) if it exists but is not an HDF5 file (it is never
+    // overwritten), Error(io) if it cannot be created or opened.
+    explicit Hdf5OutputFile(std::string path);
+    // Closes the file; if this object created it and no dataset was ever committed, removes it. Never throws.
+    ~Hdf5OutputFile();
+    Hdf5OutputFile(const Hdf5OutputFile&) = delete;
+    Hdf5OutputFile& operator=(const Hdf5OutputFile&) = delete;
+
+    // Whether a dataset named `name` ("E" means "/E") exists; a group of that name is not a dataset.
+    bool has_dataset(const std::string& name) const;
+
+    // Creates the dataset under a temporary name next to its final one ("/.tilesum-partial-E" for "E"), with the final
+    // shape and dtype, chunked by chunk_shape_for. A stale temporary of that name (from a crashed run) is removed
+    // first; missing parent groups are created. Error(usage) for an empty name or a name already pending here.
+    std::unique_ptr<Hdf5PendingDataset> create_pending(const std::string& name, const Shape& shape, DType dtype);
+
+    const std::string& path() const;
+    bool created() const;  // whether this object created the file
+
+private:
+    std::shared_ptr<detail::OutputState> state_;
+};
+
+// One output dataset being written. write() may be called from several threads (HDF5 calls hold hdf5_mutex()).
+class Hdf5PendingDataset final : public TensorWriter {
+public:
+    // If not committed, unlinks the temporary dataset. Never throws.
+    ~Hdf5PendingDataset() override;
+    Hdf5PendingDataset(const Hdf5PendingDataset&) = delete;
+    Hdf5PendingDataset& operator=(const Hdf5PendingDataset&) = delete;
+
+    // Stores src (C order, float64, shape range_shape(ranges)); HDF5 converts to the file dtype.
+    // Error(io) naming file and dataset if the write fails.
+    void write(const Ranges& ranges, const double* src) override;
+
+    // Renames the temporary dataset to its final name (H5Lmove) and flushes the file. If a dataset of that name exists
+    // it is deleted first when `overwrite`, else Error(usage) "output dataset '/E' already exists in 'out.h5' (use
+    // --overwrite)"; a group of that name is never replaced (Error(usage)). HDF5 has no atomic replace: with
+    // overwrite, an io failure between the delete and the rename loses the old dataset.
+    void commit(bool overwrite);
+
+    const std::string& name() const;  // final, absolute: "/E"
+    const Shape& shape() const;
+
+private:
+    friend class Hdf5OutputFile;
+    struct State;
+    explicit Hdf5PendingDataset(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace tilesum::io

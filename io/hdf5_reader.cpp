@@ -1,0 +1,126 @@
+#include "io/hdf5_reader.hpp"
+
+#include <filesystem>
+#include <optional>
+
+#include "io/hdf5_calls.hpp"
+
+namespace tilesum::io {
+
+struct Hdf5DatasetReader::State {
+    h5::Where where;
+    h5::Handle file;
+    h5::Handle dataset;
+    DatasetInfo info;
+};
+
+namespace {
+
+// How numpy would name the stored type, for the "unsupported dtype" message.
+std::string dtype_description(const h5::Where& where, hid_t type) {
+    const std::string bits = std::to_string(h5::type_size(where, type) * 8);
+    switch (h5::type_class(where, type)) {
+        case H5T_INTEGER: return (h5::type_sign(where, type) == H5T_SGN_NONE ? "uint" : "int") + bits;
+        case H5T_FLOAT:  // IEEE float32/64 were accepted before this; a 32- or 64-bit float here is laid out otherwise
+            return "float" + bits + (bits == "32" || bits == "64" ? " (non-IEEE layout)" : "");
+        case H5T_STRING: return "string";
+        case H5T_COMPOUND: return "compound";
+        case H5T_ENUM: return "enum";
+        case H5T_ARRAY: return "array";
+        case H5T_VLEN: return "variable-length";
+        case H5T_BITFIELD: return "bitfield" + bits;
+        case H5T_OPAQUE: return "opaque";
+        case H5T_REFERENCE: return "reference";
+        default: return "an unknown type";
+    }
+}
+
+// float16 has class H5T_FLOAT too, so compare with the exact IEEE types rather than trusting class and size.
+// The caller holds hdf5_mutex(): the H5T_IEEE_* macros call into HDF5.
+std::optional<DType> supported_dtype(const h5::Where& where, hid_t type) {
+    if (h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE))
+        return DType::f64;
+    if (h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE))
+        return DType::f32;
+    return std::nullopt;
+}
+
+// "; the file's top level has: /B, /C" so that a typo is easy to fix.
+std::string top_level_hint(const h5::Where& where, hid_t file) {
+    constexpr std::size_t max_names = 8;
+    const std::vector<std::string> names = h5::group_link_names(where, file, max_names + 1);
+    if (names.empty()) return "; the file has no top-level objects";
+    std::string hint = "; the file's top level has: ";
+    for (std::size_t name_idx = 0; name_idx < names.size() && name_idx < max_names; ++name_idx)
+        hint += (name_idx ? ", /" : "/") + names[name_idx];
+    return names.size() > max_names ? hint + ", ..." : hint;
+}
+
+}  // namespace
+
+Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : state_(std::make_unique<State>()) {
+    State& state = *state_;
+    state.where = {std::move(file), h5::absolute_path(dataset)};
+    const std::string& path = state.where.file;
+    const std::string& name = state.where.dataset;
+    const h5::Where file_where{path, ""};
+
+    std::error_code status_error;
+    const auto status = std::filesystem::status(path, status_error);
+    if (status.type() == std::filesystem::file_type::not_found)
+        fail(ErrorKind::usage, "cannot open '" + path + "': no such file");
+    if (status.type() == std::filesystem::file_type::directory)
+        fail(ErrorKind::usage, "'" + path + "' is a directory, not an HDF5 file");
+
+    std::lock_guard lock(hdf5_mutex());
+    if (!h5::file_is_hdf5(file_where)) fail(ErrorKind::usage, "'" + path + "' is not an HDF5 file");
+    state.file = h5::file_open(file_where, /*read_write=*/false);
+
+    switch (h5::find_object(state.where, state.file.get(), name)) {
+        case h5::ObjectKind::dataset: break;
+        case h5::ObjectKind::missing:
+            fail(ErrorKind::usage,
+                 "no dataset '" + name + "' in '" + path + "'" + top_level_hint(file_where, state.file.get()));
+        case h5::ObjectKind::group:
+            fail(ErrorKind::usage, "'" + name + "' in '" + path + "' is a group, not a dataset");
+        case h5::ObjectKind::other:
+            fail(ErrorKind::usage, "'" + name + "' in '" + path + "' is a named datatype, not a dataset");
+    }
+    state.dataset = h5::dataset_open(state.where, state.file.get(), name);
+
+    const h5::Handle space = h5::dataset_space(state.where, state.dataset.get());
+    const H5S_class_t space_kind = h5::space_class(state.where, space.get());
+    if (space_kind == H5S_NULL)
+        fail(ErrorKind::usage, state.where.describe() + " holds no data (null dataspace); tilesum reads arrays");
+    if (space_kind == H5S_SIMPLE) state.info.shape = h5::space_extent(state.where, space.get());
+
+    const h5::Handle type = h5::dataset_type(state.where, state.dataset.get());
+    const std::optional<DType> dtype = supported_dtype(state.where, type.get());
+    if (!dtype)
+        fail(ErrorKind::usage, state.where.describe() + " has dtype " + dtype_description(state.where, type.get()) +
+                                   "; tilesum reads float32 and float64");
+    state.info.dtype = *dtype;
+}
+
+Hdf5DatasetReader::~Hdf5DatasetReader() = default;
+Hdf5DatasetReader::Hdf5DatasetReader(Hdf5DatasetReader&&) noexcept = default;
+Hdf5DatasetReader& Hdf5DatasetReader::operator=(Hdf5DatasetReader&&) noexcept = default;
+
+const DatasetInfo& Hdf5DatasetReader::info() const { return state_->info; }
+const std::string& Hdf5DatasetReader::file() const { return state_->where.file; }
+const std::string& Hdf5DatasetReader::dataset() const { return state_->where.dataset; }
+
+void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
+    const State& state = *state_;
+    h5::check_ranges(ranges, state.info.shape);
+    const Shape block = range_shape(ranges);
+    if (element_count(block) == 0) return;
+
+    std::lock_guard lock(hdf5_mutex());
+    const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
+    h5::space_select(state.where, file_space.get(), ranges);
+    const h5::Handle memory_space = h5::space_create(state.where, block);
+    h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst);
+}
+
+}  // namespace tilesum::io

@@ -1,0 +1,43 @@
+// Reads hyperslabs of one HDF5 dataset as float64: the TensorReader the engine uses for its inputs.
+// HDF5 stays out of this header; io/hdf5_calls.hpp holds the C API.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/common/shape.hpp"
+#include "engine/common/tensor_io.hpp"
+
+namespace tilesum::io {
+
+struct DatasetInfo {
+    Shape shape;                // {} for a scalar (0-d) dataset
+    DType dtype = DType::f64;  // as stored in the file; reads always deliver float64
+};
+
+// Each reader keeps its own file handle; several readers may open the same file (HDF5 shares the open file).
+// read() may be called from several threads: every HDF5 call holds io::hdf5_mutex().
+class Hdf5DatasetReader final : public TensorReader {
+public:
+    // Opens `file` read-only and the dataset `dataset` ("/A", "/group/A"; "A" means "/A").
+    // Throws Error(usage) naming the culprit when the file is missing, is not HDF5, has no such dataset, the path is
+    // a group, or the dtype is not IEEE float32/float64 (either byte order); Error(io) if HDF5 fails otherwise.
+    Hdf5DatasetReader(std::string file, std::string dataset);
+    ~Hdf5DatasetReader() override;
+    Hdf5DatasetReader(Hdf5DatasetReader&&) noexcept;
+    Hdf5DatasetReader& operator=(Hdf5DatasetReader&&) noexcept;
+
+    const DatasetInfo& info() const;
+    const std::string& file() const;
+    const std::string& dataset() const;  // absolute: "/A"
+
+    // Fills dst (C order, shape range_shape(ranges)) with the hyperslab, converted to float64 by HDF5.
+    // A scalar dataset takes ranges {}. Throws Error(io) naming file and dataset if the read fails.
+    void read(const Ranges& ranges, double* dst) override;
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace tilesum::io

@@ -1,0 +1,31 @@
+"""The memory test of issue 2: data/seed.tsum at n = q = 400 under --memory 64MiB. One full intermediate
+(q, n, n) would be 512 MiB. The result must match the four-term formula, and the child's peak RSS (wait4
+ru_maxrss) must stay within the budget plus the stated fixed overhead of at most 64 MiB."""
+
+import numpy as np
+
+import e2e_util as util
+
+N = Q = 400
+BUDGET_MIB = 64
+OVERHEAD_MIB = 64
+
+
+def main(context):
+    inputs = util.seed_inputs(N, Q, seed=6)
+    data = util.write_h5(context.path("in.h5"), **inputs)
+    out = context.path("out.h5")
+    result = util.expect_success(context.run("run", context.seed_script, "--data", data, "--out", out,
+                                             "--memory", f"{BUDGET_MIB}MiB"))
+    print(f"seed n = q = {N}, --memory {BUDGET_MIB}MiB: {result.seconds:.2f} s, "
+          f"peak RSS {result.peak_rss_kib} KiB ({result.peak_rss_kib / 1024:.1f} MiB)")
+    util.expect_close("E", util.read_h5(out, "E"), util.seed_oracle_four_term(**inputs), rtol=1e-10,
+                      dtype=np.float64)
+    bound_kib = (BUDGET_MIB + OVERHEAD_MIB) * 1024
+    util.expect(result.peak_rss_kib <= bound_kib,
+                f"peak RSS {result.peak_rss_kib} KiB above {BUDGET_MIB} MiB budget + {OVERHEAD_MIB} MiB "
+                f"overhead = {bound_kib} KiB")
+
+
+if __name__ == "__main__":
+    util.run_main(main)

@@ -1,0 +1,148 @@
+// einsum subscripts: what numpy accepts parses into per-operand labels; what it rejects, or tilesum does not
+// support yet, fails with the kind, message and the line:col of the exact offending character.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "engine/script/location.hpp"
+#include "engine/script/parser.hpp"
+#include "engine/script/subscripts.hpp"
+
+using tilesum::Error;
+using tilesum::ErrorKind;
+using tilesum::SourceSpan;
+using namespace tilesum::script;
+
+namespace {
+
+const char* kind_name(ErrorKind kind) {
+    switch (kind) {
+    case ErrorKind::syntax: return "syntax";
+    case ErrorKind::semantic: return "semantic";
+    case ErrorKind::unsupported: return "unsupported";
+    case ErrorKind::resource: return "resource";
+    case ErrorKind::usage: return "usage";
+    case ErrorKind::io: return "io";
+    case ErrorKind::internal: return "internal";
+    }
+    return "?";
+}
+
+// A two-line script whose einsum carries `subscripts`, so errors are checked through the real spans.
+std::string script_with(const std::string& subscripts) {
+    return "# subscripts under test\nE = np.einsum('" + subscripts + "', A, B)\n";
+}
+
+Subscripts parse_in_script(const std::string& text) {
+    const Script script = parse_script(text);
+    const AstNode& einsum = *script.statements.at(0).value;
+    return parse_subscripts(einsum.subscripts, einsum.subscripts_span);
+}
+
+Subscripts parse(const std::string& subscripts) { return parse_in_script(script_with(subscripts)); }
+
+// Requires `subscripts` to be rejected for the stated reason. `column` is 1-based within the subscripts
+// text, so the script column is 16 + column - 1 on line 2 ("E = np.einsum('" is 15 bytes).
+void require_error(const std::string& subscripts, ErrorKind kind, const std::string& message_part,
+                   std::size_t column) {
+    const std::string text = script_with(subscripts);
+    INFO("subscripts: " << subscripts);
+    try {
+        parse_in_script(text);
+    } catch (const Error& error) {
+        INFO("message: " << error.what());
+        CHECK(std::string(kind_name(error.kind())) == kind_name(kind));
+        CHECK_THAT(error.what(), Catch::Contains(message_part));
+        REQUIRE(error.span().has_value());
+        const LineCol position = line_col(text, error.span()->offset);
+        CHECK(position.line == 2);
+        CHECK(position.column == 15 + column);
+        return;
+    }
+    FAIL("the subscripts parsed, but an error was expected");
+}
+
+}  // namespace
+
+TEST_CASE("Explicit subscripts split into operand labels and output labels", "[subscripts]") {
+    const Subscripts matmul = parse("ij,jk->ik");
+    CHECK(matmul.inputs == std::vector<std::string>{"ij", "jk"});
+    CHECK(matmul.output == "ik");
+
+    const Subscripts outer = parse("i, jk -> ijk");
+    CHECK(outer.inputs == std::vector<std::string>{"i", "jk"});
+    CHECK(outer.output == "ijk");
+
+    const Subscripts upper = parse("aB,Bc->acB");
+    CHECK(upper.inputs == std::vector<std::string>{"aB", "Bc"});
+    CHECK(upper.output == "acB");
+}
+
+TEST_CASE("Spaces are ignored anywhere in the subscripts", "[subscripts]") {
+    const Subscripts tidy = parse(" i j ,j k->  i k ");
+    CHECK(tidy.inputs == std::vector<std::string>{"ij", "jk"});
+    CHECK(tidy.output == "ik");
+}
+
+TEST_CASE("Scalar operands and scalar outputs have empty label lists", "[subscripts]") {
+    const Subscripts scaled = parse(",ij->ij");
+    CHECK(scaled.inputs == std::vector<std::string>{"", "ij"});
+    CHECK(scaled.output == "ij");
+
+    const Subscripts total = parse("ij->");
+    CHECK(total.inputs == std::vector<std::string>{"ij"});
+    CHECK(total.output.empty());
+
+    const Subscripts nothing = parse("->");
+    CHECK(nothing.inputs == std::vector<std::string>{""});
+    CHECK(nothing.output.empty());
+}
+
+TEST_CASE("The number of operands is left for the binder to check", "[subscripts]") {
+    CHECK(parse("i,i,i->i").inputs.size() == 3);  // the script passes two operands
+}
+
+TEST_CASE("Errors point at the exact character even with a non-zero text offset", "[subscripts]") {
+    try {
+        parse_subscripts("ij,j3->i", SourceSpan{100, 8});
+        FAIL("expected an error");
+    } catch (const Error& error) {
+        REQUIRE(error.span().has_value());
+        CHECK(error.span()->offset == 105);
+        CHECK(error.span()->length == 1);
+    }
+}
+
+TEST_CASE("Malformed or unsupported subscripts are rejected for the stated reason", "[subscripts][errors]") {
+    struct Case {
+        const char* subscripts;
+        ErrorKind kind;
+        const char* message;
+        std::size_t column;  // within the subscripts, 1-based
+    };
+    const Case cases[] = {
+        {"...ij,jk->...ik", ErrorKind::unsupported, "ellipsis '...' in subscripts is not supported yet", 1},
+        {"ij,j...k->ik", ErrorKind::unsupported, "ellipsis '...' in subscripts is not supported yet", 5},
+        {"ij,jk", ErrorKind::unsupported,
+         "implicit output (subscripts without '->') is not supported yet; write the output labels explicitly", 1},
+        {"", ErrorKind::unsupported, "implicit output", 1},
+        {"ij,jjk->ik", ErrorKind::unsupported, "repeated label 'j' in operand 2 (diagonals) is not supported yet", 5},
+        {"ii->i", ErrorKind::unsupported, "repeated label 'i' in operand 1 (diagonals)", 2},
+        {"ij,j3->i", ErrorKind::syntax, "invalid character '3' in subscripts", 5},
+        {"ij,jk->i_k", ErrorKind::syntax, "invalid character '_' in subscripts", 9},
+        {"i\tj->i", ErrorKind::syntax, "invalid character (byte 0x09) in subscripts", 2},
+        {"ij,jk->iki", ErrorKind::semantic, "output label 'i' appears more than once", 10},
+        {"ij,jk->iz", ErrorKind::semantic, "output label 'z' does not appear in any operand", 9},
+        {"ij->i->j", ErrorKind::syntax, "more than one '->'", 6},
+        {"ij-i", ErrorKind::syntax, "'-' in subscripts must be followed by '>'", 3},
+        {"ij>i", ErrorKind::syntax, "'>' in subscripts must follow '-'", 3},
+        {"ij,jk-", ErrorKind::syntax, "'-' in subscripts must be followed by '>'", 6},
+        {"ij->i,j", ErrorKind::syntax, "',' after '->'", 6},
+        {"i.j->i", ErrorKind::syntax, "invalid character '.' in subscripts", 2},
+    };
+    for (const Case& test : cases) {
+        DYNAMIC_SECTION("subscripts: " << test.subscripts) {
+            require_error(test.subscripts, test.kind, test.message, test.column);
+        }
+    }
+}

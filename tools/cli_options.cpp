@@ -1,0 +1,165 @@
+#include "tools/cli_options.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "engine/common/bytes.hpp"
+#include "engine/common/error.hpp"
+
+namespace tilesum::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+const char* command_name(Command command) { return command == Command::run ? "run" : "plan"; }
+
+// Options that may also come from the config file; the command line wins over it.
+po::options_description tuning_options() {
+    po::options_description options("Tuning (also accepted in the --config file)");
+    options.add_options()
+        ("memory", po::value<std::string>()->value_name("SIZE"),
+         "memory budget for all tile buffers: bytes or a number with K, M, G (KiB, MiB, GiB; powers of 1024). "
+         "Default 1GiB. Peak RSS stays under this plus a fixed overhead (see README)")
+        ("threads", po::value<std::string>()->value_name("N"), "worker threads (default: the number of cores)")
+        ("tile", po::value<std::vector<std::string>>()->composing()->value_name("INDEX=SIZE"),
+         "force the tile size of an output index, e.g. --tile k=64 (repeatable)")
+        ("quiet", po::bool_switch(), "no progress line on stderr");
+    return options;
+}
+
+po::options_description command_options(Command command) {
+    po::options_description options(std::string("Options of tilesum ") + command_name(command));
+    options.add_options()
+        ("help,h", "show this help")
+        ("version", "show the version")
+        ("data", po::value<std::string>()->value_name("IN.h5"), "HDF5 file holding each input NAME as dataset /NAME")
+        ("input", po::value<std::vector<std::string>>()->composing()->value_name("NAME=FILE.h5:/path"),
+         "read input NAME from another file or dataset (repeatable)")
+        ("config", po::value<std::string>()->value_name("FILE"), "INI file with memory, threads, tile (and quiet)");
+    if (command == Command::run)
+        options.add_options()
+            ("out", po::value<std::string>()->value_name("OUT.h5"),
+             "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
+            ("overwrite", po::bool_switch(), "replace output datasets that already exist");
+    options.add(tuning_options());
+    return options;
+}
+
+void print_help(Command command, const po::options_description& options) {
+    if (command == Command::run)
+        std::cout << "Usage: tilesum run SCRIPT --data IN.h5 --out OUT.h5 [options]\n\n"
+                     "Evaluates the script's outputs (names assigned but never read) tile by tile under the memory\n"
+                     "budget and writes each to dataset /NAME of OUT.h5. Inputs (names read but never assigned)\n"
+                     "come from dataset /NAME of IN.h5 or from --input.\n\n";
+    else
+        std::cout << "Usage: tilesum plan SCRIPT --data IN.h5 [options]\n\n"
+                     "Prints the plan without computing: per output, the tiled index or indices, tile sizes,\n"
+                     "number of tiles, estimated peak bytes and flops.\n\n";
+    std::cout << options << "\nExample:\n  tilesum " << command_name(command)
+              << " data/seed.tsum --data in.h5" << (command == Command::run ? " --out out.h5" : "")
+              << " --memory 64MiB --tile k=8\n";
+}
+
+InputBinding parse_input_binding(const std::string& text, std::string& name) {
+    auto equals = text.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
+        fail(ErrorKind::usage, "--input '" + text + "': expected NAME=FILE.h5:/path or NAME=FILE.h5");
+    name = text.substr(0, equals);
+    std::string target = text.substr(equals + 1);
+    auto colon = target.rfind(":/");
+    if (colon == std::string::npos) return {target, "/" + name};
+    if (colon == 0) fail(ErrorKind::usage, "--input '" + text + "': the file name is missing before ':'");
+    return {target.substr(0, colon), target.substr(colon + 1)};
+}
+
+std::pair<char, Extent> parse_tile(const std::string& text) {
+    auto equals = text.find('=');
+    if (equals != 1 || !std::isalpha(static_cast<unsigned char>(text[0])))
+        fail(ErrorKind::usage, "--tile '" + text + "': expected INDEX=SIZE with a one-letter index, e.g. k=64");
+    const std::string size = text.substr(2);
+    if (size.empty() || size.size() > 15 || size.find_first_not_of("0123456789") != std::string::npos || std::stoll(size) < 1)
+        fail(ErrorKind::usage, "--tile '" + text + "': the tile size must be a positive integer");
+    return {text[0], std::stoll(size)};
+}
+
+int parse_threads(const std::string& text) {
+    if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
+        fail(ErrorKind::usage, "--threads '" + text + "': expected a whole number of threads, at least 1");
+    return std::stoi(text);
+}
+
+}  // namespace
+
+ParsedCommand parse_command(Command command, const std::vector<std::string>& args) {
+    po::options_description options = command_options(command);
+    po::options_description hidden;
+    hidden.add_options()("script", po::value<std::string>());
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("script", 1);
+
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
+        if (values.count("config")) {
+            const std::string config_path = values["config"].as<std::string>();
+            std::ifstream config(config_path);
+            if (!config) fail(ErrorKind::usage, "cannot read config file '" + config_path + "'");
+            po::store(po::parse_config_file(config, tuning_options()), values);
+        }
+        po::notify(values);
+    } catch (const po::error& error) {
+        fail(ErrorKind::usage, std::string(error.what()) + " (see tilesum " + command_name(command) + " --help)");
+    }
+
+    ParsedCommand parsed;
+    if (values.count("help")) {
+        print_help(command, options);
+        parsed.done = true;
+        return parsed;
+    }
+    if (values.count("version")) {
+        std::cout << "tilesum " << TILESUM_VERSION << "\n";
+        parsed.done = true;
+        return parsed;
+    }
+
+    CommandOptions& result = parsed.options;
+    if (!values.count("script"))
+        fail(ErrorKind::usage, std::string("no SCRIPT given (see tilesum ") + command_name(command) + " --help)");
+    result.script_path = values["script"].as<std::string>();
+    if (values.count("data")) result.data_path = values["data"].as<std::string>();
+    if (command == Command::run) {
+        if (!values.count("out")) fail(ErrorKind::usage, "--out OUT.h5 is required (see tilesum run --help)");
+        result.out_path = values["out"].as<std::string>();
+        result.overwrite = values["overwrite"].as<bool>();
+    }
+    const std::string memory = values.count("memory") ? values["memory"].as<std::string>() : default_memory;
+    std::optional<std::uint64_t> budget = parse_size(memory);
+    if (!budget)
+        fail(ErrorKind::usage, "--memory '" + memory + "': expected a size such as 64MiB, 2G or 1048576");
+    result.budget_bytes = *budget;
+    result.threads = values.count("threads") ? parse_threads(values["threads"].as<std::string>())
+                                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (values.count("input"))
+        for (const std::string& text : values["input"].as<std::vector<std::string>>()) {
+            std::string name;
+            InputBinding binding = parse_input_binding(text, name);
+            if (!result.inputs.emplace(name, binding).second)
+                fail(ErrorKind::usage, "--input binds '" + name + "' twice");
+        }
+    if (values.count("tile"))
+        for (const std::string& text : values["tile"].as<std::vector<std::string>>()) {
+            auto [label, size] = parse_tile(text);
+            result.tiles.emplace(label, size);  // per index, the command line (parsed first) wins
+        }
+    result.quiet = values["quiet"].as<bool>();
+    return parsed;
+}
+
+}  // namespace tilesum::cli

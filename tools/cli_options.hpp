@@ -1,0 +1,44 @@
+// The command line and the config file of `tilesum run` / `tilesum plan` (Boost.Program_options).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/common/shape.hpp"
+
+namespace tilesum::cli {
+
+struct InputBinding {
+    std::string file;
+    std::string dataset;
+};
+
+struct CommandOptions {
+    std::string script_path;
+    std::string data_path;  // empty when every input is bound by --input
+    std::string out_path;   // run only
+    std::uint64_t budget_bytes = 0;
+    int threads = 1;
+    std::map<std::string, InputBinding> inputs;  // --input NAME=FILE:/path
+    std::map<char, Extent> tiles;                // --tile k=64
+    bool overwrite = false;
+    bool quiet = false;
+};
+
+enum class Command { run, plan };
+
+// What the user asked for: options to act on, or help/version text already printed.
+struct ParsedCommand {
+    bool done = false;  // --help or --version was answered
+    CommandOptions options;
+};
+
+// `args` excludes the program name and the command word. Throws Error{usage} for anything malformed.
+ParsedCommand parse_command(Command command, const std::vector<std::string>& args);
+
+inline constexpr const char* default_memory = "1GiB";
+
+}  // namespace tilesum::cli

@@ -1,0 +1,151 @@
+#include "tools/commands.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "engine/common/bytes.hpp"
+#include "engine/common/error.hpp"
+#include "engine/exec/executor.hpp"
+#include "engine/expr/binder.hpp"
+#include "engine/plan/plan.hpp"
+#include "engine/script/location.hpp"
+#include "engine/script/parser.hpp"
+#include "io/hdf5_output.hpp"
+#include "io/hdf5_reader.hpp"
+#include "tools/progress_line.hpp"
+
+namespace tilesum::cli {
+
+namespace {
+
+std::string read_script(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) fail(ErrorKind::usage, "cannot read script '" + path + "'");
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// A script error, located: "seed.tsum:3:17: index 'k' is ..."
+[[noreturn]] void rethrow_located(const Error& error, const std::string& path, const std::string& text) {
+    std::string message = error.what();
+    if (error.span()) message = script::format_location(path, text, *error.span()) + ": " + message;
+    throw Error(error.kind(), message);
+}
+
+bool same_file(const std::string& left, const std::string& right) {
+    struct stat left_stat {}, right_stat {};
+    return stat(left.c_str(), &left_stat) == 0 && stat(right.c_str(), &right_stat) == 0 &&
+           left_stat.st_dev == right_stat.st_dev && left_stat.st_ino == right_stat.st_ino;
+}
+
+// Everything up to the plan: the script parsed and bound to its inputs' datasets, every user error found.
+struct Session {
+    std::string script_text;
+    expr::Program program;
+    std::map<std::string, std::unique_ptr<io::Hdf5DatasetReader>> readers;
+    plan::Plan plan;
+};
+
+Session prepare(const CommandOptions& options) {
+    Session session;
+    session.script_text = read_script(options.script_path);
+    try {
+        script::Script parsed = script::parse_script(session.script_text);
+        std::vector<expr::InputUse> inputs = expr::find_inputs(parsed);
+        for (const auto& [name, binding] : options.inputs) {
+            bool used = false;
+            for (const expr::InputUse& use : inputs) used = used || use.name == name;
+            if (!used) fail(ErrorKind::usage, "--input " + name + ": the script has no input named '" + name + "'");
+        }
+        auto resolve = [&](const expr::InputUse& use) {
+            auto bound = options.inputs.find(use.name);
+            std::string file, dataset;
+            if (bound != options.inputs.end()) {
+                file = bound->second.file;
+                dataset = bound->second.dataset;
+            } else {
+                if (options.data_path.empty())
+                    fail(ErrorKind::usage, "input '" + use.name + "' has no data: give --data IN.h5 or --input " +
+                                               use.name + "=FILE.h5:/path", use.first_use);
+                file = options.data_path;
+                dataset = "/" + use.name;
+            }
+            try {
+                auto reader = std::make_unique<io::Hdf5DatasetReader>(file, dataset);
+                expr::InputSpec spec{reader->info().shape, reader->info().dtype};
+                session.readers[use.name] = std::move(reader);
+                return spec;
+            } catch (const Error& error) {
+                // Point at the script too: the user may have misspelled the name rather than the dataset.
+                throw Error(error.kind(), std::string(error.what()) + " (input '" + use.name + "' of the script)",
+                            use.first_use);
+            }
+        };
+        session.program = expr::bind(parsed, resolve);
+    } catch (const Error& error) {
+        rethrow_located(error, options.script_path, session.script_text);
+    }
+    plan::PlanOptions plan_options;
+    plan_options.budget_bytes = options.budget_bytes;
+    plan_options.threads = options.threads;
+    plan_options.forced_tiles = options.tiles;
+    session.plan = plan::make_plan(session.program, plan_options);
+    return session;
+}
+
+}  // namespace
+
+int run_plan_command(const CommandOptions& options) {
+    Session session = prepare(options);
+    std::cout << plan::describe(session.plan);
+    return 0;
+}
+
+int run_run_command(const CommandOptions& options) {
+    const auto start = std::chrono::steady_clock::now();
+    Session session = prepare(options);
+    for (const auto& [name, reader] : session.readers)
+        if (same_file(reader->file(), options.out_path))
+            fail(ErrorKind::usage, "--out '" + options.out_path + "' is also the input file of '" + name +
+                                       "'; write outputs to another file");
+
+    io::Hdf5OutputFile out(options.out_path);
+    for (const plan::OutputPlan& output : session.plan.outputs)
+        if (out.has_dataset(output.name) && !options.overwrite)
+            fail(ErrorKind::usage, "output dataset '/" + output.name + "' already exists in '" + options.out_path +
+                                       "' (use --overwrite to replace it)");
+
+    std::vector<std::unique_ptr<io::Hdf5PendingDataset>> pending;
+    exec::Bindings bindings;
+    for (const auto& [name, reader] : session.readers) bindings.inputs[name] = reader.get();
+    for (const plan::OutputPlan& output : session.plan.outputs) {
+        pending.push_back(out.create_pending(output.name, output.root->shape, output.root->dtype));
+        bindings.outputs[output.name] = pending.back().get();
+    }
+    exec::RunStats stats;
+    {
+        ProgressLine progress(!options.quiet);
+        stats = exec::execute(session.plan, bindings, [&](const exec::Progress& done) { progress.update(done); });
+    }
+    // Only a complete run makes its outputs visible; until here they live under temporary names.
+    for (auto& dataset : pending) dataset->commit(options.overwrite);
+
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!options.quiet) {
+        for (const plan::OutputPlan& output : session.plan.outputs)
+            std::cerr << "tilesum: wrote " << options.out_path << ":/" << output.name << " "
+                      << format_shape(output.root->shape) << " " << dtype_name(output.root->dtype) << "\n";
+        std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", seconds, stats.flops,
+                     format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
+                     format_bytes(static_cast<double>(session.plan.budget_bytes)).c_str());
+    }
+    return 0;
+}
+
+}  // namespace tilesum::cli
