@@ -78,8 +78,8 @@ Handle object_open(const Where& where, hid_t loc, const std::string& path);  // 
 H5I_type_t object_type(const Where& where, hid_t object);                    // H5Iget_type
 void link_delete(const Where& where, hid_t loc, const std::string& path);    // H5Ldelete
 void link_move(const Where& where, hid_t loc, const std::string& from, const std::string& to, hid_t lcpl);  // H5Lmove
-std::vector<std::string> group_link_names(const Where& where, hid_t group, std::size_t max_names);  // H5Gget_info,
-                                                                                                     // H5Lget_name_by_idx
+// The first max_names link names of `group`, by name (H5Gget_info, H5Lget_name_by_idx).
+std::vector<std::string> group_link_names(const Where& where, hid_t group, std::size_t max_names);
 
 // What `path` names in the file, found component by component so that a missing intermediate group is "missing"
 // rather than an HDF5 failure (H5Lexists in 1.10 fails on a missing intermediate). Dangling links count as missing.

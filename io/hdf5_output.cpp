@@ -68,15 +68,7 @@ Hdf5OutputFile::Hdf5OutputFile(std::string path) : state_(std::make_shared<detai
     if (!h5::file_is_hdf5(where))
         fail(ErrorKind::usage,
              "output '" + state.path + "' exists and is not an HDF5 file; tilesum will not overwrite it");
-    try {
-        state.file = h5::file_open(where, /*read_write=*/true);
-    } catch (const Error& error) {
-        // HDF5 shares one open file per process and cannot upgrade a read-only open: a file that is both input and
-        // output must be opened for output first; readers opened afterwards share the read-write file.
-        const std::string message = error.what();
-        if (message.find("already open for read-only") == std::string::npos) throw;
-        fail(ErrorKind::io, message + "; it is open as an input: open the output file before the input readers");
-    }
+    state.file = h5::file_open(where, /*read_write=*/true);
 }
 
 Hdf5OutputFile::~Hdf5OutputFile() = default;

@@ -29,7 +29,9 @@ Shape chunk_shape_for(const Shape& shape, DType dtype);
 class Hdf5OutputFile {
 public:
     // Opens `path` read-write, creating it if missing. Error(usage) if it exists but is not an HDF5 file (it is never
-    // overwritten), Error(io) if it cannot be created or opened.
+    // overwritten), Error(io) if it cannot be created or opened. HDF5 cannot reopen for writing a file this process
+    // already has open read-only (an input): that is Error(io) "file is already open for read-only". A file opened
+    // here first may then be opened by readers, which share it.
     explicit Hdf5OutputFile(std::string path);
     // Closes the file; if this object created it and no dataset was ever committed, removes it. Never throws.
     ~Hdf5OutputFile();

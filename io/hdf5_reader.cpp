@@ -48,7 +48,8 @@ std::optional<DType> supported_dtype(const h5::Where& where, hid_t type) {
 // "; the file's top level has: /B, /C" so that a typo is easy to fix.
 std::string top_level_hint(const h5::Where& where, hid_t file) {
     constexpr std::size_t max_names = 8;
-    const std::vector<std::string> names = h5::group_link_names(where, file, max_names + 1);
+    std::vector<std::string> names = h5::group_link_names(where, file, max_names + 1);
+    std::erase_if(names, [](const std::string& name) { return name.starts_with(".tilesum-partial-"); });
     if (names.empty()) return "; the file has no top-level objects";
     std::string hint = "; the file's top level has: ";
     for (std::size_t name_idx = 0; name_idx < names.size() && name_idx < max_names; ++name_idx)

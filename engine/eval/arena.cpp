@@ -1,38 +1,68 @@
 #include "engine/eval/arena.hpp"
 
 #include <cstdlib>
-#include <new>
 #include <string>
 
 #include "engine/common/error.hpp"
 
 namespace tilesum::eval {
 
+Arena::~Arena() {
+    for (auto& [bytes, data] : kept_) std::free(data);
+}
+
+std::size_t Arena::used_bytes() const {
+    std::lock_guard lock(mutex_);
+    return used_bytes_;
+}
+
+std::size_t Arena::peak_bytes() const {
+    std::lock_guard lock(mutex_);
+    return peak_bytes_;
+}
+
+void Arena::drop_kept_buffers_locked(std::size_t needed_bytes) {
+    while (!kept_.empty() && used_bytes_ + kept_bytes_ + needed_bytes > budget_bytes_) {
+        auto largest = std::prev(kept_.end());
+        kept_bytes_ -= largest->first;
+        std::free(largest->second);
+        kept_.erase(largest);
+    }
+}
+
 std::shared_ptr<Arena::Buffer> Arena::allocate(std::size_t elements) {
     const std::size_t bytes = elements * sizeof(double);
-    std::size_t used = used_bytes_.fetch_add(bytes) + bytes;
-    if (mode_ == Mode::real && used > budget_bytes_) {
-        used_bytes_ -= bytes;
-        fail(ErrorKind::internal, "internal error (a bug in tilesum): the plan exceeded its memory budget (" +
-                                      std::to_string(used) + " > " + std::to_string(budget_bytes_) + " bytes)");
-    }
-    std::size_t peak = peak_bytes_.load();
-    while (used > peak && !peak_bytes_.compare_exchange_weak(peak, used)) {
-    }
     double* data = nullptr;
-    if (mode_ == Mode::real && bytes > 0) {
-        data = static_cast<double*>(std::malloc(bytes));
-        if (!data) {
-            used_bytes_ -= bytes;
-            fail(ErrorKind::resource, "out of memory allocating " + std::to_string(bytes) + " bytes");
+    {
+        std::lock_guard lock(mutex_);
+        if (mode_ == Mode::real && bytes > 0) {
+            if (auto kept = kept_.find(bytes); kept != kept_.end()) {
+                data = kept->second;
+                kept_bytes_ -= bytes;
+                kept_.erase(kept);
+            } else {
+                drop_kept_buffers_locked(bytes);
+                if (used_bytes_ + bytes > budget_bytes_)
+                    fail(ErrorKind::internal, "internal error (a bug in tilesum): the plan exceeded its memory budget (" +
+                                                  std::to_string(used_bytes_ + bytes) + " > " +
+                                                  std::to_string(budget_bytes_) + " bytes)");
+                data = static_cast<double*>(std::malloc(bytes));
+                if (!data) fail(ErrorKind::resource, "out of memory allocating " + std::to_string(bytes) + " bytes");
+            }
         }
+        used_bytes_ += bytes;
+        if (used_bytes_ > peak_bytes_) peak_bytes_ = used_bytes_;
     }
     return std::make_shared<Buffer>(*this, bytes, data);
 }
 
-Arena::Buffer::~Buffer() {
-    std::free(data_);
-    arena_.release(bytes_);
+void Arena::release(std::size_t bytes, double* data) {
+    std::lock_guard lock(mutex_);
+    used_bytes_ -= bytes;
+    if (data) {
+        kept_.emplace(bytes, data);
+        kept_bytes_ += bytes;
+    }
 }
 
 }  // namespace tilesum::eval

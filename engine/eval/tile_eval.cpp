@@ -80,17 +80,30 @@ private:
         return Block{arena_.allocate(static_cast<std::size_t>(elements)), std::move(shape)};
     }
 
-    // A sum or elementwise product: one result buffer, each operand evaluated and folded in, then freed.
+    // A sum or elementwise product: each operand evaluated and folded into one result buffer, then freed.
+    // The first operand's own buffer becomes the result when nobody else holds it and it needs no broadcast.
     Block evaluate_elementwise(const Node& node, const Ranges& ranges) {
         std::vector<Ranges> children = operand_ranges(node, ranges);
-        Block result = allocate(range_shape(ranges));
-        const Extent elements = element_count(result.shape);
+        const Shape shape = range_shape(ranges);
+        const Extent elements = element_count(shape);
+        auto coefficient_of = [&](std::size_t position) {
+            return node.kind == NodeKind::lincomb ? node.coefficients[position] : 1.0;
+        };
+        Block result;
         for (std::size_t position = 0; position < node.operands.size(); ++position) {
             Block operand = evaluate(*node.operands[position], children[position]);
+            const double coefficient = coefficient_of(position);
+            if (position == 0 && operand.shape == shape && operand.buffer.use_count() == 1) {
+                result = std::move(operand);
+                if (coefficient != 1.0 && !arena_.dry())
+                    for (Extent element = 0; element < elements; ++element) result.data()[element] *= coefficient;
+                cost_.flops += coefficient != 1.0 ? static_cast<double>(elements) : 0.0;
+                continue;
+            }
+            if (position == 0) result = allocate(shape);
             kernels::Combine combine = position == 0 ? kernels::Combine::assign
                                        : node.kind == NodeKind::product ? kernels::Combine::multiply
                                                                           : kernels::Combine::accumulate;
-            double coefficient = node.kind == NodeKind::lincomb ? node.coefficients[position] : 1.0;
             if (!arena_.dry())
                 kernels::broadcast_combine(combine, coefficient, operand.data(), operand.shape, result.data(),
                                            result.shape);

@@ -14,19 +14,33 @@ namespace tilesum::kernels {
 
 void permute(const double* src, const Shape& src_shape, const std::vector<std::size_t>& perm, double* dst) {
     TILESUM_ASSERT(perm.size() == src_shape.size());
+    const std::size_t rank = src_shape.size();
     Shape dst_shape;
-    Strides src_strides_dense = dense_strides(src_shape);
-    Strides src_strides;
+    Strides src_dense = dense_strides(src_shape);
+    Strides src_strides;  // src stride of each dst axis
     for (std::size_t axis : perm) {
         dst_shape.push_back(src_shape[axis]);
-        src_strides.push_back(src_strides_dense[axis]);
+        src_strides.push_back(src_dense[axis]);
     }
-    Strides dst_strides = dense_strides(dst_shape);
-    for_each_row<2>(dst_shape, {&dst_strides, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
-        double* out = dst + offsets[0];
-        const double* in = src + offsets[1];
-        const Extent in_stride = inner[1];
-        for (Extent element = 0; element < count; ++element) out[element] = in[element * in_stride];
+    Strides dst_dense = dense_strides(dst_shape);
+    if (rank == 0 || dst_shape.back() >= src_shape.back()) {
+        // Write dst rows contiguously, gathering from src.
+        for_each_row<2>(dst_shape, {&dst_dense, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
+            double* out = dst + offsets[0];
+            const double* in = src + offsets[1];
+            const Extent in_stride = inner[1];
+            for (Extent element = 0; element < count; ++element) out[element] = in[element * in_stride];
+        });
+        return;
+    }
+    // dst's last axis is short (a narrow tile): read src rows contiguously and scatter, so the inner loop is long.
+    Strides dst_strides(rank);  // dst stride of each src axis
+    for (std::size_t axis = 0; axis < rank; ++axis) dst_strides[perm[axis]] = dst_dense[axis];
+    for_each_row<2>(src_shape, {&src_dense, &dst_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
+        const double* in = src + offsets[0];
+        double* out = dst + offsets[1];
+        const Extent out_stride = inner[1];
+        for (Extent element = 0; element < count; ++element) out[element * out_stride] = in[element];
     });
 }
 
@@ -92,6 +106,17 @@ void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, c
     }
     // BLAS takes int dimensions; a tile never approaches 2^31 along one GEMM dimension under any budget we plan.
     TILESUM_ASSERT(m < (Extent{1} << 31) && n < (Extent{1} << 31) && k < (Extent{1} << 31));
+    if (k == 1) {
+        // An outer product: one pass writing C, where GEMM would first clear it and then add.
+        for (Extent index = 0; index < batch; ++index)
+            for (Extent row = 0; row < m; ++row) {
+                const double scale = a[index * m + row];
+                const double* b_row = b + index * n;
+                double* c_row = c + (index * m + row) * n;
+                for (Extent column = 0; column < n; ++column) c_row[column] = scale * b_row[column];
+            }
+        return;
+    }
     for (Extent index = 0; index < batch; ++index) {
         const double* a_block = a + index * m * k;
         const double* b_block = b + index * k * n;

@@ -17,6 +17,9 @@ constexpr std::size_t max_nesting = 256;
 // Left-associative chains (a+a+a...) are built by loops, not recursion, but every later pass walks the tree
 // recursively and unique_ptr destruction recurses too, so the tree's height is capped as well.
 constexpr std::size_t max_height = 1000;
+// Real scripts have hundreds of nodes. The cap bounds the AST near 15 MB whatever the input: without it a
+// 10 MB line of einsum operands would become half a gigabyte of AST.
+constexpr std::size_t max_nodes = 100000;
 
 SourceSpan cover(SourceSpan first, SourceSpan last) {
     return SourceSpan{first.offset, last.offset + last.length - first.offset};
@@ -97,6 +100,7 @@ private:
     Token previous_;          // for "expected an expression after '+'"
     std::size_t nesting_ = 0;
     std::size_t open_parens_ = 0;  // '(' consumed and not yet closed, in expressions and calls
+    std::size_t node_count_ = 0;
 };
 
 // script := { [statement] (NEWLINE | ';') } END
@@ -312,6 +316,11 @@ Parsed Parser::make_node(AstNode::Kind kind, SourceSpan span, std::size_t child_
         fail(ErrorKind::syntax,
              "expression nested too deeply (more than " + std::to_string(max_height) +
                  " levels of operators); split it into several statements",
+             blame);
+    if (++node_count_ > max_nodes)
+        fail(ErrorKind::syntax,
+             "script too large: more than " + std::to_string(max_nodes) +
+                 " names, numbers and operations; split it into several scripts",
              blame);
     Parsed result;
     result.node = std::make_unique<AstNode>();

@@ -283,7 +283,16 @@ TEST_CASE("A 10 MB line is rejected with a syntax error, not a crash", "[script]
 
     std::string operands = "x = einsum('i->i'";
     while (operands.size() < ten_mb) operands += ", a";
-    require_error(operands, ErrorKind::syntax, "unbalanced parenthesis", 1, 11);
+    require_error(operands, ErrorKind::syntax, "script too large", 1, 17 + 3 * 100001);  // the 100,001st 'a'
+
+    std::string statements;
+    while (statements.size() < ten_mb) statements += "x = a\n";
+    require_error(statements, ErrorKind::syntax, "script too large", 100001, 5);
+}
+
+TEST_CASE("Errors after an unclosed einsum blame the '(' only if it is never closed", "[script][errors]") {
+    require_error("x = einsum('i->i', a, b", ErrorKind::syntax, "unbalanced parenthesis", 1, 11);
+    require_error("x = einsum('i->i',\n a\n b)", ErrorKind::syntax, "expected ',' or ')'", 3, 2);
 }
 
 TEST_CASE("Binary garbage is rejected as a user error, never a crash", "[script][robustness]") {

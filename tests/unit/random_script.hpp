@@ -1,0 +1,133 @@
+// A seeded generator of random scripts: einsums with random subscripts over random inputs, sums with
+// broadcasting, elementwise products, scalings and named intermediates read by several statements.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/common/shape.hpp"
+
+namespace tilesum::testing {
+
+struct RandomScript {
+    std::string text;
+    std::map<std::string, Shape> inputs;
+    std::map<char, Extent> extents;
+};
+
+class ScriptGenerator {
+public:
+    explicit ScriptGenerator(unsigned seed) : rng_(seed) {}
+
+    RandomScript generate() {
+        script_ = RandomScript{};
+        statements_.clear();
+        named_.clear();
+        input_labels_.clear();
+        next_name_ = 0;
+        const std::string letters = "abcdefg";
+        for (char label : letters) script_.extents[label] = uniform(1, 5);
+        const int outputs = uniform(1, 3);
+        for (int output = 0; output < outputs; ++output) {
+            std::string labels = random_labels(letters, uniform(0, 3));
+            std::string value = expression(labels, 3);  // may add statements for named intermediates first
+            statements_ += "OUT" + std::to_string(output) + " = " + value + "\n";
+        }
+        script_.text = statements_;
+        return script_;
+    }
+
+private:
+    int uniform(int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng_); }
+    bool chance(double probability) { return std::bernoulli_distribution(probability)(rng_); }
+
+    std::string random_labels(std::string pool, int count) {
+        std::shuffle(pool.begin(), pool.end(), rng_);
+        return pool.substr(0, static_cast<std::size_t>(std::min<int>(count, static_cast<int>(pool.size()))));
+    }
+
+    std::string number() {
+        static const char* numbers[] = {"2", "0.5", "-1.5", "3e-1", "1.25", "4"};
+        return numbers[uniform(0, 5)];
+    }
+
+    // An input with exactly these labels: reused when one exists (repeated operands), else a new one.
+    std::string input_with(const std::string& labels) {
+        for (const auto& [name, shape] : script_.inputs)
+            if (input_labels_[name] == labels && chance(0.5)) return name;
+        std::string name = "In" + std::to_string(script_.inputs.size());
+        Shape shape;
+        for (char label : labels) shape.push_back(script_.extents[label]);
+        script_.inputs[name] = shape;
+        input_labels_[name] = labels;
+        return name;
+    }
+
+    // An expression whose axes are exactly `labels`, in that order.
+    std::string expression(const std::string& labels, int depth) {
+        const int choice = depth <= 0 ? 0 : uniform(0, 9);
+        if (choice <= 1) return input_with(labels);
+        if (choice <= 4) return einsum(labels, depth);
+        if (choice == 5) {  // a sum with numpy broadcasting: the right side may have only the last axes
+            std::string suffix = labels.substr(static_cast<std::size_t>(uniform(0, static_cast<int>(labels.size()))));
+            const char* op = chance(0.5) ? " + " : " - ";
+            return "(" + expression(labels, depth - 1) + op + expression(suffix, depth - 1) + ")";
+        }
+        if (choice == 6) {
+            std::string suffix = labels.substr(static_cast<std::size_t>(uniform(0, static_cast<int>(labels.size()))));
+            return "(" + expression(labels, depth - 1) + " * " + expression(suffix, depth - 1) + ")";
+        }
+        if (choice == 7) {
+            switch (uniform(0, 2)) {
+                case 0: return number() + " * " + expression(labels, depth - 1);
+                case 1: return "(" + expression(labels, depth - 1) + " / " + number() + ")";
+                default: return "(-" + expression(labels, depth - 1) + ")";
+            }
+        }
+        // A named intermediate, sometimes read twice.
+        auto key = labels;
+        if (named_.count(key) && chance(0.6)) return named_[key];
+        std::string name = "T" + std::to_string(next_name_++);
+        std::string value = expression(labels, depth - 1);
+        statements_ += name + " = " + value + "\n";
+        named_[key] = name;
+        return name;
+    }
+
+    std::string einsum(const std::string& output, int depth) {
+        std::string pool = "abcdefg";
+        std::string contracted;
+        for (char label : random_labels(pool, 7))
+            if (output.find(label) == std::string::npos && contracted.size() < 2) contracted += label;
+        const std::string all = output + contracted.substr(0, static_cast<std::size_t>(uniform(0, static_cast<int>(contracted.size()))));
+        const int operand_count = uniform(1, 3);
+        std::vector<std::string> operand_labels(static_cast<std::size_t>(operand_count));
+        for (char label : all) {  // every label appears in at least one operand, maybe more
+            for (auto& labels : operand_labels)
+                if (chance(0.4)) labels += label;
+            auto& owner = operand_labels[static_cast<std::size_t>(uniform(0, operand_count - 1))];
+            if (owner.find(label) == std::string::npos) owner += label;
+        }
+        std::string subscripts, operands;
+        for (std::size_t position = 0; position < operand_labels.size(); ++position) {
+            std::string& labels = operand_labels[position];
+            std::shuffle(labels.begin(), labels.end(), rng_);
+            subscripts += (position ? ", " : "") + labels;
+            operands += ", " + expression(labels, depth - 1);
+        }
+        const char* spelling = chance(0.5) ? "einsum" : "np.einsum";
+        return std::string(spelling) + "('" + subscripts + " -> " + output + "'" + operands + ")";
+    }
+
+    std::mt19937 rng_;
+    RandomScript script_;
+    std::string statements_;
+    std::map<std::string, std::string> named_;
+    std::map<std::string, std::string> input_labels_;
+    int next_name_ = 0;
+};
+
+}  // namespace tilesum::testing
