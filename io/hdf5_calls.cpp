@@ -282,7 +282,8 @@ Handle space_create(const Where& where, const Shape& shape) {
     const std::vector<hsize_t> dims = to_hsize(shape);
     const hid_t space = shape.empty() ? H5Screate(H5S_SCALAR)
                                       : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
-    if (space < 0) fail_call(ErrorKind::io, where, "create a dataspace for", "H5Screate_simple");
+    if (space < 0)
+        fail_call(ErrorKind::io, where, "create a dataspace for", shape.empty() ? "H5Screate" : "H5Screate_simple");
     return Handle(space);
 }
 

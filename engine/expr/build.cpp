@@ -12,9 +12,13 @@ DType promote(const std::vector<Operand>& operands) {
     return DType::f32;
 }
 
+// "C (102, 100, 100) and C2 (102, 100, 101)": numpy's shapes, with the names the user wrote.
 std::string shapes_text(const std::vector<Operand>& operands) {
     std::string text;
-    for (const Operand& operand : operands) text += (text.empty() ? "" : " ") + format_shape(operand.node->shape);
+    for (std::size_t position = 0; position < operands.size(); ++position) {
+        if (position) text += position + 1 == operands.size() ? " and " : ", ";
+        text += operands[position].display + " " + format_shape(operands[position].node->shape);
+    }
     return text;
 }
 
@@ -119,7 +123,7 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
     for (const Operand& operand : operands) shapes.push_back(operand.node->shape);
     std::optional<Shape> shape = broadcast_shapes(shapes);
     if (!shape)
-        fail(ErrorKind::semantic, "operands could not be broadcast together with shapes " + shapes_text(operands),
+        fail(ErrorKind::semantic, "operands could not be broadcast together: " + shapes_text(operands),
              span);
 
     auto node = std::make_shared<Node>();
@@ -147,7 +151,7 @@ NodePtr make_product(const Operand& left, const Operand& right, std::optional<So
     std::optional<Shape> shape = broadcast_shapes({left.node->shape, right.node->shape});
     if (!shape)
         fail(ErrorKind::semantic,
-             "operands could not be broadcast together with shapes " + shapes_text({left, right}), span);
+             "operands could not be broadcast together: " + shapes_text({left, right}), span);
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::product;
     node->shape = *shape;

@@ -1,1 +1,73 @@
+// Block kernels against the naive einsum on random blocks: permutation in both loop directions, reductions,
+// broadcasting combines and batched GEMM (including its outer-product and dot-product shortcuts).
 #include <catch2/catch.hpp>
+
+#include <random>
+
+#include "engine/kernels/block_ops.hpp"
+#include "engine/kernels/reference_einsum.hpp"
+
+using namespace tilesum;
+using kernels::DenseTensor;
+
+namespace {
+DenseTensor random_tensor(const Shape& shape, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> uniform(-1, 1);
+    DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
+    for (double& value : tensor.values) value = uniform(rng);
+    return tensor;
+}
+}  // namespace
+
+TEST_CASE("permute matches the reference transpose, whether the last destination axis is long or short", "[kernels]") {
+    for (const Shape& shape : {Shape{4, 5, 3}, Shape{3, 40, 2}, Shape{2, 3, 50}}) {
+        DenseTensor source = random_tensor(shape, 1);
+        const std::vector<std::pair<std::vector<std::size_t>, std::string>> perms = {
+            {{2, 0, 1}, "kij"}, {{1, 0, 2}, "jik"}, {{0, 2, 1}, "ikj"}, {{2, 1, 0}, "kji"}};
+        for (const auto& [perm, labels] : perms) {
+            DenseTensor expected = kernels::reference_einsum({"ijk"}, labels, {&source});
+            std::vector<double> actual(expected.values.size());
+            kernels::permute(source.values.data(), shape, perm, actual.data());
+            CAPTURE(labels, shape[0], shape[1], shape[2]);
+            REQUIRE(actual == expected.values);
+        }
+    }
+}
+
+TEST_CASE("sum_axes sums out exactly the axes not kept", "[kernels]") {
+    DenseTensor source = random_tensor({3, 4, 5}, 2);
+    std::vector<double> actual(4);
+    kernels::sum_axes(source.values.data(), source.shape, {false, true, false}, actual.data());
+    DenseTensor expected = kernels::reference_einsum({"ijk"}, "j", {&source});
+    for (std::size_t element = 0; element < actual.size(); ++element)
+        REQUIRE(actual[element] == Approx(expected.values[element]).epsilon(1e-14));
+}
+
+TEST_CASE("broadcast_combine repeats extent-1 and missing leading axes as numpy does", "[kernels]") {
+    std::vector<double> destination{1, 2, 3, 4, 5, 6};  // (2, 3)
+    const std::vector<double> row{10, 20, 30};          // (3,)
+    kernels::broadcast_combine(kernels::Combine::accumulate, 2.0, row.data(), {3}, destination.data(), {2, 3});
+    REQUIRE(destination == std::vector<double>{21, 42, 63, 24, 45, 66});
+    const std::vector<double> column{1, -1};  // (2, 1)
+    kernels::broadcast_combine(kernels::Combine::multiply, 1.0, column.data(), {2, 1}, destination.data(), {2, 3});
+    REQUIRE(destination == std::vector<double>{21, 42, 63, -24, -45, -66});
+    kernels::broadcast_combine(kernels::Combine::assign, -1.0, column.data(), {2, 1}, destination.data(), {2, 3});
+    REQUIRE(destination == std::vector<double>{-1, -1, -1, 1, 1, 1});
+}
+
+TEST_CASE("batched_gemm agrees with the reference for GEMM, GEMV, dot and outer-product shapes", "[kernels]") {
+    struct Case {
+        Extent batch, m, n, k;
+    };
+    for (const Case& shape : {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}, Case{1, 2, 2, 0}}) {
+        DenseTensor a = random_tensor({shape.batch, shape.m, shape.k}, 3);
+        DenseTensor b = random_tensor({shape.batch, shape.k, shape.n}, 4);
+        std::vector<double> c(static_cast<std::size_t>(shape.batch * shape.m * shape.n), 99.0);
+        kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, a.values.data(), b.values.data(), c.data());
+        DenseTensor expected = kernels::reference_einsum({"bmk", "bkn"}, "bmn", {&a, &b});
+        CAPTURE(shape.batch, shape.m, shape.n, shape.k);
+        for (std::size_t element = 0; element < c.size(); ++element)
+            REQUIRE(c[element] == Approx(expected.values[element]).epsilon(1e-13).margin(1e-15));
+    }
+}
