@@ -26,13 +26,12 @@ std::size_t tile_peak(const expr::Node& root, const Shape& tile_shape) {
 std::string tile_text(const expr::Node& root, const Tiling& tiling) {
     std::string text;
     for (std::size_t axis = 0; axis < tiling.extents.size(); ++axis) {
-        if (!tiling.is_tiled(axis)) continue;
         char label = root.axis_labels[axis];
         text += (text.empty() ? "" : ", ") +
                 (label ? std::string(1, label) : "axis " + std::to_string(axis)) + "=" +
                 std::to_string(tiling.tile_shape[axis]);
     }
-    return text.empty() ? "untiled" : text;
+    return text.empty() ? "the whole scalar" : text;
 }
 
 // Halves the axis whose halving lowers the tile's peak the most (the first such axis on ties, so tiles stay

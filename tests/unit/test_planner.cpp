@@ -1,1 +1,127 @@
+// The planner on shapes alone: which index is tiled, how large the tiles are, that every plan fits its budget,
+// and that an impossible budget is reported with the smallest one that works.
 #include <catch2/catch.hpp>
+
+#include "engine/eval/tile_eval.hpp"
+#include "engine/expr/binder.hpp"
+#include "engine/plan/plan.hpp"
+#include "engine/script/parser.hpp"
+
+using namespace tilesum;
+
+namespace {
+
+const char* seed_text =
+    "C  = einsum(\"i, jk -> ijk\", B, A)\n"
+    "C2 = einsum(\"j, ik -> ijk\", Y2, Z2)\n"
+    "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
+
+expr::Program seed_program(Extent n, Extent q) {
+    std::map<std::string, Shape> shapes{{"A", {n, n}}, {"B", {q}}, {"Y2", {n}}, {"Z2", {q, n}}};
+    return expr::bind(script::parse_script(seed_text),
+                      [&](const expr::InputUse& use) { return expr::InputSpec{shapes.at(use.name), DType::f64}; });
+}
+
+plan::Plan make(const expr::Program& program, std::size_t budget_bytes, int threads = 2,
+                std::map<char, Extent> forced = {}) {
+    plan::PlanOptions options;
+    options.budget_bytes = budget_bytes;
+    options.threads = threads;
+    options.forced_tiles = std::move(forced);
+    return plan::make_plan(program, options);
+}
+
+constexpr std::size_t MiB = std::size_t{1} << 20;
+
+}  // namespace
+
+TEST_CASE("the seed at n = q = 400 under 64 MiB tiles k so that every tile in flight fits", "[planner]") {
+    plan::Plan plan = make(seed_program(400, 400), 64 * MiB);
+    REQUIRE(plan.outputs.size() == 1);
+    const plan::OutputPlan& e = plan.outputs[0];
+    REQUIRE(e.tiling.is_tiled(0));
+    REQUIRE(e.root->axis_labels == "k");
+    // One (q, n, n) intermediate is 512 MiB; a k-slice of width t is 1.22 MiB * t, and four such live at once.
+    REQUIRE(e.tiling.tile_shape[0] >= 2);
+    REQUIRE(e.peak_bytes * static_cast<std::size_t>(e.tiles_in_flight) <= 64 * MiB);
+    REQUIRE(e.tiling.tile_count() == (400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]);
+}
+
+TEST_CASE("tile shapes do not depend on the thread count, so results cannot either", "[planner]") {
+    expr::Program program = seed_program(300, 200);
+    const Shape one_thread = make(program, 32 * MiB, 1).outputs[0].tiling.tile_shape;
+    for (int threads : {2, 3, 4, 16}) REQUIRE(make(program, 32 * MiB, threads).outputs[0].tiling.tile_shape == one_thread);
+}
+
+TEST_CASE("a forced tile size is used as given", "[planner]") {
+    plan::Plan plan = make(seed_program(100, 102), 64 * MiB, 2, {{'k', 7}});
+    REQUIRE(plan.outputs[0].forced);
+    REQUIRE(plan.outputs[0].tiling.tile_shape == Shape{7});
+    REQUIRE(plan.outputs[0].tiling.tile_count() == 15);
+}
+
+TEST_CASE("a forced tile size that does not fit the budget is a resource error naming the budget it needs",
+          "[planner][errors]") {
+    try {
+        make(seed_program(400, 400), 16 * MiB, 2, {{'k', 400}});
+        FAIL("no error");
+    } catch (const Error& error) {
+        REQUIRE(error.kind() == ErrorKind::resource);
+        REQUIRE_THAT(std::string(error.what()), Catch::Contains("forced tile k=400") && Catch::Contains("--memory"));
+    }
+}
+
+TEST_CASE("a forced tile for an index no output has is a usage error listing the output indices", "[planner][errors]") {
+    try {
+        make(seed_program(10, 10), 64 * MiB, 2, {{'z', 4}});
+        FAIL("no error");
+    } catch (const Error& error) {
+        REQUIRE(error.kind() == ErrorKind::usage);
+        REQUIRE_THAT(std::string(error.what()), Catch::Contains("no output has an index 'z' (output indices: k)"));
+    }
+}
+
+TEST_CASE("a budget too small for one tile names the smallest budget that works, and that budget works",
+          "[planner][errors]") {
+    expr::Program program = seed_program(200, 200);
+    std::string message;
+    try {
+        make(program, 1024);
+        FAIL("no error");
+    } catch (const Error& error) {
+        REQUIRE(error.kind() == ErrorKind::resource);
+        message = error.what();
+    }
+    REQUIRE_THAT(message, Catch::Contains("too small for output 'E'") && Catch::Contains("smallest tile (k=1)"));
+    const std::string marker = "--memory ";
+    const std::string suggested = message.substr(message.find(marker) + marker.size());
+    const std::string unit = suggested.substr(suggested.size() - 3);
+    REQUIRE((unit == "KiB" || unit == "MiB"));
+    const std::size_t suggested_bytes = std::stoul(suggested) * (unit == "KiB" ? 1024 : MiB);
+    plan::Plan plan = make(program, suggested_bytes);  // the suggestion itself must be accepted
+    REQUIRE(plan.outputs[0].peak_bytes <= suggested_bytes);
+}
+
+TEST_CASE("an output larger than the budget is split into tiles that each fit", "[planner]") {
+    std::map<std::string, Shape> shapes{{"x", {6000}}, {"y", {6000}}};
+    expr::Program program = expr::bind(script::parse_script("P = einsum('i,j->ij', x, y)\n"), [&](const expr::InputUse& use) {
+        return expr::InputSpec{shapes.at(use.name), DType::f64};
+    });
+    plan::Plan plan = make(program, 32 * MiB);  // P is 275 MiB
+    const plan::OutputPlan& p = plan.outputs[0];
+    REQUIRE(p.tiling.tile_count() > 8);
+    REQUIRE(p.peak_bytes <= 32 * MiB);
+    REQUIRE(p.tiling.is_tiled(0));  // rows first: each tile is one contiguous block of the output
+}
+
+TEST_CASE("the dry run counts exactly what a tile allocates: input slices, intermediates and the result", "[planner]") {
+    std::map<std::string, Shape> shapes{{"A", {10, 20}}, {"B", {20, 30}}};
+    expr::Program program = expr::bind(script::parse_script("P = einsum('ij,jk->ik', A, B)\n"), [&](const expr::InputUse& use) {
+        return expr::InputSpec{shapes.at(use.name), DType::f64};
+    });
+    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, {{0, 10}, {0, 30}});
+    // Leaves A (200) and B (600) elements, result 300 elements; no transposes needed.
+    REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
+    REQUIRE(estimate.peak_bytes == 1100 * sizeof(double));
+    REQUIRE(estimate.flops == 2.0 * 10 * 20 * 30);
+}
