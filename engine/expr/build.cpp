@@ -40,6 +40,52 @@ std::string broadcast_axis_labels(const Shape& shape, const std::vector<Operand>
     return labels;
 }
 
+// The input and axis that an axis of `node` takes its extent from, for messages: "Z2, shape (102, 103)".
+std::string extent_origin(const Node& node, std::size_t axis) {
+    switch (node.kind) {
+        case NodeKind::input: return node.name + ", shape " + format_shape(node.shape);
+        case NodeKind::einsum: {
+            const char label = node.output_labels[axis];
+            for (std::size_t position = 0; position < node.operands.size(); ++position) {
+                std::size_t operand_axis = node.operand_labels[position].find(label);
+                if (operand_axis != std::string::npos) return extent_origin(*node.operands[position], operand_axis);
+            }
+            break;
+        }
+        case NodeKind::lincomb:
+        case NodeKind::product:
+            for (const NodePtr& operand : node.operands) {
+                std::size_t offset = node.shape.size() - operand->shape.size();
+                if (axis >= offset && operand->shape[axis - offset] == node.shape[axis])
+                    return extent_origin(*operand, axis - offset);
+            }
+            break;
+    }
+    return "";
+}
+
+// numpy's message, preceded by the first axis that disagrees, named by its index and traced to its input.
+[[noreturn]] void fail_broadcast(const std::vector<Operand>& operands, std::optional<SourceSpan> span) {
+    std::string detail;
+    for (std::size_t right = 1; right < operands.size() && detail.empty(); ++right) {
+        const Node& first = *operands[0].node;
+        const Node& other = *operands[right].node;
+        const std::size_t common = std::min(first.shape.size(), other.shape.size());
+        for (std::size_t back = 1; back <= common; ++back) {
+            const std::size_t first_axis = first.shape.size() - back, other_axis = other.shape.size() - back;
+            const Extent first_extent = first.shape[first_axis], other_extent = other.shape[other_axis];
+            if (first_extent == other_extent || first_extent == 1 || other_extent == 1) continue;
+            const char label = first.axis_labels[first_axis] ? first.axis_labels[first_axis] : other.axis_labels[other_axis];
+            detail = (label ? std::string("index '") + label + "'" : "axis " + std::to_string(first_axis)) + " is " +
+                     std::to_string(first_extent) + " in " + operands[0].display + " (from " +
+                     extent_origin(first, first_axis) + ") but " + std::to_string(other_extent) + " in " +
+                     operands[right].display + " (from " + extent_origin(other, other_axis) + "): ";
+            break;
+        }
+    }
+    fail(ErrorKind::semantic, detail + "operands could not be broadcast together: " + shapes_text(operands), span);
+}
+
 }  // namespace
 
 NodePtr make_input(std::string name, Shape shape, DType dtype) {
@@ -122,9 +168,7 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
     std::vector<Shape> shapes;
     for (const Operand& operand : operands) shapes.push_back(operand.node->shape);
     std::optional<Shape> shape = broadcast_shapes(shapes);
-    if (!shape)
-        fail(ErrorKind::semantic, "operands could not be broadcast together: " + shapes_text(operands),
-             span);
+    if (!shape) fail_broadcast(operands, span);
 
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::lincomb;
@@ -149,9 +193,7 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
 
 NodePtr make_product(const Operand& left, const Operand& right, std::optional<SourceSpan> span) {
     std::optional<Shape> shape = broadcast_shapes({left.node->shape, right.node->shape});
-    if (!shape)
-        fail(ErrorKind::semantic,
-             "operands could not be broadcast together: " + shapes_text({left, right}), span);
+    if (!shape) fail_broadcast({left, right}, span);
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::product;
     node->shape = *shape;

@@ -89,7 +89,9 @@ TEST_CASE("a wrong extent in the seed is reported where the sums stop broadcasti
           "[binder][errors]") {
     Caught caught = bind_error(seed_text, seed_inputs(100, 102, 101));
     REQUIRE(caught.kind == ErrorKind::semantic);
-    REQUIRE(caught.message == "operands could not be broadcast together: C (102, 100, 100) and C2 (102, 100, 101)");
+    REQUIRE(caught.message ==
+            "index 'k' is 100 in C (from A, shape (100, 100)) but 101 in C2 (from Z2, shape (102, 101)): "
+            "operands could not be broadcast together: C (102, 100, 100) and C2 (102, 100, 101)");
     REQUIRE(caught.location == "s.tsum:3:30");
 }
 
