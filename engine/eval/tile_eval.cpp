@@ -145,6 +145,11 @@ private:
             perm.push_back(operand.labels.find(label));
             shape.push_back(operand.block.shape[perm.back()]);
         }
+        // Moving only axes of extent 1 (a tile one index wide) leaves the bytes in place: relabel, do not copy.
+        std::vector<std::size_t> moved;
+        for (std::size_t axis : perm)
+            if (operand.block.shape[axis] != 1) moved.push_back(axis);
+        if (std::is_sorted(moved.begin(), moved.end())) return Block{operand.block.buffer, shape};
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::permute(operand.block.data(), operand.block.shape, perm, result.data());
         return result;
