@@ -119,6 +119,35 @@ def case_help(context):
     print(f"version: {version.stdout.strip()}")
 
 
+def case_read_failure_mid_run(context):
+    """A read that fails at run time (a corrupted chunk of Z2, caught by its Fletcher-32 checksum) is an I/O
+    failure: exit status 1, one `tilesum: error:` line naming the file and dataset, and no /E left behind in an
+    output file that already held another dataset, which must survive untouched."""
+    import h5py
+    inputs = util.seed_inputs(N, Q, seed=8)
+    data = context.path("corrupt.h5")
+    with h5py.File(data, "w") as file:
+        for name, array in inputs.items():
+            if name == "Z2":
+                file.create_dataset(name, data=array, chunks=(Q, 10), fletcher32=True)
+            else:
+                file.create_dataset(name, data=array)
+        last_chunk = file["Z2"].id.get_chunk_info(file["Z2"].id.get_num_chunks() - 1)
+    with open(data, "r+b") as raw:  # flip bytes inside the last chunk: tiles before it read fine
+        raw.seek(last_chunk.byte_offset + 16)
+        raw.write(b"\xff" * 16)
+    out = context.path("out.h5")
+    util.write_h5(out, keep=np.arange(5.0))
+    result = context.run("run", context.seed_script, "--data", data, "--out", out, "--memory", "64MiB")
+    util.expect(result.status == 1, "expected exit status 1 for a read failure\n" + result.describe())
+    lines = result.stderr.splitlines()
+    util.expect(len(lines) == 1 and lines[0].startswith("tilesum: error: ") and "corrupt.h5" in lines[0]
+                and "Z2" in lines[0], "expected one error line naming corrupt.h5 and Z2\n" + result.describe())
+    print(f"as expected: {lines[0]}")
+    util.expect_no_output(out, ["E"])
+    util.expect(np.array_equal(util.read_h5(out, "keep"), np.arange(5.0)), "the existing dataset /keep changed")
+
+
 CASES = {
     "syntax": case_syntax,
     "shape": case_shape,
@@ -131,6 +160,7 @@ CASES = {
     "unknown_tile_index": case_unknown_tile_index,
     "missing_input_file": case_missing_input_file,
     "help": case_help,
+    "read_failure_mid_run": case_read_failure_mid_run,
 }
 
 if __name__ == "__main__":
