@@ -135,6 +135,23 @@ def run_tilesum(tilesum, args, cwd=None, timeout_seconds=900):
     return Result(argv, status, stdout, stderr, usage.ru_maxrss, seconds)
 
 
+# The fixed overhead above --memory that tilesum states (README, "Memory"): libraries, HDF5 and BLAS state.
+RSS_OVERHEAD_MIB = 32
+
+
+def expect_peak_rss_within(result, budget_mib):
+    """The memory contract: the child's peak RSS stays under the budget plus the stated fixed overhead.
+    Not asserted under ASan/UBSan (TILESUM_SANITIZED=1): the sanitizer's shadow memory and quarantine are not
+    tilesum's, and the number is then printed only."""
+    bound_kib = (budget_mib + RSS_OVERHEAD_MIB) * 1024
+    print(f"peak RSS {result.peak_rss_kib} KiB ({result.peak_rss_kib / 1024:.1f} MiB); bound {budget_mib} MiB "
+          f"budget + {RSS_OVERHEAD_MIB} MiB overhead = {bound_kib} KiB")
+    if os.environ.get("TILESUM_SANITIZED") == "1":
+        print("peak RSS not checked: this tilesum is built with sanitizers")
+        return
+    expect(result.peak_rss_kib <= bound_kib, f"peak RSS {result.peak_rss_kib} KiB above the bound {bound_kib} KiB")
+
+
 def expect_success(result):
     expect(result.status == 0, "expected exit status 0\n" + result.describe())
     return result
