@@ -39,6 +39,20 @@ private:
     std::optional<SourceSpan> span_;
 };
 
+// "syntax", "usage", ...: for test messages and logs.
+inline const char* error_kind_name(ErrorKind kind) {
+    switch (kind) {
+        case ErrorKind::syntax: return "syntax";
+        case ErrorKind::semantic: return "semantic";
+        case ErrorKind::unsupported: return "unsupported";
+        case ErrorKind::resource: return "resource";
+        case ErrorKind::usage: return "usage";
+        case ErrorKind::io: return "io";
+        case ErrorKind::internal: return "internal";
+    }
+    return "unknown";
+}
+
 [[noreturn]] inline void fail(ErrorKind kind, std::string message, std::optional<SourceSpan> span = std::nullopt) {
     throw Error(kind, std::move(message), span);
 }

@@ -16,19 +16,6 @@ using namespace tilesum::script;
 
 namespace {
 
-const char* kind_name(ErrorKind kind) {
-    switch (kind) {
-    case ErrorKind::syntax: return "syntax";
-    case ErrorKind::semantic: return "semantic";
-    case ErrorKind::unsupported: return "unsupported";
-    case ErrorKind::resource: return "resource";
-    case ErrorKind::usage: return "usage";
-    case ErrorKind::io: return "io";
-    case ErrorKind::internal: return "internal";
-    }
-    return "?";
-}
-
 // Prints a tree as an s-expression so structure and precedence read at a glance: (+ a (* b c)).
 std::string sexpr(const AstNode& node) {
     std::string result;
@@ -64,7 +51,7 @@ void require_error(std::string_view text, ErrorKind kind, const std::string& mes
         parse_script(text);
     } catch (const Error& error) {
         INFO("message: " << error.what());
-        CHECK(std::string(kind_name(error.kind())) == kind_name(kind));
+        CHECK(std::string(tilesum::error_kind_name(error.kind())) == tilesum::error_kind_name(kind));
         CHECK_THAT(error.what(), Catch::Contains(message_part));
         REQUIRE(error.span().has_value());
         const LineCol position = line_col(text, error.span()->offset);

@@ -15,19 +15,6 @@ using namespace tilesum::script;
 
 namespace {
 
-const char* kind_name(ErrorKind kind) {
-    switch (kind) {
-    case ErrorKind::syntax: return "syntax";
-    case ErrorKind::semantic: return "semantic";
-    case ErrorKind::unsupported: return "unsupported";
-    case ErrorKind::resource: return "resource";
-    case ErrorKind::usage: return "usage";
-    case ErrorKind::io: return "io";
-    case ErrorKind::internal: return "internal";
-    }
-    return "?";
-}
-
 // A two-line script whose einsum carries `subscripts`, so errors are checked through the real spans.
 std::string script_with(const std::string& subscripts) {
     return "# subscripts under test\nE = np.einsum('" + subscripts + "', A, B)\n";
@@ -51,7 +38,7 @@ void require_error(const std::string& subscripts, ErrorKind kind, const std::str
         parse_in_script(text);
     } catch (const Error& error) {
         INFO("message: " << error.what());
-        CHECK(std::string(kind_name(error.kind())) == kind_name(kind));
+        CHECK(std::string(tilesum::error_kind_name(error.kind())) == tilesum::error_kind_name(kind));
         CHECK_THAT(error.what(), Catch::Contains(message_part));
         REQUIRE(error.span().has_value());
         const LineCol position = line_col(text, error.span()->offset);
