@@ -1,5 +1,6 @@
 // tilesum: lazy einsum scripts over HDF5 data larger than memory.
-// Exit status: 0 success; 2 anything the user can fix (script, data, options, budget); 1 run-time failures.
+// Exit status: 0 success; 2 anything the user can fix (script, data, options, budget); 1 run-time failures;
+// 130 interrupted (SIGINT/SIGTERM), with no output left behind.
 #include <malloc.h>
 
 #include <cstdio>
@@ -67,6 +68,7 @@ int main(int argc, char** argv) {
     } catch (const tilesum::Error& error) {
         std::fflush(stdout);
         std::cerr << "tilesum: error: " << one_line(error.what()) << std::endl;
+        if (error.kind() == tilesum::ErrorKind::interrupted) return 130;  // as a shell reports SIGINT
         return error.is_user_error() ? 2 : 1;
     } catch (const std::exception& error) {
         std::cerr << "tilesum: error: " << one_line(error.what()) << std::endl;

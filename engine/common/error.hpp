@@ -17,6 +17,7 @@ enum class ErrorKind {
     usage,        // command-line options, missing datasets and other things the user names
     io,           // a run-time failure reading or writing files
     internal,     // a bug in tilesum
+    interrupted,  // the user stopped the run (SIGINT, SIGTERM)
 };
 
 // A byte range in the script text. Only the error renderer turns it into line:col.
@@ -32,7 +33,9 @@ public:
 
     ErrorKind kind() const { return kind_; }
     const std::optional<SourceSpan>& span() const { return span_; }
-    bool is_user_error() const { return kind_ != ErrorKind::io && kind_ != ErrorKind::internal; }
+    bool is_user_error() const {
+        return kind_ != ErrorKind::io && kind_ != ErrorKind::internal && kind_ != ErrorKind::interrupted;
+    }
 
 private:
     ErrorKind kind_;
@@ -49,6 +52,7 @@ inline const char* error_kind_name(ErrorKind kind) {
         case ErrorKind::usage: return "usage";
         case ErrorKind::io: return "io";
         case ErrorKind::internal: return "internal";
+        case ErrorKind::interrupted: return "interrupted";
     }
     return "unknown";
 }

@@ -29,7 +29,7 @@ TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
 }
 
 void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::Arena& arena, Progress& progress,
-                const std::function<void(const Progress&)>& on_progress, RunStats& stats) {
+                const RunControl& control, RunStats& stats) {
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;
@@ -37,9 +37,12 @@ void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::
     const Extent tile_count = output.tiling.tile_count();
     Extent next_tile = 0;
 
-    auto read_stage = [&](tbb::flow_control& control) -> JobPtr {
+    auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
+        if (control.interrupted && control.interrupted->load())
+            fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
+                                             std::to_string(progress.tiles_total) + " tiles; no output was written");
         if (next_tile == tile_count) {
-            control.stop();
+            flow.stop();
             return nullptr;
         }
         auto job = std::make_shared<TileJob>();
@@ -64,7 +67,7 @@ void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::
         job->result = {};
         stats.flops += job->flops;
         ++progress.tiles_done;
-        if (on_progress) on_progress(progress);
+        if (control.on_progress) control.on_progress(progress);
     };
 
     tbb::parallel_pipeline(static_cast<std::size_t>(output.tiles_in_flight),
@@ -75,8 +78,7 @@ void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::
 
 }  // namespace
 
-RunStats execute(const plan::Plan& plan, const Bindings& bindings,
-                 const std::function<void(const Progress&)>& on_progress) {
+RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunControl& control) {
     kernels::use_single_threaded_blas();
     tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism,
                                      static_cast<std::size_t>(plan.threads));
@@ -84,7 +86,7 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings,
     Progress progress;
     for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
     RunStats stats;
-    for (const plan::OutputPlan& output : plan.outputs) run_output(output, bindings, arena, progress, on_progress, stats);
+    for (const plan::OutputPlan& output : plan.outputs) run_output(output, bindings, arena, progress, control, stats);
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;
 }

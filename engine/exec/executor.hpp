@@ -3,6 +3,7 @@
 // in flight is the plan's, so every buffer fits the budget of one arena.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <string>
@@ -27,7 +28,13 @@ struct RunStats {
     double flops = 0;
 };
 
-RunStats execute(const plan::Plan& plan, const Bindings& bindings,
-                 const std::function<void(const Progress&)>& on_progress = {});
+struct RunControl {
+    std::function<void(const Progress&)> on_progress;  // called after each written tile, from one thread at a time
+    // Polled before each tile is started; when it turns true the run stops with Error{interrupted}, so the
+    // caller's cleanup (no half-written outputs) runs as for any other failure.
+    const std::atomic<bool>* interrupted = nullptr;
+};
+
+RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunControl& control = {});
 
 }  // namespace tilesum::exec
