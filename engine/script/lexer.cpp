@@ -28,8 +28,11 @@ std::string describe_character(char c) {
 
 std::string quote_excerpt(std::string_view text) {
     constexpr std::size_t max_chars = 40;
-    if (text.size() <= max_chars) return "'" + std::string(text) + "'";
-    return "'" + std::string(text.substr(0, max_chars - 3)) + "...'";
+    // Appended piece by piece: `"'" + std::string(...)` trips GCC 12's false -Wrestrict (GCC bug 105329).
+    std::string quoted(1, '\'');
+    quoted.append(text.substr(0, text.size() <= max_chars ? text.size() : max_chars - 3));
+    quoted.append(text.size() <= max_chars ? "'" : "...'");
+    return quoted;
 }
 
 std::string describe(const Token& token) {
