@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 
 #include "engine/common/error.hpp"
 #include "engine/kernels/block_ops.hpp"
@@ -58,7 +59,8 @@ void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leave
 
 class TileEvaluator {
 public:
-    TileEvaluator(const LeafBlocks& leaves, Arena& arena, TileCost& cost) : leaves_(leaves), arena_(arena), cost_(cost) {}
+    TileEvaluator(const LeafBlocks& leaves, Arena& arena, TileCost& cost, const Schedule& schedule)
+        : leaves_(leaves), arena_(arena), cost_(cost), schedule_(schedule) {}
 
     Block evaluate(const Node& node, const Ranges& ranges) {
         switch (node.kind) {
@@ -196,28 +198,58 @@ private:
         return Labelled{std::move(result), batch + left_free + right_free};
     }
 
-    // Operands are evaluated and contracted left to right, so at most two operand tiles and one partial result
-    // live at once. (Contraction order is the planner's job in a later issue.)
+    // Operands are contracted pairwise in the schedule's order (left to right without one). Each operand is
+    // evaluated only when a step first needs it, so operands not yet reached hold no memory.
     Block evaluate_einsum(const Node& node, const Ranges& ranges) {
         std::vector<Ranges> children = operand_ranges(node, ranges);
         const std::size_t count = node.operands.size();
-        auto needed_after = [&](std::size_t position) {
-            std::string labels = node.output_labels;
-            for (std::size_t later = position + 1; later < count; ++later) labels += node.operand_labels[later];
-            return labels;
+        struct Item {
+            std::optional<Labelled> value;  // empty until evaluated
+            std::size_t operand = 0;
+            std::string labels;
         };
-        Labelled accumulated{evaluate(*node.operands[0], children[0]), node.operand_labels[0]};
-        for (std::size_t position = 1; position < count; ++position) {
-            Labelled next{evaluate(*node.operands[position], children[position]), node.operand_labels[position]};
-            accumulated = contract_pair(std::move(accumulated), std::move(next), needed_after(position));
+        std::vector<Item> items;
+        for (std::size_t position = 0; position < count; ++position)
+            items.push_back(Item{std::nullopt, position, node.operand_labels[position]});
+        auto materialize = [&](Item& item) -> Labelled {
+            if (!item.value)
+                item.value = Labelled{evaluate(*node.operands[item.operand], children[item.operand]), item.labels};
+            Labelled value = std::move(*item.value);
+            item.value.reset();
+            return value;
+        };
+
+        for (const auto& [first, second] : path_for(node)) {
+            TILESUM_ASSERT(first < second && second < items.size());
+            std::string keep = node.output_labels;
+            for (std::size_t other = 0; other < items.size(); ++other)
+                if (other != first && other != second) keep += items[other].labels;
+            Labelled left = materialize(items[first]);
+            Labelled right = materialize(items[second]);
+            Labelled result = contract_pair(std::move(left), std::move(right), keep);
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(second));
+            items.erase(items.begin() + static_cast<std::ptrdiff_t>(first));
+            items.push_back(Item{std::nullopt, 0, result.labels});
+            items.back().value = std::move(result);
         }
-        accumulated = sum_out(std::move(accumulated), node.output_labels);
+        TILESUM_ASSERT(items.size() == 1);
+        Labelled accumulated = sum_out(materialize(items[0]), node.output_labels);
         return arrange(accumulated, node.output_labels);
+    }
+
+    // The scheduled path, or left to right: (0, 1), then the running result (last) with the next operand (0).
+    ContractionPath path_for(const Node& node) const {
+        if (auto it = schedule_.paths.find(&node); it != schedule_.paths.end()) return it->second;
+        ContractionPath path;
+        for (std::size_t remaining = node.operands.size(); remaining > 1; --remaining)
+            path.emplace_back(0, path.empty() ? 1 : remaining - 1);
+        return path;
     }
 
     const LeafBlocks& leaves_;
     Arena& arena_;
     TileCost& cost_;
+    const Schedule& schedule_;
 };
 
 }  // namespace
@@ -228,11 +260,12 @@ std::vector<LeafKey> collect_leaves(const Node& root, const Ranges& ranges) {
     return leaves;
 }
 
-Block evaluate_tile(const Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena, TileCost& cost) {
-    return TileEvaluator(leaves, arena, cost).evaluate(root, ranges);
+Block evaluate_tile(const Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena, TileCost& cost,
+                    const Schedule& schedule) {
+    return TileEvaluator(leaves, arena, cost, schedule).evaluate(root, ranges);
 }
 
-TileEstimate estimate_tile(const Node& root, const Ranges& ranges) {
+TileEstimate estimate_tile(const Node& root, const Ranges& ranges, const Schedule& schedule) {
     Arena arena(0, Arena::Mode::dry);
     LeafBlocks leaves;
     TileEstimate estimate;
@@ -244,7 +277,7 @@ TileEstimate estimate_tile(const Node& root, const Ranges& ranges) {
     }
     TileCost cost;
     {
-        Block result = evaluate_tile(root, ranges, leaves, arena, cost);
+        Block result = evaluate_tile(root, ranges, leaves, arena, cost, schedule);
     }
     estimate.peak_bytes = arena.peak_bytes();
     estimate.flops = cost.flops;

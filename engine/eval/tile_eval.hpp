@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/eval/arena.hpp"
+#include "engine/eval/schedule.hpp"
 #include "engine/expr/node.hpp"
 
 namespace tilesum::eval {
@@ -43,7 +44,7 @@ struct TileCost {
 
 // Computes the tile. `leaves` holds a block for every key collect_leaves returned.
 Block evaluate_tile(const expr::Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena,
-                    TileCost& cost);
+                    TileCost& cost, const Schedule& schedule);
 
 struct TileEstimate {
     std::size_t peak_bytes = 0;  // leaves + intermediates + result, at the worst moment
@@ -52,6 +53,6 @@ struct TileEstimate {
 };
 
 // Runs the tile on a dry arena: exactly the allocations a real tile makes, no data.
-TileEstimate estimate_tile(const expr::Node& root, const Ranges& ranges);
+TileEstimate estimate_tile(const expr::Node& root, const Ranges& ranges, const Schedule& schedule);
 
 }  // namespace tilesum::eval

@@ -28,7 +28,7 @@ TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
     return *it->second;
 }
 
-void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::Arena& arena, Progress& progress,
+void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings, eval::Arena& arena, Progress& progress,
                 const RunControl& control, RunStats& stats) {
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
@@ -57,7 +57,7 @@ void run_output(const plan::OutputPlan& output, const Bindings& bindings, eval::
     };
     auto compute_stage = [&](JobPtr job) -> JobPtr {
         eval::TileCost cost;
-        job->result = eval::evaluate_tile(root, job->ranges, job->leaves, arena, cost);
+        job->result = eval::evaluate_tile(root, job->ranges, job->leaves, arena, cost, schedule);
         job->flops = cost.flops;
         job->leaves.clear();  // free the input slices before the tile waits for the writer
         return job;
@@ -86,7 +86,7 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     Progress progress;
     for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
     RunStats stats;
-    for (const plan::OutputPlan& output : plan.outputs) run_output(output, bindings, arena, progress, control, stats);
+    for (const plan::OutputPlan& output : plan.outputs) run_output(output, plan.schedule, bindings, arena, progress, control, stats);
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;
 }

@@ -40,6 +40,15 @@ std::string describe(const Plan& plan) {
                 format_bytes(static_cast<double>(output.peak_bytes) * output.tiles_in_flight) + " in flight\n";
         text += "  bytes read:       " + format_bytes(output.bytes_read) + "\n";
         text += "  flops:            " + flops_text(output.flops) + "\n";
+        for (const expr::Node* node : expr::topological_order({output.root})) {
+            auto path = plan.schedule.paths.find(node);
+            if (path == plan.schedule.paths.end()) continue;
+            std::string steps;
+            for (const auto& [first, second] : path->second)
+                steps += (steps.empty() ? "" : ", ") + std::string("(") + std::to_string(first) + ", " +
+                         std::to_string(second) + ")";
+            text += "  contraction path: " + steps + " for " + expr::to_text(*node) + "\n";
+        }
     }
     return text;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/eval/schedule.hpp"
 #include "engine/expr/binder.hpp"
 #include "engine/plan/tiling.hpp"
 
@@ -32,6 +33,7 @@ struct OutputPlan {
 
 struct Plan {
     std::vector<OutputPlan> outputs;
+    eval::Schedule schedule;  // contraction order of every einsum node, shared by all outputs
     std::size_t budget_bytes = 0;
     int threads = 1;
 };

@@ -6,6 +6,7 @@
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
+#include "engine/plan/contraction_path.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace tilesum::plan {
@@ -19,8 +20,24 @@ constexpr std::size_t tiles_in_flight_target = 4;
 // Below this many tiles an output is split further, so that the workers have something to share.
 constexpr Extent minimum_tile_count = 8;
 
-std::size_t tile_peak(const expr::Node& root, const Shape& tile_shape) {
-    return eval::estimate_tile(root, full_ranges(tile_shape)).peak_bytes;
+std::size_t tile_peak(const expr::Node& root, const Shape& tile_shape, const eval::Schedule& schedule) {
+    return eval::estimate_tile(root, full_ranges(tile_shape), schedule).peak_bytes;
+}
+
+// The cheapest contraction order of every einsum reachable from the outputs, for the full extents.
+eval::Schedule choose_schedule(const expr::Program& program) {
+    std::vector<expr::NodePtr> roots;
+    for (const expr::NamedNode& output : program.outputs) roots.push_back(output.node);
+    eval::Schedule schedule;
+    for (const expr::Node* node : expr::topological_order(roots)) {
+        if (node->kind != expr::NodeKind::einsum || node->operands.size() < 3) continue;
+        std::map<char, Extent> extents;
+        for (std::size_t position = 0; position < node->operands.size(); ++position)
+            for (std::size_t axis = 0; axis < node->operand_labels[position].size(); ++axis)
+                extents[node->operand_labels[position][axis]] = node->operands[position]->shape[axis];
+        schedule.paths[node] = choose_path(node->operand_labels, node->output_labels, extents);
+    }
+    return schedule;
 }
 
 std::string tile_text(const expr::Node& root, const Tiling& tiling) {
@@ -36,14 +53,14 @@ std::string tile_text(const expr::Node& root, const Tiling& tiling) {
 
 // Halves the axis whose halving lowers the tile's peak the most (the first such axis on ties, so tiles stay
 // contiguous rows in C order). Returns the axis, or std::nullopt when every axis is down to 1.
-std::optional<std::size_t> halve_best_axis(const expr::Node& root, Shape& tile_shape) {
+std::optional<std::size_t> halve_best_axis(const expr::Node& root, Shape& tile_shape, const eval::Schedule& schedule) {
     std::optional<std::size_t> best_axis;
     std::size_t best_peak = 0;
     for (std::size_t axis = 0; axis < tile_shape.size(); ++axis) {
         if (tile_shape[axis] <= 1) continue;
         Shape candidate = tile_shape;
         candidate[axis] = (candidate[axis] + 1) / 2;
-        std::size_t peak = tile_peak(root, candidate);
+        std::size_t peak = tile_peak(root, candidate, schedule);
         if (!best_axis || peak < best_peak) {
             best_axis = axis;
             best_peak = peak;
@@ -53,20 +70,21 @@ std::optional<std::size_t> halve_best_axis(const expr::Node& root, Shape& tile_s
     return best_axis;
 }
 
-Shape choose_tile_shape(const expr::Node& root, const std::string& name, std::size_t budget_bytes) {
+Shape choose_tile_shape(const expr::Node& root, const std::string& name, std::size_t budget_bytes,
+                        const eval::Schedule& schedule) {
     const std::size_t target = budget_bytes / tiles_in_flight_target;
     Shape tile_shape = root.shape;
     for (Extent& extent : tile_shape) extent = std::max<Extent>(extent, 1);
     std::optional<std::size_t> last_axis;
     Extent last_size_before = 0;
-    while (tile_peak(root, tile_shape) > target) {
+    while (tile_peak(root, tile_shape, schedule) > target) {
         Shape before = tile_shape;
-        std::optional<std::size_t> axis = halve_best_axis(root, tile_shape);
+        std::optional<std::size_t> axis = halve_best_axis(root, tile_shape, schedule);
         if (!axis) break;
         last_axis = axis;
         last_size_before = before[*axis];
     }
-    const std::size_t smallest_peak = tile_peak(root, tile_shape);
+    const std::size_t smallest_peak = tile_peak(root, tile_shape, schedule);
     if (smallest_peak > budget_bytes) {
         Tiling tiling{root.shape, tile_shape};
         fail(ErrorKind::resource, "memory budget " + format_bytes(static_cast<double>(budget_bytes)) +
@@ -84,7 +102,7 @@ Shape choose_tile_shape(const expr::Node& root, const std::string& name, std::si
             Extent middle = fits + (too_big - fits) / 2;
             Shape candidate = tile_shape;
             candidate[*last_axis] = middle;
-            (tile_peak(root, candidate) <= target ? fits : too_big) = middle;
+            (tile_peak(root, candidate, schedule) <= target ? fits : too_big) = middle;
         }
         tile_shape[*last_axis] = fits;
     }
@@ -99,7 +117,7 @@ Shape choose_tile_shape(const expr::Node& root, const std::string& name, std::si
 
 // Bytes read and flops over all tiles: tiles differ only at the ragged end of an axis, so each distinct
 // tile shape is estimated once and weighted by how often it occurs.
-void estimate_totals(OutputPlan& output) {
+void estimate_totals(OutputPlan& output, const eval::Schedule& schedule) {
     const Tiling& tiling = output.tiling;
     struct Variant {
         Extent size;
@@ -123,7 +141,7 @@ void estimate_totals(OutputPlan& output) {
             shape.push_back(per_axis[axis][choice[axis]].size);
             weight *= static_cast<double>(per_axis[axis][choice[axis]].count);
         }
-        eval::TileEstimate estimate = eval::estimate_tile(*output.root, full_ranges(shape));
+        eval::TileEstimate estimate = eval::estimate_tile(*output.root, full_ranges(shape), schedule);
         output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
         output.flops += weight * estimate.flops;
         std::size_t axis = per_axis.size();
@@ -139,6 +157,7 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     Plan plan;
     plan.budget_bytes = options.budget_bytes;
     plan.threads = options.threads;
+    plan.schedule = choose_schedule(program);
 
     std::set<char> forced_used;
     for (const expr::NamedNode& named : program.outputs) {
@@ -156,8 +175,8 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
             output.forced = true;
         }
         output.tiling = Tiling{root.shape, output.forced ? forced_shape : choose_tile_shape(root, named.name,
-                                                                                              options.budget_bytes)};
-        output.peak_bytes = tile_peak(root, output.tiling.tile_shape);
+                                                                                              options.budget_bytes, plan.schedule)};
+        output.peak_bytes = tile_peak(root, output.tiling.tile_shape, plan.schedule);
         if (output.forced && output.peak_bytes > options.budget_bytes)
             fail(ErrorKind::resource, "forced tile " + tile_text(root, output.tiling) + " of output '" + named.name +
                                           "' needs " + format_bytes(static_cast<double>(output.peak_bytes)) +
@@ -167,7 +186,7 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
         const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
         output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
             {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
-        estimate_totals(output);
+        estimate_totals(output, plan.schedule);
         plan.outputs.push_back(std::move(output));
     }
 

@@ -119,7 +119,7 @@ TEST_CASE("the dry run counts exactly what a tile allocates: input slices, inter
     expr::Program program = expr::bind(script::parse_script("P = einsum('ij,jk->ik', A, B)\n"), [&](const expr::InputUse& use) {
         return expr::InputSpec{shapes.at(use.name), DType::f64};
     });
-    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, {{0, 10}, {0, 30}});
+    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, {{0, 10}, {0, 30}}, eval::Schedule{});
     // Leaves A (200) and B (600) elements, result 300 elements; no transposes needed.
     REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
     REQUIRE(estimate.peak_bytes == 1100 * sizeof(double));
