@@ -27,6 +27,9 @@ po::options_description tuning_options() {
         ("threads", po::value<std::string>()->value_name("N"), "worker threads (default: the number of cores)")
         ("tile", po::value<std::vector<std::string>>()->composing()->value_name("INDEX=SIZE"),
          "force the tile size of an output index, e.g. --tile k=64 (repeatable)")
+        ("strategy", po::value<std::string>()->value_name("NAME"),
+         "auto (default): the plan with the lowest predicted time that fits; expand: distribute sums over "
+         "contractions into terms, each an einsum over inputs; tile: tile the expression as written")
         ("quiet", po::bool_switch(), "no progress line on stderr");
     return options;
 }
@@ -158,6 +161,11 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
             auto [label, size] = parse_tile(text);
             result.tiles.emplace(label, size);  // per index, the command line (parsed first) wins
         }
+    if (values.count("strategy")) {
+        result.strategy = values["strategy"].as<std::string>();
+        if (result.strategy != "auto" && result.strategy != "expand" && result.strategy != "tile")
+            fail(ErrorKind::usage, "--strategy '" + result.strategy + "': expected auto, expand or tile");
+    }
     result.quiet = values["quiet"].as<bool>();
     return parsed;
 }

@@ -24,6 +24,7 @@ struct CommandOptions {
     int threads = 1;
     std::map<std::string, InputBinding> inputs;  // --input NAME=FILE:/path
     std::map<char, Extent> tiles;                // --tile k=64
+    std::string strategy = "auto";               // --strategy auto|expand|tile
     bool overwrite = false;
     bool quiet = false;
 };

@@ -117,6 +117,9 @@ Session prepare(const CommandOptions& options) {
     plan_options.budget_bytes = options.budget_bytes;
     plan_options.threads = options.threads;
     plan_options.forced_tiles = options.tiles;
+    plan_options.strategy = options.strategy == "expand" ? plan::Strategy::expand
+                            : options.strategy == "tile" ? plan::Strategy::tile
+                                                         : plan::Strategy::automatic;
     session.plan = plan::make_plan(session.program, plan_options);
     return session;
 }

@@ -24,6 +24,17 @@ std::string describe(const Plan& plan) {
         const expr::Node& root = *output.root;
         text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +
                 expr::to_text(root) + "\n";
+        text += "  strategy:         " + std::string(strategy_name(output.strategy)) + "\n";
+        if (!output.terms.empty()) {
+            text += "  terms:            " + std::to_string(output.terms.size()) + "\n";
+            for (const Term& term : output.terms) {
+                std::string operands;
+                for (const expr::NodePtr& input : term.inputs) operands += (operands.empty() ? "" : ", ") + input->name;
+                char coefficient[32];
+                std::snprintf(coefficient, sizeof coefficient, "%+g", term.coefficient);
+                text += "    " + std::string(coefficient) + " * einsum('" + term.subscripts() + "', " + operands + ")\n";
+            }
+        }
         std::string tiled, sizes;
         for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
             std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis]) : "axis" + std::to_string(axis);
@@ -40,6 +51,23 @@ std::string describe(const Plan& plan) {
                 format_bytes(static_cast<double>(output.peak_bytes) * output.tiles_in_flight) + " in flight\n";
         text += "  bytes read:       " + format_bytes(output.bytes_read) + "\n";
         text += "  flops:            " + flops_text(output.flops) + "\n";
+        if (output.considered.size() > 1 || (!output.considered.empty() && !output.considered[0].feasible)) {
+            text += "  strategies considered (predicted time = flops / " + flops_text(plan.machine.flops_per_second) +
+                    " per s + bytes read / " + format_bytes(plan.machine.read_bytes_per_second) + " per s):\n";
+            for (const Candidate& candidate : output.considered) {
+                text += "    " + std::string(strategy_name(candidate.strategy)) + ": ";
+                if (!candidate.feasible) {
+                    text += candidate.note + "\n";
+                    continue;
+                }
+                char line[160];
+                std::snprintf(line, sizeof line, "%s flops, %s read, %s peak per tile, predicted %.3g s%s\n",
+                              flops_text(candidate.flops).c_str(), format_bytes(candidate.bytes_read).c_str(),
+                              format_bytes(static_cast<double>(candidate.peak_bytes)).c_str(),
+                              candidate.predicted_seconds, candidate.strategy == output.strategy ? "  <- chosen" : "");
+                text += line;
+            }
+        }
         for (const expr::Node* node : expr::topological_order({output.root})) {
             auto path = plan.schedule.paths.find(node);
             if (path == plan.schedule.paths.end()) continue;

@@ -10,19 +10,49 @@
 
 #include "engine/eval/schedule.hpp"
 #include "engine/expr/binder.hpp"
+#include "engine/plan/expand.hpp"
 #include "engine/plan/tiling.hpp"
 
 namespace tilesum::plan {
 
+// auto: the candidate with the lowest predicted time that fits; expand: distribute sums over contractions
+// (expand.hpp) and tile the resulting terms; tile: tile the expression as written.
+enum class Strategy { automatic, expand, tile };
+const char* strategy_name(Strategy strategy);
+
+// The machine as the cost model sees it. Defaults are conservative figures for this kind of machine
+// (DESIGN.md): tile evaluation mixes GEMM with memory-bound sums, so well below GEMM's peak.
+struct MachineProfile {
+    double flops_per_second = 10e9;
+    double read_bytes_per_second = 2e9;
+};
+
 struct PlanOptions {
+    Strategy strategy = Strategy::automatic;
+    MachineProfile machine;
     std::size_t budget_bytes = std::size_t{1} << 30;
     int threads = 1;
     std::map<char, Extent> forced_tiles;  // `--tile k=64`: index letter -> tile size
 };
 
+// One strategy considered for an output, for `tilesum plan` to show why the winner won.
+struct Candidate {
+    Strategy strategy = Strategy::tile;
+    bool feasible = false;
+    std::string note;  // why not feasible
+    double flops = 0;
+    double bytes_read = 0;
+    std::size_t peak_bytes = 0;
+    double predicted_seconds = 0;
+};
+
 struct OutputPlan {
     std::string name;
-    expr::NodePtr root;
+    expr::NodePtr root;              // what is evaluated: the expression as written, or its expanded terms
+    Strategy strategy = Strategy::tile;
+    std::vector<Term> terms;         // the expanded terms, when strategy is expand
+    std::vector<Candidate> considered;
+    double predicted_seconds = 0;
     Tiling tiling;
     bool forced = false;             // tile sizes came from --tile / the config file
     std::size_t peak_bytes = 0;      // one tile at its worst moment (the largest tile)
@@ -34,6 +64,7 @@ struct OutputPlan {
 struct Plan {
     std::vector<OutputPlan> outputs;
     eval::Schedule schedule;  // contraction order of every einsum node, shared by all outputs
+    MachineProfile machine;
     std::size_t budget_bytes = 0;
     int threads = 1;
 };

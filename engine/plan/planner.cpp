@@ -24,12 +24,10 @@ std::size_t tile_peak(const expr::Node& root, const Shape& tile_shape, const eva
     return eval::estimate_tile(root, full_ranges(tile_shape), schedule).peak_bytes;
 }
 
-// The cheapest contraction order of every einsum reachable from the outputs, for the full extents.
-eval::Schedule choose_schedule(const expr::Program& program) {
-    std::vector<expr::NodePtr> roots;
-    for (const expr::NamedNode& output : program.outputs) roots.push_back(output.node);
+// The cheapest contraction order of every einsum reachable from `root`, for the full extents.
+eval::Schedule choose_schedule(const expr::NodePtr& root) {
     eval::Schedule schedule;
-    for (const expr::Node* node : expr::topological_order(roots)) {
+    for (const expr::Node* node : expr::topological_order({root})) {
         if (node->kind != expr::NodeKind::einsum || node->operands.size() < 3) continue;
         std::map<char, Extent> extents;
         for (std::size_t position = 0; position < node->operands.size(); ++position)
@@ -152,42 +150,114 @@ void estimate_totals(OutputPlan& output, const eval::Schedule& schedule) {
 
 }  // namespace
 
+namespace {
+
+struct Evaluated {
+    OutputPlan output;
+    eval::Schedule schedule;
+};
+
+// Tiles `root` (the expression as written or its expansion) under the options; throws Error{resource} when it
+// does not fit.
+Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
+                    const PlanOptions& options, std::set<char>& forced_used) {
+    Evaluated result;
+    result.schedule = choose_schedule(root);
+    OutputPlan& output = result.output;
+    output.name = name;
+    output.root = root;
+    output.strategy = strategy;
+
+    Shape forced_shape = root->shape;
+    for (std::size_t axis = 0; axis < root->shape.size(); ++axis) {
+        auto it = options.forced_tiles.find(root->axis_labels[axis]);
+        if (root->axis_labels[axis] == '\0' || it == options.forced_tiles.end()) continue;
+        forced_shape[axis] = std::clamp<Extent>(it->second, 1, std::max<Extent>(root->shape[axis], 1));
+        forced_used.insert(it->first);
+        output.forced = true;
+    }
+    output.tiling = Tiling{root->shape, output.forced ? forced_shape
+                                                      : choose_tile_shape(*root, name, options.budget_bytes, result.schedule)};
+    output.peak_bytes = tile_peak(*root, output.tiling.tile_shape, result.schedule);
+    if (output.forced && output.peak_bytes > options.budget_bytes)
+        fail(ErrorKind::resource, "forced tile " + tile_text(*root, output.tiling) + " of output '" + name + "' needs " +
+                                      format_bytes(static_cast<double>(output.peak_bytes)) +
+                                      ", more than the memory budget " +
+                                      format_bytes(static_cast<double>(options.budget_bytes)) +
+                                      "; use a smaller --tile or --memory " + format_size_option(output.peak_bytes));
+    const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
+    output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
+        {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
+    estimate_totals(output, result.schedule);
+    output.predicted_seconds =
+        output.flops / options.machine.flops_per_second + output.bytes_read / options.machine.read_bytes_per_second;
+    return result;
+}
+
+Candidate summarize(const OutputPlan& output) {
+    return Candidate{output.strategy, true, "", output.flops, output.bytes_read, output.peak_bytes,
+                     output.predicted_seconds};
+}
+
+// Plans one output under the requested strategy; under auto, both and keeps the faster that fits.
+Evaluated plan_output(const expr::NamedNode& named, const PlanOptions& options, std::set<char>& forced_used) {
+    std::vector<Candidate> considered;
+    std::optional<Evaluated> best;
+    std::optional<Error> first_error;
+    auto consider = [&](Strategy strategy, const expr::NodePtr& root, std::vector<Term> terms) {
+        try {
+            Evaluated candidate = plan_root(named.name, root, strategy, options, forced_used);
+            candidate.output.terms = std::move(terms);
+            considered.push_back(summarize(candidate.output));
+            if (!best || candidate.output.predicted_seconds < best->output.predicted_seconds) best = std::move(candidate);
+        } catch (const Error& error) {
+            if (error.kind() != ErrorKind::resource) throw;
+            considered.push_back(Candidate{strategy, false, error.what(), 0, 0, 0, 0});
+            if (!first_error) first_error = error;
+        }
+    };
+
+    if (options.strategy != Strategy::tile) {
+        std::optional<std::vector<Term>> terms = expand_terms(named.node);
+        if (terms) {
+            consider(Strategy::expand, terms_to_node(*terms, *named.node), *terms);
+        } else {
+            const std::string why = "cannot expand: a sum or product broadcasts, or the expansion exceeds " +
+                                    std::to_string(max_expanded_terms) + " terms or 52 index letters";
+            if (options.strategy == Strategy::expand)
+                fail(ErrorKind::unsupported, "--strategy expand: output '" + named.name + "' " + why);
+            considered.push_back(Candidate{Strategy::expand, false, why, 0, 0, 0, 0});
+        }
+    }
+    if (options.strategy != Strategy::expand) consider(Strategy::tile, named.node, {});
+    if (!best) throw *first_error;
+    best->output.considered = std::move(considered);
+    return std::move(*best);
+}
+
+}  // namespace
+
+const char* strategy_name(Strategy strategy) {
+    switch (strategy) {
+        case Strategy::automatic: return "auto";
+        case Strategy::expand: return "expand";
+        case Strategy::tile: return "tile";
+    }
+    return "?";
+}
+
 Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     TILESUM_ASSERT(options.threads >= 1);
     Plan plan;
     plan.budget_bytes = options.budget_bytes;
     plan.threads = options.threads;
-    plan.schedule = choose_schedule(program);
+    plan.machine = options.machine;
 
     std::set<char> forced_used;
     for (const expr::NamedNode& named : program.outputs) {
-        OutputPlan output;
-        output.name = named.name;
-        output.root = named.node;
-        const expr::Node& root = *named.node;
-
-        Shape forced_shape = root.shape;
-        for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
-            auto it = options.forced_tiles.find(root.axis_labels[axis]);
-            if (root.axis_labels[axis] == '\0' || it == options.forced_tiles.end()) continue;
-            forced_shape[axis] = std::clamp<Extent>(it->second, 1, std::max<Extent>(root.shape[axis], 1));
-            forced_used.insert(it->first);
-            output.forced = true;
-        }
-        output.tiling = Tiling{root.shape, output.forced ? forced_shape : choose_tile_shape(root, named.name,
-                                                                                              options.budget_bytes, plan.schedule)};
-        output.peak_bytes = tile_peak(root, output.tiling.tile_shape, plan.schedule);
-        if (output.forced && output.peak_bytes > options.budget_bytes)
-            fail(ErrorKind::resource, "forced tile " + tile_text(root, output.tiling) + " of output '" + named.name +
-                                          "' needs " + format_bytes(static_cast<double>(output.peak_bytes)) +
-                                          ", more than the memory budget " +
-                                          format_bytes(static_cast<double>(options.budget_bytes)) +
-                                          "; use a smaller --tile or --memory " + format_size_option(output.peak_bytes));
-        const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
-        output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
-            {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
-        estimate_totals(output, plan.schedule);
-        plan.outputs.push_back(std::move(output));
+        Evaluated chosen = plan_output(named, options, forced_used);
+        plan.schedule.paths.insert(chosen.schedule.paths.begin(), chosen.schedule.paths.end());
+        plan.outputs.push_back(std::move(chosen.output));
     }
 
     for (const auto& [label, size] : options.forced_tiles) {

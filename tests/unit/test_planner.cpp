@@ -2,6 +2,8 @@
 // and that an impossible budget is reported with the smallest one that works.
 #include <catch2/catch.hpp>
 
+#include <optional>
+
 #include "engine/eval/tile_eval.hpp"
 #include "engine/expr/binder.hpp"
 #include "engine/plan/plan.hpp"
@@ -22,9 +24,11 @@ expr::Program seed_program(Extent n, Extent q) {
                       [&](const expr::InputUse& use) { return expr::InputSpec{shapes.at(use.name), DType::f64}; });
 }
 
+// Tiling the expression as written unless a test asks for another strategy.
 plan::Plan make(const expr::Program& program, std::size_t budget_bytes, int threads = 2,
-                std::map<char, Extent> forced = {}) {
+                std::map<char, Extent> forced = {}, plan::Strategy strategy = plan::Strategy::tile) {
     plan::PlanOptions options;
+    options.strategy = strategy;
     options.budget_bytes = budget_bytes;
     options.threads = threads;
     options.forced_tiles = std::move(forced);
@@ -124,4 +128,55 @@ TEST_CASE("the dry run counts exactly what a tile allocates: input slices, inter
     REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
     REQUIRE(estimate.peak_bytes == 1100 * sizeof(double));
     REQUIRE(estimate.flops == 2.0 * 10 * 20 * 30);
+}
+
+TEST_CASE("the seed expands into four terms over inputs, each an einsum of four operands", "[planner][expand]") {
+    expr::Program program = seed_program(100, 102);
+    std::optional<std::vector<plan::Term>> terms = plan::expand_terms(program.outputs[0].node);
+    REQUIRE(terms);
+    REQUIRE(terms->size() == 4);
+    std::vector<std::string> subscripts;
+    for (const plan::Term& term : *terms) {
+        REQUIRE(term.coefficient == 1.0);
+        REQUIRE(term.inputs.size() == 4);
+        subscripts.push_back(term.subscripts());
+    }
+    REQUIRE(subscripts == std::vector<std::string>{"i,jk,i,kj->k", "i,jk,k,ij->k", "j,ik,i,kj->k", "j,ik,k,ij->k"});
+}
+
+TEST_CASE("identical terms merge: A + A - 2*A cancels to one zero term, einsum(A+A) doubles", "[planner][expand]") {
+    std::map<std::string, Shape> shapes{{"A", {3, 3}}};
+    auto bind = [&](const std::string& text) {
+        return expr::bind(script::parse_script(text), [&](const expr::InputUse& use) {
+            return expr::InputSpec{shapes.at(use.name), DType::f64};
+        });
+    };
+    auto doubled = plan::expand_terms(bind("X = einsum('ij->i', A + A)\n").outputs[0].node);
+    REQUIRE(doubled->size() == 1);
+    REQUIRE((*doubled)[0].coefficient == 2.0);
+    auto cancelled = plan::expand_terms(bind("X = A + A - 2 * A\n").outputs[0].node);
+    REQUIRE(cancelled->size() == 1);
+    REQUIRE((*cancelled)[0].coefficient == 0.0);
+}
+
+TEST_CASE("a sum that broadcasts is not expanded, and auto falls back to tiling it", "[planner][expand]") {
+    std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"v", {3}}};
+    expr::Program program = expr::bind(script::parse_script("X = einsum('ij->j', A + v)\n"), [&](const expr::InputUse& use) {
+        return expr::InputSpec{shapes.at(use.name), DType::f64};
+    });
+    REQUIRE_FALSE(plan::expand_terms(program.outputs[0].node));
+    plan::Plan plan = make(program, 64 * MiB, 2, {}, plan::Strategy::automatic);
+    REQUIRE(plan.outputs[0].strategy == plan::Strategy::tile);
+    REQUIRE(plan.outputs[0].considered.size() == 2);
+    REQUIRE_FALSE(plan.outputs[0].considered[0].feasible);
+}
+
+TEST_CASE("auto picks the expansion for the seed: far fewer flops and bytes than tiling C + C2", "[planner][expand]") {
+    plan::Plan plan = make(seed_program(400, 400), 64 * MiB, 2, {}, plan::Strategy::automatic);
+    const plan::OutputPlan& e = plan.outputs[0];
+    REQUIRE(e.strategy == plan::Strategy::expand);
+    REQUIRE(e.considered.size() == 2);
+    REQUIRE(e.considered[1].strategy == plan::Strategy::tile);
+    REQUIRE(e.considered[0].flops * 10 < e.considered[1].flops);
+    REQUIRE(e.considered[0].predicted_seconds < e.considered[1].predicted_seconds);
 }

@@ -1,0 +1,33 @@
+// Rewrite: distributes sums and scalings over einsums and elementwise products, so that an output becomes a
+// sum of terms, each one einsum over inputs with a coefficient. Identical terms (same einsum up to renaming of
+// summed labels) are merged. The seed's E becomes four einsums whose best contraction paths never build
+// anything 3-D, instead of one contraction of two (q, n, n) tensors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/expr/node.hpp"
+
+namespace tilesum::plan {
+
+struct Term {
+    double coefficient = 1;
+    std::vector<expr::NodePtr> inputs;       // input nodes, possibly repeated
+    std::vector<std::string> operand_labels;  // one per input
+    std::string output_labels;                // the node's axes, in order
+
+    std::string subscripts() const;  // "i,jk,i,kj->k"
+};
+
+inline constexpr std::size_t max_expanded_terms = 64;
+
+// The node as a sum of terms, or std::nullopt when it cannot be expanded here: broadcasting in a sum or product,
+// more than max_expanded_terms terms, or more than 52 distinct labels in one term.
+std::optional<std::vector<Term>> expand_terms(const expr::NodePtr& node);
+
+// The terms as a DAG: a sum of einsum nodes over inputs (one einsum when there is one term of coefficient 1).
+expr::NodePtr terms_to_node(const std::vector<Term>& terms, const expr::Node& original);
+
+}  // namespace tilesum::plan
