@@ -14,11 +14,12 @@ using expr::NodeKind;
 
 namespace {
 
-// The ranges each operand of `node` needs for the tile `ranges` of `node`.
-std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges) {
+// The ranges each operand of `node` needs for the tile `ranges` of `node`; `summed` narrows summed labels.
+std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges, const std::map<char, Range>* summed = nullptr) {
     std::vector<Ranges> result;
     if (node.kind == NodeKind::einsum) {
         std::map<char, Range> label_ranges;
+        if (summed) label_ranges = *summed;
         for (std::size_t axis = 0; axis < node.output_labels.size(); ++axis)
             label_ranges[node.output_labels[axis]] = ranges[axis];
         for (std::size_t position = 0; position < node.operands.size(); ++position) {
@@ -45,14 +46,15 @@ std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges) {
     return result;
 }
 
-void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves) {
+void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
+             const std::map<char, Range>* summed = nullptr) {
     if (node.kind == NodeKind::input) {
         LeafKey key{&node, ranges};
         auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
         if (std::find_if(leaves.begin(), leaves.end(), same) == leaves.end()) leaves.push_back(std::move(key));
         return;
     }
-    std::vector<Ranges> children = operand_ranges(node, ranges);
+    std::vector<Ranges> children = operand_ranges(node, ranges, summed);
     for (std::size_t position = 0; position < node.operands.size(); ++position)
         collect(*node.operands[position], children[position], leaves);
 }
@@ -61,6 +63,13 @@ class TileEvaluator {
 public:
     TileEvaluator(const LeafBlocks& leaves, Arena& arena, TileCost& cost, const Schedule& schedule)
         : leaves_(leaves), arena_(arena), cost_(cost), schedule_(schedule) {}
+
+    // The root's tile; its summed labels may be narrowed to one chunk of the reduction.
+    Block evaluate_root(const Node& root, const TileSpec& tile) {
+        if (tile.summed.empty()) return evaluate(root, tile.ranges);
+        TILESUM_ASSERT(root.kind == NodeKind::einsum);
+        return evaluate_einsum(root, tile.ranges, &tile.summed);
+    }
 
     Block evaluate(const Node& node, const Ranges& ranges) {
         switch (node.kind) {
@@ -200,8 +209,8 @@ private:
 
     // Operands are contracted pairwise in the schedule's order (left to right without one). Each operand is
     // evaluated only when a step first needs it, so operands not yet reached hold no memory.
-    Block evaluate_einsum(const Node& node, const Ranges& ranges) {
-        std::vector<Ranges> children = operand_ranges(node, ranges);
+    Block evaluate_einsum(const Node& node, const Ranges& ranges, const std::map<char, Range>* summed = nullptr) {
+        std::vector<Ranges> children = operand_ranges(node, ranges, summed);
         const std::size_t count = node.operands.size();
         struct Item {
             std::optional<Labelled> value;  // empty until evaluated
@@ -254,22 +263,22 @@ private:
 
 }  // namespace
 
-std::vector<LeafKey> collect_leaves(const Node& root, const Ranges& ranges) {
+std::vector<LeafKey> collect_leaves(const Node& root, const TileSpec& tile) {
     std::vector<LeafKey> leaves;
-    collect(root, ranges, leaves);
+    collect(root, tile.ranges, leaves, tile.summed.empty() ? nullptr : &tile.summed);
     return leaves;
 }
 
-Block evaluate_tile(const Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena, TileCost& cost,
+Block evaluate_tile(const Node& root, const TileSpec& tile, const LeafBlocks& leaves, Arena& arena, TileCost& cost,
                     const Schedule& schedule) {
-    return TileEvaluator(leaves, arena, cost, schedule).evaluate(root, ranges);
+    return TileEvaluator(leaves, arena, cost, schedule).evaluate_root(root, tile);
 }
 
-TileEstimate estimate_tile(const Node& root, const Ranges& ranges, const Schedule& schedule) {
+TileEstimate estimate_tile(const Node& root, const TileSpec& tile, const Schedule& schedule) {
     Arena arena(0, Arena::Mode::dry);
     LeafBlocks leaves;
     TileEstimate estimate;
-    for (LeafKey& key : collect_leaves(root, ranges)) {
+    for (LeafKey& key : collect_leaves(root, tile)) {
         Shape shape = range_shape(key.ranges);
         estimate.leaf_bytes += static_cast<std::size_t>(element_count(shape)) * sizeof(double);
         Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
@@ -277,7 +286,7 @@ TileEstimate estimate_tile(const Node& root, const Ranges& ranges, const Schedul
     }
     TileCost cost;
     {
-        Block result = evaluate_tile(root, ranges, leaves, arena, cost, schedule);
+        Block result = evaluate_tile(root, tile, leaves, arena, cost, schedule);
     }
     estimate.peak_bytes = arena.peak_bytes();
     estimate.flops = cost.flops;

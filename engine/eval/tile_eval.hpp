@@ -19,6 +19,13 @@ struct Block {
     double* data() const { return buffer->data(); }
 };
 
+// One tile: ranges of the root's axes and, when the root is an einsum whose summed labels are tiled too, the
+// ranges of those labels (one chunk of the reduction; the executor adds the chunks of an output tile in order).
+struct TileSpec {
+    Ranges ranges;
+    std::map<char, Range> summed;
+};
+
 // One hyperslab of one input.
 struct LeafKey {
     const expr::Node* input = nullptr;
@@ -36,14 +43,14 @@ struct LeafKey {
 using LeafBlocks = std::map<LeafKey, Block>;
 
 // The input hyperslabs that the tile `ranges` of `root` reads, each once.
-std::vector<LeafKey> collect_leaves(const expr::Node& root, const Ranges& ranges);
+std::vector<LeafKey> collect_leaves(const expr::Node& root, const TileSpec& tile);
 
 struct TileCost {
     double flops = 0;
 };
 
 // Computes the tile. `leaves` holds a block for every key collect_leaves returned.
-Block evaluate_tile(const expr::Node& root, const Ranges& ranges, const LeafBlocks& leaves, Arena& arena,
+Block evaluate_tile(const expr::Node& root, const TileSpec& tile, const LeafBlocks& leaves, Arena& arena,
                     TileCost& cost, const Schedule& schedule);
 
 struct TileEstimate {
@@ -53,6 +60,6 @@ struct TileEstimate {
 };
 
 // Runs the tile on a dry arena: exactly the allocations a real tile makes, no data.
-TileEstimate estimate_tile(const expr::Node& root, const Ranges& ranges, const Schedule& schedule);
+TileEstimate estimate_tile(const expr::Node& root, const TileSpec& tile, const Schedule& schedule);
 
 }  // namespace tilesum::eval

@@ -15,7 +15,8 @@ namespace tilesum::exec {
 namespace {
 
 struct TileJob {
-    Ranges ranges;
+    Extent index = 0;  // in the tiling's order: output tile major, reduction chunk minor
+    eval::TileSpec tile;
     eval::LeafBlocks leaves;
     eval::Block result;
     double flops = 0;
@@ -46,8 +47,9 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
             return nullptr;
         }
         auto job = std::make_shared<TileJob>();
-        job->ranges = output.tiling.tile_ranges(next_tile++);
-        for (eval::LeafKey& key : eval::collect_leaves(root, job->ranges)) {
+        job->index = next_tile++;
+        job->tile = output.tiling.tile(job->index);
+        for (eval::LeafKey& key : eval::collect_leaves(root, job->tile)) {
             Shape shape = range_shape(key.ranges);
             eval::Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
             if (element_count(shape) > 0) reader_for(bindings, key.input->name).read(key.ranges, block.data());
@@ -57,23 +59,41 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     };
     auto compute_stage = [&](JobPtr job) -> JobPtr {
         eval::TileCost cost;
-        job->result = eval::evaluate_tile(root, job->ranges, job->leaves, arena, cost, schedule);
+        job->result = eval::evaluate_tile(root, job->tile, job->leaves, arena, cost, schedule);
         job->flops = cost.flops;
         job->leaves.clear();  // free the input slices before the tile waits for the writer
         return job;
     };
+    // Chunks of a reduction arrive in order (serial_in_order) and are added to the first one's buffer, so the
+    // sum is formed in the same order whatever the number of threads.
+    const Extent chunks = output.tiling.chunk_count();
+    eval::Block partial_sum;
     auto write_stage = [&](JobPtr job) {
-        if (element_count(job->result.shape) > 0) writer.write(job->ranges, job->result.data());
-        job->result = {};
+        const Extent chunk = job->index % chunks;
+        if (chunks > 1) {
+            if (chunk == 0) {
+                partial_sum = std::move(job->result);
+            } else {
+                const Extent elements = element_count(partial_sum.shape);
+                for (Extent element = 0; element < elements; ++element) partial_sum.data()[element] += job->result.data()[element];
+            }
+            job->result = {};
+        }
+        if (chunk == chunks - 1) {
+            eval::Block& finished = chunks > 1 ? partial_sum : job->result;
+            if (element_count(finished.shape) > 0) writer.write(job->tile.ranges, finished.data());
+            finished = {};
+        }
         stats.flops += job->flops;
         ++progress.tiles_done;
         if (control.on_progress) control.on_progress(progress);
     };
 
+    const auto write_mode = chunks > 1 ? tbb::filter_mode::serial_in_order : tbb::filter_mode::serial_out_of_order;
     tbb::parallel_pipeline(static_cast<std::size_t>(output.tiles_in_flight),
                            tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
                                tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
-                               tbb::make_filter<JobPtr, void>(tbb::filter_mode::serial_out_of_order, write_stage));
+                               tbb::make_filter<JobPtr, void>(write_mode, write_stage));
 }
 
 }  // namespace

@@ -45,6 +45,20 @@ std::string describe(const Plan& plan) {
         text += "  tiled index:      " + (tiled.empty() ? std::string("none (one tile)") : tiled) +
                 (output.forced ? " (forced)" : "") + "\n";
         text += "  tile size:        " + (sizes.empty() ? std::string("scalar") : sizes) + "\n";
+        if (output.tiling.is_chunked()) {
+            std::string chunks;
+            for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position)
+            {
+                if (!chunks.empty()) chunks += ' ';
+                chunks += output.tiling.summed_labels[position];
+                chunks += '=';
+                chunks += std::to_string(output.tiling.summed_tile[position]);
+                chunks += '/';
+                chunks += std::to_string(output.tiling.summed_extents[position]);
+            }
+            text += "  summed in chunks: " + chunks + " (" + std::to_string(output.tiling.chunk_count()) +
+                    " partial results per output tile, added in order)\n";
+        }
         text += "  tiles:            " + std::to_string(output.tiling.tile_count()) + ", up to " +
                 std::to_string(output.tiles_in_flight) + " in flight\n";
         text += "  peak bytes:       " + format_bytes(static_cast<double>(output.peak_bytes)) + " per tile, " +

@@ -27,10 +27,15 @@ struct MachineProfile {
     double read_bytes_per_second = 2e9;
 };
 
+// Below this, tiles would be slivers of a few elements each, run at a per-tile overhead far above their work:
+// such a budget is a mistake (1K for 1G), not a plan.
+inline constexpr std::size_t minimum_budget_bytes = std::size_t{1} << 20;
+
 struct PlanOptions {
     Strategy strategy = Strategy::automatic;
     MachineProfile machine;
     std::size_t budget_bytes = std::size_t{1} << 30;
+    std::size_t minimum_budget = minimum_budget_bytes;  // tests lower it to force many tiles on small data
     int threads = 1;
     std::map<char, Extent> forced_tiles;  // `--tile k=64`: index letter -> tile size
 };

@@ -20,10 +20,6 @@ constexpr std::size_t tiles_in_flight_target = 4;
 // Below this many tiles an output is split further, so that the workers have something to share.
 constexpr Extent minimum_tile_count = 8;
 
-std::size_t tile_peak(const expr::Node& root, const Shape& tile_shape, const eval::Schedule& schedule) {
-    return eval::estimate_tile(root, full_ranges(tile_shape), schedule).peak_bytes;
-}
-
 // The cheapest contraction order of every einsum reachable from `root`, for the full extents.
 eval::Schedule choose_schedule(const expr::NodePtr& root) {
     eval::Schedule schedule;
@@ -38,93 +34,155 @@ eval::Schedule choose_schedule(const expr::NodePtr& root) {
     return schedule;
 }
 
-std::string tile_text(const expr::Node& root, const Tiling& tiling) {
+// The axes a tile may cut: every output axis, then (when the output is one einsum) its summed labels, whose
+// chunks are partial results added in a fixed order. Sizes of a tile are one vector over all of them.
+struct Cuttable {
+    const expr::Node* root = nullptr;
+    Shape extents;
+    std::size_t output_rank = 0;
+    std::string summed_labels;
+
+    static Cuttable of(const expr::Node& root) {
+        Cuttable cuttable;
+        cuttable.root = &root;
+        cuttable.extents = root.shape;
+        cuttable.output_rank = root.shape.size();
+        if (root.kind == expr::NodeKind::einsum)
+            for (std::size_t position = 0; position < root.operands.size(); ++position)
+                for (std::size_t axis = 0; axis < root.operand_labels[position].size(); ++axis) {
+                    const char label = root.operand_labels[position][axis];
+                    if (root.output_labels.find(label) != std::string::npos ||
+                        cuttable.summed_labels.find(label) != std::string::npos)
+                        continue;
+                    cuttable.summed_labels += label;
+                    cuttable.extents.push_back(root.operands[position]->shape[axis]);
+                }
+        return cuttable;
+    }
+
+    char label(std::size_t axis) const {
+        return axis < output_rank ? root->axis_labels[axis] : summed_labels[axis - output_rank];
+    }
+
+    Tiling tiling(const Shape& sizes) const {
+        Tiling tiling;
+        tiling.extents.assign(extents.begin(), extents.begin() + static_cast<std::ptrdiff_t>(output_rank));
+        tiling.tile_shape.assign(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(output_rank));
+        for (std::size_t axis = output_rank; axis < extents.size(); ++axis) {
+            if (sizes[axis] >= extents[axis]) continue;
+            tiling.summed_labels += label(axis);
+            tiling.summed_extents.push_back(extents[axis]);
+            tiling.summed_tile.push_back(sizes[axis]);
+        }
+        return tiling;
+    }
+
+    // The first (largest) tile of these sizes.
+    eval::TileSpec first_tile(const Shape& sizes) const { return tiling(sizes).tile(0); }
+
+    // One tile's bytes at its worst moment; a chunked reduction also holds the output tile it adds into.
+    std::size_t peak(const Shape& sizes, const eval::Schedule& schedule) const {
+        eval::TileSpec spec = first_tile(sizes);
+        std::size_t bytes = eval::estimate_tile(*root, spec, schedule).peak_bytes;
+        if (!spec.summed.empty()) bytes += static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
+        return bytes;
+    }
+};
+
+std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {
     std::string text;
-    for (std::size_t axis = 0; axis < tiling.extents.size(); ++axis) {
-        char label = root.axis_labels[axis];
-        text += (text.empty() ? "" : ", ") +
-                (label ? std::string(1, label) : "axis " + std::to_string(axis)) + "=" +
-                std::to_string(tiling.tile_shape[axis]);
+    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
+        if (axis >= cuttable.output_rank && sizes[axis] >= cuttable.extents[axis]) continue;
+        const char label = cuttable.label(axis);
+        text += (text.empty() ? "" : ", ") + (label ? std::string(1, label) : "axis " + std::to_string(axis)) + "=" +
+                std::to_string(sizes[axis]);
     }
     return text.empty() ? "the whole scalar" : text;
 }
 
-// Halves the axis whose halving lowers the tile's peak the most (the first such axis on ties, so tiles stay
-// contiguous rows in C order). Returns the axis, or std::nullopt when every axis is down to 1.
-std::optional<std::size_t> halve_best_axis(const expr::Node& root, Shape& tile_shape, const eval::Schedule& schedule) {
-    std::optional<std::size_t> best_axis;
-    std::size_t best_peak = 0;
-    for (std::size_t axis = 0; axis < tile_shape.size(); ++axis) {
-        if (tile_shape[axis] <= 1) continue;
-        Shape candidate = tile_shape;
+// Halves the axis in [first_axis, end_axis) whose halving lowers the tile's peak the most (the first such axis on
+// ties, so tiles stay contiguous rows in C order). std::nullopt when every such axis is down to 1.
+std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& sizes, std::size_t first_axis,
+                                           std::size_t end_axis, const eval::Schedule& schedule) {
+    std::vector<std::pair<std::size_t, std::size_t>> candidates;  // (axis, peak after halving it)
+    for (std::size_t axis = first_axis; axis < end_axis; ++axis) {
+        if (sizes[axis] <= 1) continue;
+        Shape candidate = sizes;
         candidate[axis] = (candidate[axis] + 1) / 2;
-        std::size_t peak = tile_peak(root, candidate, schedule);
-        if (!best_axis || peak < best_peak) {
-            best_axis = axis;
-            best_peak = peak;
-        }
+        candidates.emplace_back(axis, cuttable.peak(candidate, schedule));
     }
-    if (best_axis) tile_shape[*best_axis] = (tile_shape[*best_axis] + 1) / 2;
-    return best_axis;
+    if (candidates.empty()) return std::nullopt;
+    std::size_t best_peak = candidates.front().second;
+    for (const auto& [axis, peak] : candidates) best_peak = std::min(best_peak, peak);
+    // Within 5% of the best counts as a tie: rounding of odd extents should not turn rows into columns.
+    for (const auto& [axis, peak] : candidates)
+        if (static_cast<double>(peak) <= 1.05 * static_cast<double>(best_peak)) {
+            sizes[axis] = (sizes[axis] + 1) / 2;
+            return axis;
+        }
+    return std::nullopt;
 }
 
-Shape choose_tile_shape(const expr::Node& root, const std::string& name, std::size_t budget_bytes,
-                        const eval::Schedule& schedule) {
+Shape choose_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
+                   const eval::Schedule& schedule) {
     const std::size_t target = budget_bytes / tiles_in_flight_target;
-    Shape tile_shape = root.shape;
-    for (Extent& extent : tile_shape) extent = std::max<Extent>(extent, 1);
+    Shape sizes = cuttable.extents;
+    for (Extent& extent : sizes) extent = std::max<Extent>(extent, 1);
     std::optional<std::size_t> last_axis;
     Extent last_size_before = 0;
-    while (tile_peak(root, tile_shape, schedule) > target) {
-        Shape before = tile_shape;
-        std::optional<std::size_t> axis = halve_best_axis(root, tile_shape, schedule);
-        if (!axis) break;
-        last_axis = axis;
-        last_size_before = before[*axis];
+    // Output axes first: their tiles are independent. Summed labels only when the smallest output tile is still
+    // too big: each of their chunks re-reads the other inputs and adds a partial result.
+    for (auto [first_axis, end_axis] : {std::pair{std::size_t{0}, cuttable.output_rank},
+                                        std::pair{cuttable.output_rank, sizes.size()}}) {
+        while (cuttable.peak(sizes, schedule) > target) {
+            Shape before = sizes;
+            std::optional<std::size_t> axis = halve_best_axis(cuttable, sizes, first_axis, end_axis, schedule);
+            if (!axis) break;
+            last_axis = axis;
+            last_size_before = before[*axis];
+        }
     }
-    const std::size_t smallest_peak = tile_peak(root, tile_shape, schedule);
-    if (smallest_peak > budget_bytes) {
-        Tiling tiling{root.shape, tile_shape};
+    const std::size_t smallest_peak = cuttable.peak(sizes, schedule);
+    if (smallest_peak > budget_bytes)
         fail(ErrorKind::resource, "memory budget " + format_bytes(static_cast<double>(budget_bytes)) +
                                       " is too small for output '" + name + "': its smallest tile (" +
-                                      tile_text(root, tiling) + ") needs " +
+                                      tile_text(cuttable, sizes) + ") needs " +
                                       format_bytes(static_cast<double>(smallest_peak)) +
                                       "; the smallest budget that works is --memory " +
                                       format_size_option(smallest_peak));
-    }
     // The last halving may have overshot: grow that axis back to the largest size that still fits.
     if (last_axis && smallest_peak <= target) {
-        Extent fits = tile_shape[*last_axis];
+        Extent fits = sizes[*last_axis];
         Extent too_big = last_size_before;
         while (too_big - fits > 1) {
             Extent middle = fits + (too_big - fits) / 2;
-            Shape candidate = tile_shape;
+            Shape candidate = sizes;
             candidate[*last_axis] = middle;
-            (tile_peak(root, candidate, schedule) <= target ? fits : too_big) = middle;
+            (cuttable.peak(candidate, schedule) <= target ? fits : too_big) = middle;
         }
-        tile_shape[*last_axis] = fits;
+        sizes[*last_axis] = fits;
     }
-    // Enough tiles for the workers to share: split the largest axis further (smaller tiles always fit).
-    while (Tiling{root.shape, tile_shape}.tile_count() < minimum_tile_count) {
-        auto largest = std::max_element(tile_shape.begin(), tile_shape.end());
-        if (largest == tile_shape.end() || *largest <= 1) break;
+    // Enough output tiles for the workers to share: split the largest output axis further (smaller tiles fit).
+    while (cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
+        auto output_end = sizes.begin() + static_cast<std::ptrdiff_t>(cuttable.output_rank);
+        auto largest = std::max_element(sizes.begin(), output_end);
+        if (largest == output_end || *largest <= 1) break;
         *largest = (*largest + 1) / 2;
     }
-    return tile_shape;
+    return sizes;
 }
 
 // Bytes read and flops over all tiles: tiles differ only at the ragged end of an axis, so each distinct
 // tile shape is estimated once and weighted by how often it occurs.
-void estimate_totals(OutputPlan& output, const eval::Schedule& schedule) {
-    const Tiling& tiling = output.tiling;
+void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& output, const eval::Schedule& schedule) {
     struct Variant {
         Extent size;
         Extent count;
     };
     std::vector<std::vector<Variant>> per_axis;
-    for (std::size_t axis = 0; axis < tiling.extents.size(); ++axis) {
-        const Extent extent = tiling.extents[axis];
-        const Extent tile = std::max<Extent>(tiling.tile_shape[axis], 1);
+    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
+        const Extent extent = cuttable.extents[axis];
+        const Extent tile = std::max<Extent>(sizes[axis], 1);
         std::vector<Variant> variants;
         if (extent / tile > 0) variants.push_back({tile, extent / tile});
         if (extent % tile > 0) variants.push_back({extent % tile, 1});
@@ -139,7 +197,12 @@ void estimate_totals(OutputPlan& output, const eval::Schedule& schedule) {
             shape.push_back(per_axis[axis][choice[axis]].size);
             weight *= static_cast<double>(per_axis[axis][choice[axis]].count);
         }
-        eval::TileEstimate estimate = eval::estimate_tile(*output.root, full_ranges(shape), schedule);
+        // A variant's tile: its output ranges, and its summed labels narrowed where the plan chunks them.
+        eval::TileSpec spec;
+        for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) spec.ranges.push_back({0, shape[axis]});
+        for (std::size_t axis = cuttable.output_rank; axis < shape.size(); ++axis)
+            if (sizes[axis] < cuttable.extents[axis]) spec.summed[cuttable.label(axis)] = {0, shape[axis]};
+        eval::TileEstimate estimate = eval::estimate_tile(*cuttable.root, spec, schedule);
         output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
         output.flops += weight * estimate.flops;
         std::size_t axis = per_axis.size();
@@ -168,19 +231,21 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
     output.root = root;
     output.strategy = strategy;
 
-    Shape forced_shape = root->shape;
-    for (std::size_t axis = 0; axis < root->shape.size(); ++axis) {
-        auto it = options.forced_tiles.find(root->axis_labels[axis]);
-        if (root->axis_labels[axis] == '\0' || it == options.forced_tiles.end()) continue;
-        forced_shape[axis] = std::clamp<Extent>(it->second, 1, std::max<Extent>(root->shape[axis], 1));
-        forced_used.insert(it->first);
+    const Cuttable cuttable = Cuttable::of(*root);
+    Shape sizes = cuttable.extents;
+    for (std::size_t axis = 0; axis < sizes.size(); ++axis) {
+        const char label = cuttable.label(axis);
+        auto it = options.forced_tiles.find(label);
+        if (label == '\0' || it == options.forced_tiles.end()) continue;
+        sizes[axis] = std::clamp<Extent>(it->second, 1, std::max<Extent>(cuttable.extents[axis], 1));
+        forced_used.insert(label);
         output.forced = true;
     }
-    output.tiling = Tiling{root->shape, output.forced ? forced_shape
-                                                      : choose_tile_shape(*root, name, options.budget_bytes, result.schedule)};
-    output.peak_bytes = tile_peak(*root, output.tiling.tile_shape, result.schedule);
+    if (!output.forced) sizes = choose_sizes(cuttable, name, options.budget_bytes, result.schedule);
+    output.tiling = cuttable.tiling(sizes);
+    output.peak_bytes = cuttable.peak(sizes, result.schedule);
     if (output.forced && output.peak_bytes > options.budget_bytes)
-        fail(ErrorKind::resource, "forced tile " + tile_text(*root, output.tiling) + " of output '" + name + "' needs " +
+        fail(ErrorKind::resource, "forced tile " + tile_text(cuttable, sizes) + " of output '" + name + "' needs " +
                                       format_bytes(static_cast<double>(output.peak_bytes)) +
                                       ", more than the memory budget " +
                                       format_bytes(static_cast<double>(options.budget_bytes)) +
@@ -188,7 +253,7 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
     const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
     output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
         {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
-    estimate_totals(output, result.schedule);
+    estimate_totals(cuttable, sizes, output, result.schedule);
     output.predicted_seconds =
         output.flops / options.machine.flops_per_second + output.bytes_read / options.machine.read_bytes_per_second;
     return result;
@@ -248,6 +313,10 @@ const char* strategy_name(Strategy strategy) {
 
 Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     TILESUM_ASSERT(options.threads >= 1);
+    if (options.budget_bytes < options.minimum_budget)
+        fail(ErrorKind::resource, "memory budget " + format_bytes(static_cast<double>(options.budget_bytes)) +
+                                      " is too small: the smallest budget tilesum accepts is --memory " +
+                                      format_size_option(options.minimum_budget));
     Plan plan;
     plan.budget_bytes = options.budget_bytes;
     plan.threads = options.threads;

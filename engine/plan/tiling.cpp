@@ -7,32 +7,48 @@
 namespace tilesum::plan {
 
 namespace {
-Extent tiles_along(Extent extent, Extent tile) { return tile == 0 ? 0 : (extent + tile - 1) / tile; }
+Extent blocks_along(Extent extent, Extent block) { return block == 0 ? 0 : (extent + block - 1) / block; }
 }  // namespace
 
-Extent Tiling::tile_count() const {
+Extent block_count(const Shape& extents, const Shape& block) {
     Extent count = 1;
     for (std::size_t axis = 0; axis < extents.size(); ++axis) {
         if (extents[axis] == 0) return 1;  // an empty output is one empty tile
-        count *= tiles_along(extents[axis], tile_shape[axis]);
+        count *= blocks_along(extents[axis], block[axis]);
     }
     return count;
 }
 
-Ranges Tiling::tile_ranges(Extent tile_index) const {
-    TILESUM_ASSERT(tile_index >= 0 && tile_index < tile_count());
+Ranges block_ranges(const Shape& extents, const Shape& block, Extent index) {
+    TILESUM_ASSERT(index >= 0 && index < block_count(extents, block));
     Ranges ranges(extents.size());
     for (std::size_t axis = extents.size(); axis-- > 0;) {
         if (extents[axis] == 0) {
             ranges[axis] = {0, 0};
             continue;
         }
-        const Extent along = tiles_along(extents[axis], tile_shape[axis]);
-        const Extent position = tile_index % along;
-        tile_index /= along;
-        ranges[axis] = {position * tile_shape[axis], std::min(extents[axis], (position + 1) * tile_shape[axis])};
+        const Extent along = blocks_along(extents[axis], block[axis]);
+        const Extent position = index % along;
+        index /= along;
+        ranges[axis] = {position * block[axis], std::min(extents[axis], (position + 1) * block[axis])};
     }
     return ranges;
+}
+
+Extent Tiling::output_tile_count() const { return block_count(extents, tile_shape); }
+
+Extent Tiling::chunk_count() const { return block_count(summed_extents, summed_tile); }
+
+eval::TileSpec Tiling::tile(Extent tile_index) const {
+    const Extent chunks = chunk_count();
+    eval::TileSpec spec;
+    spec.ranges = block_ranges(extents, tile_shape, tile_index / chunks);
+    if (chunks > 1) {
+        Ranges summed = block_ranges(summed_extents, summed_tile, tile_index % chunks);
+        for (std::size_t position = 0; position < summed_labels.size(); ++position)
+            spec.summed[summed_labels[position]] = summed[position];
+    }
+    return spec;
 }
 
 }  // namespace tilesum::plan

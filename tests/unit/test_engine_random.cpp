@@ -79,6 +79,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     const unsigned scripts = 240;
     int plans_run = 0;
     int expanded_plans_run = 0;
+    int chunked_plans_run = 0;
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
         testing::RandomScript random = generator.generate();
@@ -96,11 +97,18 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
         variants[1].strategy = variants[2].strategy = plan::Strategy::tile;
         variants[3].strategy = variants[4].strategy = plan::Strategy::expand;
         variants[1].budget_bytes = variants[4].budget_bytes = 2048 + rng() % 8192;
-        for (const expr::NamedNode& output : bound.program.outputs)
-            for (char label : output.node->axis_labels)
-                if (label && rng() % 3)
+        for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
+        // Forced tiles on output indices and on summed indices of outputs that are one einsum (reductions in
+        // chunks whose partial results are added in order).
+        for (const expr::NamedNode& output : bound.program.outputs) {
+            std::string labels = output.node->axis_labels;
+            if (output.node->kind == expr::NodeKind::einsum)
+                for (const std::string& operand : output.node->operand_labels) labels += operand;
+            for (char label : labels)
+                if (label && !variants[2].forced_tiles.count(label) && rng() % 3)
                     variants[2].forced_tiles[label] = variants[3].forced_tiles[label] =
                         1 + static_cast<Extent>(rng() % static_cast<unsigned>(random.extents.at(label)));
+        }
         for (std::size_t variant = 0; variant < variants.size(); ++variant) {
             INFO("plan variant " << variant);
             std::map<std::string, DenseTensor> first;
@@ -125,6 +133,11 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
                         ++expanded_plans_run;
                         break;
                     }
+                for (const plan::OutputPlan& output : plan.outputs)
+                    if (output.tiling.is_chunked()) {
+                        ++chunked_plans_run;
+                        break;
+                    }
                 for (const auto& [name, tensor] : results) {
                     INFO("output " << name << ", threads " << threads);
                     require_close(tensor, expected[name]);
@@ -138,4 +151,5 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     }
     CHECK(plans_run >= 4 * static_cast<int>(scripts));
     CHECK(expanded_plans_run >= static_cast<int>(scripts));
+    CHECK(chunked_plans_run >= static_cast<int>(scripts) / 4);
 }

@@ -87,23 +87,49 @@ TEST_CASE("a forced tile for an index no output has is a usage error listing the
 
 TEST_CASE("a budget too small for one tile names the smallest budget that works, and that budget works",
           "[planner][errors]") {
-    expr::Program program = seed_program(200, 200);
+    // X's rows need whole rows of A (the inner einsum sums j), and a sum cannot be cut along j: one tile of X
+    // (i = 1) holds a 1.5 MiB row.
+    std::map<std::string, Shape> shapes{{"A", {10, 200000}}, {"v", {10}}};
+    expr::Program program = expr::bind(script::parse_script("X = einsum('ij->i', A) + v\n"), [&](const expr::InputUse& use) {
+        return expr::InputSpec{shapes.at(use.name), DType::f64};
+    });
     std::string message;
     try {
-        make(program, 1024);
+        make(program, 1 * MiB);
         FAIL("no error");
     } catch (const Error& error) {
         REQUIRE(error.kind() == ErrorKind::resource);
         message = error.what();
     }
-    REQUIRE_THAT(message, Catch::Contains("too small for output 'E'") && Catch::Contains("smallest tile (k=1)"));
+    REQUIRE_THAT(message, Catch::Contains("too small for output 'X'") && Catch::Contains("smallest tile (i=1)"));
     const std::string marker = "--memory ";
     const std::string suggested = message.substr(message.find(marker) + marker.size());
-    const std::string unit = suggested.substr(suggested.size() - 3);
-    REQUIRE((unit == "KiB" || unit == "MiB"));
-    const std::size_t suggested_bytes = std::stoul(suggested) * (unit == "KiB" ? 1024 : MiB);
+    REQUIRE(suggested.substr(suggested.size() - 3) == "MiB");
+    const std::size_t suggested_bytes = std::stoul(suggested) * MiB;
     plan::Plan plan = make(program, suggested_bytes);  // the suggestion itself must be accepted
     REQUIRE(plan.outputs[0].peak_bytes <= suggested_bytes);
+}
+
+TEST_CASE("a budget below the minimum is refused with the minimum named", "[planner][errors]") {
+    try {
+        make(seed_program(10, 10), 1024);
+        FAIL("no error");
+    } catch (const Error& error) {
+        REQUIRE(error.kind() == ErrorKind::resource);
+        REQUIRE_THAT(std::string(error.what()), Catch::Contains("smallest budget tilesum accepts is --memory 1MiB"));
+    }
+}
+
+TEST_CASE("a scalar from two matrices larger than the budget tiles a summed index", "[planner][reduction]") {
+    std::map<std::string, Shape> shapes{{"U", {2000, 2000}}, {"V", {2000, 2000}}};  // 30.5 MiB each
+    expr::Program program = expr::bind(script::parse_script("s = einsum('ij,ij->', U, V)\n"), [&](const expr::InputUse& use) {
+        return expr::InputSpec{shapes.at(use.name), DType::f64};
+    });
+    plan::Plan plan = make(program, 8 * MiB, 2, {}, plan::Strategy::automatic);
+    const plan::OutputPlan& s = plan.outputs[0];
+    REQUIRE(s.tiling.is_chunked());
+    REQUIRE(s.tiling.summed_labels == "i");  // whole rows: contiguous hyperslabs
+    REQUIRE(s.peak_bytes * static_cast<std::size_t>(s.tiles_in_flight) <= 8 * MiB);
 }
 
 TEST_CASE("an output larger than the budget is split into tiles that each fit", "[planner]") {
@@ -123,7 +149,7 @@ TEST_CASE("the dry run counts exactly what a tile allocates: input slices, inter
     expr::Program program = expr::bind(script::parse_script("P = einsum('ij,jk->ik', A, B)\n"), [&](const expr::InputUse& use) {
         return expr::InputSpec{shapes.at(use.name), DType::f64};
     });
-    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, {{0, 10}, {0, 30}}, eval::Schedule{});
+    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, eval::TileSpec{{{0, 10}, {0, 30}}, {}}, eval::Schedule{});
     // Leaves A (200) and B (600) elements, result 300 elements; no transposes needed.
     REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
     REQUIRE(estimate.peak_bytes == 1100 * sizeof(double));
