@@ -21,7 +21,7 @@ DEMO_IN     := $(DEMO_DIR)/seed_in.h5
 DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev libtbb-dev libboost-program-options-dev catch2 \
-                libopenblas-dev python3-numpy python3-h5py time pkg-config
+                libopenblas-dev nlohmann-json3-dev python3-numpy python3-h5py time pkg-config
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: deps build demo test clean

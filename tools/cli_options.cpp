@@ -48,6 +48,8 @@ po::options_description command_options(Command command) {
             ("out", po::value<std::string>()->value_name("OUT.h5"),
              "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
             ("overwrite", po::bool_switch(), "replace output datasets that already exist");
+    else
+        options.add_options()("json", po::bool_switch(), "print the plan as JSON");
     options.add(tuning_options());
     return options;
 }
@@ -167,6 +169,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
             fail(ErrorKind::usage, "--strategy '" + result.strategy + "': expected auto, expand or tile");
     }
     result.quiet = values["quiet"].as<bool>();
+    if (command == Command::plan) result.json = values["json"].as<bool>();
     return parsed;
 }
 

@@ -27,6 +27,7 @@ struct CommandOptions {
     std::string strategy = "auto";               // --strategy auto|expand|tile
     bool overwrite = false;
     bool quiet = false;
+    bool json = false;  // plan only
 };
 
 enum class Command { run, plan };

@@ -128,7 +128,7 @@ Session prepare(const CommandOptions& options) {
 
 int run_plan_command(const CommandOptions& options) {
     Session session = prepare(options);
-    std::cout << plan::describe(session.plan);
+    std::cout << (options.json ? plan::describe_json(session.plan) : plan::describe(session.plan));
     return 0;
 }
 

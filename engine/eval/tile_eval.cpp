@@ -228,7 +228,7 @@ private:
             return value;
         };
 
-        for (const auto& [first, second] : path_for(node)) {
+        for (const auto& [first, second] : schedule_.path_for(node)) {
             TILESUM_ASSERT(first < second && second < items.size());
             std::string keep = node.output_labels;
             for (std::size_t other = 0; other < items.size(); ++other)
@@ -244,15 +244,6 @@ private:
         TILESUM_ASSERT(items.size() == 1);
         Labelled accumulated = sum_out(materialize(items[0]), node.output_labels);
         return arrange(accumulated, node.output_labels);
-    }
-
-    // The scheduled path, or left to right: (0, 1), then the running result (last) with the next operand (0).
-    ContractionPath path_for(const Node& node) const {
-        if (auto it = schedule_.paths.find(&node); it != schedule_.paths.end()) return it->second;
-        ContractionPath path;
-        for (std::size_t remaining = node.operands.size(); remaining > 1; --remaining)
-            path.emplace_back(0, path.empty() ? 1 : remaining - 1);
-        return path;
     }
 
     const LeafBlocks& leaves_;

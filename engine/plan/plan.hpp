@@ -81,4 +81,8 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options);
 // The plan for people: per output, the tiled indices, tile sizes, tile count, peak bytes and flops.
 std::string describe(const Plan& plan);
 
+// The same as JSON: top-level strategy, flops, bytes_read, peak_bytes, predicted_seconds, terms (each with
+// output, coefficient, subscripts, operands, path in np.einsum_path's linear format) and per-output details.
+std::string describe_json(const Plan& plan);
+
 }  // namespace tilesum::plan

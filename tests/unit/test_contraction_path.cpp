@@ -45,11 +45,8 @@ TEST_CASE("the exact search is never worse than any left-to-right order of the s
         do {  // every permutation contracted left to right
             std::vector<std::string> permuted;
             for (std::size_t position : order) permuted.push_back(operands[position]);
-            eval::ContractionPath left_to_right;
-            for (std::size_t remaining = permuted.size(); remaining > 1; --remaining)
-                left_to_right.emplace_back(0, left_to_right.empty() ? 1 : remaining - 1);
             CAPTURE(trial);
-            REQUIRE(best <= path_cost(permuted, output, extents, left_to_right).flops);
+            REQUIRE(best <= path_cost(permuted, output, extents, eval::left_to_right_path(permuted.size())).flops);
         } while (std::next_permutation(order.begin(), order.end()));
     }
 }

@@ -1,0 +1,107 @@
+// The plan as JSON (`tilesum plan --json`), for scripts and for comparing plans: the same facts as describe().
+#include <nlohmann/json.hpp>
+
+#include "engine/expr/printer.hpp"
+#include "engine/plan/plan.hpp"
+
+namespace tilesum::plan {
+
+namespace {
+
+using nlohmann::json;
+
+json path_json(const eval::ContractionPath& path) {
+    json steps = json::array();
+    for (const auto& [first, second] : path) steps.push_back({first, second});
+    return steps;
+}
+
+// The einsum node that evaluates term `position` of an expanded output (see terms_to_node).
+const expr::Node& term_node(const OutputPlan& output, std::size_t position) {
+    return output.terms.size() == 1 && output.root->kind == expr::NodeKind::einsum ? *output.root
+                                                                                   : *output.root->operands[position];
+}
+
+json output_json(const Plan& plan, const OutputPlan& output) {
+    json terms = json::array();
+    for (std::size_t position = 0; position < output.terms.size(); ++position) {
+        const Term& term = output.terms[position];
+        json operands = json::array();
+        for (const expr::NodePtr& input : term.inputs) operands.push_back(input->name);
+        terms.push_back({{"output", output.name},
+                         {"coefficient", term.coefficient},
+                         {"subscripts", term.subscripts()},
+                         {"operands", operands},
+                         {"path", path_json(plan.schedule.path_for(term_node(output, position)))}});
+    }
+    json tiles = json::object();
+    for (std::size_t axis = 0; axis < output.tiling.extents.size(); ++axis) {
+        const char label = output.root->axis_labels[axis];
+        tiles[label ? std::string(1, label) : "axis" + std::to_string(axis)] = output.tiling.tile_shape[axis];
+    }
+    json chunks = json::object();
+    for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position)
+        chunks[std::string(1, output.tiling.summed_labels[position])] = output.tiling.summed_tile[position];
+    json considered = json::array();
+    for (const Candidate& candidate : output.considered) {
+        json entry = {{"strategy", strategy_name(candidate.strategy)}, {"feasible", candidate.feasible}};
+        if (candidate.feasible) {
+            entry["flops"] = candidate.flops;
+            entry["bytes_read"] = candidate.bytes_read;
+            entry["peak_bytes"] = candidate.peak_bytes;
+            entry["predicted_seconds"] = candidate.predicted_seconds;
+        } else {
+            entry["reason"] = candidate.note;
+        }
+        considered.push_back(entry);
+    }
+    return {{"name", output.name},
+            {"shape", output.root->shape},
+            {"dtype", dtype_name(output.root->dtype)},
+            {"expression", expr::to_text(*output.root)},
+            {"strategy", strategy_name(output.strategy)},
+            {"tile_sizes", tiles},
+            {"summed_chunks", chunks},
+            {"tiles", output.tiling.tile_count()},
+            {"tiles_in_flight", output.tiles_in_flight},
+            {"flops", output.flops},
+            {"bytes_read", output.bytes_read},
+            {"peak_bytes", output.peak_bytes},
+            {"predicted_seconds", output.predicted_seconds},
+            {"terms", terms},
+            {"considered", considered}};
+}
+
+}  // namespace
+
+std::string describe_json(const Plan& plan) {
+    json outputs = json::array();
+    json terms = json::array();
+    double flops = 0, bytes_read = 0, predicted_seconds = 0;
+    std::size_t peak_bytes = 0;
+    std::string strategy;
+    for (const OutputPlan& output : plan.outputs) {
+        json entry = output_json(plan, output);
+        for (const json& term : entry["terms"]) terms.push_back(term);
+        flops += output.flops;
+        bytes_read += output.bytes_read;
+        predicted_seconds += output.predicted_seconds;
+        peak_bytes = std::max(peak_bytes, output.peak_bytes * static_cast<std::size_t>(output.tiles_in_flight));
+        const std::string name = strategy_name(output.strategy);
+        strategy = strategy.empty() || strategy == name ? name : "mixed";
+        outputs.push_back(std::move(entry));
+    }
+    // Top level: the whole run (outputs run one after another, so peak is the largest output's in-flight peak).
+    json document = {{"strategy", strategy},
+                     {"flops", flops},
+                     {"bytes_read", bytes_read},
+                     {"peak_bytes", peak_bytes},
+                     {"predicted_seconds", predicted_seconds},
+                     {"budget_bytes", plan.budget_bytes},
+                     {"threads", plan.threads},
+                     {"terms", terms},
+                     {"outputs", outputs}};
+    return document.dump(2) + "\n";
+}
+
+}  // namespace tilesum::plan
