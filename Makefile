@@ -22,14 +22,18 @@ DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev libtbb-dev libboost-program-options-dev catch2 \
                 libopenblas-dev nlohmann-json3-dev python3-numpy python3-h5py time pkg-config
+# Only for `make bench`: the methods tilesum is compared with, and the plot.
+BENCH_PACKAGES := python3-dask python3-matplotlib
+BENCH_SIZES    ?= 400 800 2000
+BENCH_MEMORY   ?= 1GiB
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: deps build demo test clean
+.PHONY: deps bench-deps build demo test bench clean
 
 # Installs only what dpkg does not report installed; `apt-get update` runs only then.
-deps:
+deps bench-deps:
 	@missing=""; \
-	for package in $(DEB_PACKAGES); do \
+	for package in $(if $(filter bench-deps,$@),$(BENCH_PACKAGES),$(DEB_PACKAGES)); do \
 	  dpkg-query -W -f='$${db:Status-Status}\n' "$$package" 2>/dev/null | grep -qx installed \
 	    || missing="$$missing $$package"; \
 	done; \
@@ -58,6 +62,10 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+# Seed benchmark: tilesum (auto, tile) against numpy materialized, numpy hand-expanded and dask; a table and a PNG.
+bench: build bench-deps
+	$(PYTHON) tools/bench/seed_compare.py --sizes $(BENCH_SIZES) --memory $(BENCH_MEMORY)
 
 clean:
 	rm -rf $(BUILD_DIR) $(DEMO_DIR)
