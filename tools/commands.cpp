@@ -172,7 +172,7 @@ int run_run_command(const CommandOptions& options) {
                       << format_shape(output.root->shape) << " " << dtype_name(output.root->dtype) << "\n";
         std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", seconds, stats.flops,
                      format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
-                     format_bytes(static_cast<double>(session.plan.budget_bytes)).c_str());
+                     format_bytes(static_cast<double>(session.plan.budget_bytes - session.plan.piece_bytes)).c_str());
     }
     return 0;
 }

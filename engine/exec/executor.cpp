@@ -8,6 +8,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
+#include "engine/exec/memory_tensor.hpp"
 #include "engine/kernels/block_ops.hpp"
 
 namespace tilesum::exec {
@@ -102,11 +103,25 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     kernels::use_single_threaded_blas();
     tbb::global_control thread_limit(tbb::global_control::max_allowed_parallelism,
                                      static_cast<std::size_t>(plan.threads));
-    eval::Arena arena(plan.budget_bytes, eval::Arena::Mode::real);
+    // Shared pieces live outside the arena, so the arena gets what the plan left for tiles.
+    TILESUM_ASSERT(plan.piece_bytes <= plan.budget_bytes);
+    eval::Arena arena(plan.budget_bytes - plan.piece_bytes, eval::Arena::Mode::real);
     Progress progress;
+    for (const plan::OutputPlan& piece : plan.pieces) progress.tiles_total += piece.tiling.tile_count();
     for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
     RunStats stats;
-    for (const plan::OutputPlan& output : plan.outputs) run_output(output, plan.schedule, bindings, arena, progress, control, stats);
+
+    // Pieces first, each into memory, then readable by later pieces and the outputs under its name.
+    Bindings with_pieces = bindings;
+    std::vector<std::unique_ptr<MemoryTensor>> pieces;
+    for (const plan::OutputPlan& piece : plan.pieces) {
+        pieces.push_back(std::make_unique<MemoryTensor>(piece.root->shape));
+        with_pieces.outputs[piece.name] = pieces.back().get();
+        run_output(piece, plan.schedule, with_pieces, arena, progress, control, stats);
+        with_pieces.inputs[piece.name] = pieces.back().get();
+    }
+    for (const plan::OutputPlan& output : plan.outputs)
+        run_output(output, plan.schedule, with_pieces, arena, progress, control, stats);
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;
 }

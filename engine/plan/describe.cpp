@@ -20,6 +20,17 @@ std::string describe(const Plan& plan) {
     std::string text = "plan: " + std::to_string(plan.outputs.size()) + " output(s), memory budget " +
                        format_bytes(static_cast<double>(plan.budget_bytes)) + ", " + std::to_string(plan.threads) +
                        " thread(s)\n";
+    if (!plan.pieces.empty()) {
+        text += "\nshared pieces (computed once, before the outputs; " +
+                format_bytes(static_cast<double>(plan.piece_bytes)) + " of the budget):\n";
+        for (const OutputPlan& piece : plan.pieces) {
+            char line[64];
+            std::snprintf(line, sizeof line, ", %s flops, %s read", flops_text(piece.flops).c_str(),
+                          format_bytes(piece.bytes_read).c_str());
+            text += "  " + piece.name + " " + format_shape(piece.root->shape) + " = " + expr::to_text(*piece.root) +
+                    line + ", " + std::to_string(piece.tiling.tile_count()) + " tile(s)\n";
+        }
+    }
     for (const OutputPlan& output : plan.outputs) {
         const expr::Node& root = *output.root;
         text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +

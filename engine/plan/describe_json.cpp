@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/expr/printer.hpp"
+#include "engine/plan/contraction_path.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace tilesum::plan {
@@ -16,13 +17,17 @@ json path_json(const eval::ContractionPath& path) {
     return steps;
 }
 
-// The einsum node that evaluates term `position` of an expanded output (see terms_to_node).
-const expr::Node& term_node(const OutputPlan& output, std::size_t position) {
-    return output.terms.size() == 1 && output.root->kind == expr::NodeKind::einsum ? *output.root
-                                                                                   : *output.root->operands[position];
+// A term's best path over its inputs, the same the planner followed when it hoisted shared pieces out of it.
+eval::ContractionPath term_path(const Term& term) {
+    std::map<char, Extent> extents;
+    for (std::size_t position = 0; position < term.inputs.size(); ++position)
+        for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis)
+            extents[term.operand_labels[position][axis]] = term.inputs[position]->shape[axis];
+    return term.inputs.size() < 3 ? eval::left_to_right_path(term.inputs.size())
+                                  : choose_path(term.operand_labels, term.output_labels, extents);
 }
 
-json output_json(const Plan& plan, const OutputPlan& output) {
+json output_json(const OutputPlan& output) {
     json terms = json::array();
     for (std::size_t position = 0; position < output.terms.size(); ++position) {
         const Term& term = output.terms[position];
@@ -32,7 +37,7 @@ json output_json(const Plan& plan, const OutputPlan& output) {
                          {"coefficient", term.coefficient},
                          {"subscripts", term.subscripts()},
                          {"operands", operands},
-                         {"path", path_json(plan.schedule.path_for(term_node(output, position)))}});
+                         {"path", path_json(term_path(term))}});
     }
     json tiles = json::object();
     for (std::size_t axis = 0; axis < output.tiling.extents.size(); ++axis) {
@@ -81,7 +86,7 @@ std::string describe_json(const Plan& plan) {
     std::size_t peak_bytes = 0;
     std::string strategy;
     for (const OutputPlan& output : plan.outputs) {
-        json entry = output_json(plan, output);
+        json entry = output_json(output);
         for (const json& term : entry["terms"]) terms.push_back(term);
         flops += output.flops;
         bytes_read += output.bytes_read;
@@ -90,6 +95,15 @@ std::string describe_json(const Plan& plan) {
         const std::string name = strategy_name(output.strategy);
         strategy = strategy.empty() || strategy == name ? name : "mixed";
         outputs.push_back(std::move(entry));
+    }
+    // Shared pieces: computed once before the outputs, held in memory.
+    json pieces = json::array();
+    for (const OutputPlan& piece : plan.pieces) {
+        pieces.push_back({{"name", piece.name}, {"expression", expr::to_text(*piece.root)},
+                          {"shape", piece.root->shape}, {"flops", piece.flops}, {"bytes_read", piece.bytes_read}});
+        flops += piece.flops;
+        bytes_read += piece.bytes_read;
+        predicted_seconds += piece.predicted_seconds;
     }
     // Top level: the whole run (outputs run one after another, so peak is the largest output's in-flight peak).
     json document = {{"strategy", strategy},
@@ -100,6 +114,7 @@ std::string describe_json(const Plan& plan) {
                      {"budget_bytes", plan.budget_bytes},
                      {"threads", plan.threads},
                      {"terms", terms},
+                     {"shared_pieces", pieces},
                      {"outputs", outputs}};
     return document.dump(2) + "\n";
 }

@@ -80,9 +80,9 @@ std::optional<std::vector<Term>> multiply(const std::vector<std::vector<Term>>& 
     return products;
 }
 
-// A form that two terms share exactly when they are the same einsum up to the order of operands with the
-// same input and the names of summed labels: operands sorted by input, labels renamed in order of appearance.
-// (A sound test, not a complete one: some equal terms may keep different keys and stay unmerged.)
+}  // namespace
+
+// Operands sorted by input name, then labels renamed in order of appearance, output labels first.
 std::string canonical_key(const Term& term) {
     std::vector<std::size_t> order(term.inputs.size());
     std::iota(order.begin(), order.end(), 0);
@@ -105,6 +105,8 @@ std::string canonical_key(const Term& term) {
     }
     return key;
 }
+
+namespace {
 
 std::vector<Term> merge_identical(const std::vector<Term>& terms) {
     std::vector<Term> merged;
@@ -196,10 +198,11 @@ NodePtr terms_to_node(const std::vector<Term>& terms, const Node& original) {
     }
     NodePtr result = terms.size() == 1 && coefficients[0] == 1.0 ? einsums[0].node
                                                                  : expr::make_lincomb(coefficients, einsums, std::nullopt);
-    // Keep the original's index letters for --tile and plan printing.
+    // Keep the original's index letters (for --tile and plan printing) and dtype (shared pieces are float64).
     auto named = std::make_shared<Node>(*result);
     named->name = original.name;
     named->axis_labels = original.axis_labels;
+    named->dtype = original.dtype;
     return named;
 }
 

@@ -27,6 +27,10 @@ inline constexpr std::size_t max_expanded_terms = 64;
 // more than max_expanded_terms terms, or more than 52 distinct labels in one term.
 std::optional<std::vector<Term>> expand_terms(const expr::NodePtr& node);
 
+// A form two terms share exactly when they are the same einsum up to operand order and label names (output
+// labels keep their positions). Sound, not complete: some equal terms may get different keys.
+std::string canonical_key(const Term& term);
+
 // The terms as a DAG: a sum of einsum nodes over inputs (one einsum when there is one term of coefficient 1).
 expr::NodePtr terms_to_node(const std::vector<Term>& terms, const expr::Node& original);
 

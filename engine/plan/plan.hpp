@@ -11,6 +11,7 @@
 #include "engine/eval/schedule.hpp"
 #include "engine/expr/binder.hpp"
 #include "engine/plan/expand.hpp"
+#include "engine/plan/hoist.hpp"
 #include "engine/plan/tiling.hpp"
 
 namespace tilesum::plan {
@@ -55,7 +56,8 @@ struct OutputPlan {
     std::string name;
     expr::NodePtr root;              // what is evaluated: the expression as written, or its expanded terms
     Strategy strategy = Strategy::tile;
-    std::vector<Term> terms;         // the expanded terms, when strategy is expand
+    std::vector<Term> terms;         // the expanded terms over inputs, when strategy is expand (the root reads
+                                     // shared pieces in their place where the plan has any)
     std::vector<Candidate> considered;
     double predicted_seconds = 0;
     Tiling tiling;
@@ -67,6 +69,8 @@ struct OutputPlan {
 };
 
 struct Plan {
+    std::vector<OutputPlan> pieces;   // shared pieces (hoist.hpp), computed first, in order, held in memory
+    std::size_t piece_bytes = 0;      // their memory, taken from the budget of everything else
     std::vector<OutputPlan> outputs;
     eval::Schedule schedule;  // contraction order of every einsum node, shared by all outputs
     MachineProfile machine;

@@ -273,7 +273,12 @@ Candidate summarize(const OutputPlan& output) {
 }
 
 // Plans one output under the requested strategy; under auto, both and keeps the faster that fits.
-Evaluated plan_output(const expr::NamedNode& named, const PlanOptions& options, std::set<char>& forced_used) {
+// Plans one output under the requested strategy; under auto, both and keeps the faster that fits.
+// `expanded` holds the output's terms as evaluated (pieces hoisted) and `terms` the same over inputs (for
+// people and --json), or nothing when it cannot be expanded.
+Evaluated plan_output(const expr::NamedNode& named, const std::optional<std::vector<Term>>& expanded,
+                      const std::optional<std::vector<Term>>& terms, const PlanOptions& options,
+                      std::set<char>& forced_used) {
     std::vector<Candidate> considered;
     std::optional<Evaluated> best;
     std::optional<Error> first_error;
@@ -291,9 +296,8 @@ Evaluated plan_output(const expr::NamedNode& named, const PlanOptions& options, 
     };
 
     if (options.strategy != Strategy::tile) {
-        std::optional<std::vector<Term>> terms = expand_terms(named.node);
-        if (terms) {
-            consider(Strategy::expand, terms_to_node(*terms, *named.node), *terms);
+        if (expanded) {
+            consider(Strategy::expand, terms_to_node(*expanded, *named.node), *terms);
         } else {
             const std::string why = "cannot expand: a sum or product broadcasts, or the expansion exceeds " +
                                     std::to_string(max_expanded_terms) + " terms or 52 index letters";
@@ -306,6 +310,25 @@ Evaluated plan_output(const expr::NamedNode& named, const PlanOptions& options, 
     if (!best) throw *first_error;
     best->output.considered = std::move(considered);
     return std::move(*best);
+}
+
+// The pieces the chosen outputs read, directly or through other pieces, in their original order.
+std::vector<const SharedPiece*> pieces_in_use(const PieceRegistry& registry, const std::vector<OutputPlan>& outputs) {
+    std::vector<expr::NodePtr> roots;
+    for (const OutputPlan& output : outputs) roots.push_back(output.root);
+    std::vector<bool> used(registry.pieces().size(), false);
+    auto mark = [&](const std::vector<expr::NodePtr>& from) {
+        for (const expr::Node* node : expr::topological_order(from))
+            for (std::size_t index = 0; index < registry.pieces().size(); ++index)
+                if (registry.pieces()[index].input.get() == node) used[index] = true;
+    };
+    mark(roots);
+    for (std::size_t index = registry.pieces().size(); index-- > 0;)  // pieces only read earlier pieces
+        if (used[index]) mark({registry.pieces()[index].definition});
+    std::vector<const SharedPiece*> result;
+    for (std::size_t index = 0; index < used.size(); ++index)
+        if (used[index]) result.push_back(&registry.pieces()[index]);
+    return result;
 }
 
 }  // namespace
@@ -330,11 +353,35 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     plan.threads = options.threads;
     plan.machine = options.machine;
 
-    std::set<char> forced_used;
+    // Expansion first, for every output, so that pieces are shared across outputs and their memory is known
+    // before anything is tiled: it comes out of the budget of everything else.
+    PieceRegistry registry(options.budget_bytes / 4);
+    std::vector<std::optional<std::vector<Term>>> terms, expanded;
     for (const expr::NamedNode& named : program.outputs) {
-        Evaluated chosen = plan_output(named, options, forced_used);
+        terms.push_back(options.strategy != Strategy::tile ? expand_terms(named.node) : std::nullopt);
+        expanded.push_back(terms.back());
+        if (expanded.back())
+            for (Term& term : *expanded.back()) term = registry.hoist(term);
+    }
+    PlanOptions remaining = options;
+    remaining.budget_bytes = options.budget_bytes - registry.bytes();
+
+    std::set<char> forced_used;
+    for (std::size_t index = 0; index < program.outputs.size(); ++index) {
+        Evaluated chosen = plan_output(program.outputs[index], expanded[index], terms[index], remaining, forced_used);
         plan.schedule.paths.insert(chosen.schedule.paths.begin(), chosen.schedule.paths.end());
         plan.outputs.push_back(std::move(chosen.output));
+    }
+
+    // The pieces the chosen plans read, tiled like outputs (forced tile sizes name the user's indices, not theirs).
+    PlanOptions for_pieces = remaining;
+    for_pieces.forced_tiles.clear();
+    std::set<char> unused;
+    for (const SharedPiece* piece : pieces_in_use(registry, plan.outputs)) {
+        Evaluated planned = plan_root(piece->input->name, piece->definition, Strategy::tile, for_pieces, unused);
+        plan.schedule.paths.insert(planned.schedule.paths.begin(), planned.schedule.paths.end());
+        plan.pieces.push_back(std::move(planned.output));
+        plan.piece_bytes += piece->bytes;
     }
 
     for (const auto& [label, size] : options.forced_tiles) {

@@ -17,7 +17,7 @@ def main(context):
     data = util.write_h5(context.path("in.h5"), **util.seed_inputs(N, Q, seed=3))
     out = util.write_h5(context.path("out.h5"), keep=np.arange(3.0))
     argv = [context.tilesum, "run", context.seed_script, "--data", data, "--out", out, "--memory", "32MiB",
-            "--threads", "1"]
+            "--threads", "1", "--strategy", "tile"]
     with open(context.path("stderr.txt"), "w+") as err:
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
         time.sleep(1.0)

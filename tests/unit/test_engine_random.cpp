@@ -52,7 +52,7 @@ std::map<std::string, DenseTensor> run_engine(const plan::Plan& plan, const Boun
     }
     exec::execute(plan, bindings);
     std::map<std::string, DenseTensor> results;
-    for (auto& [name, writer] : writers) results[name] = writer->tensor;
+    for (auto& [name, writer] : writers) results[name] = writer->tensor();
     return results;
 }
 

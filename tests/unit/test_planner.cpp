@@ -206,3 +206,29 @@ TEST_CASE("auto picks the expansion for the seed: far fewer flops and bytes than
     REQUIRE(e.considered[0].flops * 10 < e.considered[1].flops);
     REQUIRE(e.considered[0].predicted_seconds < e.considered[1].predicted_seconds);
 }
+
+TEST_CASE("shared pieces: the seed's cross terms read one piece for sum_i B_i Z2_ij, computed once", "[planner][pieces]") {
+    plan::Plan plan = make(seed_program(300, 200), 64 * MiB, 2, {}, plan::Strategy::automatic);
+    REQUIRE(plan.outputs[0].strategy == plan::Strategy::expand);
+    const plan::OutputPlan* shared = nullptr;
+    for (const plan::OutputPlan& piece : plan.pieces)
+        if (piece.root->kind == expr::NodeKind::einsum && piece.root->operands.size() == 2 &&
+            piece.root->operands[0]->name == "B" && piece.root->operands[1]->name == "Z2")
+            shared = &piece;
+    REQUIRE(shared);
+    // Read by two of E's four terms, under two index names.
+    int readers = 0;
+    for (const expr::NodePtr& term : plan.outputs[0].root->operands)
+        for (const expr::NodePtr& operand : term->operands) readers += operand->name == shared->name;
+    REQUIRE(readers == 2);
+    // Every piece fits the quarter of the budget set aside for them, and the rest of the plan the remainder.
+    REQUIRE(plan.piece_bytes <= 16 * MiB);
+    REQUIRE(plan.outputs[0].peak_bytes * static_cast<std::size_t>(plan.outputs[0].tiles_in_flight) <=
+            64 * MiB - plan.piece_bytes);
+}
+
+TEST_CASE("no pieces under --strategy tile: the expression is evaluated as written", "[planner][pieces]") {
+    plan::Plan plan = make(seed_program(100, 100), 64 * MiB);
+    REQUIRE(plan.pieces.empty());
+    REQUIRE(plan.piece_bytes == 0);
+}

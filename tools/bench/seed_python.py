@@ -38,7 +38,7 @@ def dask_lazy(path):
     import dask.array as da
     file = h5py.File(path, "r")
     n = file["A"].shape[0]
-    chunk = max(1, min(n, 1024))
+    chunk = max(1, min(n, 250))  # 3-D blocks of chunk**3 elements: 125 MB at 250
     A = da.from_array(file["A"], chunks=(chunk, chunk))
     Z2 = da.from_array(file["Z2"], chunks=(chunk, chunk))
     B = da.from_array(file["B"], chunks=chunk)

@@ -1,0 +1,27 @@
+// A tensor held in memory that tiles are written into and read from: the shared pieces computed before the
+// outputs, and the stand-in for HDF5 datasets in tests.
+#pragma once
+
+#include <vector>
+
+#include "engine/common/tensor_io.hpp"
+
+namespace tilesum::exec {
+
+class MemoryTensor final : public TensorReader, public TensorWriter {
+public:
+    explicit MemoryTensor(Shape shape, double fill = 0.0);
+    MemoryTensor(Shape shape, std::vector<double> values);
+
+    void read(const Ranges& ranges, double* dst) override;
+    void write(const Ranges& ranges, const double* src) override;
+
+    const Shape& shape() const { return shape_; }
+    const std::vector<double>& values() const { return values_; }
+
+private:
+    Shape shape_;
+    std::vector<double> values_;  // C order
+};
+
+}  // namespace tilesum::exec

@@ -1,0 +1,40 @@
+// Rewrite: shared pieces. In a term's best contraction path, a pairwise step of two inputs that reduces them
+// (its result is smaller than the larger of the two) is computed once, in full, before the outputs, and the
+// term reads it like an input, by hyperslabs as tiles need. Without this, a step that has none of the output's
+// tiled indices would be recomputed by every tile. Steps with the same canonical form, in any term of any output,
+// share one piece: the seed's cross terms both need Σ_i B_i Z2_ij (as w_j in one and w_k in the other). Pieces
+// are held in memory, within a quarter of the budget; a step that does not fit stays in its term.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/plan/expand.hpp"
+
+namespace tilesum::plan {
+
+struct SharedPiece {
+    expr::NodePtr input;       // the input node terms read it through, named "~0", "~1", ...
+    expr::NodePtr definition;  // an einsum over inputs and earlier pieces
+    std::size_t bytes = 0;
+};
+
+class PieceRegistry {
+public:
+    explicit PieceRegistry(std::size_t byte_limit) : byte_limit_(byte_limit) {}
+
+    // The term with its output-independent reductions replaced by pieces (registered here, shared by form).
+    Term hoist(const Term& term);
+
+    const std::vector<SharedPiece>& pieces() const { return pieces_; }
+    std::size_t bytes() const { return bytes_; }
+
+private:
+    std::size_t byte_limit_;
+    std::size_t bytes_ = 0;
+    std::vector<SharedPiece> pieces_;
+    std::map<std::string, std::size_t> by_key_;
+};
+
+}  // namespace tilesum::plan
