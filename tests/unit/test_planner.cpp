@@ -216,10 +216,13 @@ TEST_CASE("shared pieces: the seed's cross terms read one piece for sum_i B_i Z2
             piece.root->operands[0]->name == "B" && piece.root->operands[1]->name == "Z2")
             shared = &piece;
     REQUIRE(shared);
-    // Read by two of E's four terms, under two index names.
+    // Read twice, under two index names: by one of E's terms directly, and by the piece that finishes another
+    // term's reduction (sum_j A_jk w_j).
     int readers = 0;
     for (const expr::NodePtr& term : plan.outputs[0].root->operands)
         for (const expr::NodePtr& operand : term->operands) readers += operand->name == shared->name;
+    for (const plan::OutputPlan& piece : plan.pieces)
+        for (const expr::NodePtr& operand : piece.root->operands) readers += operand->name == shared->name;
     REQUIRE(readers == 2);
     // Every piece fits the quarter of the budget set aside for them, and the rest of the plan the remainder.
     REQUIRE(plan.piece_bytes <= 16 * MiB);
