@@ -74,11 +74,14 @@ std::string describe(const Plan& plan) {
                 std::to_string(output.tiles_in_flight) + " in flight\n";
         text += "  peak bytes:       " + format_bytes(static_cast<double>(output.peak_bytes)) + " per tile, " +
                 format_bytes(static_cast<double>(output.peak_bytes) * output.tiles_in_flight) + " in flight\n";
-        text += "  bytes read:       " + format_bytes(output.bytes_read) + "\n";
+        text += "  bytes read:       " + format_bytes(output.bytes_read) + " (" +
+                format_bytes(output.strided_bytes_read) + " in column blocks)\n";
         text += "  flops:            " + flops_text(output.flops) + "\n";
         if (output.considered.size() > 1 || (!output.considered.empty() && !output.considered[0].feasible)) {
             text += "  strategies considered (predicted time = flops / " + flops_text(plan.machine.flops_per_second) +
-                    " per s + bytes read / " + format_bytes(plan.machine.read_bytes_per_second) + " per s):\n";
+                    " per s + row-block bytes / " + format_bytes(plan.machine.read_bytes_per_second) +
+                    " per s + column-block bytes / " + format_bytes(plan.machine.strided_read_bytes_per_second) +
+                    " per s):\n";
             for (const Candidate& candidate : output.considered) {
                 text += "    " + std::string(strategy_name(candidate.strategy)) + ": ";
                 if (!candidate.feasible) {

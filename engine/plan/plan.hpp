@@ -25,7 +25,8 @@ const char* strategy_name(Strategy strategy);
 // (DESIGN.md): tile evaluation mixes GEMM with memory-bound sums, so well below GEMM's peak.
 struct MachineProfile {
     double flops_per_second = 10e9;
-    double read_bytes_per_second = 2e9;
+    double read_bytes_per_second = 2e9;          // row blocks: contiguous runs
+    double strided_read_bytes_per_second = 0.5e9;  // column blocks: many short runs
 };
 
 // Below this, tiles would be slivers of a few elements each, run at a per-tile overhead far above their work:
@@ -64,6 +65,7 @@ struct OutputPlan {
     bool forced = false;             // tile sizes came from --tile / the config file
     std::size_t peak_bytes = 0;      // one tile at its worst moment (the largest tile)
     double bytes_read = 0;           // from storage, over all tiles
+    double strided_bytes_read = 0;   // of which in column blocks (not contiguous runs)
     double flops = 0;                // over all tiles
     int tiles_in_flight = 1;         // tiles * peak_bytes <= budget
 };

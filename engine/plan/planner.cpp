@@ -127,20 +127,30 @@ std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& size
     return std::nullopt;
 }
 
-Shape choose_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
-                   const eval::Schedule& schedule) {
+double predicted_seconds(const OutputPlan& output, const MachineProfile& machine) {
+    return output.flops / machine.flops_per_second +
+           (output.bytes_read - output.strided_bytes_read) / machine.read_bytes_per_second +
+           output.strided_bytes_read / machine.strided_read_bytes_per_second;
+}
+
+// Cuts the axes in one of two orders. outputs_first: output axes down to the target (their tiles are
+// independent), summed labels only while a tile is over half the budget (each chunk adds a partial result).
+// Otherwise summed labels first, down to the target, then output axes: a small output summed over a large input
+// then reads that input in row blocks where output tiles would read it in column blocks.
+Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
+                const eval::Schedule& schedule, bool outputs_first) {
     const std::size_t target = std::min(budget_bytes / tiles_in_flight_target, tile_bytes_cap);
     Shape sizes = cuttable.extents;
     for (Extent& extent : sizes) extent = std::max<Extent>(extent, 1);
     std::optional<std::size_t> last_axis;
     Extent last_size_before = 0;
-    // Output axes first, down to the target: their tiles are independent. Summed labels only while the tile is
-    // over half the budget (two in flight): each of their chunks re-reads inputs and adds a partial result.
     struct Phase {
         std::size_t first_axis, end_axis, target;
     };
-    for (const Phase& phase : {Phase{0, cuttable.output_rank, target},
-                               Phase{cuttable.output_rank, sizes.size(), budget_bytes / 2}}) {
+    const Phase outputs{0, cuttable.output_rank, target};
+    const Phase summed{cuttable.output_rank, sizes.size(), outputs_first ? budget_bytes / 2 : target};
+    const std::vector<Phase> phases = outputs_first ? std::vector<Phase>{outputs, summed} : std::vector<Phase>{summed, outputs};
+    for (const Phase& phase : phases) {
         const auto [first_axis, end_axis, phase_target] = phase;
         while (cuttable.peak(sizes, schedule) > phase_target) {
             Shape before = sizes;
@@ -170,8 +180,8 @@ Shape choose_sizes(const Cuttable& cuttable, const std::string& name, std::size_
         }
         sizes[*last_axis] = fits;
     }
-    // Enough output tiles for the workers to share: split the largest output axis further (smaller tiles fit).
-    while (cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
+    // Enough tiles for the workers to share: split the largest output axis further (smaller tiles fit).
+    while (outputs_first && cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
         auto output_end = sizes.begin() + static_cast<std::ptrdiff_t>(cuttable.output_rank);
         auto largest = std::max_element(sizes.begin(), output_end);
         if (largest == output_end || *largest <= 1) break;
@@ -212,11 +222,26 @@ void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& o
             if (sizes[axis] < cuttable.extents[axis]) spec.summed[cuttable.label(axis)] = {0, shape[axis]};
         eval::TileEstimate estimate = eval::estimate_tile(*cuttable.root, spec, schedule);
         output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
+        output.strided_bytes_read += weight * static_cast<double>(estimate.strided_leaf_bytes);
         output.flops += weight * estimate.flops;
         std::size_t axis = per_axis.size();
         while (axis > 0 && ++choice[axis - 1] == per_axis[axis - 1].size()) choice[--axis] = 0;
         if (axis == 0) return;
     }
+}
+
+// The cheaper (predicted time) of the two cutting orders; the outputs-first order when there is no summed label.
+Shape choose_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
+                   const eval::Schedule& schedule, const MachineProfile& machine) {
+    Shape outputs_first = cut_sizes(cuttable, name, budget_bytes, schedule, true);
+    if (cuttable.summed_labels.empty()) return outputs_first;
+    Shape summed_first = cut_sizes(cuttable, name, budget_bytes, schedule, false);
+    auto predicted = [&](const Shape& sizes) {
+        OutputPlan trial;
+        estimate_totals(cuttable, sizes, trial, schedule);
+        return predicted_seconds(trial, machine);
+    };
+    return predicted(summed_first) < predicted(outputs_first) ? summed_first : outputs_first;
 }
 
 }  // namespace
@@ -249,7 +274,7 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
         forced_used.insert(label);
         output.forced = true;
     }
-    if (!output.forced) sizes = choose_sizes(cuttable, name, options.budget_bytes, result.schedule);
+    if (!output.forced) sizes = choose_sizes(cuttable, name, options.budget_bytes, result.schedule, options.machine);
     output.tiling = cuttable.tiling(sizes);
     output.peak_bytes = cuttable.peak(sizes, result.schedule);
     if (output.forced && output.peak_bytes > options.budget_bytes)
@@ -262,8 +287,7 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
     output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
         {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
     estimate_totals(cuttable, sizes, output, result.schedule);
-    output.predicted_seconds =
-        output.flops / options.machine.flops_per_second + output.bytes_read / options.machine.read_bytes_per_second;
+    output.predicted_seconds = predicted_seconds(output, options.machine);
     return result;
 }
 
