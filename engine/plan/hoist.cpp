@@ -30,25 +30,48 @@ double elements(const std::string& labels, const std::map<char, Extent>& extents
     return count;
 }
 
+// The kept labels of contracting items `first` and `second`: those the output or another item still needs.
+std::string kept_labels(const std::vector<Item>& items, std::size_t first, std::size_t second, const std::string& output) {
+    std::string needed = output;
+    for (std::size_t other = 0; other < items.size(); ++other)
+        if (other != first && other != second) needed += items[other].labels;
+    std::string kept;
+    for (char label : items[first].labels + items[second].labels)
+        if (needed.find(label) != std::string::npos && kept.find(label) == std::string::npos) kept += label;
+    return kept;
+}
+
+std::vector<Item> initial_items(const Term& term) {
+    std::vector<Item> items;
+    for (std::size_t position = 0; position < term.inputs.size(); ++position)
+        items.push_back(Item{{term.inputs[position]}, {term.operand_labels[position]}, term.operand_labels[position]});
+    return items;
+}
+
 }  // namespace
+
+void PieceRegistry::count(const Term& term) {
+    if (term.inputs.size() < 3) return;
+    const std::vector<Item> items = initial_items(term);
+    for (const auto& [first, second] : choose_path(term.operand_labels, term.output_labels, extents_of(term))) {
+        if (second >= items.size()) continue;  // a step on an earlier step's result: not two inputs
+        const std::string kept = kept_labels(items, first, second, term.output_labels);
+        Term step{1.0, {items[first].leaves[0], items[second].leaves[0]}, {items[first].labels, items[second].labels}, kept};
+        ++occurrences_[canonical_key(step)];
+    }
+}
 
 Term PieceRegistry::hoist(const Term& term) {
     if (term.inputs.size() < 2) return term;
     const std::map<char, Extent> extents = extents_of(term);
-    std::vector<Item> items;
-    for (std::size_t position = 0; position < term.inputs.size(); ++position)
-        items.push_back(Item{{term.inputs[position]}, {term.operand_labels[position]}, term.operand_labels[position]});
+    std::vector<Item> items = initial_items(term);
 
     for (const auto& [first, second] : choose_path(term.operand_labels, term.output_labels, extents)) {
         const Item& left = items[first];
         const Item& right = items[second];
-        // The labels the step keeps: those the output or another operand still needs; in order of appearance.
-        std::string needed = term.output_labels;
-        for (std::size_t other = 0; other < items.size(); ++other)
-            if (other != first && other != second) needed += items[other].labels;
-        std::string kept;
-        for (char label : left.labels + right.labels)
-            if (needed.find(label) != std::string::npos && kept.find(label) == std::string::npos) kept += label;
+        const std::string kept = kept_labels(items, first, second, term.output_labels);
+        bool independent = true;
+        for (char label : kept) independent = independent && term.output_labels.find(label) == std::string::npos;
 
         const double kept_elements = elements(kept, extents);
         const bool reduces = kept_elements < std::max(elements(left.labels, extents), elements(right.labels, extents));
@@ -60,7 +83,8 @@ Term PieceRegistry::hoist(const Term& term) {
             Term step{1.0, {left.leaves[0], right.leaves[0]}, {left.labels, right.labels}, kept};
             const std::string key = canonical_key(step);
             auto known = by_key_.find(key);
-            if (known == by_key_.end() && bytes_ + kept_bytes <= byte_limit_) {
+            const bool worth_it = independent || occurrences_[key] > 1;
+            if (known == by_key_.end() && worth_it && bytes_ + kept_bytes <= byte_limit_) {
                 SharedPiece piece;
                 piece.definition = expr::make_einsum(step.operand_labels, kept,
                                                      {{left.leaves[0], left.leaves[0]->name, std::nullopt},

@@ -1,9 +1,9 @@
 // Rewrite: shared pieces. In a term's best contraction path, a pairwise step of two inputs that reduces them
 // (its result is smaller than the larger of the two) is computed once, in full, before the outputs, and the
-// term reads it like an input, by hyperslabs as tiles need. Without this, a step that has none of the output's
-// tiled indices would be recomputed by every tile. Steps with the same canonical form, in any term of any output,
-// share one piece: the seed's cross terms both need Σ_i B_i Z2_ij (as w_j in one and w_k in the other). Pieces
-// are held in memory, within a quarter of the budget; a step that does not fit stays in its term.
+// term reads it like an input, by hyperslabs as tiles need, when it has none of the output's indices (every tile
+// would recompute it) or when the same step occurs in several terms or outputs: the seed's cross terms both need
+// Σ_i B_i Z2_ij (as w_j in one and w_k in the other). Other steps stay in their terms, where a tile's input
+// slices serve all of its terms. Pieces are held in memory, within a quarter of the budget.
 #pragma once
 
 #include <map>
@@ -24,7 +24,10 @@ class PieceRegistry {
 public:
     explicit PieceRegistry(std::size_t byte_limit) : byte_limit_(byte_limit) {}
 
-    // The term with its output-independent reductions replaced by pieces (registered here, shared by form).
+    // First, every term of every output is counted: how often each reducing step of two inputs occurs.
+    void count(const Term& term);
+    // Then each term with its pieces in place: a reducing step of two leaves becomes a piece when it has none of
+    // the output's indices (every tile would recompute it) or when it occurs more than once (shared).
     Term hoist(const Term& term);
 
     const std::vector<SharedPiece>& pieces() const { return pieces_; }
@@ -35,6 +38,7 @@ private:
     std::size_t bytes_ = 0;
     std::vector<SharedPiece> pieces_;
     std::map<std::string, std::size_t> by_key_;
+    std::map<std::string, int> occurrences_;
 };
 
 }  // namespace tilesum::plan

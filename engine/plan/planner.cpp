@@ -180,11 +180,13 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
         }
         sizes[*last_axis] = fits;
     }
-    // Enough tiles for the workers to share: split the largest output axis further (smaller tiles fit).
-    while (outputs_first && cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
-        auto output_end = sizes.begin() + static_cast<std::ptrdiff_t>(cuttable.output_rank);
-        auto largest = std::max_element(sizes.begin(), output_end);
-        if (largest == output_end || *largest <= 1) break;
+    // Enough tiles for the workers to share: split the largest axis of the first phase further (smaller fits).
+    const Phase& first = phases.front();
+    while (cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
+        auto begin = sizes.begin() + static_cast<std::ptrdiff_t>(first.first_axis);
+        auto end = sizes.begin() + static_cast<std::ptrdiff_t>(first.end_axis);
+        auto largest = std::max_element(begin, end);
+        if (largest == end || *largest <= 1) break;
         *largest = (*largest + 1) / 2;
     }
     return sizes;
@@ -383,7 +385,11 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     std::vector<std::optional<std::vector<Term>>> terms, expanded;
     for (const expr::NamedNode& named : program.outputs) {
         terms.push_back(options.strategy != Strategy::tile ? expand_terms(named.node) : std::nullopt);
-        expanded.push_back(terms.back());
+        if (terms.back())
+            for (const Term& term : *terms.back()) registry.count(term);
+    }
+    for (const auto& output_terms : terms) {
+        expanded.push_back(output_terms);
         if (expanded.back())
             for (Term& term : *expanded.back()) term = registry.hoist(term);
     }
