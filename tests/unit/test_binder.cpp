@@ -8,19 +8,14 @@
 #include "engine/expr/tensor.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
+#include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
 
 namespace {
 
-const char* seed_text =
-    "C  = einsum(\"i, jk -> ijk\", B, A)\n"
-    "C2 = einsum(\"j, ik -> ijk\", Y2, Z2)\n"
-    "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
-
-expr::Program bind_text(const std::string& text, std::map<std::string, expr::InputSpec> inputs) {
-    return expr::bind(script::parse_script(text), [&](const expr::InputUse& use) { return inputs.at(use.name); });
-}
+using testing::bind_text;
+using testing::seed_text;
 
 std::map<std::string, expr::InputSpec> seed_inputs(Extent n, Extent q, Extent z2_columns, DType dtype = DType::f64) {
     return {{"A", {{n, n}, dtype}}, {"B", {{q}, dtype}}, {"Y2", {{n}, dtype}}, {"Z2", {{q, z2_columns}, dtype}}};

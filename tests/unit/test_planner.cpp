@@ -8,20 +8,16 @@
 #include "engine/expr/binder.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/script/parser.hpp"
+#include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
 
 namespace {
 
-const char* seed_text =
-    "C  = einsum(\"i, jk -> ijk\", B, A)\n"
-    "C2 = einsum(\"j, ik -> ijk\", Y2, Z2)\n"
-    "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
+using testing::bind_shapes;
 
 expr::Program seed_program(Extent n, Extent q) {
-    std::map<std::string, Shape> shapes{{"A", {n, n}}, {"B", {q}}, {"Y2", {n}}, {"Z2", {q, n}}};
-    return expr::bind(script::parse_script(seed_text),
-                      [&](const expr::InputUse& use) { return expr::InputSpec{shapes.at(use.name), DType::f64}; });
+    return bind_shapes(testing::seed_text, {{"A", {n, n}}, {"B", {q}}, {"Y2", {n}}, {"Z2", {q, n}}});
 }
 
 // Tiling the expression as written unless a test asks for another strategy.
@@ -89,10 +85,7 @@ TEST_CASE("a budget too small for one tile names the smallest budget that works,
           "[planner][errors]") {
     // X's rows need whole rows of A (the inner einsum sums j), and a sum cannot be cut along j: one tile of X
     // (i = 1) holds a 1.5 MiB row.
-    std::map<std::string, Shape> shapes{{"A", {10, 200000}}, {"v", {10}}};
-    expr::Program program = expr::bind(script::parse_script("X = einsum('ij->i', A) + v\n"), [&](const expr::InputUse& use) {
-        return expr::InputSpec{shapes.at(use.name), DType::f64};
-    });
+    expr::Program program = bind_shapes("X = einsum('ij->i', A) + v\n", {{"A", {10, 200000}}, {"v", {10}}});
     std::string message;
     try {
         make(program, 1 * MiB);
@@ -121,10 +114,8 @@ TEST_CASE("a budget below the minimum is refused with the minimum named", "[plan
 }
 
 TEST_CASE("a scalar from two matrices larger than the budget tiles a summed index", "[planner][reduction]") {
-    std::map<std::string, Shape> shapes{{"U", {2000, 2000}}, {"V", {2000, 2000}}};  // 30.5 MiB each
-    expr::Program program = expr::bind(script::parse_script("s = einsum('ij,ij->', U, V)\n"), [&](const expr::InputUse& use) {
-        return expr::InputSpec{shapes.at(use.name), DType::f64};
-    });
+    expr::Program program =  // U and V are 30.5 MiB each
+        bind_shapes("s = einsum('ij,ij->', U, V)\n", {{"U", {2000, 2000}}, {"V", {2000, 2000}}});
     plan::Plan plan = make(program, 8 * MiB, 2, {}, plan::Strategy::automatic);
     const plan::OutputPlan& s = plan.outputs[0];
     REQUIRE(s.tiling.is_chunked());
@@ -133,10 +124,7 @@ TEST_CASE("a scalar from two matrices larger than the budget tiles a summed inde
 }
 
 TEST_CASE("an output larger than the budget is split into tiles that each fit", "[planner]") {
-    std::map<std::string, Shape> shapes{{"x", {6000}}, {"y", {6000}}};
-    expr::Program program = expr::bind(script::parse_script("P = einsum('i,j->ij', x, y)\n"), [&](const expr::InputUse& use) {
-        return expr::InputSpec{shapes.at(use.name), DType::f64};
-    });
+    expr::Program program = bind_shapes("P = einsum('i,j->ij', x, y)\n", {{"x", {6000}}, {"y", {6000}}});
     plan::Plan plan = make(program, 32 * MiB);  // P is 275 MiB
     const plan::OutputPlan& p = plan.outputs[0];
     REQUIRE(p.tiling.tile_count() > 8);
@@ -145,10 +133,7 @@ TEST_CASE("an output larger than the budget is split into tiles that each fit", 
 }
 
 TEST_CASE("the dry run counts exactly what a tile allocates: input slices, intermediates and the result", "[planner]") {
-    std::map<std::string, Shape> shapes{{"A", {10, 20}}, {"B", {20, 30}}};
-    expr::Program program = expr::bind(script::parse_script("P = einsum('ij,jk->ik', A, B)\n"), [&](const expr::InputUse& use) {
-        return expr::InputSpec{shapes.at(use.name), DType::f64};
-    });
+    expr::Program program = bind_shapes("P = einsum('ij,jk->ik', A, B)\n", {{"A", {10, 20}}, {"B", {20, 30}}});
     eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, eval::TileSpec{{{0, 10}, {0, 30}}, {}}, eval::Schedule{});
     // Leaves A (200) and B (600) elements, result 300 elements; no transposes needed.
     REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
@@ -171,12 +156,7 @@ TEST_CASE("the seed expands into four terms over inputs, each an einsum of four 
 }
 
 TEST_CASE("identical terms merge: A + A - 2*A cancels to one zero term, einsum(A+A) doubles", "[planner][expand]") {
-    std::map<std::string, Shape> shapes{{"A", {3, 3}}};
-    auto bind = [&](const std::string& text) {
-        return expr::bind(script::parse_script(text), [&](const expr::InputUse& use) {
-            return expr::InputSpec{shapes.at(use.name), DType::f64};
-        });
-    };
+    auto bind = [](const std::string& text) { return bind_shapes(text, {{"A", {3, 3}}}); };
     auto doubled = plan::expand_terms(bind("X = einsum('ij->i', A + A)\n").outputs[0].node);
     REQUIRE(doubled->size() == 1);
     REQUIRE((*doubled)[0].coefficient == 2.0);
@@ -186,10 +166,7 @@ TEST_CASE("identical terms merge: A + A - 2*A cancels to one zero term, einsum(A
 }
 
 TEST_CASE("a sum that broadcasts is not expanded, and auto falls back to tiling it", "[planner][expand]") {
-    std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"v", {3}}};
-    expr::Program program = expr::bind(script::parse_script("X = einsum('ij->j', A + v)\n"), [&](const expr::InputUse& use) {
-        return expr::InputSpec{shapes.at(use.name), DType::f64};
-    });
+    expr::Program program = bind_shapes("X = einsum('ij->j', A + v)\n", {{"A", {4, 3}}, {"v", {3}}});
     REQUIRE_FALSE(plan::expand_terms(program.outputs[0].node));
     plan::Plan plan = make(program, 64 * MiB, 2, {}, plan::Strategy::automatic);
     REQUIRE(plan.outputs[0].strategy == plan::Strategy::tile);

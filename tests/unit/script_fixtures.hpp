@@ -1,0 +1,28 @@
+// Scripts bound to inputs of given shapes, without files: the seed and small helpers shared by unit tests.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "engine/expr/binder.hpp"
+#include "engine/script/parser.hpp"
+
+namespace tilesum::testing {
+
+inline const char* seed_text =
+    "C  = einsum(\"i, jk -> ijk\", B, A)\n"
+    "C2 = einsum(\"j, ik -> ijk\", Y2, Z2)\n"
+    "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
+
+inline expr::Program bind_text(const std::string& text, const std::map<std::string, expr::InputSpec>& inputs) {
+    return expr::bind(script::parse_script(text), [&](const expr::InputUse& use) { return inputs.at(use.name); });
+}
+
+// Every input float64.
+inline expr::Program bind_shapes(const std::string& text, const std::map<std::string, Shape>& shapes) {
+    std::map<std::string, expr::InputSpec> inputs;
+    for (const auto& [name, shape] : shapes) inputs[name] = expr::InputSpec{shape, DType::f64};
+    return bind_text(text, inputs);
+}
+
+}  // namespace tilesum::testing
