@@ -83,7 +83,8 @@ Term PieceRegistry::hoist(const Term& term) {
             Term step{1.0, {left.leaves[0], right.leaves[0]}, {left.labels, right.labels}, kept};
             const std::string key = canonical_key(step);
             auto known = by_key_.find(key);
-            const bool worth_it = independent || occurrences_[key] > 1;
+            const bool worth_it =
+                policy_ == PiecePolicy::every_reduction || independent || occurrences_[key] > 1;
             if (known == by_key_.end() && worth_it && bytes_ + kept_bytes <= byte_limit_) {
                 SharedPiece piece;
                 piece.definition = expr::make_einsum(step.operand_labels, kept,

@@ -20,9 +20,15 @@ struct SharedPiece {
     std::size_t bytes = 0;
 };
 
+// Which steps become pieces: only those every tile would recompute or several terms share (few passes over
+// the inputs, and a tile's input slices serve all of its terms), or every reducing step of two inputs (more
+// passes, but each reads its inputs in the order that suits it, not the output's tiles). The planner sizes
+// both and keeps the faster.
+enum class PiecePolicy { independent_or_shared, every_reduction };
+
 class PieceRegistry {
 public:
-    explicit PieceRegistry(std::size_t byte_limit) : byte_limit_(byte_limit) {}
+    PieceRegistry(std::size_t byte_limit, PiecePolicy policy) : byte_limit_(byte_limit), policy_(policy) {}
 
     // First, every term of every output is counted: how often each reducing step of two inputs occurs.
     void count(const Term& term);
@@ -35,6 +41,7 @@ public:
 
 private:
     std::size_t byte_limit_;
+    PiecePolicy policy_;
     std::size_t bytes_ = 0;
     std::vector<SharedPiece> pieces_;
     std::map<std::string, std::size_t> by_key_;

@@ -27,6 +27,8 @@ struct MachineProfile {
     double flops_per_second = 10e9;
     double read_bytes_per_second = 2e9;          // row blocks: contiguous runs
     double strided_read_bytes_per_second = 0.5e9;  // column blocks: many short runs
+    double seconds_per_pass = 0.05;     // each output or piece: a pipeline, fresh buffers to fault in
+    double seconds_per_tile = 100e-6;   // scheduling, hyperslab selection, small allocations
 };
 
 // Below this, tiles would be slivers of a few elements each, run at a per-tile overhead far above their work:
