@@ -27,7 +27,7 @@ mkdir -p "$work"
 
 median() { sort -g | awk '{ values[NR] = $1 } END { print values[int((NR + 1) / 2)] }'; }
 
-printf '%-8s %-8s %-8s %-8s %10s %14s %10s %11s\n' "n = q" memory threads strategy "median s" "median RSS MiB" "arena MiB" "max rel err"
+printf '%-8s %-8s %-8s %-8s %10s %14s %10s %11s\n' "n = q" memory threads strategy "median s" "median RSS MiB" "arena peak" "max rel err"
 for size in $sizes; do
   input="$work/seed_${size}.h5"
   /usr/bin/python3 tools/data/gen_seed.py --n "$size" --q "$size" --out "$input" --skip-if-same > /dev/null
@@ -38,7 +38,7 @@ for size in $sizes; do
     times+=("$(awk -F': ' '/Elapsed \(wall clock\)/ { split($2, t, ":"); print (length(t) == 3 ? t[1] * 3600 + t[2] * 60 + t[3] : t[1] * 60 + t[2]) }' "$work/time.txt")")
     rss+=("$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$work/time.txt")")
   done
-  arena=$(grep -o 'arena peak [0-9.]* MiB' "$work/stderr.txt" | awk '{ print $3 }')
+  arena=$(grep -o 'arena peak [0-9.]* [KMGi]*B' "$work/stderr.txt" | awk '{ print $3 $4 }' || true)
   error=$(/usr/bin/python3 tools/data/check_seed.py --data "$input" --out "$work/out_${size}.h5" | awk -F': ' '/max relative error/ { print $2 }')
   printf '%-8s %-8s %-8s %-8s %10s %14s %10s %11s\n' "$size" "$memory" "$threads" "$strategy" \
     "$(printf '%s\n' "${times[@]}" | median)" "$(printf '%s\n' "${rss[@]}" | median)" "${arena:-?}" "$error"
