@@ -123,11 +123,23 @@ NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::s
                  operand.span ? operand.span : span);
         for (std::size_t axis = 0; axis < labels.size(); ++axis) {
             auto [it, inserted] = extents.try_emplace(labels[axis], Seen{shape[axis], operand.display});
-            if (!inserted && it->second.extent != shape[axis])
+            if (!inserted && it->second.extent != shape[axis]) {
+                // Name the data behind the disagreement: the input's expected and actual shape, or where the
+                // extent of a computed operand comes from.
+                std::string detail;
+                if (operand.node->kind == NodeKind::input) {
+                    Shape expected = shape;
+                    expected[axis] = it->second.extent;
+                    detail = " (input " + operand.node->name + ": expected shape " + format_shape(expected) +
+                             ", actual " + format_shape(shape) + ")";
+                } else {
+                    detail = " (from " + extent_origin(*operand.node, axis) + ")";
+                }
                 fail(ErrorKind::semantic,
                      std::string("index '") + labels[axis] + "' is " + std::to_string(it->second.extent) + " in " +
-                         it->second.where + " but " + std::to_string(shape[axis]) + " in " + operand.display,
+                         it->second.where + " but " + std::to_string(shape[axis]) + " in " + operand.display + detail,
                      operand.span ? operand.span : span);
+            }
         }
     }
 

@@ -76,7 +76,7 @@ TEST_CASE("numeric constants fold and scale arrays", "[binder]") {
 TEST_CASE("mismatched extents name the index, both extents and both operands at the operand", "[binder][errors]") {
     Caught caught = bind_error("X = einsum('ij,jk->ik', A, Z)\n", {{"A", {{3, 4}, DType::f64}}, {"Z", {{5, 2}, DType::f64}}});
     REQUIRE(caught.kind == ErrorKind::semantic);
-    REQUIRE(caught.message == "index 'j' is 4 in A but 5 in Z");
+    REQUIRE(caught.message == "index 'j' is 4 in A but 5 in Z (input Z: expected shape (4, 2), actual (5, 2))");
     REQUIRE(caught.location == "s.tsum:1:28");
 }
 
