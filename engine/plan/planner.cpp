@@ -379,27 +379,38 @@ double total_predicted_seconds(const Plan& plan) {
     return seconds;
 }
 
-Plan plan_with_pieces(const expr::Program& program, const PlanOptions& options, PiecePolicy policy,
-                      std::set<char>& forced_used) {
+// Every output's terms over inputs, and the same with the policy's pieces in place; no tile is sized yet.
+struct Hoisted {
+    PieceRegistry registry;
+    std::vector<std::optional<std::vector<Term>>> terms, expanded;
+};
+
+// Expansion first, for every output, so that pieces are shared across outputs and their memory is known
+// before anything is tiled: it comes out of the budget of everything else.
+Hoisted hoist_terms(const expr::Program& program, const PlanOptions& options, PiecePolicy policy) {
+    Hoisted hoisted{PieceRegistry(options.budget_bytes / 4, policy), {}, {}};
+    for (const expr::NamedNode& named : program.outputs) {
+        hoisted.terms.push_back(options.strategy != Strategy::tile ? expand_terms(named.node) : std::nullopt);
+        if (hoisted.terms.back())
+            for (const Term& term : *hoisted.terms.back()) hoisted.registry.count(term);
+    }
+    for (const auto& output_terms : hoisted.terms) {
+        hoisted.expanded.push_back(output_terms);
+        if (hoisted.expanded.back())
+            for (Term& term : *hoisted.expanded.back()) term = hoisted.registry.hoist(term);
+    }
+    return hoisted;
+}
+
+Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, const Hoisted& hoisted,
+                  std::set<char>& forced_used) {
     Plan plan;
     plan.budget_bytes = options.budget_bytes;
     plan.threads = options.threads;
     plan.machine = options.machine;
-
-    // Expansion first, for every output, so that pieces are shared across outputs and their memory is known
-    // before anything is tiled: it comes out of the budget of everything else.
-    PieceRegistry registry(options.budget_bytes / 4, policy);
-    std::vector<std::optional<std::vector<Term>>> terms, expanded;
-    for (const expr::NamedNode& named : program.outputs) {
-        terms.push_back(options.strategy != Strategy::tile ? expand_terms(named.node) : std::nullopt);
-        if (terms.back())
-            for (const Term& term : *terms.back()) registry.count(term);
-    }
-    for (const auto& output_terms : terms) {
-        expanded.push_back(output_terms);
-        if (expanded.back())
-            for (Term& term : *expanded.back()) term = registry.hoist(term);
-    }
+    const PieceRegistry& registry = hoisted.registry;
+    const auto& terms = hoisted.terms;
+    const auto& expanded = hoisted.expanded;
     PlanOptions remaining = options;
     remaining.budget_bytes = options.budget_bytes - registry.bytes();
 
@@ -432,12 +443,15 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
                                       format_size_option(options.minimum_budget));
 
     std::set<char> forced_used;
-    Plan plan = plan_with_pieces(program, options, PiecePolicy::independent_or_shared, forced_used);
-    if (options.strategy != Strategy::tile) {
-        // The other piece policy, kept when predicted faster (its pieces read inputs in their own best order).
-        std::set<char> eager_forced_used;
-        Plan eager = plan_with_pieces(program, options, PiecePolicy::every_reduction, eager_forced_used);
-        if (total_predicted_seconds(eager) < total_predicted_seconds(plan)) plan = std::move(eager);
+    const Hoisted few_pieces = hoist_terms(program, options, PiecePolicy::independent_or_shared);
+    Plan plan = plan_hoisted(program, options, few_pieces, forced_used);
+    // The other piece policy, sized only when it makes other pieces, and kept when predicted faster (its pieces
+    // read inputs in their own best order).
+    const Hoisted every_piece = hoist_terms(program, options, PiecePolicy::every_reduction);
+    if (every_piece.registry.pieces().size() != few_pieces.registry.pieces().size()) {
+        std::set<char> other_forced_used;
+        Plan other = plan_hoisted(program, options, every_piece, other_forced_used);
+        if (total_predicted_seconds(other) < total_predicted_seconds(plan)) plan = std::move(other);
     }
 
     for (const auto& [label, size] : options.forced_tiles) {
