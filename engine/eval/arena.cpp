@@ -11,11 +11,6 @@ Arena::~Arena() {
     for (auto& [bytes, data] : kept_) std::free(data);
 }
 
-std::size_t Arena::used_bytes() const {
-    std::lock_guard lock(mutex_);
-    return used_bytes_;
-}
-
 std::size_t Arena::peak_bytes() const {
     std::lock_guard lock(mutex_);
     return peak_bytes_;
