@@ -115,7 +115,13 @@ bool file_is_hdf5(const Where& where) {
 
 Handle file_open(const Where& where, bool read_write) {
     CallGuard guard;
-    const hid_t file = H5Fopen(where.file.c_str(), read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    // No sieve buffer: HDF5 would read 64 KiB around every run of a hyperslab to serve it, 8 times the bytes of a
+    // tile's 8 KiB row segments in a matrix with rows longer than that. Without it each run is read once, straight
+    // into the tile (measured: column strips of an 8192² matrix 2.1x faster). Tiles are planned to keep runs long.
+    const Handle access = plist_create(where, H5P_FILE_ACCESS);
+    if (H5Pset_sieve_buf_size(access.get(), 0) < 0)
+        fail_call(ErrorKind::io, where, "set the sieve buffer of", "H5Pset_sieve_buf_size");
+    const hid_t file = H5Fopen(where.file.c_str(), read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, access.get());
     if (file < 0) fail_call(ErrorKind::io, where, read_write ? "open for writing" : "open", "H5Fopen");
     return Handle(file);
 }
@@ -217,11 +223,18 @@ ObjectKind find_object(const Where& where, hid_t file, const std::string& absolu
     return ObjectKind::missing;  // not reached: the last component returns above
 }
 
-Handle dataset_open(const Where& where, hid_t loc, const std::string& path) {
+Handle dataset_open(const Where& where, hid_t loc, const std::string& path, hid_t dapl) {
     CallGuard guard;
-    const hid_t dataset = H5Dopen2(loc, path.c_str(), H5P_DEFAULT);
+    const hid_t dataset = H5Dopen2(loc, path.c_str(), dapl);
     if (dataset < 0) fail_call(ErrorKind::io, where, "open", "H5Dopen2");
     return Handle(dataset);
+}
+
+Handle dataset_create_plist(const Where& where, hid_t dataset) {
+    CallGuard guard;
+    const hid_t plist = H5Dget_create_plist(dataset);
+    if (plist < 0) fail_call(ErrorKind::io, where, "get the creation properties of", "H5Dget_create_plist");
+    return Handle(plist);
 }
 
 Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space,
@@ -343,6 +356,46 @@ void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk) {
     const std::vector<hsize_t> dims = to_hsize(chunk);
     if (H5Pset_chunk(dcpl, static_cast<int>(dims.size()), dims.data()) < 0)
         fail_call(ErrorKind::io, where, "set the chunk shape of", "H5Pset_chunk");
+}
+
+Shape plist_chunk(const Where& where, hid_t dcpl) {
+    CallGuard guard;
+    const H5D_layout_t layout = H5Pget_layout(dcpl);
+    if (layout < 0) fail_call(ErrorKind::io, where, "get the storage layout of", "H5Pget_layout");
+    if (layout != H5D_CHUNKED) return {};
+    std::vector<hsize_t> dims(H5S_MAX_RANK);
+    const int rank = H5Pget_chunk(dcpl, static_cast<int>(dims.size()), dims.data());
+    if (rank < 0) fail_call(ErrorKind::io, where, "get the chunk shape of", "H5Pget_chunk");
+    Shape chunk;
+    for (int axis = 0; axis < rank; ++axis) chunk.push_back(static_cast<Extent>(dims[static_cast<std::size_t>(axis)]));
+    return chunk;
+}
+
+void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes) {
+    CallGuard guard;
+    // w0 = 1: evict chunks that have been read in full first; tiles read each chunk front to back.
+    if (H5Pset_chunk_cache(dapl, slots, bytes, 1.0) < 0)
+        fail_call(ErrorKind::io, where, "set the chunk cache of", "H5Pset_chunk_cache");
+}
+
+std::optional<std::uint64_t> contiguous_data_offset(const Where& where, hid_t file, hid_t dataset) {
+    CallGuard guard;
+    const Handle dcpl = dataset_create_plist(where, dataset);
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout < 0) fail_call(ErrorKind::io, where, "get the storage layout of", "H5Pget_layout");
+    if (layout != H5D_CONTIGUOUS) return std::nullopt;
+    const int external = H5Pget_external_count(dcpl.get());
+    if (external < 0) fail_call(ErrorKind::io, where, "get the external files of", "H5Pget_external_count");
+    if (external > 0) return std::nullopt;
+    const Handle fcpl(H5Fget_create_plist(file));
+    if (!fcpl.valid()) fail_call(ErrorKind::io, where, "get the creation properties of", "H5Fget_create_plist");
+    hsize_t userblock = 0;
+    if (H5Pget_userblock(fcpl.get(), &userblock) < 0)
+        fail_call(ErrorKind::io, where, "get the user block of", "H5Pget_userblock");
+    if (userblock > 0) return std::nullopt;
+    const haddr_t offset = H5Dget_offset(dataset);  // HADDR_UNDEF until the data is written: not an error
+    if (offset == HADDR_UNDEF) return std::nullopt;
+    return static_cast<std::uint64_t>(offset);
 }
 
 void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl) {

@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,9 @@ enum class ObjectKind { missing, dataset, group, other };
 ObjectKind find_object(const Where& where, hid_t file, const std::string& absolute);
 
 // Datasets.
-Handle dataset_open(const Where& where, hid_t loc, const std::string& path);  // H5Dopen2
+Handle dataset_open(const Where& where, hid_t loc, const std::string& path,
+                    hid_t dapl = H5P_DEFAULT);                                // H5Dopen2
+Handle dataset_create_plist(const Where& where, hid_t dataset);               // H5Dget_create_plist
 Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space,
                       hid_t lcpl, hid_t dcpl);                                // H5Dcreate2
 Handle dataset_space(const Where& where, hid_t dataset);                      // H5Dget_space
@@ -111,7 +114,16 @@ bool type_equal(const Where& where, hid_t type, hid_t other);           // H5Teq
 // Property lists.
 Handle plist_create(const Where& where, hid_t plist_class);                       // H5Pcreate
 void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);         // H5Pset_chunk
+// The chunk shape of a dataset creation property list; {} when the layout is contiguous or compact.
+Shape plist_chunk(const Where& where, hid_t dcpl);                                 // H5Pget_layout, H5Pget_chunk
+// The raw-data chunk cache of a dataset access property list: `slots` hash slots, `bytes` in all.
+void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes);  // H5Pset_chunk_cache
 void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);        // H5Pset_create_intermediate_group
+
+// Where the raw data of `dataset` starts in its file when it can be read there directly: contiguous layout, storage
+// allocated, no external files, and a file without a user block. std::nullopt otherwise.
+// H5Dget_create_plist, H5Pget_layout, H5Pget_external_count, H5Dget_offset, H5Fget_create_plist, H5Pget_userblock
+std::optional<std::uint64_t> contiguous_data_offset(const Where& where, hid_t file, hid_t dataset);
 
 }  // namespace h5
 }  // namespace tilesum::io

@@ -1,8 +1,12 @@
 #include "io/hdf5_reader.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
+#include "io/contiguous_reads.hpp"
 #include "io/hdf5_calls.hpp"
 
 namespace tilesum::io {
@@ -12,6 +16,7 @@ struct Hdf5DatasetReader::State {
     h5::Handle file;
     h5::Handle dataset;
     DatasetInfo info;
+    std::unique_ptr<ContiguousReads> direct;  // set when the data can be read without HDF5 (contiguous_reads.hpp)
 };
 
 namespace {
@@ -57,6 +62,13 @@ std::string top_level_hint(const h5::Where& where, hid_t file) {
     return names.size() > max_names ? hint + ", ..." : hint;
 }
 
+// TILESUM_HDF5_READS=1 sends every read through HDF5: the tests compare both paths, and a user can rule the
+// direct path out when in doubt.
+bool direct_reads_allowed() {
+    const char* value = std::getenv("TILESUM_HDF5_READS");
+    return value == nullptr || std::string(value) != "1";
+}
+
 }  // namespace
 
 Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : state_(std::make_unique<State>()) {
@@ -94,6 +106,10 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : st
     if (space_kind == H5S_NULL)
         fail(ErrorKind::usage, state.where.describe() + " holds no data (null dataspace); tilesum reads arrays");
     if (space_kind == H5S_SIMPLE) state.info.shape = h5::space_extent(state.where, space.get());
+    // The planner cuts tiles along chunk boundaries (engine/plan/chunk_alignment.hpp), so that no chunk is read,
+    // and for a compressed one decompressed, by two tiles' hyperslabs where one would do.
+    state.info.chunk_shape =
+        h5::plist_chunk(state.where, h5::dataset_create_plist(state.where, state.dataset.get()).get());
 
     const h5::Handle type = h5::dataset_type(state.where, state.dataset.get());
     const std::optional<DType> dtype = supported_dtype(state.where, type.get());
@@ -101,6 +117,12 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : st
         fail(ErrorKind::usage, state.where.describe() + " has dtype " + dtype_description(state.where, type.get()) +
                                    "; tilesum reads float32 and float64");
     state.info.dtype = *dtype;
+
+    const bool little_endian_float = h5::type_equal(state.where, type.get(), H5T_IEEE_F64LE) ||
+                                     h5::type_equal(state.where, type.get(), H5T_IEEE_F32LE);
+    if (std::endian::native == std::endian::little && little_endian_float && direct_reads_allowed())
+        if (const auto offset = h5::contiguous_data_offset(state.where, state.file.get(), state.dataset.get()))
+            state.direct = std::make_unique<ContiguousReads>(path, name, *offset, state.info.shape, state.info.dtype);
 }
 
 Hdf5DatasetReader::~Hdf5DatasetReader() = default;
@@ -111,11 +133,46 @@ const DatasetInfo& Hdf5DatasetReader::info() const { return state_->info; }
 const std::string& Hdf5DatasetReader::file() const { return state_->where.file; }
 const std::string& Hdf5DatasetReader::dataset() const { return state_->where.dataset; }
 
+namespace {
+
+// HDF5 asks for a prime number of hash slots, about 100 per chunk the cache holds, to keep collisions rare
+// (H5Pset_chunk_cache's documentation).
+std::size_t chunk_cache_slots(std::size_t chunks) {
+    auto is_prime = [](std::size_t number) {
+        for (std::size_t divisor = 2; divisor * divisor <= number; ++divisor)
+            if (number % divisor == 0) return false;
+        return number > 1;
+    };
+    std::size_t slots = std::max<std::size_t>(521, 100 * chunks);  // 521: HDF5's default
+    while (!is_prime(slots)) ++slots;
+    return slots;
+}
+
+}  // namespace
+
+void Hdf5DatasetReader::set_chunk_cache(std::size_t bytes) {
+    State& state = *state_;
+    if (state.info.chunk_shape.empty()) return;
+    const std::size_t chunk_bytes =
+        static_cast<std::size_t>(element_count(state.info.chunk_shape)) * dtype_size(state.info.dtype);
+    std::lock_guard lock(hdf5_mutex());
+    const h5::Handle access = h5::plist_create(state.where, H5P_DATASET_ACCESS);
+    h5::plist_set_chunk_cache(state.where, access.get(), chunk_cache_slots(bytes / std::max<std::size_t>(chunk_bytes, 1) + 1),
+                              bytes);
+    // Closed first: H5Dopen2 of a dataset that is still open returns the open one, with its old cache.
+    state.dataset.reset();
+    state.dataset = h5::dataset_open(state.where, state.file.get(), state.where.dataset, access.get());
+}
+
 void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
     const State& state = *state_;
     h5::check_ranges(ranges, state.info.shape);
     const Shape block = range_shape(ranges);
     if (element_count(block) == 0) return;
+    if (state.direct) {
+        state.direct->read(ranges, dst);
+        return;
+    }
 
     std::lock_guard lock(hdf5_mutex());
     const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());

@@ -13,6 +13,7 @@ namespace tilesum::io {
 struct DatasetInfo {
     Shape shape;                // {} for a scalar (0-d) dataset
     DType dtype = DType::f64;  // as stored in the file; reads always deliver float64
+    Shape chunk_shape;         // the storage chunk shape; {} when the dataset is contiguous or compact
 };
 
 // Each reader keeps its own file handle; several readers may open the same file (HDF5 shares the open file).
@@ -34,6 +35,11 @@ public:
     // Fills dst (C order, shape range_shape(ranges)) with the hyperslab, converted to float64 by HDF5.
     // A scalar dataset takes ranges {}. Throws Error(io) naming file and dataset if the read fails.
     void read(const Ranges& ranges, double* dst) override;
+
+    // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB): when consecutive tiles each
+    // read part of the same chunks, a cache holding the chunks one tile touches reads (and decompresses) each chunk
+    // once instead of once per tile. Nothing to do for a contiguous dataset. Throws Error(io) if HDF5 fails.
+    void set_chunk_cache(std::size_t bytes);
 
 private:
     struct State;

@@ -42,7 +42,11 @@ po::options_description command_options(Command command) {
         ("data", po::value<std::string>()->value_name("IN.h5"), "HDF5 file holding each input NAME as dataset /NAME")
         ("input", po::value<std::vector<std::string>>()->composing()->value_name("NAME=FILE.h5:/path"),
          "read input NAME from another file or dataset (repeatable)")
-        ("config", po::value<std::string>()->value_name("FILE"), "INI file with memory, threads, tile (and quiet)");
+        ("config", po::value<std::string>()->value_name("FILE"), "INI file with memory, threads, tile (and quiet)")
+        ("profile", po::value<std::string>()->value_name("FILE"),
+         "machine profile from tilesum calibrate, for predicted times (default: $TILESUM_PROFILE, else "
+         "$XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json if present, else built-in "
+         "defaults; 'defaults' names the built-in ones)");
     if (command == Command::run)
         options.add_options()
             ("out", po::value<std::string>()->value_name("OUT.h5"),
@@ -139,6 +143,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         fail(ErrorKind::usage, std::string("no SCRIPT given (see tilesum ") + command_name(command) + " --help)");
     result.script_path = values["script"].as<std::string>();
     if (values.count("data")) result.data_path = values["data"].as<std::string>();
+    if (values.count("profile")) result.profile_path = values["profile"].as<std::string>();
     if (command == Command::run) {
         if (!values.count("out")) fail(ErrorKind::usage, "--out OUT.h5 is required (see tilesum run --help)");
         result.out_path = values["out"].as<std::string>();

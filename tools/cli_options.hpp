@@ -28,6 +28,7 @@ struct CommandOptions {
     bool overwrite = false;
     bool quiet = false;
     bool json = false;  // plan only
+    std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
 };
 
 enum class Command { run, plan };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "tools/calibrate_command.hpp"
 #include "tools/cli_options.hpp"
 #include "tools/commands.hpp"
 
@@ -19,7 +20,8 @@ const char* usage_text =
     "Evaluates lazy einsum scripts over HDF5 data larger than memory, tile by tile under a memory budget.\n\n"
     "Commands:\n"
     "  run SCRIPT --data IN.h5 --out OUT.h5   compute the script's outputs into OUT.h5\n"
-    "  plan SCRIPT --data IN.h5               print the plan (tiling, peak bytes, flops) without computing\n\n"
+    "  plan SCRIPT --data IN.h5               print the plan (tiling, peak bytes, flops) without computing\n"
+    "  calibrate                              measure this machine for the planner's predicted times\n\n"
     "Options:\n"
     "  -h, --help      show this help (tilesum COMMAND --help for a command's options)\n"
     "  --version       show the version\n\n"
@@ -54,7 +56,9 @@ int dispatch(const std::vector<std::string>& args) {
         return command == tilesum::cli::Command::run ? tilesum::cli::run_run_command(parsed.options)
                                                      : tilesum::cli::run_plan_command(parsed.options);
     }
-    tilesum::fail(tilesum::ErrorKind::usage, "unknown command '" + word + "' (commands: run, plan; see tilesum --help)");
+    if (word == "calibrate") return tilesum::cli::run_calibrate_command(rest);
+    tilesum::fail(tilesum::ErrorKind::usage,
+                  "unknown command '" + word + "' (commands: run, plan, calibrate; see tilesum --help)");
 }
 
 }  // namespace

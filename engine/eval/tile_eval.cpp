@@ -57,6 +57,18 @@ bool is_contiguous(const Ranges& ranges, const Shape& shape) {
     return true;
 }
 
+// How many contiguous runs of a C-order dataset the hyperslab is: one per index of the axes before its innermost
+// partial axis. HDF5 serves each run with its own read, so a column strip of a wide matrix costs one read per row.
+double contiguous_runs(const Ranges& ranges, const Shape& shape) {
+    std::size_t innermost_partial = ranges.size();
+    for (std::size_t axis = 0; axis < ranges.size(); ++axis)
+        if (ranges[axis].length() < shape[axis]) innermost_partial = axis;
+    if (innermost_partial == ranges.size()) return 1;
+    double runs = 1;
+    for (std::size_t axis = 0; axis < innermost_partial; ++axis) runs *= static_cast<double>(ranges[axis].length());
+    return runs;
+}
+
 void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
              const std::map<char, Range>* summed = nullptr) {
     if (node.kind == NodeKind::input) {
@@ -158,7 +170,19 @@ private:
         return Labelled{std::move(result), kept};
     }
 
-    // `operand` with its axes in the order of `labels` (a permutation of its labels); no copy when already so.
+    // Whether `operand` already has its axes in the order of `labels`, as far as its bytes go: axes of extent 1
+    // (a tile one index wide) may move freely without moving a byte.
+    static bool in_order(const Labelled& operand, const std::string& labels) {
+        if (operand.labels == labels) return true;
+        std::vector<std::size_t> moved;
+        for (char label : labels) {
+            const std::size_t axis = operand.labels.find(label);
+            if (operand.block.shape[axis] != 1) moved.push_back(axis);
+        }
+        return std::is_sorted(moved.begin(), moved.end());
+    }
+
+    // `operand` with its axes in the order of `labels` (a permutation of its labels); no copy when in_order.
     Block arrange(const Labelled& operand, const std::string& labels) {
         if (operand.labels == labels) return operand.block;
         std::vector<std::size_t> perm;
@@ -167,11 +191,7 @@ private:
             perm.push_back(operand.labels.find(label));
             shape.push_back(operand.block.shape[perm.back()]);
         }
-        // Moving only axes of extent 1 (a tile one index wide) leaves the bytes in place: relabel, do not copy.
-        std::vector<std::size_t> moved;
-        for (std::size_t axis : perm)
-            if (operand.block.shape[axis] != 1) moved.push_back(axis);
-        if (std::is_sorted(moved.begin(), moved.end())) return Block{operand.block.buffer, shape};
+        if (in_order(operand, labels)) return Block{operand.block.buffer, shape};
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::permute(operand.block.data(), operand.block.shape, perm, result.data());
         return result;
@@ -183,39 +203,65 @@ private:
         return product;
     }
 
-    // Contracts two operands as a batched GEMM (transpose-transpose-GEMM): left to (batch, left, summed),
-    // right to (batch, summed, right). `keep` holds the labels still needed after this step.
-    Labelled contract_pair(Labelled left, Labelled right, const std::string& keep) {
+    // The labels of a pairwise contraction by role: C (batch, left, right) = A (batch, left, summed) ·
+    // B (batch, summed, right).
+    struct PairLabels {
+        std::string batch, left_free, summed, right_free;
+        PairLabels(const std::string& left, const std::string& right, const std::string& keep) {
+            for (char label : left) {
+                const bool shared = right.find(label) != std::string::npos;
+                const bool kept = keep.find(label) != std::string::npos;
+                (shared ? (kept ? batch : summed) : left_free) += label;
+            }
+            for (char label : right)
+                if (left.find(label) == std::string::npos) right_free += label;
+        }
+    };
+
+    // Contracts two operands as a batched GEMM (transpose-transpose-GEMM). Each operand is copied into GEMM's
+    // order only when it is in neither the plain nor the transposed order BLAS reads directly; the operands swap
+    // roles when that yields the result in `preferred` order (the einsum's output, at its last step). `keep`
+    // holds the labels still needed after this step.
+    Labelled contract_pair(Labelled left, Labelled right, const std::string& keep, const std::string& preferred) {
         left = sum_out(std::move(left), keep + right.labels);
         right = sum_out(std::move(right), keep + left.labels);
-        std::string batch, left_free, summed, right_free;
-        for (char label : left.labels) {
-            bool shared = right.labels.find(label) != std::string::npos;
-            bool kept = keep.find(label) != std::string::npos;
-            (shared ? (kept ? batch : summed) : left_free) += label;
+        {
+            const PairLabels roles(left.labels, right.labels, keep);
+            const std::string swapped = roles.batch + roles.right_free + roles.left_free;
+            if (swapped == preferred && swapped != roles.batch + roles.left_free + roles.right_free) std::swap(left, right);
         }
-        for (char label : right.labels)
-            if (left.labels.find(label) == std::string::npos) right_free += label;
+        const PairLabels roles(left.labels, right.labels, keep);
+        const std::string& batch = roles.batch;
 
         const Extent batch_extent = extent_of(left, batch);
-        const Extent m = extent_of(left, left_free);
-        const Extent k = extent_of(left, summed);
-        const Extent n = extent_of(right, right_free);
+        const Extent m = extent_of(left, roles.left_free);
+        const Extent k = extent_of(left, roles.summed);
+        const Extent n = extent_of(right, roles.right_free);
+        const std::string left_plain = batch + roles.left_free + roles.summed;
+        const std::string left_flipped = batch + roles.summed + roles.left_free;
+        const std::string right_plain = batch + roles.summed + roles.right_free;
+        const std::string right_flipped = batch + roles.right_free + roles.summed;
+        const bool left_transposed = !in_order(left, left_plain) && in_order(left, left_flipped);
+        const bool right_transposed = !in_order(right, right_plain) && in_order(right, right_flipped);
         // Each original is released as soon as its arranged copy exists: three operand-sized buffers at most.
-        Block left_arranged = arrange(left, batch + left_free + summed);
+        Block left_arranged = arrange(left, left_transposed ? left_flipped : left_plain);
         left.block = {};
-        Block right_arranged = arrange(right, batch + summed + right_free);
+        Block right_arranged = arrange(right, right_transposed ? right_flipped : right_plain);
         right.block = {};
 
+        const std::string result_labels = batch + roles.left_free + roles.right_free;
         Shape shape;
-        for (char label : batch + left_free) shape.push_back(left_arranged.shape[(batch + left_free + summed).find(label)]);
-        for (char label : right_free) shape.push_back(right_arranged.shape[(batch + summed + right_free).find(label)]);
+        for (char label : batch + roles.left_free)
+            shape.push_back(left_arranged.shape[(left_transposed ? left_flipped : left_plain).find(label)]);
+        for (char label : roles.right_free)
+            shape.push_back(right_arranged.shape[(right_transposed ? right_flipped : right_plain).find(label)]);
         Block result = allocate(shape);
         if (!arena_.dry())
-            kernels::batched_gemm(batch_extent, m, n, k, left_arranged.data(), right_arranged.data(), result.data());
+            kernels::batched_gemm(batch_extent, m, n, k, {left_arranged.data(), left_transposed},
+                                  {right_arranged.data(), right_transposed}, result.data());
         cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(m) * static_cast<double>(n) *
                        static_cast<double>(k);
-        return Labelled{std::move(result), batch + left_free + right_free};
+        return Labelled{std::move(result), result_labels};
     }
 
     // Operands are contracted pairwise in the schedule's order (left to right without one). Each operand is
@@ -246,7 +292,9 @@ private:
                 if (other != first && other != second) keep += items[other].labels;
             Labelled left = materialize(items[first]);
             Labelled right = materialize(items[second]);
-            Labelled result = contract_pair(std::move(left), std::move(right), keep);
+            const bool last_step = items.size() == 2;
+            Labelled result = contract_pair(std::move(left), std::move(right), keep,
+                                            last_step ? node.output_labels : std::string());
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(second));
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(first));
             items.push_back(Item{std::nullopt, 0, result.labels});
@@ -277,20 +325,41 @@ Block evaluate_tile(const Node& root, const TileSpec& tile, const LeafBlocks& le
 }
 
 TileEstimate estimate_tile(const Node& root, const TileSpec& tile, const Schedule& schedule) {
+    return estimate_tiles({RootTile{&root, tile}}, schedule);
+}
+
+std::vector<LeafKey> collect_leaves(const std::vector<RootTile>& tiles) {
+    std::vector<LeafKey> leaves;
+    for (const RootTile& root_tile : tiles)
+        collect(*root_tile.root, root_tile.tile.ranges, leaves,
+                root_tile.tile.summed.empty() ? nullptr : &root_tile.tile.summed);
+    return leaves;
+}
+
+TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& schedule,
+                            const std::vector<LeafKey>& already_read) {
     Arena arena(0, Arena::Mode::dry);
     LeafBlocks leaves;
     TileEstimate estimate;
-    for (LeafKey& key : collect_leaves(root, tile)) {
+    for (LeafKey& key : collect_leaves(tiles)) {
         Shape shape = range_shape(key.ranges);
         const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * sizeof(double);
+        auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
+        if (std::any_of(already_read.begin(), already_read.end(), same)) {
+            leaves.emplace(std::move(key), Block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape});
+            continue;
+        }
         estimate.leaf_bytes += bytes;
         if (!is_contiguous(key.ranges, key.input->shape)) estimate.strided_leaf_bytes += bytes;
+        if (bytes > 0) estimate.leaf_runs += contiguous_runs(key.ranges, key.input->shape);
         Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
         leaves.emplace(std::move(key), std::move(block));
     }
     TileCost cost;
     {
-        Block result = evaluate_tile(root, tile, leaves, arena, cost, schedule);
+        std::vector<Block> results;
+        for (const RootTile& root_tile : tiles)
+            results.push_back(evaluate_tile(*root_tile.root, root_tile.tile, leaves, arena, cost, schedule));
     }
     estimate.peak_bytes = arena.peak_bytes();
     estimate.flops = cost.flops;

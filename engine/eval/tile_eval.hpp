@@ -57,10 +57,26 @@ struct TileEstimate {
     std::size_t peak_bytes = 0;  // leaves + intermediates + result, at the worst moment
     std::size_t leaf_bytes = 0;          // bytes read from storage
     std::size_t strided_leaf_bytes = 0;  // of which in hyperslabs that are not one contiguous run (column blocks)
+    double leaf_runs = 0;                // contiguous runs of storage those bytes are in (one read each)
     double flops = 0;
 };
 
 // Runs the tile on a dry arena: exactly the allocations a real tile makes, no data.
 TileEstimate estimate_tile(const expr::Node& root, const TileSpec& tile, const Schedule& schedule);
+
+// One tile of one of several roots evaluated together over shared leaves (a fused pass, plan/fuse.hpp).
+struct RootTile {
+    const expr::Node* root = nullptr;
+    TileSpec tile;
+};
+
+// The union of the tiles' leaves, each hyperslab once.
+std::vector<LeafKey> collect_leaves(const std::vector<RootTile>& tiles);
+
+// The tiles evaluated one after another over their shared leaves, every result kept until the last is done
+// (as the executor keeps them until its write stage): peak bytes, bytes read once, flops of all.
+// Leaves in `already_read` (kept from the previous tile) count toward memory but not toward bytes read.
+TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& schedule,
+                            const std::vector<LeafKey>& already_read = {});
 
 }  // namespace tilesum::eval

@@ -97,6 +97,67 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
                                tbb::make_filter<JobPtr, void>(write_mode, write_stage));
 }
 
+struct PassJob {
+    Extent index = 0;
+    std::vector<eval::RootTile> tiles;  // one per member
+    eval::LeafBlocks leaves;            // the union of the members' leaves, each read once
+    std::vector<eval::Block> results;
+    double flops = 0;
+};
+using PassJobPtr = std::shared_ptr<PassJob>;
+
+// One fused pass (plan/fuse.hpp): tile t reads its blocks of the shared input once and evaluates every member's
+// part of it; the writer adds each part into the member's in-memory result, in tile order.
+void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Bindings& bindings,
+              const std::vector<MemoryTensor*>& results, eval::Arena& arena, Progress& progress,
+              const RunControl& control, RunStats& stats) {
+    const Extent tile_count = pass.tile_count();
+    Extent next_tile = 0;
+    auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
+        if (control.interrupted && control.interrupted->load())
+            fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
+                                             std::to_string(progress.tiles_total) + " tiles; no output was written");
+        if (next_tile == tile_count) {
+            flow.stop();
+            return nullptr;
+        }
+        auto job = std::make_shared<PassJob>();
+        job->index = next_tile++;
+        for (const plan::PassMember& member : pass.members) {
+            const expr::Node& root = *plan.pieces[member.piece].root;
+            job->tiles.push_back({&root, pass.member_tile(root, member, job->index)});
+        }
+        for (eval::LeafKey& key : eval::collect_leaves(job->tiles)) {
+            Shape shape = range_shape(key.ranges);
+            eval::Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
+            if (element_count(shape) > 0) reader_for(bindings, key.input->name).read(key.ranges, block.data());
+            job->leaves.emplace(std::move(key), std::move(block));
+        }
+        return job;
+    };
+    auto compute_stage = [&](PassJobPtr job) -> PassJobPtr {
+        eval::TileCost cost;
+        for (const eval::RootTile& tile : job->tiles)
+            job->results.push_back(eval::evaluate_tile(*tile.root, tile.tile, job->leaves, arena, cost, plan.schedule));
+        job->flops = cost.flops;
+        job->leaves.clear();
+        return job;
+    };
+    auto write_stage = [&](PassJobPtr job) {
+        for (std::size_t member = 0; member < pass.members.size(); ++member)
+            if (element_count(job->results[member].shape) > 0)
+                results[member]->accumulate(job->tiles[member].tile.ranges, job->results[member].data());
+        job->results.clear();
+        stats.flops += job->flops;
+        ++progress.tiles_done;
+        if (control.on_progress) control.on_progress(progress);
+    };
+    tbb::parallel_pipeline(static_cast<std::size_t>(pass.tiles_in_flight),
+                           tbb::make_filter<void, PassJobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
+                               tbb::make_filter<PassJobPtr, PassJobPtr>(tbb::filter_mode::parallel, compute_stage) &
+                               tbb::make_filter<PassJobPtr, void>(tbb::filter_mode::serial_in_order, write_stage));
+}
+
 }  // namespace
 
 RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunControl& control) {
@@ -106,19 +167,37 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     // Shared pieces live outside the arena, so the arena gets what the plan left for tiles.
     TILESUM_ASSERT(plan.piece_bytes <= plan.budget_bytes);
     eval::Arena arena(plan.budget_bytes - plan.piece_bytes, eval::Arena::Mode::real);
+    // Pieces run alone or in fused passes, in the plan's order; without one (plans made by hand), alone in order.
+    std::vector<plan::Plan::PieceStep> steps = plan.piece_steps;
+    if (steps.empty())
+        for (std::size_t piece = 0; piece < plan.pieces.size(); ++piece) steps.push_back({false, piece});
     Progress progress;
-    for (const plan::OutputPlan& piece : plan.pieces) progress.tiles_total += piece.tiling.tile_count();
+    for (const plan::Plan::PieceStep& step : steps)
+        progress.tiles_total += step.fused ? plan.passes[step.index].tile_count()
+                                           : plan.pieces[step.index].tiling.tile_count();
     for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
     RunStats stats;
 
-    // Pieces first, each into memory, then readable by later pieces and the outputs under its name.
+    // Pieces first, each into memory (zeros, which fused passes add into), then readable by later pieces and the
+    // outputs under its name.
     Bindings with_pieces = bindings;
     std::vector<std::unique_ptr<MemoryTensor>> pieces;
     for (const plan::OutputPlan& piece : plan.pieces) {
         pieces.push_back(std::make_unique<MemoryTensor>(piece.root->shape));
         with_pieces.outputs[piece.name] = pieces.back().get();
-        run_output(piece, plan.schedule, with_pieces, arena, progress, control, stats);
-        with_pieces.inputs[piece.name] = pieces.back().get();
+    }
+    for (const plan::Plan::PieceStep& step : steps) {
+        if (!step.fused) {
+            run_output(plan.pieces[step.index], plan.schedule, with_pieces, arena, progress, control, stats);
+            with_pieces.inputs[plan.pieces[step.index].name] = pieces[step.index].get();
+            continue;
+        }
+        const plan::FusedPass& pass = plan.passes[step.index];
+        std::vector<MemoryTensor*> results;
+        for (const plan::PassMember& member : pass.members) results.push_back(pieces[member.piece].get());
+        run_pass(pass, plan, with_pieces, results, arena, progress, control, stats);
+        for (const plan::PassMember& member : pass.members)
+            with_pieces.inputs[plan.pieces[member.piece].name] = pieces[member.piece].get();
     }
     for (const plan::OutputPlan& output : plan.outputs)
         run_output(output, plan.schedule, with_pieces, arena, progress, control, stats);

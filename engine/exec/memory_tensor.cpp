@@ -48,4 +48,11 @@ void MemoryTensor::write(const Ranges& ranges, const double* src) {
     });
 }
 
+void MemoryTensor::accumulate(const Ranges& ranges, const double* src) {
+    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+        for (Extent element = 0; element < count; ++element)
+            values_[static_cast<std::size_t>(whole + element * whole_stride)] += src[tile + element * tile_stride];
+    });
+}
+
 }  // namespace tilesum::exec

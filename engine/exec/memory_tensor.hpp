@@ -15,6 +15,8 @@ public:
 
     void read(const Ranges& ranges, double* dst) override;
     void write(const Ranges& ranges, const double* src) override;
+    // Adds src (C order, shape range_shape(ranges)) into the hyperslab: a fused pass's chunks of a reduction.
+    void accumulate(const Ranges& ranges, const double* src);
 
     const Shape& shape() const { return shape_; }
     const std::vector<double>& values() const { return values_; }

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/expr/node.hpp"
@@ -17,8 +18,15 @@ struct InputUse {
 };
 
 struct InputSpec {
+    // A constructor rather than an aggregate: `InputSpec{shape, dtype}` for an unchunked input stays valid and
+    // free of -Wmissing-field-initializers.
+    InputSpec() = default;
+    InputSpec(Shape shape_, DType dtype_ = DType::f64, Shape chunk_shape_ = {})
+        : shape(std::move(shape_)), dtype(dtype_), chunk_shape(std::move(chunk_shape_)) {}
+
     Shape shape;
     DType dtype = DType::f64;
+    Shape chunk_shape;  // how the input is chunked in storage; {} when not chunked (contiguous, in memory)
 };
 
 struct NamedNode {

@@ -88,13 +88,14 @@ std::string extent_origin(const Node& node, std::size_t axis) {
 
 }  // namespace
 
-NodePtr make_input(std::string name, Shape shape, DType dtype) {
+NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape) {
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::input;
     node->axis_labels.assign(shape.size(), '\0');
     node->shape = std::move(shape);
     node->dtype = dtype;
     node->name = std::move(name);
+    if (chunk_shape.size() == node->shape.size()) node->chunk_shape = std::move(chunk_shape);
     return node;
 }
 

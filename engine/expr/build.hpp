@@ -18,7 +18,8 @@ struct Operand {
     std::optional<SourceSpan> span;
 };
 
-NodePtr make_input(std::string name, Shape shape, DType dtype);
+// `chunk_shape`: the input's storage chunks, which tile boundaries follow when it has any ({} = not chunked).
+NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape = {});
 
 // `operand_labels` / `output_labels` as parsed from the subscripts (validated for syntax already).
 NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,

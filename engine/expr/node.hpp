@@ -24,6 +24,7 @@ struct Node {
     Shape shape;
     DType dtype = DType::f64;
     std::string name;  // input: the input's name; others: the script name it was assigned to, if any
+    Shape chunk_shape;  // input: its storage chunk shape, one extent per axis; {} when not chunked
 
     std::vector<NodePtr> operands;
     std::vector<std::string> operand_labels;  // einsum: one label string per operand

@@ -98,7 +98,7 @@ void broadcast_combine(Combine combine, double coefficient, const double* src, c
     });
 }
 
-void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, const double* b, double* c) {
+void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, GemmOperand b, double* c) {
     if (m == 0 || n == 0) return;
     if (k == 0) {
         std::fill(c, c + batch * m * n, 0.0);
@@ -106,30 +106,38 @@ void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, c
     }
     // BLAS takes int dimensions; a tile never approaches 2^31 along one GEMM dimension under any budget we plan.
     TILESUM_ASSERT(m < (Extent{1} << 31) && n < (Extent{1} << 31) && k < (Extent{1} << 31));
+    const int rows = static_cast<int>(m), columns = static_cast<int>(n), depth = static_cast<int>(k);
+    // With k == 1 (outer product), m == 1 or n == 1 a transposed operand is a vector: the same bytes either way.
     if (k == 1) {
         // An outer product: one pass writing C, where GEMM would first clear it and then add.
         for (Extent index = 0; index < batch; ++index)
             for (Extent row = 0; row < m; ++row) {
-                const double scale = a[index * m + row];
-                const double* b_row = b + index * n;
+                const double scale = a.data[index * m + row];
+                const double* b_row = b.data + index * n;
                 double* c_row = c + (index * m + row) * n;
                 for (Extent column = 0; column < n; ++column) c_row[column] = scale * b_row[column];
             }
         return;
     }
     for (Extent index = 0; index < batch; ++index) {
-        const double* a_block = a + index * m * k;
-        const double* b_block = b + index * k * n;
+        const double* a_block = a.data + index * m * k;
+        const double* b_block = b.data + index * k * n;
         double* c_block = c + index * m * n;
         if (m == 1 && n == 1) {
-            *c_block = cblas_ddot(static_cast<int>(k), a_block, 1, b_block, 1);
-        } else if (n == 1) {
-            cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(m), static_cast<int>(k), 1.0, a_block,
-                        static_cast<int>(k), b_block, 1, 0.0, c_block, 1);
+            *c_block = cblas_ddot(depth, a_block, 1, b_block, 1);
+        } else if (n == 1) {  // C (m) = A · b: A stored (m, k), or (k, m) when transposed
+            cblas_dgemv(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, a.transposed ? depth : rows,
+                        a.transposed ? rows : depth, 1.0, a_block, a.transposed ? rows : depth, b_block, 1, 0.0,
+                        c_block, 1);
+        } else if (m == 1) {  // C (n) = a · B: B stored (k, n), or (n, k) when transposed
+            cblas_dgemv(CblasRowMajor, b.transposed ? CblasNoTrans : CblasTrans, b.transposed ? columns : depth,
+                        b.transposed ? depth : columns, 1.0, b_block, b.transposed ? depth : columns, a_block, 1,
+                        0.0, c_block, 1);
         } else {
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
-                        static_cast<int>(k), 1.0, a_block, static_cast<int>(k), b_block, static_cast<int>(n), 0.0,
-                        c_block, static_cast<int>(n));
+            cblas_dgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans,
+                        b.transposed ? CblasTrans : CblasNoTrans, rows, columns, depth, 1.0, a_block,
+                        a.transposed ? rows : depth, b_block, b.transposed ? depth : columns, 0.0, c_block,
+                        columns);
         }
     }
 }

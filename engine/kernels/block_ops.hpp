@@ -22,7 +22,13 @@ void broadcast_combine(Combine combine, double coefficient, const double* src, c
                        const Shape& dst_shape);
 
 // C[b] = A[b] · B[b] for b < batch, row-major: A (batch, m, k), B (batch, k, n), C (batch, m, n).
-void batched_gemm(Extent batch, Extent m, Extent n, Extent k, const double* a, const double* b, double* c);
+// A transposed operand is stored the other way round, A as (batch, k, m) or B as (batch, n, k): BLAS reads it
+// transposed, so an operand that arrives in that order is not copied into the other.
+struct GemmOperand {
+    const double* data = nullptr;
+    bool transposed = false;
+};
+void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, GemmOperand b, double* c);
 
 // BLAS must not start threads of its own under TBB workers: two pools fighting over two cores.
 void use_single_threaded_blas();

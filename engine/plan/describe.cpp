@@ -2,6 +2,7 @@
 
 #include "engine/common/bytes.hpp"
 #include "engine/expr/printer.hpp"
+#include "engine/plan/contraction_path.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace tilesum::plan {
@@ -14,12 +15,45 @@ std::string flops_text(double flops) {
     return text;
 }
 
+// The order pieces run in, and which share one pass over an input (fuse.hpp) with its predicted gain.
+std::string describe_piece_steps(const Plan& plan) {
+    if (plan.passes.empty()) return "";
+    std::string text = "  run as:\n";
+    for (const Plan::PieceStep& step : plan.piece_steps) {
+        if (!step.fused) {
+            text += "    " + plan.pieces[step.index].name + " alone\n";
+            continue;
+        }
+        const FusedPass& pass = plan.passes[step.index];
+        std::string members, block;
+        for (const PassMember& member : pass.members) {
+            if (!members.empty()) members += ", ";
+            members += plan.pieces[member.piece].name;
+        }
+        for (std::size_t axis = 0; axis < pass.block.size(); ++axis) {
+            if (axis > 0) block += "x";
+            block += std::to_string(pass.block[axis]);
+        }
+        char line[160];
+        std::snprintf(line, sizeof line, " in one pass over %s: blocks %s, %lld tiles, %s peak per tile, %s read, "
+                                         "predicted %.3g s (%.3g s as separate passes)\n",
+                      pass.input.c_str(), block.c_str(), static_cast<long long>(pass.tile_count()),
+                      format_bytes(static_cast<double>(pass.peak_bytes)).c_str(), format_bytes(pass.bytes_read).c_str(),
+                      pass.predicted_seconds, pass.separate_seconds);
+        text += "    " + members + line;
+    }
+    return text;
+}
+
 }  // namespace
 
 std::string describe(const Plan& plan) {
     std::string text = "plan: " + std::to_string(plan.outputs.size()) + " output(s), memory budget " +
                        format_bytes(static_cast<double>(plan.budget_bytes)) + ", " + std::to_string(plan.threads) +
                        " thread(s)\n";
+    // Which numbers the predicted times below rest on: a measured profile or the built-in guesses.
+    text += "machine profile: " + plan.machine.source +
+            (plan.machine.measured.empty() ? "" : " (measured " + plan.machine.measured + ")") + "\n";
     if (!plan.pieces.empty()) {
         text += "\nshared pieces (computed once, before the outputs; " +
                 format_bytes(static_cast<double>(plan.piece_bytes)) + " of the budget):\n";
@@ -30,6 +64,7 @@ std::string describe(const Plan& plan) {
             text += "  " + piece.name + " " + format_shape(piece.root->shape) + " = " + expr::to_text(*piece.root) +
                     line + ", " + std::to_string(piece.tiling.tile_count()) + " tile(s)\n";
         }
+        text += describe_piece_steps(plan);
     }
     for (const OutputPlan& output : plan.outputs) {
         const expr::Node& root = *output.root;
@@ -55,7 +90,10 @@ std::string describe(const Plan& plan) {
         }
         text += "  tiled index:      " + (tiled.empty() ? std::string("none (one tile)") : tiled) +
                 (output.forced ? " (forced)" : "") + "\n";
-        text += "  tile size:        " + (sizes.empty() ? std::string("scalar") : sizes) + "\n";
+        text += "  tile size:        " + (sizes.empty() ? std::string("scalar") : sizes);
+        // append() rather than `" (" + note`: GCC 12 reports a false -Wrestrict on the latter (GCC bug 105329).
+        if (!output.chunk_note.empty()) text.append(" (").append(output.chunk_note).append(")");
+        text += "\n";
         if (output.tiling.is_chunked()) {
             std::string chunks;
             for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position)
@@ -68,20 +106,25 @@ std::string describe(const Plan& plan) {
                 chunks += std::to_string(output.tiling.summed_extents[position]);
             }
             text += "  summed in chunks: " + chunks + " (" + std::to_string(output.tiling.chunk_count()) +
-                    " partial results per output tile, added in order)\n";
+                    " partial results per output tile, added in order";
+            if (!output.summed_chunk_note.empty()) text.append("; ").append(output.summed_chunk_note);
+            text += ")\n";
         }
         text += "  tiles:            " + std::to_string(output.tiling.tile_count()) + ", up to " +
                 std::to_string(output.tiles_in_flight) + " in flight\n";
         text += "  peak bytes:       " + format_bytes(static_cast<double>(output.peak_bytes)) + " per tile, " +
                 format_bytes(static_cast<double>(output.peak_bytes) * output.tiles_in_flight) + " in flight\n";
+        char runs[48];
+        std::snprintf(runs, sizeof runs, "%.0f runs", output.read_runs);
         text += "  bytes read:       " + format_bytes(output.bytes_read) + " (" +
-                format_bytes(output.strided_bytes_read) + " in column blocks)\n";
+                format_bytes(output.strided_bytes_read) + " in column blocks, " + runs + ")\n";
         text += "  flops:            " + flops_text(output.flops) + "\n";
         if (output.considered.size() > 1 || (!output.considered.empty() && !output.considered[0].feasible)) {
+            char per_run[32];
+            std::snprintf(per_run, sizeof per_run, "%.3g s", plan.machine.seconds_per_run);
             text += "  strategies considered (predicted time = flops / " + flops_text(plan.machine.flops_per_second) +
-                    " per s + row-block bytes / " + format_bytes(plan.machine.read_bytes_per_second) +
-                    " per s + column-block bytes / " + format_bytes(plan.machine.strided_read_bytes_per_second) +
-                    " per s):\n";
+                    " per s + bytes / " + format_bytes(plan.machine.read_bytes_per_second) + " per s + runs x " +
+                    per_run + "):\n";
             for (const Candidate& candidate : output.considered) {
                 text += "    " + std::string(strategy_name(candidate.strategy)) + ": ";
                 if (!candidate.feasible) {
@@ -103,7 +146,14 @@ std::string describe(const Plan& plan) {
             for (const auto& [first, second] : path->second)
                 steps += (steps.empty() ? "" : ", ") + std::string("(") + std::to_string(first) + ", " +
                          std::to_string(second) + ")";
-            text += "  contraction path: " + steps + " for " + expr::to_text(*node) + "\n";
+            // Its cost for the full extents, as the search saw it (the tiles then divide both).
+            std::map<char, Extent> extents;
+            for (std::size_t position = 0; position < node->operands.size(); ++position)
+                for (std::size_t axis = 0; axis < node->operand_labels[position].size(); ++axis)
+                    extents[node->operand_labels[position][axis]] = node->operands[position]->shape[axis];
+            const PathCost cost = path_cost(node->operand_labels, node->output_labels, extents, path->second);
+            text += "  contraction path: " + steps + " for " + expr::to_text(*node) + " (" + flops_text(cost.flops) +
+                    " flops, " + format_bytes(cost.peak_bytes) + " peak)\n";
         }
     }
     return text;

@@ -17,14 +17,18 @@ json path_json(const eval::ContractionPath& path) {
     return steps;
 }
 
-// A term's best path over its inputs, the same the planner followed when it hoisted shared pieces out of it.
-eval::ContractionPath term_path(const Term& term) {
+std::map<char, Extent> term_extents(const Term& term) {
     std::map<char, Extent> extents;
     for (std::size_t position = 0; position < term.inputs.size(); ++position)
         for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis)
             extents[term.operand_labels[position][axis]] = term.inputs[position]->shape[axis];
+    return extents;
+}
+
+// A term's best path over its inputs, the same the planner followed when it hoisted shared pieces out of it.
+eval::ContractionPath term_path(const Term& term) {
     return term.inputs.size() < 3 ? eval::left_to_right_path(term.inputs.size())
-                                  : choose_path(term.operand_labels, term.output_labels, extents);
+                                  : choose_path(term.operand_labels, term.output_labels, term_extents(term));
 }
 
 json output_json(const OutputPlan& output) {
@@ -33,11 +37,14 @@ json output_json(const OutputPlan& output) {
         const Term& term = output.terms[position];
         json operands = json::array();
         for (const expr::NodePtr& input : term.inputs) operands.push_back(input->name);
+        const eval::ContractionPath path = term_path(term);
         terms.push_back({{"output", output.name},
                          {"coefficient", term.coefficient},
                          {"subscripts", term.subscripts()},
                          {"operands", operands},
-                         {"path", path_json(term_path(term))}});
+                         {"path", path_json(path)},
+                         {"path_peak_bytes",
+                          path_cost(term.operand_labels, term.output_labels, term_extents(term), path).peak_bytes}});
     }
     json tiles = json::object();
     for (std::size_t axis = 0; axis < output.tiling.extents.size(); ++axis) {
@@ -71,6 +78,7 @@ json output_json(const OutputPlan& output) {
             {"tiles_in_flight", output.tiles_in_flight},
             {"flops", output.flops},
             {"bytes_read", output.bytes_read},
+            {"read_runs", output.read_runs},
             {"peak_bytes", output.peak_bytes},
             {"predicted_seconds", output.predicted_seconds},
             {"terms", terms},
@@ -105,6 +113,26 @@ std::string describe_json(const Plan& plan) {
         bytes_read += piece.bytes_read;
         predicted_seconds += piece.predicted_seconds;
     }
+    // Fused passes (fuse.hpp) stand in for their members' own passes.
+    json passes = json::array();
+    for (const FusedPass& pass : plan.passes) {
+        json members = json::array();
+        for (const PassMember& member : pass.members) {
+            const OutputPlan& piece = plan.pieces[member.piece];
+            members.push_back(piece.name);
+            flops -= piece.flops;
+            bytes_read -= piece.bytes_read;
+        }
+        flops += pass.flops;
+        bytes_read += pass.bytes_read;
+        predicted_seconds += pass.predicted_seconds - pass.separate_seconds;
+        peak_bytes = std::max(peak_bytes, pass.peak_bytes * static_cast<std::size_t>(pass.tiles_in_flight));
+        passes.push_back({{"input", pass.input}, {"block", pass.block}, {"members", members},
+                          {"tiles", pass.tile_count()}, {"peak_bytes", pass.peak_bytes}, {"flops", pass.flops},
+                          {"bytes_read", pass.bytes_read}, {"read_runs", pass.read_runs},
+                          {"predicted_seconds", pass.predicted_seconds},
+                          {"separate_seconds", pass.separate_seconds}});
+    }
     // Top level: the whole run (outputs run one after another, so peak is the largest output's in-flight peak).
     json document = {{"strategy", strategy},
                      {"flops", flops},
@@ -113,8 +141,17 @@ std::string describe_json(const Plan& plan) {
                      {"predicted_seconds", predicted_seconds},
                      {"budget_bytes", plan.budget_bytes},
                      {"threads", plan.threads},
+                     {"machine", {{"source", plan.machine.source},
+                                  {"measured", plan.machine.measured},
+                                  {"hostname", plan.machine.hostname},
+                                  {"flops_per_second", plan.machine.flops_per_second},
+                                  {"read_bytes_per_second", plan.machine.read_bytes_per_second},
+                                  {"seconds_per_pass", plan.machine.seconds_per_pass},
+                                  {"seconds_per_tile", plan.machine.seconds_per_tile},
+                                  {"seconds_per_run", plan.machine.seconds_per_run}}},
                      {"terms", terms},
                      {"shared_pieces", pieces},
+                     {"fused_passes", passes},
                      {"outputs", outputs}};
     return document.dump(2) + "\n";
 }

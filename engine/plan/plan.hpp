@@ -12,6 +12,7 @@
 #include "engine/expr/binder.hpp"
 #include "engine/plan/expand.hpp"
 #include "engine/plan/hoist.hpp"
+#include "engine/plan/machine_profile.hpp"
 #include "engine/plan/tiling.hpp"
 
 namespace tilesum::plan {
@@ -20,16 +21,6 @@ namespace tilesum::plan {
 // (expand.hpp) and tile the resulting terms; tile: tile the expression as written.
 enum class Strategy { automatic, expand, tile };
 const char* strategy_name(Strategy strategy);
-
-// The machine as the cost model sees it. Defaults are conservative figures for this kind of machine
-// (DESIGN.md): tile evaluation mixes GEMM with memory-bound sums, so well below GEMM's peak.
-struct MachineProfile {
-    double flops_per_second = 10e9;
-    double read_bytes_per_second = 2e9;          // row blocks: contiguous runs
-    double strided_read_bytes_per_second = 0.5e9;  // column blocks: many short runs
-    double seconds_per_pass = 0.05;     // each output or piece: a pipeline, fresh buffers to fault in
-    double seconds_per_tile = 100e-6;   // scheduling, hyperslab selection, small allocations
-};
 
 // Below this, tiles would be slivers of a few elements each, run at a per-tile overhead far above their work:
 // such a budget is a mistake (1K for 1G), not a plan.
@@ -65,15 +56,49 @@ struct OutputPlan {
     double predicted_seconds = 0;
     Tiling tiling;
     bool forced = false;             // tile sizes came from --tile / the config file
+    std::string chunk_note;          // "aligned to chunks of A" when tile sizes follow an input's chunks
+    std::string summed_chunk_note;   // the same for the chunks of summed labels
     std::size_t peak_bytes = 0;      // one tile at its worst moment (the largest tile)
     double bytes_read = 0;           // from storage, over all tiles
     double strided_bytes_read = 0;   // of which in column blocks (not contiguous runs)
+    double read_runs = 0;            // contiguous runs those bytes are in: storage serves each with one read
     double flops = 0;                // over all tiles
     int tiles_in_flight = 1;         // tiles * peak_bytes <= budget
 };
 
+// Pieces computed in one pass over an input they all read (fuse.hpp), instead of one pass each. Tile t of the pass
+// is block t (C order) of that input; each member computes what the block contributes to it, reading the block
+// once for all, and adds that into its in-memory result in tile order, so sums do not depend on threads.
+struct PassMember {
+    std::size_t piece = 0;  // index into Plan::pieces
+    std::string labels;     // the member's einsum labels for the shared input's axes, one per axis
+};
+
+struct FusedPass {
+    std::string input;  // the shared input's name
+    Shape extents;      // its shape
+    Shape block;        // its block along each axis (the extent where not cut)
+    std::vector<PassMember> members;
+    std::size_t peak_bytes = 0;  // one tile of every member, over the shared leaves
+    int tiles_in_flight = 1;
+    double flops = 0, bytes_read = 0, read_runs = 0;
+    double predicted_seconds = 0;
+    double separate_seconds = 0;  // the members' own plans, one pass each, for `tilesum plan` to compare
+
+    Extent tile_count() const;
+    // The member's tile for pass tile `tile`: its axes read along a cut input axis get that block's range,
+    // summed ones as a chunk of its reduction; all others are whole.
+    eval::TileSpec member_tile(const expr::Node& root, const PassMember& member, Extent tile) const;
+};
+
 struct Plan {
     std::vector<OutputPlan> pieces;   // shared pieces (hoist.hpp), computed first, in order, held in memory
+    std::vector<FusedPass> passes;    // pieces computed together
+    struct PieceStep {
+        bool fused = false;
+        std::size_t index = 0;  // into passes when fused, else into pieces
+    };
+    std::vector<PieceStep> piece_steps;  // the order pieces and passes run in, each after what it reads
     std::size_t piece_bytes = 0;      // their memory, taken from the budget of everything else
     std::vector<OutputPlan> outputs;
     eval::Schedule schedule;  // contraction order of every einsum node, shared by all outputs
@@ -85,6 +110,9 @@ struct Plan {
 // Throws Error{resource} when even the smallest tile does not fit, naming the smallest budget that works,
 // and Error{usage} for a forced tile size that names no index of any output.
 Plan make_plan(const expr::Program& program, const PlanOptions& options);
+
+// The cost model: an output's (or piece's) predicted seconds from its tile count, flops and reads.
+double predict_seconds(const OutputPlan& output, const MachineProfile& machine);
 
 // The plan for people: per output, the tiled indices, tile sizes, tile count, peak bytes and flops.
 std::string describe(const Plan& plan);

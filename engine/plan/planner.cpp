@@ -1,12 +1,15 @@
 // Chooses, per output, the tile shape: the largest tiles whose every buffer (input slices, slices of every
 // would-be intermediate, output slice) fits a share of the budget, measured by a dry run of the tile.
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
+#include "engine/plan/chunk_alignment.hpp"
 #include "engine/plan/contraction_path.hpp"
+#include "engine/plan/fuse.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace tilesum::plan {
@@ -24,8 +27,12 @@ constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
 // Below this many tiles an output is split further, so that the workers have something to share.
 constexpr Extent minimum_tile_count = 8;
 
-// The cheapest contraction order of every einsum reachable from `root`, for the full extents.
-eval::Schedule choose_schedule(const expr::NodePtr& root) {
+// The cheapest contraction order of every einsum reachable from `root`, for the full extents, among those whose
+// peak bytes stay within the budget or twice the operands' own bytes, whichever is more; when none does, the one
+// with the smallest peak. Not the budget alone: over data larger than memory no full-size path fits it, tiling
+// shrinks every path's peak alike, and the cheapest path would be given up for nothing. What tiling cannot
+// undo cheaply is a path whose intermediates outgrow its operands (an outer product before its reduction).
+eval::Schedule choose_schedule(const expr::NodePtr& root, std::size_t budget_bytes) {
     eval::Schedule schedule;
     for (const expr::Node* node : expr::topological_order({root})) {
         if (node->kind != expr::NodeKind::einsum || node->operands.size() < 3) continue;
@@ -33,7 +40,12 @@ eval::Schedule choose_schedule(const expr::NodePtr& root) {
         for (std::size_t position = 0; position < node->operands.size(); ++position)
             for (std::size_t axis = 0; axis < node->operand_labels[position].size(); ++axis)
                 extents[node->operand_labels[position][axis]] = node->operands[position]->shape[axis];
-        schedule.paths[node] = choose_path(node->operand_labels, node->output_labels, extents);
+        double operand_bytes = 0;
+        for (const expr::NodePtr& operand : node->operands)
+            operand_bytes += static_cast<double>(element_count(operand->shape)) * sizeof(double);
+        PathOptions path_options;
+        path_options.memory_limit_bytes = std::max(static_cast<double>(budget_bytes), 2 * operand_bytes);
+        schedule.paths[node] = choose_path(node->operand_labels, node->output_labels, extents, path_options);
     }
     return schedule;
 }
@@ -104,10 +116,69 @@ std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {
     return text.empty() ? "the whole scalar" : text;
 }
 
-// Halves the axis in [first_axis, end_axis) whose halving lowers the tile's peak the most (the first such axis on
-// ties, so tiles stay contiguous rows in C order). std::nullopt when every such axis is down to 1.
+double predicted_seconds(const OutputPlan& output, const MachineProfile& machine) {
+    return machine.seconds_per_pass + static_cast<double>(output.tiling.tile_count()) * machine.seconds_per_tile +
+           output.flops / machine.flops_per_second + output.bytes_read / machine.read_bytes_per_second +
+           output.read_runs * machine.seconds_per_run;
+}
+
+// Bytes read and flops over all tiles: tiles differ only at the ragged end of an axis, so each distinct
+// tile shape is estimated once and weighted by how often it occurs.
+void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& output, const eval::Schedule& schedule) {
+    struct Variant {
+        Extent size;
+        Extent count;
+    };
+    std::vector<std::vector<Variant>> per_axis;
+    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
+        const Extent extent = cuttable.extents[axis];
+        const Extent tile = std::max<Extent>(sizes[axis], 1);
+        std::vector<Variant> variants;
+        if (extent / tile > 0) variants.push_back({tile, extent / tile});
+        if (extent % tile > 0) variants.push_back({extent % tile, 1});
+        if (variants.empty()) variants.push_back({0, 1});
+        per_axis.push_back(variants);
+    }
+    std::vector<std::size_t> choice(per_axis.size(), 0);
+    while (true) {
+        Shape shape;
+        double weight = 1;
+        for (std::size_t axis = 0; axis < per_axis.size(); ++axis) {
+            shape.push_back(per_axis[axis][choice[axis]].size);
+            weight *= static_cast<double>(per_axis[axis][choice[axis]].count);
+        }
+        // A variant's tile: its output ranges, and its summed labels narrowed where the plan chunks them.
+        eval::TileSpec spec;
+        for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) spec.ranges.push_back({0, shape[axis]});
+        for (std::size_t axis = cuttable.output_rank; axis < shape.size(); ++axis)
+            if (sizes[axis] < cuttable.extents[axis]) spec.summed[cuttable.label(axis)] = {0, shape[axis]};
+        eval::TileEstimate estimate = eval::estimate_tile(*cuttable.root, spec, schedule);
+        output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
+        output.strided_bytes_read += weight * static_cast<double>(estimate.strided_leaf_bytes);
+        output.read_runs += weight * estimate.leaf_runs;
+        output.flops += weight * estimate.flops;
+        std::size_t axis = per_axis.size();
+        while (axis > 0 && ++choice[axis - 1] == per_axis[axis - 1].size()) choice[--axis] = 0;
+        if (axis == 0) return;
+    }
+}
+
+// Predicted seconds of an output tiled with `sizes`: what the tie-break between equally good cuts compares.
+double predicted_seconds_of(const Cuttable& cuttable, const Shape& sizes, const eval::Schedule& schedule,
+                            const MachineProfile& machine) {
+    OutputPlan trial;
+    trial.tiling = cuttable.tiling(sizes);
+    estimate_totals(cuttable, sizes, trial, schedule);
+    return predicted_seconds(trial, machine);
+}
+
+// Halves the axis in [first_axis, end_axis) whose halving lowers the tile's peak the most. Cuts within 5% of
+// the best peak are equally good for memory; among them the one predicted fastest wins (the first on ties, so
+// tiles stay contiguous rows in C order): it is what turns column strips into square blocks when an operand
+// is read both ways, since a strip costs one read per row. std::nullopt when every such axis is down to 1.
 std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& sizes, std::size_t first_axis,
-                                           std::size_t end_axis, const eval::Schedule& schedule) {
+                                           std::size_t end_axis, const eval::Schedule& schedule,
+                                           const MachineProfile& machine) {
     std::vector<std::pair<std::size_t, std::size_t>> candidates;  // (axis, peak after halving it)
     for (std::size_t axis = first_axis; axis < end_axis; ++axis) {
         if (sizes[axis] <= 1) continue;
@@ -118,28 +189,31 @@ std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& size
     if (candidates.empty()) return std::nullopt;
     std::size_t best_peak = candidates.front().second;
     for (const auto& [axis, peak] : candidates) best_peak = std::min(best_peak, peak);
-    // Within 5% of the best counts as a tie: rounding of odd extents should not turn rows into columns.
-    for (const auto& [axis, peak] : candidates)
-        if (static_cast<double>(peak) <= 1.05 * static_cast<double>(best_peak)) {
-            sizes[axis] = (sizes[axis] + 1) / 2;
-            return axis;
+    std::optional<std::size_t> chosen;
+    double chosen_seconds = 0;
+    for (const auto& [axis, peak] : candidates) {
+        if (static_cast<double>(peak) > 1.05 * static_cast<double>(best_peak)) continue;
+        Shape candidate = sizes;
+        candidate[axis] = (candidate[axis] + 1) / 2;
+        const double seconds = predicted_seconds_of(cuttable, candidate, schedule, machine);
+        if (!chosen || seconds < chosen_seconds * (1 - 1e-9)) {
+            chosen = axis;
+            chosen_seconds = seconds;
         }
-    return std::nullopt;
+    }
+    sizes[*chosen] = (sizes[*chosen] + 1) / 2;
+    return chosen;
 }
 
-double predicted_seconds(const OutputPlan& output, const MachineProfile& machine) {
-    return machine.seconds_per_pass + static_cast<double>(output.tiling.tile_count()) * machine.seconds_per_tile +
-           output.flops / machine.flops_per_second +
-           (output.bytes_read - output.strided_bytes_read) / machine.read_bytes_per_second +
-           output.strided_bytes_read / machine.strided_read_bytes_per_second;
-}
+// The orders in which axes are cut. outputs_first: output axes down to the target (their tiles are independent),
+// summed labels only while a tile is over half the budget (each chunk adds a partial result). summed_first:
+// summed labels down to the target, then output axes: a small output summed over a large input then reads that
+// input in row blocks where output tiles would read it in column blocks. together: every axis in one phase, so
+// an operand read both ways (A and its transpose) is cut into square blocks rather than strips.
+enum class CutOrder { outputs_first, summed_first, together };
 
-// Cuts the axes in one of two orders. outputs_first: output axes down to the target (their tiles are
-// independent), summed labels only while a tile is over half the budget (each chunk adds a partial result).
-// Otherwise summed labels first, down to the target, then output axes: a small output summed over a large input
-// then reads that input in row blocks where output tiles would read it in column blocks.
 Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
-                const eval::Schedule& schedule, bool outputs_first) {
+                const eval::Schedule& schedule, const MachineProfile& machine, CutOrder order) {
     const std::size_t target = std::min(budget_bytes / tiles_in_flight_target, tile_bytes_cap);
     Shape sizes = cuttable.extents;
     for (Extent& extent : sizes) extent = std::max<Extent>(extent, 1);
@@ -148,14 +222,17 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
     struct Phase {
         std::size_t first_axis, end_axis, target;
     };
+    const bool outputs_first = order == CutOrder::outputs_first;
     const Phase outputs{0, cuttable.output_rank, target};
     const Phase summed{cuttable.output_rank, sizes.size(), outputs_first ? budget_bytes / 2 : target};
-    const std::vector<Phase> phases = outputs_first ? std::vector<Phase>{outputs, summed} : std::vector<Phase>{summed, outputs};
+    const std::vector<Phase> phases = order == CutOrder::together ? std::vector<Phase>{{0, sizes.size(), target}}
+                                      : outputs_first              ? std::vector<Phase>{outputs, summed}
+                                                                   : std::vector<Phase>{summed, outputs};
     for (const Phase& phase : phases) {
         const auto [first_axis, end_axis, phase_target] = phase;
         while (cuttable.peak(sizes, schedule) > phase_target) {
             Shape before = sizes;
-            std::optional<std::size_t> axis = halve_best_axis(cuttable, sizes, first_axis, end_axis, schedule);
+            std::optional<std::size_t> axis = halve_best_axis(cuttable, sizes, first_axis, end_axis, schedule, machine);
             if (!axis) break;
             last_axis = axis;
             last_size_before = before[*axis];
@@ -193,59 +270,21 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
     return sizes;
 }
 
-// Bytes read and flops over all tiles: tiles differ only at the ragged end of an axis, so each distinct
-// tile shape is estimated once and weighted by how often it occurs.
-void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& output, const eval::Schedule& schedule) {
-    struct Variant {
-        Extent size;
-        Extent count;
-    };
-    std::vector<std::vector<Variant>> per_axis;
-    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
-        const Extent extent = cuttable.extents[axis];
-        const Extent tile = std::max<Extent>(sizes[axis], 1);
-        std::vector<Variant> variants;
-        if (extent / tile > 0) variants.push_back({tile, extent / tile});
-        if (extent % tile > 0) variants.push_back({extent % tile, 1});
-        if (variants.empty()) variants.push_back({0, 1});
-        per_axis.push_back(variants);
-    }
-    std::vector<std::size_t> choice(per_axis.size(), 0);
-    while (true) {
-        Shape shape;
-        double weight = 1;
-        for (std::size_t axis = 0; axis < per_axis.size(); ++axis) {
-            shape.push_back(per_axis[axis][choice[axis]].size);
-            weight *= static_cast<double>(per_axis[axis][choice[axis]].count);
-        }
-        // A variant's tile: its output ranges, and its summed labels narrowed where the plan chunks them.
-        eval::TileSpec spec;
-        for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) spec.ranges.push_back({0, shape[axis]});
-        for (std::size_t axis = cuttable.output_rank; axis < shape.size(); ++axis)
-            if (sizes[axis] < cuttable.extents[axis]) spec.summed[cuttable.label(axis)] = {0, shape[axis]};
-        eval::TileEstimate estimate = eval::estimate_tile(*cuttable.root, spec, schedule);
-        output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
-        output.strided_bytes_read += weight * static_cast<double>(estimate.strided_leaf_bytes);
-        output.flops += weight * estimate.flops;
-        std::size_t axis = per_axis.size();
-        while (axis > 0 && ++choice[axis - 1] == per_axis[axis - 1].size()) choice[--axis] = 0;
-        if (axis == 0) return;
-    }
-}
-
-// The cheaper (predicted time) of the two cutting orders; the outputs-first order when there is no summed label.
+// The cheapest (predicted time) of the cutting orders; only outputs_first when there is no summed label.
 Shape choose_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
                    const eval::Schedule& schedule, const MachineProfile& machine) {
-    Shape outputs_first = cut_sizes(cuttable, name, budget_bytes, schedule, true);
-    if (cuttable.summed_labels.empty()) return outputs_first;
-    Shape summed_first = cut_sizes(cuttable, name, budget_bytes, schedule, false);
-    auto predicted = [&](const Shape& sizes) {
-        OutputPlan trial;
-        trial.tiling = cuttable.tiling(sizes);
-        estimate_totals(cuttable, sizes, trial, schedule);
-        return predicted_seconds(trial, machine);
-    };
-    return predicted(summed_first) < predicted(outputs_first) ? summed_first : outputs_first;
+    Shape best = cut_sizes(cuttable, name, budget_bytes, schedule, machine, CutOrder::outputs_first);
+    if (cuttable.summed_labels.empty()) return best;
+    double best_seconds = predicted_seconds_of(cuttable, best, schedule, machine);
+    for (CutOrder order : {CutOrder::summed_first, CutOrder::together}) {
+        Shape sizes = cut_sizes(cuttable, name, budget_bytes, schedule, machine, order);
+        const double seconds = predicted_seconds_of(cuttable, sizes, schedule, machine);
+        if (seconds < best_seconds) {
+            best = std::move(sizes);
+            best_seconds = seconds;
+        }
+    }
+    return best;
 }
 
 }  // namespace
@@ -262,7 +301,7 @@ struct Evaluated {
 Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
                     const PlanOptions& options, std::set<char>& forced_used) {
     Evaluated result;
-    result.schedule = choose_schedule(root);
+    result.schedule = choose_schedule(root, options.budget_bytes);
     OutputPlan& output = result.output;
     output.name = name;
     output.root = root;
@@ -278,7 +317,15 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
         forced_used.insert(label);
         output.forced = true;
     }
-    if (!output.forced) sizes = choose_sizes(cuttable, name, options.budget_bytes, result.schedule, options.machine);
+    if (!output.forced) {
+        sizes = choose_sizes(cuttable, name, options.budget_bytes, result.schedule, options.machine);
+        // Then onto chunk boundaries of the inputs (only ever smaller, so still within the budget).
+        const ChunkAlignment aligned = align_to_chunks(
+            CutAxes{cuttable.root, cuttable.extents, cuttable.output_rank, cuttable.summed_labels}, sizes);
+        sizes = aligned.sizes;
+        output.chunk_note = aligned.note(0, cuttable.output_rank);
+        output.summed_chunk_note = aligned.note(cuttable.output_rank, sizes.size());
+    }
     output.tiling = cuttable.tiling(sizes);
     output.peak_bytes = cuttable.peak(sizes, result.schedule);
     if (output.forced && output.peak_bytes > options.budget_bytes)
@@ -293,6 +340,15 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
     estimate_totals(cuttable, sizes, output, result.schedule);
     output.predicted_seconds = predicted_seconds(output, options.machine);
     return result;
+}
+
+// Predictions closer than 5% are within the cost model's error (both are then mostly fixed overheads): the plan
+// that does less work, fewer flops and bytes, is the better bet there.
+bool predicted_better(const OutputPlan& candidate, const OutputPlan& best) {
+    const double margin = 0.05 * std::max(candidate.predicted_seconds, best.predicted_seconds);
+    if (std::abs(candidate.predicted_seconds - best.predicted_seconds) > margin)
+        return candidate.predicted_seconds < best.predicted_seconds;
+    return candidate.flops + candidate.bytes_read < best.flops + best.bytes_read;
 }
 
 Candidate summarize(const OutputPlan& output) {
@@ -315,7 +371,7 @@ Evaluated plan_output(const expr::NamedNode& named, const std::optional<std::vec
             Evaluated candidate = plan_root(named.name, root, strategy, options, forced_used);
             candidate.output.terms = std::move(terms);
             considered.push_back(summarize(candidate.output));
-            if (!best || candidate.output.predicted_seconds < best->output.predicted_seconds) best = std::move(candidate);
+            if (!best || predicted_better(candidate.output, best->output)) best = std::move(candidate);
         } catch (const Error& error) {
             if (error.kind() != ErrorKind::resource) throw;
             considered.push_back(Candidate{strategy, false, error.what(), 0, 0, 0, 0});
@@ -361,6 +417,10 @@ std::vector<const SharedPiece*> pieces_in_use(const PieceRegistry& registry, con
 
 }  // namespace
 
+double predict_seconds(const OutputPlan& output, const MachineProfile& machine) {
+    return predicted_seconds(output, machine);
+}
+
 const char* strategy_name(Strategy strategy) {
     switch (strategy) {
         case Strategy::automatic: return "auto";
@@ -372,9 +432,11 @@ const char* strategy_name(Strategy strategy) {
 
 namespace {
 
+// Fused passes replace their members' own passes.
 double total_predicted_seconds(const Plan& plan) {
     double seconds = 0;
     for (const OutputPlan& piece : plan.pieces) seconds += piece.predicted_seconds;
+    for (const FusedPass& pass : plan.passes) seconds += pass.predicted_seconds - pass.separate_seconds;
     for (const OutputPlan& output : plan.outputs) seconds += output.predicted_seconds;
     return seconds;
 }
@@ -430,6 +492,7 @@ Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, cons
         plan.pieces.push_back(std::move(planned.output));
         plan.piece_bytes += piece->bytes;
     }
+    fuse_pieces(plan, for_pieces);
     return plan;
 }
 

@@ -18,6 +18,12 @@ import time
 import h5py
 import numpy as np
 
+# Every tilesum these tests start (run_tilesum, or their own subprocesses, which inherit the environment) plans
+# with the built-in machine profile: a profile calibrated into the user's home (~/.config/tilesum/machine.json)
+# must not change the plans the tests check. `defaults` is the word tilesum reads as "no file, the defaults";
+# a test of profiles themselves passes --profile, which wins over the variable.
+os.environ["TILESUM_PROFILE"] = "defaults"
+
 USER_ERROR_STATUS = 2
 ERROR_PREFIX = "tilesum: error: "
 MIB = 1 << 20

@@ -15,6 +15,9 @@ def main(context):
     util.expect(re.search(r"\bk\b", text), "the plan does not name the tiled index k\n" + result.describe())
     util.expect(re.search(r"tile", text, re.IGNORECASE), "the plan does not mention tiles\n" + result.describe())
     util.expect(re.search(r"\d", text), "the plan has no numbers\n" + result.describe())
+    util.expect(re.search(r"bytes read: .*\(.* in column blocks, \d+ runs\)", text),
+                "the plan does not count the contiguous runs it reads\n" + result.describe())
+    util.expect("strided" not in text, "the plan still mentions a strided read rate\n" + result.describe())
 
     forced = util.expect_success(context.run("plan", context.seed_script, "--data", data, "--tile", "k=7"))
     util.expect(re.search(r"(?<![\w.])7(?![\w.])", forced.stdout),

@@ -19,6 +19,10 @@ def main(context):
     for key in ("strategy", "flops", "bytes_read", "peak_bytes", "predicted_seconds", "terms"):
         util.expect(key in plan, f"plan --json lacks top-level key {key!r}: {sorted(plan)}")
     util.expect(plan["strategy"] == "expand", f"auto should expand the seed, chose {plan['strategy']}")
+    util.expect("seconds_per_run" in plan["machine"] and "strided_read_bytes_per_second" not in plan["machine"],
+                f"plan --json machine: {plan['machine']}")
+    for output in plan["outputs"]:
+        util.expect(output.get("read_runs", -1) >= 1, f"output {output['name']} lacks a run count: {sorted(output)}")
     util.expect(len(plan["terms"]) == 4, f"the seed should expand into 4 terms, got {len(plan['terms'])}")
 
     total = np.zeros(N)

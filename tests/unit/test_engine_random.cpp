@@ -12,6 +12,7 @@
 #include "engine/script/parser.hpp"
 #include "tests/unit/memory_tensors.hpp"
 #include "tests/unit/random_script.hpp"
+#include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
 using testing::DenseTensor;
@@ -80,6 +81,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     int plans_run = 0;
     int expanded_plans_run = 0;
     int chunked_plans_run = 0;
+    int fused_plans_run = 0;  // plans with pieces computed together in one pass over an input (plan/fuse.hpp)
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
         testing::RandomScript random = generator.generate();
@@ -138,6 +140,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
                         ++chunked_plans_run;
                         break;
                     }
+                if (!plan.passes.empty()) ++fused_plans_run;
                 for (const auto& [name, tensor] : results) {
                     INFO("output " << name << ", threads " << threads);
                     require_close(tensor, expected[name]);
@@ -152,4 +155,39 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     CHECK(plans_run >= 4 * static_cast<int>(scripts));
     CHECK(expanded_plans_run >= static_cast<int>(scripts));
     CHECK(chunked_plans_run >= static_cast<int>(scripts) / 4);
+    WARN("plans run: " << plans_run << ", expanded " << expanded_plans_run << ", chunked " << chunked_plans_run
+                       << ", with fused passes " << fused_plans_run);
+    CHECK(fused_plans_run >= 8);
+}
+
+TEST_CASE("pieces fused into one pass over a shared input give the naive answer, identically for 1 to 4 threads",
+          "[engine][fuse]") {
+    // The seed expanded: its pieces over A (one read transposed) and over Z2 are computed in fused passes of
+    // several tiles each under this budget.
+    const std::map<std::string, Shape> shapes{{"A", {48, 48}}, {"B", {40}}, {"Y2", {48}}, {"Z2", {40, 48}}};
+    testing::RandomScript random;
+    random.text = testing::seed_text;
+    random.inputs = shapes;
+    Bound bound = bind_random_inputs(random, 17);
+    const DenseTensor expected = eval::reference_evaluate(*bound.program.outputs[0].node, bound.values);
+    DenseTensor first;
+    for (int threads = 1; threads <= 4; ++threads) {
+        plan::PlanOptions options;
+        options.strategy = plan::Strategy::expand;
+        options.budget_bytes = 24 << 10;
+        options.minimum_budget = 0;
+        options.threads = threads;
+        const plan::Plan plan = plan::make_plan(bound.program, options);
+        REQUIRE(plan.passes.size() >= 1);
+        Extent fused_tiles = 0;
+        for (const plan::FusedPass& pass : plan.passes) {
+            REQUIRE(pass.members.size() >= 2);
+            fused_tiles = std::max(fused_tiles, pass.tile_count());
+        }
+        REQUIRE(fused_tiles >= 4);
+        const DenseTensor result = run_engine(plan, bound).at("E");
+        require_close(result, expected);
+        if (threads == 1) first = result;
+        else REQUIRE(same_bits(result, first));
+    }
 }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <random>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -164,6 +166,58 @@ TEST_CASE("A float64 dataset reads back whole, by row block, by column block and
     double untouched = 42.0;
     reader.read({{2, 2}, {0, 7}}, &untouched);  // an empty block reads nothing
     CHECK(untouched == 42.0);
+}
+
+// Reads the same hyperslabs with TILESUM_HDF5_READS set to `value` (1: every read through HDF5; unset: contiguous
+// datasets are read directly, io/contiguous_reads.hpp).
+std::vector<std::vector<double>> read_all_with(const char* value, const std::string& path, const std::string& name,
+                                               const std::vector<Ranges>& slabs) {
+    if (value) setenv("TILESUM_HDF5_READS", value, 1);
+    else unsetenv("TILESUM_HDF5_READS");
+    io::Hdf5DatasetReader reader(path, name);
+    unsetenv("TILESUM_HDF5_READS");
+    std::vector<std::vector<double>> blocks;
+    for (const Ranges& ranges : slabs) blocks.push_back(read_block(reader, ranges));
+    return blocks;
+}
+
+TEST_CASE("Direct reads of contiguous datasets match HDF5's on random hyperslabs, float64 and float32", "[io]") {
+    // 3-d so that runs are grouped across two outer axes; rows of 300 elements, so that narrow column strips
+    // (gaps below 8 KiB) are read in merged spans and wide ones run by run.
+    const Shape shape{6, 40, 300};
+    const std::vector<double> full = counting(element_count(shape));
+    std::mt19937_64 random(20261125);
+    std::vector<Ranges> slabs;
+    for (int slab = 0; slab < 200; ++slab) {
+        Ranges ranges;
+        for (Extent extent : shape) {
+            const Extent begin = static_cast<Extent>(random() % static_cast<std::uint64_t>(extent));
+            const Extent end = begin + 1 + static_cast<Extent>(random() % static_cast<std::uint64_t>(extent - begin));
+            ranges.push_back({begin, end});
+        }
+        slabs.push_back(ranges);
+    }
+    slabs.push_back({{0, 6}, {0, 40}, {0, 300}});  // the whole dataset: one run
+    for (hid_t file_type : {H5T_IEEE_F64LE, H5T_IEEE_F32LE}) {
+        const std::string path = temp_path("direct.h5");
+        TestFile(path).add("/A", file_type, shape, full);
+        const auto direct = read_all_with(nullptr, path, "A", slabs);
+        const auto through_hdf5 = read_all_with("1", path, "A", slabs);
+        for (std::size_t slab = 0; slab < slabs.size(); ++slab) {
+            CAPTURE(slab, file_type == H5T_IEEE_F32LE);
+            const std::vector<double> expected = block_of(full, shape, slabs[slab]);
+            REQUIRE(through_hdf5[slab] == (file_type == H5T_IEEE_F32LE ? as_float32(expected) : expected));
+            REQUIRE(direct[slab] == through_hdf5[slab]);
+        }
+    }
+}
+
+TEST_CASE("A direct read of a file truncated while open is an io error naming the file and dataset", "[io][errors]") {
+    const std::string path = temp_path("truncated.h5");
+    TestFile(path).add("/A", H5T_IEEE_F64LE, {1000}, counting(1000));
+    io::Hdf5DatasetReader reader(path, "A");  // HDF5 refuses to open a truncated file; cut it once it is open
+    std::filesystem::resize_file(path, std::filesystem::file_size(path) - 4000);
+    check_error(ErrorKind::io, "reading dataset '/A' in '" + path + "' failed", [&] { read_block(reader, {{0, 1000}}); });
 }
 
 TEST_CASE("float32 and big-endian datasets are converted to float64 by HDF5, and float32 outputs round", "[io]") {

@@ -60,14 +60,39 @@ TEST_CASE("batched_gemm agrees with the reference for GEMM, GEMV, dot and outer-
     struct Case {
         Extent batch, m, n, k;
     };
-    for (const Case& shape : {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}, Case{1, 2, 2, 0}}) {
+    for (const Case& shape : {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}, Case{1, 2, 2, 0},
+                              Case{2, 1, 5, 4}}) {
         DenseTensor a = random_tensor({shape.batch, shape.m, shape.k}, 3);
         DenseTensor b = random_tensor({shape.batch, shape.k, shape.n}, 4);
         std::vector<double> c(static_cast<std::size_t>(shape.batch * shape.m * shape.n), 99.0);
-        kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, a.values.data(), b.values.data(), c.data());
+        kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, {a.values.data(), false}, {b.values.data(), false},
+                              c.data());
         DenseTensor expected = kernels::reference_einsum({"bmk", "bkn"}, "bmn", {&a, &b});
         CAPTURE(shape.batch, shape.m, shape.n, shape.k);
         for (std::size_t element = 0; element < c.size(); ++element)
             REQUIRE(c[element] == Approx(expected.values[element]).epsilon(1e-13).margin(1e-15));
     }
+}
+
+TEST_CASE("batched_gemm reads operands stored transposed without copying them", "[kernels]") {
+    struct Case {
+        Extent batch, m, n, k;
+    };
+    for (const Case& shape : {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 5, 4}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}})
+        for (bool a_transposed : {false, true})
+            for (bool b_transposed : {false, true}) {
+                // A stored (batch, k, m) when transposed, B stored (batch, n, k).
+                DenseTensor a = random_tensor(a_transposed ? Shape{shape.batch, shape.k, shape.m}
+                                                           : Shape{shape.batch, shape.m, shape.k}, 5);
+                DenseTensor b = random_tensor(b_transposed ? Shape{shape.batch, shape.n, shape.k}
+                                                           : Shape{shape.batch, shape.k, shape.n}, 6);
+                std::vector<double> c(static_cast<std::size_t>(shape.batch * shape.m * shape.n), 99.0);
+                kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, {a.values.data(), a_transposed},
+                                      {b.values.data(), b_transposed}, c.data());
+                DenseTensor expected = kernels::reference_einsum({a_transposed ? "bkm" : "bmk", b_transposed ? "bnk" : "bkn"},
+                                                                 "bmn", {&a, &b});
+                CAPTURE(shape.batch, shape.m, shape.n, shape.k, a_transposed, b_transposed);
+                for (std::size_t element = 0; element < c.size(); ++element)
+                    REQUIRE(c[element] == Approx(expected.values[element]).epsilon(1e-13).margin(1e-15));
+            }
 }

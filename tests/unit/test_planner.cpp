@@ -2,6 +2,7 @@
 // and that an impossible budget is reported with the smallest one that works.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <optional>
 
 #include "engine/eval/tile_eval.hpp"
@@ -35,16 +36,29 @@ constexpr std::size_t MiB = std::size_t{1} << 20;
 
 }  // namespace
 
-TEST_CASE("the seed at n = q = 400 under 64 MiB tiles k so that every tile in flight fits", "[planner]") {
+TEST_CASE("the seed at n = q = 400 under 64 MiB is cut into tiles of which every tile in flight fits", "[planner]") {
     plan::Plan plan = make(seed_program(400, 400), 64 * MiB);
     REQUIRE(plan.outputs.size() == 1);
     const plan::OutputPlan& e = plan.outputs[0];
-    REQUIRE(e.tiling.is_tiled(0));
     REQUIRE(e.root->axis_labels == "k");
-    // One (q, n, n) intermediate is 512 MiB; a k-slice of width t is 1.22 MiB * t, and four such live at once.
-    REQUIRE(e.tiling.tile_shape[0] >= 2);
+    // One (q, n, n) intermediate is 512 MiB: it must be cut, along k (output tiles) or along the summed i and j
+    // (chunks of the reduction), whichever is predicted faster.
+    REQUIRE(e.tiling.tile_count() >= 32);
     REQUIRE(e.peak_bytes * static_cast<std::size_t>(e.tiles_in_flight) <= 64 * MiB);
-    REQUIRE(e.tiling.tile_count() == (400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]);
+    REQUIRE(e.tiling.tile_count() == e.tiling.chunk_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
+}
+
+TEST_CASE("an operand read both ways (A and its transpose) is cut into square-ish blocks, not strips", "[planner]") {
+    // s_k = sum_j A_jk A_kj: strips of columns would read A one short run per row; blocks keep runs long.
+    expr::Program program = bind_shapes("s = einsum('jk,kj->k', A, A)\n", {{"A", {8192, 8192}}});
+    plan::Plan plan = make(program, 64 * MiB);
+    const plan::OutputPlan& s = plan.outputs[0];
+    REQUIRE(s.tiling.is_tiled(0));
+    REQUIRE(s.tiling.is_chunked());
+    const Extent k_size = s.tiling.tile_shape[0], j_size = s.tiling.summed_tile[0];
+    CAPTURE(k_size, j_size);
+    REQUIRE(std::max(k_size, j_size) <= 2 * std::min(k_size, j_size));
+    REQUIRE(s.read_runs < 8192.0 * 8192.0 / 256.0);  // column strips of 128 would need 2 * 8192 * 8192 / 128 runs
 }
 
 TEST_CASE("tile shapes do not depend on the thread count, so results cannot either", "[planner]") {
@@ -211,4 +225,32 @@ TEST_CASE("no pieces under --strategy tile: the expression is evaluated as writt
     plan::Plan plan = make(seed_program(100, 100), 64 * MiB);
     REQUIRE(plan.pieces.empty());
     REQUIRE(plan.piece_bytes == 0);
+}
+
+TEST_CASE("the seed's pieces that read A share one pass in square blocks, and those that read Z2 another",
+          "[planner][fuse]") {
+    // Σ_j A_jk A_kj reads A both ways, Σ_j w_j A_jk and Σ_j A_kj Y2_j one way each: one pass over A serves all
+    // three, although w is itself a piece over Z2, because that pass may wait for it. One pass each would read
+    // A four times.
+    plan::Plan plan = make(seed_program(8192, 8192), 64 * MiB, 2, {}, plan::Strategy::expand);
+    REQUIRE(plan.passes.size() == 2);
+    std::map<std::string, const plan::FusedPass*> by_input;
+    for (const plan::FusedPass& pass : plan.passes) by_input[pass.input] = &pass;
+    REQUIRE(by_input.count("A"));
+    REQUIRE(by_input.count("Z2"));
+    const plan::FusedPass& over_a = *by_input["A"];
+    CHECK(over_a.members.size() == 3);
+    CHECK(over_a.block[0] == over_a.block[1]);
+    CHECK(over_a.block[0] < 8192);
+    CHECK(over_a.predicted_seconds < over_a.separate_seconds);
+    CHECK(over_a.peak_bytes * static_cast<std::size_t>(over_a.tiles_in_flight) <= 64 * MiB);
+    CHECK(by_input["Z2"]->members.size() == 2);
+    // Every piece runs exactly once, after the pieces it reads.
+    std::vector<int> runs(plan.pieces.size(), 0);
+    for (const plan::Plan::PieceStep& step : plan.piece_steps)
+        if (step.fused)
+            for (const plan::PassMember& member : plan.passes[step.index].members) ++runs[member.piece];
+        else
+            ++runs[step.index];
+    CHECK(std::all_of(runs.begin(), runs.end(), [](int count) { return count == 1; }));
 }

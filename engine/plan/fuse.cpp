@@ -1,0 +1,246 @@
+#include "engine/plan/fuse.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "engine/common/error.hpp"
+
+namespace tilesum::plan {
+
+namespace {
+
+// As for one output's tiles (planner.cpp): a quarter of the budget so that four tiles can be in flight, and at
+// most 32 MiB, beyond which a tile's buffers stream from DRAM on every pass over them.
+constexpr std::size_t tiles_in_flight_target = 4;
+constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
+
+// The labels with which einsum `root` reads the input `name` as an operand of its own; std::nullopt when it does
+// not. Its first such operand decides: a second one (the input transposed) is read through the same labels.
+std::optional<std::string> labels_reading(const expr::Node& root, const std::string& name) {
+    if (root.kind != expr::NodeKind::einsum) return std::nullopt;
+    for (std::size_t position = 0; position < root.operands.size(); ++position) {
+        const expr::Node& operand = *root.operands[position];
+        if (operand.kind == expr::NodeKind::input && operand.name == name) return root.operand_labels[position];
+    }
+    return std::nullopt;
+}
+
+struct InputUse {
+    const expr::Node* node = nullptr;
+    std::vector<std::size_t> readers;  // pieces reading it as an operand
+};
+
+// Earliest level of every piece: one more than the latest piece it reads (0 when it reads none).
+std::vector<std::size_t> earliest_levels(const Plan& plan, const std::vector<std::vector<std::size_t>>& reads) {
+    std::vector<std::size_t> level(plan.pieces.size(), 0);
+    for (std::size_t piece = 0; piece < plan.pieces.size(); ++piece)  // pieces only read earlier pieces
+        for (std::size_t read : reads[piece]) level[piece] = std::max(level[piece], level[read] + 1);
+    return level;
+}
+
+std::vector<std::vector<std::size_t>> pieces_read(const Plan& plan) {
+    std::map<std::string, std::size_t> index;
+    for (std::size_t piece = 0; piece < plan.pieces.size(); ++piece) index[plan.pieces[piece].name] = piece;
+    std::vector<std::vector<std::size_t>> reads(plan.pieces.size());
+    for (std::size_t piece = 0; piece < plan.pieces.size(); ++piece)
+        for (const expr::Node* node : expr::topological_order({plan.pieces[piece].root}))
+            if (node->kind == expr::NodeKind::input)
+                if (auto it = index.find(node->name); it != index.end()) {
+                    TILESUM_ASSERT(it->second < piece);
+                    reads[piece].push_back(it->second);
+                }
+    return reads;
+}
+
+}  // namespace
+
+Extent FusedPass::tile_count() const { return block_count(extents, block); }
+
+eval::TileSpec FusedPass::member_tile(const expr::Node& root, const PassMember& member, Extent tile) const {
+    const Ranges blocks = block_ranges(extents, block, tile);
+    std::map<char, Range> cut;  // the member's labels along cut axes of the shared input
+    for (std::size_t axis = 0; axis < extents.size(); ++axis)
+        if (block[axis] < extents[axis]) cut[member.labels[axis]] = blocks[axis];
+    eval::TileSpec spec;
+    for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
+        auto it = cut.find(root.output_labels[axis]);
+        spec.ranges.push_back(it != cut.end() ? it->second : Range{0, root.shape[axis]});
+    }
+    for (const auto& [label, range] : cut)
+        if (root.output_labels.find(label) == std::string::npos) spec.summed[label] = range;
+    return spec;
+}
+
+namespace {
+
+// Tile `tile` of the pass for every member, in member order.
+std::vector<eval::RootTile> pass_tiles(const Plan& plan, const FusedPass& pass, Extent tile) {
+    std::vector<eval::RootTile> tiles;
+    for (const PassMember& member : pass.members) {
+        const expr::Node& root = *plan.pieces[member.piece].root;
+        tiles.push_back({&root, pass.member_tile(root, member, tile)});
+    }
+    return tiles;
+}
+
+// Peak bytes of the pass's largest (first) tile.
+std::size_t first_tile_peak(const Plan& plan, const FusedPass& pass) {
+    return eval::estimate_tiles(pass_tiles(plan, pass, 0), plan.schedule).peak_bytes;
+}
+
+// Flops, bytes and runs over all tiles. Tiles differ by more than their ragged ends here (a tile on the diagonal
+// of a square blocking reads one block where others read two), so every tile is estimated, or for very many
+// tiles an evenly spaced sample of them, scaled up.
+void estimate_pass(const Plan& plan, FusedPass& pass) {
+    constexpr Extent most_tiles_estimated = 4096;
+    const Extent tiles = pass.tile_count();
+    const Extent step = std::max<Extent>(1, tiles / most_tiles_estimated);
+    Extent estimated = 0;
+    for (Extent tile = 0; tile < tiles; tile += step, ++estimated) {
+        const eval::TileEstimate estimate = eval::estimate_tiles(pass_tiles(plan, pass, tile), plan.schedule);
+        pass.flops += estimate.flops;
+        pass.bytes_read += static_cast<double>(estimate.leaf_bytes);
+        pass.read_runs += estimate.leaf_runs;
+    }
+    const double scale = static_cast<double>(tiles) / static_cast<double>(estimated);
+    pass.flops *= scale;
+    pass.bytes_read *= scale;
+    pass.read_runs *= scale;
+}
+
+double pass_seconds(const FusedPass& pass, const MachineProfile& machine) {
+    OutputPlan trial;  // the cost model of one output, for a pass of tile_count() tiles
+    trial.tiling.extents = {pass.tile_count()};
+    trial.tiling.tile_shape = {1};
+    trial.flops = pass.flops;
+    trial.bytes_read = pass.bytes_read;
+    trial.read_runs = pass.read_runs;
+    return predict_seconds(trial, machine);
+}
+
+// The block of `size` along the first `cut_axes` axes (at most their extent), whole along the others.
+Shape block_of(const Shape& extents, std::size_t cut_axes, Extent size) {
+    Shape block = extents;
+    for (std::size_t axis = 0; axis < cut_axes && axis < extents.size(); ++axis)
+        block[axis] = std::max<Extent>(1, std::min(size, extents[axis]));
+    return block;
+}
+
+// The pass with the largest blocks whose tile fits `target`, cutting the first `cut_axes` axes of the input
+// alike (1: row blocks; 2: square blocks, for members that read the input both ways). std::nullopt when even
+// blocks of one element do not fit.
+std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_t cut_axes, std::size_t target) {
+    Extent largest = 1;
+    for (std::size_t axis = 0; axis < cut_axes && axis < pass.extents.size(); ++axis)
+        largest = std::max(largest, pass.extents[axis]);
+    auto fits = [&](Extent size) {
+        pass.block = block_of(pass.extents, cut_axes, size);
+        return first_tile_peak(plan, pass) <= target;
+    };
+    if (!fits(1)) return std::nullopt;
+    Extent low = 1, high = largest;  // fits(low); find the largest that fits
+    while (low < high) {
+        const Extent middle = low + (high - low + 1) / 2;
+        if (fits(middle)) low = middle;
+        else high = middle - 1;
+    }
+    pass.block = block_of(pass.extents, cut_axes, low);
+    pass.peak_bytes = first_tile_peak(plan, pass);
+    estimate_pass(plan, pass);
+    return pass;
+}
+
+// The faster of row and square blocks for these members over `input`, if it beats their own passes.
+std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, const std::vector<std::size_t>& members,
+                                   const PlanOptions& options) {
+    FusedPass pass;
+    pass.input = input.name;
+    pass.extents = input.shape;
+    for (std::size_t piece : members) {
+        pass.members.push_back({piece, *labels_reading(*plan.pieces[piece].root, input.name)});
+        pass.separate_seconds += plan.pieces[piece].predicted_seconds;
+    }
+    const std::size_t target = std::min(options.budget_bytes / tiles_in_flight_target, tile_bytes_cap);
+    std::optional<FusedPass> best;
+    for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
+        std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
+        if (!sized) continue;
+        sized->predicted_seconds = pass_seconds(*sized, options.machine);
+        if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
+    }
+    if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
+    const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(best->peak_bytes, 1));
+    best->tiles_in_flight = static_cast<int>(std::min<std::size_t>(
+        {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(best->tile_count())}));
+    return best;
+}
+
+}  // namespace
+
+void fuse_pieces(Plan& plan, const PlanOptions& options) {
+    plan.passes.clear();
+    plan.piece_steps.clear();
+    const std::size_t count = plan.pieces.size();
+    const std::vector<std::vector<std::size_t>> reads = pieces_read(plan);
+    const std::vector<std::size_t> earliest = earliest_levels(plan, reads);
+    const std::size_t last_level = count == 0 ? 0 : *std::max_element(earliest.begin(), earliest.end());
+    // The latest level a piece may run at: before the earliest of the pieces that read it.
+    std::vector<std::size_t> latest(count, last_level);
+    for (std::size_t piece = 0; piece < count; ++piece)
+        for (std::size_t read : reads[piece]) latest[read] = std::min(latest[read], earliest[piece] - 1);
+
+    // The inputs pieces read directly, largest first (ties by name, so plans are reproducible).
+    std::map<std::string, InputUse> uses;
+    for (std::size_t piece = 0; piece < count; ++piece) {
+        const expr::Node& root = *plan.pieces[piece].root;
+        if (root.kind != expr::NodeKind::einsum) continue;
+        for (const expr::NodePtr& operand : root.operands) {
+            if (operand->kind != expr::NodeKind::input || operand->name.starts_with("~") || operand->shape.empty())
+                continue;
+            InputUse& use = uses[operand->name];
+            use.node = operand.get();
+            if (use.readers.empty() || use.readers.back() != piece) use.readers.push_back(piece);
+        }
+    }
+    std::vector<const InputUse*> by_size;
+    for (const auto& [name, use] : uses)
+        if (use.readers.size() >= 2) by_size.push_back(&use);
+    std::stable_sort(by_size.begin(), by_size.end(), [](const InputUse* left, const InputUse* right) {
+        return element_count(left->node->shape) > element_count(right->node->shape);
+    });
+
+    std::vector<std::optional<std::size_t>> level_of(count);
+    std::vector<std::size_t> pass_level;
+    for (const InputUse* use : by_size) {
+        // The level where most of its unassigned readers may run.
+        std::size_t best_level = 0, best_members = 0;
+        for (std::size_t level = 0; level <= last_level; ++level) {
+            std::size_t members = 0;
+            for (std::size_t piece : use->readers)
+                if (!level_of[piece] && earliest[piece] <= level && level <= latest[piece]) ++members;
+            if (members > best_members) {
+                best_level = level;
+                best_members = members;
+            }
+        }
+        if (best_members < 2) continue;
+        std::vector<std::size_t> members;
+        for (std::size_t piece : use->readers)
+            if (!level_of[piece] && earliest[piece] <= best_level && best_level <= latest[piece]) members.push_back(piece);
+        std::optional<FusedPass> pass = best_pass(plan, *use->node, members, options);
+        if (!pass) continue;
+        for (std::size_t piece : members) level_of[piece] = best_level;
+        plan.passes.push_back(std::move(*pass));
+        pass_level.push_back(best_level);
+    }
+
+    for (std::size_t level = 0; level <= last_level; ++level) {
+        for (std::size_t pass = 0; pass < plan.passes.size(); ++pass)
+            if (pass_level[pass] == level) plan.piece_steps.push_back({true, pass});
+        for (std::size_t piece = 0; piece < count; ++piece)
+            if (!level_of[piece] && earliest[piece] == level) plan.piece_steps.push_back({false, piece});
+    }
+}
+
+}  // namespace tilesum::plan

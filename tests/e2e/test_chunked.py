@@ -1,0 +1,65 @@
+"""Chunked inputs (issue 3): tile boundaries follow the chunks of the inputs. h5py writes chunked inputs (one set
+gzip-compressed), tilesum runs under a small budget, the results equal numpy, and `tilesum plan` shows the tile size
+rounded onto the chunk grid with the input it follows."""
+
+import re
+
+import h5py
+import numpy as np
+
+import e2e_util as util
+
+BUDGET = "4MiB"
+N = 600
+
+
+def write_chunked(path, chunks, compression=None, **arrays):
+    with h5py.File(path, "w") as file:
+        for name, array in arrays.items():
+            file.create_dataset(name, data=array, chunks=chunks, compression=compression)
+    return path
+
+
+def tile_sizes(plan_text):
+    """{index: size} from the plan's `tile size:` and `summed in chunks:` lines (`k=128/1000`)."""
+    sizes = {}
+    for line in plan_text.splitlines():
+        if "tile size:" in line or "summed in chunks:" in line:
+            for label, size, extent in re.findall(r"\b(\w+)=(\d+)/(\d+)", line):
+                if int(size) < int(extent):
+                    sizes[label] = int(size)
+    return sizes
+
+
+def check_case(context, name, chunks, compression):
+    arrays = util.random_inputs(11, U=(N, N), V=(N, N))
+    data = write_chunked(context.path(f"{name}.h5"), chunks, compression, **arrays)
+    script = context.write_text("chunked.tsum", "s = einsum('ij,ij->', U, V)\nW = einsum('ij->ji', U)\n")
+
+    plan = util.expect_success(context.run("plan", script, "--data", data, "--memory", BUDGET))
+    print(plan.stdout, end="")
+    util.expect(re.search(r"tile size: .*\(aligned to chunks of U\)", plan.stdout) and
+                re.search(r"summed in chunks: .*; aligned to chunks of U\)", plan.stdout),
+                f"[{name}] the plan does not say its tile sizes follow the chunks of U\n" + plan.describe())
+    sizes = tile_sizes(plan.stdout)
+    util.expect(sizes, f"[{name}] nothing is tiled under {BUDGET}\n" + plan.describe())
+    for label, size in sizes.items():
+        util.expect(size % chunks[0] == 0 or chunks[0] % size == 0,
+                    f"[{name}] tile size {label}={size} is neither a multiple nor a divisor of the chunk extent "
+                    f"{chunks[0]}\n" + plan.describe())
+
+    out = context.path(f"{name}_out.h5")
+    util.expect_success(context.run("run", script, "--data", data, "--out", out, "--memory", BUDGET, "--quiet"))
+    util.expect_close(f"[{name}] s", util.read_h5(out, "s"), np.einsum("ij,ij->", arrays["U"], arrays["V"]), 1e-12)
+    util.expect_close(f"[{name}] W", util.read_h5(out, "W"), arrays["U"].T, 1e-12)
+
+
+def main(context):
+    # 64 rows of 600 doubles are 300 KiB: tiles of a 4 MiB budget span several chunks (multiples of 64).
+    check_case(context, "chunks64", (64, 64), None)
+    # 400-row gzip chunks are wider than a tile: tiles split each chunk evenly (divisors of 400).
+    check_case(context, "chunks400_gzip", (400, 400), "gzip")
+
+
+if __name__ == "__main__":
+    util.run_main(main)

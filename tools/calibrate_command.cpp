@@ -1,0 +1,257 @@
+// `tilesum calibrate`: measures the machine profile once (calibrate_measure.hpp says how), prints what it
+// measured and stores it where `run` and `plan` look for it (profile_location.hpp).
+#include "tools/calibrate_command.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "engine/common/bytes.hpp"
+#include "engine/common/error.hpp"
+#include "engine/plan/machine_profile.hpp"
+#include "tools/calibrate_measure.hpp"
+#include "tools/profile_location.hpp"
+
+namespace tilesum::cli {
+
+namespace po = boost::program_options;
+
+namespace calibrate {
+
+void Context::progress(const std::string& what) const { std::cerr << "tilesum calibrate: " << what << std::endl; }
+
+void Context::check_interrupted() const {
+    if (interrupted && interrupted->load())
+        fail(ErrorKind::interrupted, "calibrate interrupted; no profile was written and the scratch files are removed");
+}
+
+double now_seconds() {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+double seconds_since(double start_seconds) { return now_seconds() - start_seconds; }
+
+std::string seconds_text(double seconds) {
+    char text[32];
+    if (seconds < 1e-3)
+        std::snprintf(text, sizeof text, "%.3g us", seconds * 1e6);
+    else if (seconds < 1)
+        std::snprintf(text, sizeof text, "%.3g ms", seconds * 1e3);
+    else
+        std::snprintf(text, sizeof text, "%.3g s", seconds);
+    return text;
+}
+
+}  // namespace calibrate
+
+namespace {
+
+struct CalibrateOptions {
+    std::string profile_path;
+    std::string scratch_parent;
+    std::uint64_t size_bytes = std::uint64_t{256} << 20;
+    int threads = 1;
+    bool cold = false;
+};
+
+constexpr std::uint64_t smallest_size = std::uint64_t{1} << 20;
+
+const char* help_text =
+    "Usage: tilesum calibrate [--profile FILE] [--scratch DIR] [--size SIZE] [--threads N] [--cold]\n\n"
+    "Measures this machine once, through tilesum's own code paths, and stores the numbers the planner uses to\n"
+    "predict a plan's time (and so to choose between plans):\n"
+    "  flops_per_second               representative tiles (a GEMM, a matrix-vector product, the seed's tile as\n"
+    "                                 written, a sum over an axis) evaluated on every thread; their harmonic mean\n"
+    "  read_bytes_per_second          a scratch HDF5 file (contiguous float64, --size) read in row blocks of\n"
+    "                                 8 MiB, one read each\n"
+    "  seconds_per_run                the same file read in column strips 64 elements wide (one 512-byte run,\n"
+    "                                 one read, per row and strip), less its bytes at read_bytes_per_second,\n"
+    "                                 per run\n"
+    "  seconds_per_tile               the executor on a tiny problem in 4096 tiles versus one tile\n"
+    "  seconds_per_pass               the executor on the same problem in one tile\n"
+    "The planner predicts a plan's time as flops / flops_per_second + bytes read / read_bytes_per_second +\n"
+    "contiguous runs read x seconds_per_run + tiles x seconds_per_tile + seconds_per_pass per output.\n"
+    "Read rates are page-cache-warm (the file was just written) unless --cold. The scratch file is removed at\n"
+    "the end, also after an error or Ctrl-C. Takes about 20 s.\n\n"
+    "The profile is written (atomically, creating the directory) to --profile FILE, else $TILESUM_PROFILE, else\n"
+    "$XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json; tilesum run and tilesum plan read\n"
+    "it from the same place and use built-in defaults when there is none. `tilesum plan` names the profile used.\n\n";
+
+po::options_description calibrate_options() {
+    po::options_description options("Options of tilesum calibrate");
+    options.add_options()
+        ("help,h", "show this help")
+        ("profile", po::value<std::string>()->value_name("FILE"), "where to write the profile (see above)")
+        ("scratch", po::value<std::string>()->value_name("DIR"),
+         "directory for the scratch file, on the disk that holds your data (default: $TMPDIR, else /tmp)")
+        ("size", po::value<std::string>()->value_name("SIZE"),
+         "size of the scratch file: bytes or a number with K, M, G (default 256MiB, at least 1MiB)")
+        ("threads", po::value<std::string>()->value_name("N"), "threads for the tile and executor measurements (default: "
+                                                                "the number of cores, as tilesum run)")
+        ("cold", po::bool_switch(),
+         "drop the page cache (write 3 to /proc/sys/vm/drop_caches) before each read pass, to measure reads from "
+         "the device; root only, and it slows down everything else on the machine for a while");
+    return options;
+}
+
+std::optional<CalibrateOptions> parse(const std::vector<std::string>& args) {
+    const po::options_description options = calibrate_options();
+    po::variables_map values;
+    try {
+        po::store(po::command_line_parser(args).options(options).run(), values);
+        po::notify(values);
+    } catch (const po::error& error) {
+        fail(ErrorKind::usage, std::string(error.what()) + " (see tilesum calibrate --help)");
+    }
+    if (values.count("help")) {
+        std::cout << help_text << options;
+        return std::nullopt;
+    }
+    CalibrateOptions result;
+    if (values.count("profile")) result.profile_path = values["profile"].as<std::string>();
+    const char* tmpdir = std::getenv("TMPDIR");
+    result.scratch_parent = values.count("scratch") ? values["scratch"].as<std::string>()
+                            : tmpdir && *tmpdir   ? tmpdir
+                                                  : "/tmp";
+    if (values.count("size")) {
+        const std::string text = values["size"].as<std::string>();
+        const std::optional<std::uint64_t> size = parse_size(text);
+        if (!size || *size < smallest_size)
+            fail(ErrorKind::usage, "--size '" + text + "': expected a size of at least 1MiB, such as 64MiB or 1G");
+        result.size_bytes = *size;
+    }
+    result.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    if (values.count("threads")) {
+        const std::string text = values["threads"].as<std::string>();
+        if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(text) < 1)
+            fail(ErrorKind::usage, "--threads '" + text + "': expected a whole number of threads, at least 1");
+        result.threads = std::stoi(text);
+    }
+    result.cold = values["cold"].as<bool>();
+    if (result.cold && ::geteuid() != 0)
+        fail(ErrorKind::usage, "--cold needs root: it writes /proc/sys/vm/drop_caches (run without it for "
+                               "page-cache-warm read rates)");
+    return result;
+}
+
+// Ctrl-C or SIGTERM: the measurement loops notice, throw Error{interrupted}, and the scratch guard removes its
+// files on the way out. A second signal kills at once (the default action), as in tilesum run.
+std::atomic<bool> calibrate_interrupted{false};
+
+extern "C" void request_calibrate_interrupt(int signal_number) {
+    calibrate_interrupted.store(true);
+    std::signal(signal_number, SIG_DFL);
+}
+
+struct SignalGuard {
+    SignalGuard() {
+        std::signal(SIGINT, request_calibrate_interrupt);
+        std::signal(SIGTERM, request_calibrate_interrupt);
+    }
+    ~SignalGuard() {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+    }
+    SignalGuard(const SignalGuard&) = delete;
+    SignalGuard& operator=(const SignalGuard&) = delete;
+};
+
+// A private directory for the scratch files (mkdtemp: no clash with another calibrate or another user), removed
+// with everything in it when the guard goes, whichever way calibrate ends.
+class ScratchDirectory {
+public:
+    explicit ScratchDirectory(const std::string& parent) {
+        std::string pattern = parent + "/tilesum-calibrate-XXXXXX";
+        if (!::mkdtemp(pattern.data()))
+            fail(ErrorKind::usage, "--scratch '" + parent + "': cannot create a scratch directory there: " +
+                                       std::strerror(errno));
+        path_ = pattern;
+    }
+    ~ScratchDirectory() {
+        std::error_code ignored;  // nothing throws from a destructor
+        std::filesystem::remove_all(path_, ignored);
+    }
+    ScratchDirectory(const ScratchDirectory&) = delete;
+    ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+std::string host_name() {
+    char name[256] = {};
+    return ::gethostname(name, sizeof name - 1) == 0 ? name : "";
+}
+
+void print_table(const std::vector<calibrate::Row>& rows) {
+    std::printf("%-31s %-14s %s\n", "measured", "value", "how");
+    for (const calibrate::Row& row : rows)
+        std::printf("%-31s %-14s %s\n", row.name.c_str(), row.value.c_str(), row.how.c_str());
+}
+
+}  // namespace
+
+int run_calibrate_command(const std::vector<std::string>& args) {
+    const std::optional<CalibrateOptions> options = parse(args);
+    if (!options) return 0;
+    // Where the profile goes is settled (and a bad place refused) before any time is spent measuring.
+    const ProfileLocation location = locate_profile(options->profile_path);
+    if (location.path.empty())
+        fail(ErrorKind::usage, location.named_by.empty()
+                                   ? "no place to store the profile: HOME is not set; give --profile FILE"
+                                   : "calibrate needs a file to write, and " + location.named_by + " says '" +
+                                         defaults_profile_word + "'; give --profile FILE");
+
+    SignalGuard signal_guard;
+    calibrate::Context context;
+    context.threads = options->threads;
+    context.interrupted = &calibrate_interrupted;
+    const double start = calibrate::now_seconds();
+    std::vector<calibrate::Row> rows;
+    plan::MachineProfile profile;
+    {
+        ScratchDirectory scratch(options->scratch_parent);
+        const calibrate::ReadRates reads =
+            calibrate::measure_read_rates(context, scratch.path(), options->size_bytes, options->cold, rows);
+        profile.read_bytes_per_second = reads.bytes_per_second;
+        profile.seconds_per_run = reads.seconds_per_run;
+        const calibrate::Overheads overheads = calibrate::measure_overheads(context, scratch.path(), rows);
+        profile.seconds_per_tile = overheads.seconds_per_tile;
+        profile.seconds_per_pass = overheads.seconds_per_pass;
+    }
+    profile.flops_per_second = calibrate::measure_flops_per_second(context, rows);
+    profile.measured = utc_now();
+    profile.hostname = host_name();
+
+    print_table(rows);
+    plan::save_machine_profile(profile, location.path);
+    std::printf("\nwrote %s (measured in %.1f s); tilesum run and tilesum plan use it%s\n", location.path.c_str(),
+                calibrate::seconds_since(start),
+                location.named_by.empty() ? "" : (" when " + location.named_by + " names it").c_str());
+    return 0;
+}
+
+}  // namespace tilesum::cli

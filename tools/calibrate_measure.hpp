@@ -1,0 +1,62 @@
+// The measurements of `tilesum calibrate`, each through the engine's own code paths so that a number means
+// what the planner's cost model (planner.cpp, predicted_seconds) assumes it means:
+//   calibrate_compute.cpp   flops_per_second: representative tiles evaluated by the eval layer
+//   calibrate_storage.cpp   read_bytes_per_second and seconds_per_run: a scratch HDF5 file read by io/'s
+//                           reader in row blocks and in narrow column strips
+//   calibrate_overhead.cpp  seconds_per_tile and seconds_per_pass: the executor on a tiny problem
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tilesum::cli::calibrate {
+
+// What every measurement gets: the thread count, the Ctrl-C flag, and where to report progress.
+struct Context {
+    int threads = 1;
+    const std::atomic<bool>* interrupted = nullptr;
+    double seconds_per_measurement = 1.5;  // each timed loop runs at least this long
+
+    // "tilesum calibrate: <what>" on stderr, so that stdout holds only the table.
+    void progress(const std::string& what) const;
+    // Throws Error{interrupted} once Ctrl-C or SIGTERM has been received; the callers' guards clean up.
+    void check_interrupted() const;
+};
+
+// One row of the table calibrate prints: a measured figure, and how it was measured.
+struct Row {
+    std::string name;
+    std::string value;
+    std::string how;
+};
+
+double seconds_since(double start_seconds);
+double now_seconds();  // steady clock
+std::string seconds_text(double seconds);  // "2.5 us", "40 ms"
+
+// Combined rate of the representative tiles, in flops per second (calibrate_compute.cpp says which and why).
+double measure_flops_per_second(const Context& context, std::vector<Row>& rows);
+
+// The read side of the cost model: bytes / bytes_per_second + contiguous runs x seconds_per_run.
+struct ReadRates {
+    double bytes_per_second = 0;
+    double seconds_per_run = 0;
+};
+
+// Writes a scratch file of about `size_bytes` in `scratch_dir` (which the caller removes), then reads it in row
+// blocks (bytes_per_second) and in narrow column strips (seconds_per_run, what those reads took beyond their
+// bytes). `cold`: drop the page cache before each pass (root only; the caller checks).
+ReadRates measure_read_rates(const Context& context, const std::string& scratch_dir, std::uint64_t size_bytes,
+                             bool cold, std::vector<Row>& rows);
+
+struct Overheads {
+    double seconds_per_tile = 0;
+    double seconds_per_pass = 0;
+};
+
+// Runs the executor over two tiny inputs in `scratch_dir`, as thousands of tiles and as one tile.
+Overheads measure_overheads(const Context& context, const std::string& scratch_dir, std::vector<Row>& rows);
+
+}  // namespace tilesum::cli::calibrate

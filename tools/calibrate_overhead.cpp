@@ -1,0 +1,109 @@
+// seconds_per_tile and seconds_per_pass: what a tile and a pass cost beyond their flops and bytes.
+//
+// The executor runs `y = einsum('ij,ij->i', S, T)` over two tiny HDF5 inputs (4096 x 4) into a pending HDF5
+// output, exactly as `tilesum run` does, once cut into 4096 tiles and once as a single tile. Flops and bytes are
+// negligible, so the difference per extra tile is seconds_per_tile (its scheduling, two hyperslab reads, one
+// write, its small allocations), and the one-tile run less one tile is seconds_per_pass (starting a pipeline and
+// its arena). Faulting in fresh buffers, which the default seconds_per_pass allows for, grows with the bytes a
+// pass touches rather than with passes, and is not in this figure.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "engine/common/error.hpp"
+#include "engine/exec/executor.hpp"
+#include "engine/expr/binder.hpp"
+#include "engine/script/parser.hpp"
+#include "io/hdf5_contiguous.hpp"
+#include "io/hdf5_output.hpp"
+#include "io/hdf5_reader.hpp"
+#include "tools/calibrate_measure.hpp"
+
+namespace tilesum::cli::calibrate {
+
+namespace {
+
+constexpr Extent overhead_rows = 4096;
+constexpr Extent overhead_columns = 4;
+constexpr int single_tile_runs = 21;  // odd: the median is one of them
+constexpr int many_tile_runs_at_least = 3;
+
+struct TinyProblem {
+    std::map<std::string, std::unique_ptr<io::Hdf5DatasetReader>> readers;
+    expr::Program program;
+};
+
+TinyProblem make_problem(const std::string& scratch_dir) {
+    TinyProblem problem;
+    for (const char* name : {"S", "T"}) {
+        const std::string file = scratch_dir + "/overhead_" + name + ".h5";
+        io::write_contiguous_dataset(file, "/X", {overhead_rows, overhead_columns}, overhead_rows,
+                                     [](Extent, Extent rows, double* dst) {
+                                         std::fill(dst, dst + rows * overhead_columns, 0.5);
+                                     });
+        problem.readers[name] = std::make_unique<io::Hdf5DatasetReader>(file, "/X");
+    }
+    problem.program = expr::bind(script::parse_script("y = einsum('ij,ij->i', S, T)"), [&](const expr::InputUse& use) {
+        expr::InputSpec spec;
+        spec.shape = problem.readers.at(use.name)->info().shape;
+        return spec;
+    });
+    return problem;
+}
+
+// The median wall time of `runs` executions of the problem cut into tiles of `tile_rows` rows (at least
+// `runs`, and more until the context's time is used).
+double median_run_seconds(const Context& context, TinyProblem& problem, io::Hdf5OutputFile& out, Extent tile_rows,
+                          int runs_at_least, Extent& tiles) {
+    plan::PlanOptions options;
+    options.threads = context.threads;
+    options.forced_tiles = {{'i', tile_rows}};
+    const plan::Plan plan = plan::make_plan(problem.program, options);
+    tiles = plan.outputs.front().tiling.tile_count();
+    auto pending = out.create_pending("y", plan.outputs.front().root->shape, DType::f64);
+    exec::Bindings bindings;
+    for (const auto& [name, reader] : problem.readers) bindings.inputs[name] = reader.get();
+    bindings.outputs["y"] = pending.get();
+    exec::RunControl control;
+    control.interrupted = context.interrupted;
+
+    exec::execute(plan, bindings, control);  // untimed: first-touch of HDF5's and TBB's own state
+    std::vector<double> seconds;
+    const double start = now_seconds();
+    while (static_cast<int>(seconds.size()) < runs_at_least || seconds_since(start) < context.seconds_per_measurement) {
+        const double run_start = now_seconds();
+        exec::execute(plan, bindings, control);
+        seconds.push_back(seconds_since(run_start));
+    }
+    std::nth_element(seconds.begin(), seconds.begin() + static_cast<std::ptrdiff_t>(seconds.size() / 2), seconds.end());
+    return seconds[seconds.size() / 2];
+}
+
+}  // namespace
+
+Overheads measure_overheads(const Context& context, const std::string& scratch_dir, std::vector<Row>& rows) {
+    context.progress("running the executor on a tiny problem, in " + std::to_string(overhead_rows) + " tiles and in one");
+    TinyProblem problem = make_problem(scratch_dir);
+    // Never committed: the pending dataset is unlinked and the file, created here, removed when they go.
+    io::Hdf5OutputFile out(scratch_dir + "/overhead_out.h5");
+    Extent many_tiles = 0, one_tile = 0;
+    const double many_seconds = median_run_seconds(context, problem, out, 1, many_tile_runs_at_least, many_tiles);
+    const double one_seconds = median_run_seconds(context, problem, out, overhead_rows, single_tile_runs, one_tile);
+    TILESUM_ASSERT(many_tiles > one_tile);
+
+    // Floors keep the profile valid (positive) when a difference drowns in timing noise.
+    Overheads overheads;
+    overheads.seconds_per_tile =
+        std::max(1e-7, (many_seconds - one_seconds) / static_cast<double>(many_tiles - one_tile));
+    overheads.seconds_per_pass = std::max(1e-6, one_seconds - overheads.seconds_per_tile);
+    rows.push_back({"seconds_per_tile", seconds_text(overheads.seconds_per_tile),
+                    std::string("(") + seconds_text(many_seconds) + " for " + std::to_string(many_tiles) + " tiles - " +
+                        seconds_text(one_seconds) + " for 1) / " + std::to_string(many_tiles - one_tile) + ", " +
+                        std::to_string(context.threads) + " thread(s)"});
+    rows.push_back({"seconds_per_pass", seconds_text(overheads.seconds_per_pass),
+                    "a one-tile run less its tile (median of " + std::to_string(single_tile_runs) + "+ runs)"});
+    return overheads;
+}
+
+}  // namespace tilesum::cli::calibrate

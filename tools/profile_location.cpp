@@ -1,0 +1,47 @@
+#include "tools/profile_location.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "engine/common/error.hpp"
+
+namespace tilesum::cli {
+
+namespace {
+
+std::string environment(const char* name) {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+}
+
+}  // namespace
+
+ProfileLocation locate_profile(const std::string& option) {
+    auto named = [](const std::string& value, const char* by) {
+        return ProfileLocation{value == defaults_profile_word ? "" : value, by};
+    };
+    if (!option.empty()) return named(option, "--profile");
+    const std::string from_environment = environment(profile_environment_variable);
+    if (!from_environment.empty()) return named(from_environment, profile_environment_variable);
+    // The XDG base directory specification: a relative XDG_CONFIG_HOME is invalid and must be ignored.
+    const std::string config_home = environment("XDG_CONFIG_HOME");
+    if (!config_home.empty() && config_home.front() == '/') return {config_home + "/tilesum/machine.json", ""};
+    const std::string home = environment("HOME");
+    if (!home.empty()) return {home + "/.config/tilesum/machine.json", ""};
+    return {"", ""};
+}
+
+plan::MachineProfile load_profile(const ProfileLocation& location) {
+    if (location.path.empty()) return plan::MachineProfile{};
+    std::error_code error;
+    if (!std::filesystem::exists(location.path, error)) {
+        if (location.named_by.empty()) return plan::MachineProfile{};
+        fail(ErrorKind::usage, "machine profile '" + location.path + "' (named by " + location.named_by +
+                                   ") does not exist; measure one with tilesum calibrate --profile " + location.path +
+                                   ", or use " + location.named_by + (location.named_by == "--profile" ? " " : "=") +
+                                   defaults_profile_word + " for the built-in defaults");
+    }
+    return plan::load_machine_profile(location.path);
+}
+
+}  // namespace tilesum::cli
