@@ -3,6 +3,7 @@
 #include <tbb/global_control.h>
 #include <tbb/parallel_pipeline.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -101,6 +102,7 @@ struct PassJob {
     Extent index = 0;
     std::vector<eval::RootTile> tiles;  // one per member
     eval::LeafBlocks leaves;            // the union of the members' leaves, each read once
+    std::vector<eval::LeafKey> handed_over;  // leaves that are earlier members' tiles of this pass tile
     std::vector<eval::Block> results;
     double flops = 0;
 };
@@ -113,6 +115,9 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
               const RunControl& control, RunStats& stats) {
     const Extent tile_count = pass.tile_count();
     Extent next_tile = 0;
+    std::vector<std::string> member_names;
+    for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
+    eval::LeafBlocks previous_leaves;  // kept for the next tile when the pass reuses leaves (paired blocks)
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
         if (control.interrupted && control.interrupted->load())
             fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
@@ -128,17 +133,34 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
             job->tiles.push_back({&root, pass.member_tile(root, member, job->index)});
         }
         for (eval::LeafKey& key : eval::collect_leaves(job->tiles)) {
+            if (std::count(member_names.begin(), member_names.end(), key.input->name)) {
+                job->handed_over.push_back(std::move(key));
+                continue;
+            }
+            if (auto kept = previous_leaves.find(key); kept != previous_leaves.end()) {
+                job->leaves.emplace(std::move(key), kept->second);
+                continue;
+            }
             Shape shape = range_shape(key.ranges);
             eval::Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
             if (element_count(shape) > 0) reader_for(bindings, key.input->name).read(key.ranges, block.data());
             job->leaves.emplace(std::move(key), std::move(block));
         }
+        if (pass.reuses_leaves) previous_leaves = job->leaves;
         return job;
     };
     auto compute_stage = [&](PassJobPtr job) -> PassJobPtr {
         eval::TileCost cost;
-        for (const eval::RootTile& tile : job->tiles)
+        for (std::size_t member = 0; member < job->tiles.size(); ++member) {
+            const eval::RootTile& tile = job->tiles[member];
             job->results.push_back(eval::evaluate_tile(*tile.root, tile.tile, job->leaves, arena, cost, plan.schedule));
+            // Later members that read this one get its tile as it is (the plan checked it is exactly their read).
+            for (const eval::LeafKey& key : job->handed_over)
+                if (key.input->name == member_names[member]) {
+                    TILESUM_ASSERT(key.ranges == tile.tile.ranges && tile.tile.summed.empty());
+                    job->leaves.emplace(key, job->results.back());
+                }
+        }
         job->flops = cost.flops;
         job->leaves.clear();
         return job;

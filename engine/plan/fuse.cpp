@@ -58,7 +58,7 @@ std::vector<std::vector<std::size_t>> pieces_read(const Plan& plan) {
 Extent FusedPass::tile_count() const { return block_count(extents, block); }
 
 eval::TileSpec FusedPass::member_tile(const expr::Node& root, const PassMember& member, Extent tile) const {
-    const Ranges blocks = block_ranges(extents, block, tile);
+    const Ranges blocks = block_ranges(extents, block, order.empty() ? tile : order[static_cast<std::size_t>(tile)]);
     std::map<char, Range> cut;  // the member's labels along cut axes of the shared input
     for (std::size_t axis = 0; axis < extents.size(); ++axis)
         if (block[axis] < extents[axis]) cut[member.labels[axis]] = blocks[axis];
@@ -84,9 +84,69 @@ std::vector<eval::RootTile> pass_tiles(const Plan& plan, const FusedPass& pass, 
     return tiles;
 }
 
-// Peak bytes of the pass's largest (first) tile.
-std::size_t first_tile_peak(const Plan& plan, const FusedPass& pass) {
-    return eval::estimate_tiles(pass_tiles(plan, pass, 0), plan.schedule).peak_bytes;
+// The leaves of pass tile `tile` that are not read from storage: tiles of earlier members of the same pass.
+std::vector<eval::LeafKey> produced_in_pass(const Plan& plan, const FusedPass& pass,
+                                           const std::vector<eval::RootTile>& tiles) {
+    std::vector<eval::LeafKey> produced;
+    for (const eval::LeafKey& key : eval::collect_leaves(tiles))
+        for (const PassMember& member : pass.members)
+            if (key.input->name == plan.pieces[member.piece].name) produced.push_back(key);
+    return produced;
+}
+
+// Whether every member that reads an earlier member of the pass reads exactly that member's tile, and that tile
+// is complete (not one chunk of a reduction), at every tile: then the tile itself can be handed over.
+bool reads_within_pass_complete(const Plan& plan, const FusedPass& pass) {
+    // Tiles are alike but for ragged ends: the first ones and the last ones stand for all.
+    const Extent tiles = pass.tile_count();
+    std::vector<Extent> checked;
+    for (Extent tile = 0; tile < tiles; ++tile)
+        if (tile < 3 || tile + 3 > tiles) checked.push_back(tile);
+    for (Extent tile : checked) {
+        const std::vector<eval::RootTile> tiles = pass_tiles(plan, pass, tile);
+        for (std::size_t consumer = 0; consumer < tiles.size(); ++consumer)
+            for (const eval::LeafKey& key : eval::collect_leaves(*tiles[consumer].root, tiles[consumer].tile)) {
+                for (std::size_t producer = 0; producer < tiles.size(); ++producer) {
+                    if (key.input->name != plan.pieces[pass.members[producer].piece].name) continue;
+                    const eval::TileSpec& made = tiles[producer].tile;
+                    if (producer >= consumer || !made.summed.empty() || made.ranges != key.ranges) return false;
+                }
+            }
+    }
+    return true;
+}
+
+// What one tile adds to the pass: peak bytes, and bytes and runs read (leaves kept from the previous tile, or made
+// by members within the tile, are not read).
+eval::TileEstimate estimate_pass_tile(const Plan& plan, const FusedPass& pass, Extent tile) {
+    const std::vector<eval::RootTile> tiles = pass_tiles(plan, pass, tile);
+    std::vector<eval::LeafKey> not_read = produced_in_pass(plan, pass, tiles);
+    if (pass.reuses_leaves && tile > 0)
+        for (eval::LeafKey& key : eval::collect_leaves(pass_tiles(plan, pass, tile - 1))) not_read.push_back(std::move(key));
+    return eval::estimate_tiles(tiles, plan.schedule, not_read);
+}
+
+// The largest peak of a tile: among the tiles whose blocks are first or second along every axis, which include
+// a block off the diagonal (two blocks read) where tile 0 of a square blocking reads one.
+std::size_t tile_peak(const Plan& plan, const FusedPass& pass) {
+    std::size_t peak = 0;
+    const std::size_t rank = pass.extents.size();
+    for (unsigned corner = 0; corner < (1u << rank); ++corner) {
+        Extent block_index = 0;
+        bool exists = true;
+        for (std::size_t axis = 0; axis < rank; ++axis) {
+            const Extent blocks = (pass.extents[axis] + pass.block[axis] - 1) / pass.block[axis];
+            const Extent coordinate = (corner >> axis) & 1u;
+            if (coordinate >= std::max<Extent>(blocks, 1)) exists = false;
+            block_index = block_index * blocks + coordinate;
+        }
+        if (!exists) continue;
+        FusedPass unordered = pass;  // by block index, whatever the tile order
+        unordered.order.clear();
+        unordered.reuses_leaves = false;
+        peak = std::max(peak, eval::estimate_tiles(pass_tiles(plan, unordered, block_index), plan.schedule).peak_bytes);
+    }
+    return peak;
 }
 
 // Flops, bytes and runs over all tiles. Tiles differ by more than their ragged ends here (a tile on the diagonal
@@ -98,7 +158,7 @@ void estimate_pass(const Plan& plan, FusedPass& pass) {
     const Extent step = std::max<Extent>(1, tiles / most_tiles_estimated);
     Extent estimated = 0;
     for (Extent tile = 0; tile < tiles; tile += step, ++estimated) {
-        const eval::TileEstimate estimate = eval::estimate_tiles(pass_tiles(plan, pass, tile), plan.schedule);
+        const eval::TileEstimate estimate = estimate_pass_tile(plan, pass, tile);
         pass.flops += estimate.flops;
         pass.bytes_read += static_cast<double>(estimate.leaf_bytes);
         pass.read_runs += estimate.leaf_runs;
@@ -107,6 +167,20 @@ void estimate_pass(const Plan& plan, FusedPass& pass) {
     pass.flops *= scale;
     pass.bytes_read *= scale;
     pass.read_runs *= scale;
+}
+
+// Square blocks of a square input in pairs: (p, q) then (q, p), diagonal blocks alone, rows of pairs in order.
+std::vector<Extent> paired_order(const Shape& extents, const Shape& block) {
+    const Extent blocks = (extents[0] + block[0] - 1) / block[0];
+    std::vector<Extent> order;
+    for (Extent row = 0; row < blocks; ++row) {
+        order.push_back(row * blocks + row);
+        for (Extent column = row + 1; column < blocks; ++column) {
+            order.push_back(row * blocks + column);
+            order.push_back(column * blocks + row);
+        }
+    }
+    return order;
 }
 
 double pass_seconds(const FusedPass& pass, const MachineProfile& machine) {
@@ -129,14 +203,14 @@ Shape block_of(const Shape& extents, std::size_t cut_axes, Extent size) {
 
 // The pass with the largest blocks whose tile fits `target`, cutting the first `cut_axes` axes of the input
 // alike (1: row blocks; 2: square blocks, for members that read the input both ways). std::nullopt when even
-// blocks of one element do not fit.
+// blocks of one element do not fit, or when a member reading another's tile would get a part of it.
 std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_t cut_axes, std::size_t target) {
     Extent largest = 1;
     for (std::size_t axis = 0; axis < cut_axes && axis < pass.extents.size(); ++axis)
         largest = std::max(largest, pass.extents[axis]);
     auto fits = [&](Extent size) {
         pass.block = block_of(pass.extents, cut_axes, size);
-        return first_tile_peak(plan, pass) <= target;
+        return tile_peak(plan, pass) <= target;
     };
     if (!fits(1)) return std::nullopt;
     Extent low = 1, high = largest;  // fits(low); find the largest that fits
@@ -146,7 +220,13 @@ std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_
         else high = middle - 1;
     }
     pass.block = block_of(pass.extents, cut_axes, low);
-    pass.peak_bytes = first_tile_peak(plan, pass);
+    if (!reads_within_pass_complete(plan, pass)) return std::nullopt;
+    pass.peak_bytes = tile_peak(plan, pass);
+    if (cut_axes == 2 && pass.extents.size() >= 2 && pass.extents[0] == pass.extents[1] && pass.block[0] == pass.block[1] &&
+        pass.block[0] < pass.extents[0]) {
+        pass.order = paired_order(pass.extents, pass.block);
+        pass.reuses_leaves = true;
+    }
     estimate_pass(plan, pass);
     return pass;
 }
@@ -170,7 +250,9 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
-    const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(best->peak_bytes, 1));
+    // A pass that keeps the previous tile's leaves holds at most one tile more.
+    const std::size_t fitting = std::max<std::size_t>(
+        1, options.budget_bytes / std::max<std::size_t>(best->peak_bytes, 1) - (best->reuses_leaves ? 1 : 0));
     best->tiles_in_flight = static_cast<int>(std::min<std::size_t>(
         {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(best->tile_count())}));
     return best;
@@ -228,7 +310,30 @@ void fuse_pieces(Plan& plan, const PlanOptions& options) {
         std::vector<std::size_t> members;
         for (std::size_t piece : use->readers)
             if (!level_of[piece] && earliest[piece] <= best_level && best_level <= latest[piece]) members.push_back(piece);
-        std::optional<FusedPass> pass = best_pass(plan, *use->node, members, options);
+        // Readers that read members as well may join at the same level when each tile hands them the member's
+        // tile (the seed's Σ_i Z2_ik v_i with v_i = Σ_j Y2_j Z2_ij, row blocks of Z2): everything else they read
+        // must be done by then.
+        std::vector<std::size_t> with_joiners = members;
+        for (bool grew = true; grew;) {
+            grew = false;
+            for (std::size_t piece : use->readers) {
+                if (level_of[piece] || std::count(with_joiners.begin(), with_joiners.end(), piece)) continue;
+                const bool ready = std::all_of(reads[piece].begin(), reads[piece].end(), [&](std::size_t read) {
+                    return std::count(with_joiners.begin(), with_joiners.end(), read) ||
+                           (level_of[read] && *level_of[read] < best_level);
+                });
+                if (!ready || best_level > latest[piece]) continue;
+                with_joiners.push_back(piece);
+                grew = true;
+            }
+        }
+        std::sort(with_joiners.begin(), with_joiners.end());  // producers before consumers
+        std::optional<FusedPass> pass;
+        if (with_joiners.size() > members.size()) {
+            pass = best_pass(plan, *use->node, with_joiners, options);
+            if (pass) members = with_joiners;
+        }
+        if (!pass) pass = best_pass(plan, *use->node, members, options);
         if (!pass) continue;
         for (std::size_t piece : members) level_of[piece] = best_level;
         plan.passes.push_back(std::move(*pass));

@@ -78,7 +78,12 @@ struct FusedPass {
     std::string input;  // the shared input's name
     Shape extents;      // its shape
     Shape block;        // its block along each axis (the extent where not cut)
-    std::vector<PassMember> members;
+    std::vector<PassMember> members;  // in piece order: a member may read an earlier member's tile of this pass
+    // Tile t is block order[t] (C order) of the input; block t when empty. With square blocks, blocks (p, q) and
+    // (q, p) are adjacent, and the read stage keeps a tile's leaves for the next, so a member reading the input
+    // both ways reads each block once.
+    std::vector<Extent> order;
+    bool reuses_leaves = false;
     std::size_t peak_bytes = 0;  // one tile of every member, over the shared leaves
     int tiles_in_flight = 1;
     double flops = 0, bytes_read = 0, read_runs = 0;

@@ -164,7 +164,7 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
           "[engine][fuse]") {
     // The seed expanded: its pieces over A (one read transposed) and over Z2 are computed in fused passes of
     // several tiles each under this budget.
-    const std::map<std::string, Shape> shapes{{"A", {48, 48}}, {"B", {40}}, {"Y2", {48}}, {"Z2", {40, 48}}};
+    const std::map<std::string, Shape> shapes{{"A", {128, 128}}, {"B", {112}}, {"Y2", {128}}, {"Z2", {112, 128}}};
     testing::RandomScript random;
     random.text = testing::seed_text;
     random.inputs = shapes;
@@ -180,11 +180,16 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
         const plan::Plan plan = plan::make_plan(bound.program, options);
         REQUIRE(plan.passes.size() >= 1);
         Extent fused_tiles = 0;
+        bool paired = false, handed_over = false;  // blocks kept for the next tile; a member reading another's tile
         for (const plan::FusedPass& pass : plan.passes) {
             REQUIRE(pass.members.size() >= 2);
             fused_tiles = std::max(fused_tiles, pass.tile_count());
+            paired = paired || pass.reuses_leaves;
+            handed_over = handed_over || pass.members.size() == 3 && pass.input == "Z2";
         }
         REQUIRE(fused_tiles >= 4);
+        REQUIRE(paired);
+        REQUIRE(handed_over);
         const DenseTensor result = run_engine(plan, bound).at("E");
         require_close(result, expected);
         if (threads == 1) first = result;

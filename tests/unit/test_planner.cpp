@@ -230,8 +230,10 @@ TEST_CASE("no pieces under --strategy tile: the expression is evaluated as writt
 TEST_CASE("the seed's pieces that read A share one pass in square blocks, and those that read Z2 another",
           "[planner][fuse]") {
     // Σ_j A_jk A_kj reads A both ways, Σ_j w_j A_jk and Σ_j A_kj Y2_j one way each: one pass over A serves all
-    // three, although w is itself a piece over Z2, because that pass may wait for it. One pass each would read
-    // A four times.
+    // three, although w is itself a piece over Z2, because that pass may wait for it; blocks (p, q) and (q, p)
+    // follow each other, so each block is read once. Over Z2, w_j = Σ_i B_i Z2_ij, v_i = Σ_j Y2_j Z2_ij and
+    // Σ_i Z2_ik v_i share row blocks: each row block's v is complete within its tile. One pass each would read
+    // A four times and Z2 three times.
     plan::Plan plan = make(seed_program(8192, 8192), 64 * MiB, 2, {}, plan::Strategy::expand);
     REQUIRE(plan.passes.size() == 2);
     std::map<std::string, const plan::FusedPass*> by_input;
@@ -244,7 +246,12 @@ TEST_CASE("the seed's pieces that read A share one pass in square blocks, and th
     CHECK(over_a.block[0] < 8192);
     CHECK(over_a.predicted_seconds < over_a.separate_seconds);
     CHECK(over_a.peak_bytes * static_cast<std::size_t>(over_a.tiles_in_flight) <= 64 * MiB);
-    CHECK(by_input["Z2"]->members.size() == 2);
+    CHECK(over_a.reuses_leaves);
+    CHECK(over_a.bytes_read <= 1.01 * 8192.0 * 8192.0 * 8);
+    const plan::FusedPass& over_z2 = *by_input["Z2"];
+    CHECK(over_z2.members.size() == 3);
+    CHECK(over_z2.block[1] == 8192);
+    CHECK(over_z2.bytes_read <= 1.01 * 8192.0 * 8192.0 * 8);
     // Every piece runs exactly once, after the pieces it reads.
     std::vector<int> runs(plan.pieces.size(), 0);
     for (const plan::Plan::PieceStep& step : plan.piece_steps)
