@@ -70,7 +70,8 @@ void ContiguousReads::read_bytes(std::uint64_t file_offset, std::size_t bytes, v
     }
 }
 
-void ContiguousReads::read(const Ranges& ranges, double* dst) const {
+template <class Visit>
+void ContiguousReads::for_each_run(const Ranges& ranges, Visit&& visit) const {
     TILESUM_ASSERT(ranges.size() == shape_.size());
     const Shape lengths = range_shape(ranges);
     if (element_count(lengths) == 0) return;
@@ -84,6 +85,22 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
         if (lengths[axis] < shape_[axis]) partial = axis;
     const Extent run_elements = partial == rank ? element_count(shape_) : lengths[partial] * strides[partial];
     const std::size_t outer_axes = partial == rank ? 0 : partial;
+    std::vector<Extent> index(outer_axes, 0);  // odometer over the outer axes, relative to their range begin
+    while (true) {
+        Extent start = partial == rank ? 0 : ranges[partial].begin * strides[partial];
+        for (std::size_t axis = 0; axis < outer_axes; ++axis) start += (ranges[axis].begin + index[axis]) * strides[axis];
+        visit(start, run_elements);
+        std::size_t axis = outer_axes;
+        while (axis > 0 && ++index[axis - 1] == lengths[axis - 1]) index[--axis] = 0;
+        if (axis == 0) break;
+    }
+}
+
+void ContiguousReads::read(const Ranges& ranges, double* dst) const {
+    TILESUM_ASSERT(ranges.size() == shape_.size());
+    const Extent total_elements = element_count(range_shape(ranges));
+    if (total_elements == 0) return;
+    Extent run_elements = 0;
 
     // Runs in file order, grouped into spans; a group of one run of float64 is read straight into dst.
     struct Group {
@@ -119,12 +136,9 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
         }
         group.starts.clear();
     };
-
-    std::vector<Extent> index(outer_axes, 0);  // odometer over the outer axes, relative to their range begin
-    while (true) {
-        Extent start = partial == rank ? 0 : ranges[partial].begin * strides[partial];
-        for (std::size_t axis = 0; axis < outer_axes; ++axis) start += (ranges[axis].begin + index[axis]) * strides[axis];
-        const Extent end = start + run_elements;
+    for_each_run(ranges, [&](Extent start, Extent elements) {
+        run_elements = elements;
+        const Extent end = start + elements;
         const bool joins = !group.starts.empty() &&
                            static_cast<std::size_t>(start - group.end) * element_bytes_ <= merge_gap_bytes &&
                            static_cast<std::size_t>(end - group.first_start) * element_bytes_ <= staging_bytes;
@@ -134,13 +148,9 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
         }
         group.starts.push_back(start);
         group.end = end;
-
-        std::size_t axis = outer_axes;
-        while (axis > 0 && ++index[axis - 1] == lengths[axis - 1]) index[--axis] = 0;
-        if (axis == 0) break;
-    }
+    });
     flush();
-    TILESUM_ASSERT(written == dst + element_count(lengths));
+    TILESUM_ASSERT(written == dst + total_elements);
 }
 
 }  // namespace tilesum::io

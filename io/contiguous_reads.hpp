@@ -31,6 +31,9 @@ public:
     void read(const Ranges& ranges, double* dst) const;
 
 private:
+    // Calls visit(first_element, run_elements) for each contiguous run of the hyperslab, in file order.
+    template <class Visit>
+    void for_each_run(const Ranges& ranges, Visit&& visit) const;
     void read_bytes(std::uint64_t file_offset, std::size_t bytes, void* dst) const;
 
     std::string file_;

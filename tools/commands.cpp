@@ -14,12 +14,12 @@
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
 #include "engine/expr/binder.hpp"
+#include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/hdf5_reader.hpp"
-#include "tools/chunk_cache.hpp"
 #include "tools/profile_location.hpp"
 #include "tools/progress_line.hpp"
 
@@ -142,7 +142,11 @@ int run_run_command(const CommandOptions& options) {
         if (same_file(reader->file(), options.out_path))
             fail(ErrorKind::usage, "--out '" + options.out_path + "' is also the input file of '" + name +
                                        "'; write outputs to another file");
-    const std::size_t chunk_cache_bytes = size_chunk_caches(session.plan, session.readers);
+    // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.
+    for (const auto& [name, bytes] : session.plan.chunk_cache_bytes)
+        if (auto reader = session.readers.find(name);
+            reader != session.readers.end() && bytes > plan::hdf5_default_chunk_cache_bytes)
+            reader->second->set_chunk_cache(bytes);
 
     io::Hdf5OutputFile out(options.out_path);
     for (const plan::OutputPlan& output : session.plan.outputs)
@@ -176,10 +180,11 @@ int run_run_command(const CommandOptions& options) {
                       << format_shape(output.root->shape) << " " << dtype_name(output.root->dtype) << "\n";
         std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", seconds, stats.flops,
                      format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
-                     format_bytes(static_cast<double>(session.plan.budget_bytes - session.plan.piece_bytes)).c_str());
-        if (chunk_cache_bytes)
-            std::fprintf(stderr, "tilesum: HDF5 chunk caches %s (outside the budget; tiles split chunks)\n",
-                         format_bytes(static_cast<double>(chunk_cache_bytes)).c_str());
+                     format_bytes(static_cast<double>(session.plan.budget_bytes - session.plan.piece_bytes -
+                                                      session.plan.chunk_cache_total_bytes)).c_str());
+        if (session.plan.chunk_cache_total_bytes)
+            std::fprintf(stderr, "tilesum: HDF5 chunk caches %s (inside the budget; tiles split chunks)\n",
+                         format_bytes(static_cast<double>(session.plan.chunk_cache_total_bytes)).c_str());
     }
     return 0;
 }

@@ -23,6 +23,20 @@ void permute(const double* src, const Shape& src_shape, const std::vector<std::s
         src_strides.push_back(src_dense[axis]);
     }
     Strides dst_dense = dense_strides(dst_shape);
+    // The last two axes swapped, the others in place: a batch of matrix transposes, which OpenBLAS's
+    // cache-blocked omatcopy does several times faster than the element loops below (A and its transpose).
+    bool swaps_last_two = rank >= 2 && perm[rank - 2] == rank - 1 && perm[rank - 1] == rank - 2;
+    for (std::size_t axis = 0; axis + 2 < rank; ++axis) swaps_last_two = swaps_last_two && perm[axis] == axis;
+    if (swaps_last_two && src_shape[rank - 2] > 1 && src_shape[rank - 1] > 1 &&
+        src_shape[rank - 2] < (Extent{1} << 31) && src_shape[rank - 1] < (Extent{1} << 31)) {
+        const Extent rows = src_shape[rank - 2], columns = src_shape[rank - 1];
+        const Extent batch = element_count(src_shape) / (rows * columns);
+        for (Extent index = 0; index < batch; ++index)
+            cblas_domatcopy(CblasRowMajor, CblasTrans, static_cast<int>(rows), static_cast<int>(columns), 1.0,
+                            src + index * rows * columns, static_cast<int>(columns), dst + index * rows * columns,
+                            static_cast<int>(rows));
+        return;
+    }
     if (rank == 0 || dst_shape.back() >= src_shape.back()) {
         // Write dst rows contiguously, gathering from src.
         for_each_row<2>(dst_shape, {&dst_dense, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {

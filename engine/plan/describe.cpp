@@ -66,6 +66,31 @@ std::string describe(const Plan& plan) {
         }
         text += describe_piece_steps(plan);
     }
+    if (!plan.chunk_cache_bytes.empty()) {
+        // Inputs whose chunks tiles read in part: a cache holding them reads (decompresses) each chunk once.
+        text += "\nHDF5 chunk caches: ";
+        bool first = true;
+        for (const auto& [name, bytes] : plan.chunk_cache_bytes) {
+            if (!first) text += ", ";
+            first = false;
+            text.append(name).append(" ").append(format_bytes(static_cast<double>(bytes)));
+            auto wanted = plan.chunk_cache_wanted_bytes.find(name);
+            if (wanted == plan.chunk_cache_wanted_bytes.end() || wanted->second <= bytes) {
+                text += " (tiles split its chunks)";
+            } else {
+                text.append(" (HDF5's default; the chunks its tiles split need ")
+                    .append(format_bytes(static_cast<double>(wanted->second)))
+                    .append(", which does not fit)");
+            }
+        }
+        text += ", taken from the budget";
+        std::size_t cache_bytes = 0;
+        for (const auto& [name, bytes] : plan.chunk_cache_bytes) cache_bytes += bytes;
+        if (cache_bytes != plan.chunk_cache_total_bytes)
+            text.append(" (").append(format_bytes(static_cast<double>(plan.chunk_cache_total_bytes)))
+                .append(" of memory: a cached chunk may take twice its size)");
+        text += "\n";
+    }
     for (const OutputPlan& output : plan.outputs) {
         const expr::Node& root = *output.root;
         text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +

@@ -105,6 +105,12 @@ struct Plan {
     };
     std::vector<PieceStep> piece_steps;  // the order pieces and passes run in, each after what it reads
     std::size_t piece_bytes = 0;      // their memory, taken from the budget of everything else
+    // HDF5 chunk caches (chunk_cache.hpp), per chunked input whose chunks tiles read only in part: the bytes its
+    // cache gets (HDF5's default 1 MiB when the cache it wants does not fit), and what it wants. Taken from the
+    // budget like the pieces: tiles get budget_bytes - piece_bytes - chunk_cache_total_bytes.
+    std::map<std::string, std::size_t> chunk_cache_bytes;
+    std::map<std::string, std::size_t> chunk_cache_wanted_bytes;
+    std::size_t chunk_cache_total_bytes = 0;
     std::vector<OutputPlan> outputs;
     eval::Schedule schedule;  // contraction order of every einsum node, shared by all outputs
     MachineProfile machine;

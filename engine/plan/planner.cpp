@@ -2,12 +2,14 @@
 // would-be intermediate, output slice) fits a share of the budget, measured by a dry run of the tile.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
 #include "engine/plan/chunk_alignment.hpp"
+#include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/contraction_path.hpp"
 #include "engine/plan/fuse.hpp"
 #include "engine/plan/plan.hpp"
@@ -464,8 +466,9 @@ Hoisted hoist_terms(const expr::Program& program, const PlanOptions& options, Pi
     return hoisted;
 }
 
-Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, const Hoisted& hoisted,
-                  std::set<char>& forced_used) {
+// Tiles every output and piece within what the pieces and `cache_bytes` of HDF5 chunk caches leave of the budget.
+Plan plan_tiles(const expr::Program& program, const PlanOptions& options, const Hoisted& hoisted,
+                std::size_t cache_bytes, std::set<char>& forced_used) {
     Plan plan;
     plan.budget_bytes = options.budget_bytes;
     plan.threads = options.threads;
@@ -474,7 +477,7 @@ Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, cons
     const auto& terms = hoisted.terms;
     const auto& expanded = hoisted.expanded;
     PlanOptions remaining = options;
-    remaining.budget_bytes = options.budget_bytes - registry.bytes();
+    remaining.budget_bytes = options.budget_bytes - registry.bytes() - cache_bytes;
 
     for (std::size_t index = 0; index < program.outputs.size(); ++index) {
         Evaluated chosen = plan_output(program.outputs[index], expanded[index], terms[index], remaining, forced_used);
@@ -494,6 +497,57 @@ Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, cons
     }
     fuse_pieces(plan, for_pieces);
     return plan;
+}
+
+// Chunk caches may take up to this share of what the pieces leave; the tiles keep the rest.
+constexpr std::size_t cache_share_numerator = 3, cache_share_denominator = 4;
+// Tile sizes decide the caches and the caches shrink the tiles' budget: re-planned at most this many times.
+constexpr int max_cache_rounds = 3;
+
+// The plan with its HDF5 chunk caches inside the budget (chunk_cache.hpp). Tiles are planned first with nothing
+// reserved; the caches their tiling wants (those that fit a share of the budget, the rest at HDF5's default) are
+// then reserved and the tiles planned again, until the caches need no more than was reserved. When that does not
+// settle, or the tiles do not fit beside the caches, every chunked input keeps HDF5's default cache, reserved too.
+Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, const Hoisted& hoisted,
+                  std::set<char>& forced_used) {
+    const std::size_t after_pieces = options.budget_bytes - hoisted.registry.bytes();
+    const std::size_t cache_limit = after_pieces / cache_share_denominator * cache_share_numerator;
+    auto settle = [&](Plan plan, const ChunkCaches& caches) {
+        plan.chunk_cache_wanted_bytes = chunk_caches_wanted(plan);
+        plan.chunk_cache_bytes = caches.bytes;
+        plan.chunk_cache_total_bytes = caches.total_bytes;
+        return plan;
+    };
+    std::size_t reserved = 0;
+    for (int round = 0; round <= max_cache_rounds; ++round) {
+        std::optional<Plan> plan;
+        try {
+            plan = plan_tiles(program, options, hoisted, reserved, forced_used);
+        } catch (const Error& error) {
+            if (error.kind() != ErrorKind::resource || reserved == 0) throw;
+            break;
+        }
+        const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(*plan), cache_limit);
+        if (caches.total_bytes <= reserved) return settle(std::move(*plan), caches);
+        if (caches.total_bytes >= after_pieces) break;
+        reserved = caches.total_bytes;
+    }
+    std::size_t chunked_inputs = 0;
+    for (const expr::NamedNode& input : program.inputs) chunked_inputs += !input.node->chunk_shape.empty();
+    const std::size_t defaults = chunked_inputs * hdf5_default_chunk_cache_bytes;
+    if (defaults >= after_pieces) {
+        std::string message = "memory budget ";
+        message.append(format_bytes(static_cast<double>(options.budget_bytes)))
+            .append(" is too small: HDF5's default chunk caches of ")
+            .append(std::to_string(chunked_inputs))
+            .append(" chunked input(s) take ")
+            .append(format_bytes(static_cast<double>(defaults)))
+            .append(" of it; give --memory well above ")
+            .append(format_size_option(defaults + hoisted.registry.bytes()));
+        fail(ErrorKind::resource, message);
+    }
+    Plan plan = plan_tiles(program, options, hoisted, defaults, forced_used);
+    return settle(std::move(plan), fit_chunk_caches(chunk_caches_wanted(plan), 0));
 }
 
 }  // namespace

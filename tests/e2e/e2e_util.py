@@ -117,9 +117,11 @@ def run_tilesum(tilesum, args, cwd=None, timeout_seconds=900):
     stderr is not a terminal, so tilesum must not draw a progress line.
     """
     argv = [tilesum] + [str(arg) for arg in args]
-    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file, \
+            tempfile.NamedTemporaryFile() as rss_file:
         start = time.monotonic()
-        process = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file)
+        process = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, rss_file.name] + argv, cwd=cwd,
+                                   stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file)
         deadline = start + timeout_seconds
         while True:
             pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -138,7 +140,31 @@ def run_tilesum(tilesum, args, cwd=None, timeout_seconds=900):
         err_file.seek(0)
         stdout = out_file.read().decode("utf-8", "replace")
         stderr = err_file.read().decode("utf-8", "replace")
-    return Result(argv, status, stdout, stderr, usage.ru_maxrss, seconds)
+        rss_text = open(rss_file.name).read().strip()
+    return Result(argv, status, stdout, stderr, int(rss_text) if rss_text else usage.ru_maxrss, seconds)
+
+
+# Linux carries a process's peak RSS across exec (exec_mmap keeps the old mm's high-water mark), and a forked child
+# starts with its parent's resident pages: tilesum started straight from this test process would report this
+# process's peak (numpy arrays of test data included) as its own. A small launcher forks tilesum from a fresh
+# interpreter of a few MiB, reports the child's own peak (wait4) into a file, and exits as the child did.
+_LAUNCHER = """
+import os, signal, sys
+rss_path, argv = sys.argv[1], sys.argv[2:]
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(rss_path, "w") as rss_file:
+    rss_file.write(str(usage.ru_maxrss))
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
+"""
 
 
 # The fixed overhead above --memory that tilesum states (README, "Memory"): libraries, HDF5 and BLAS state.

@@ -54,11 +54,38 @@ def check_case(context, name, chunks, compression):
     util.expect_close(f"[{name}] W", util.read_h5(out, "W"), arrays["U"].T, 1e-12)
 
 
+def check_memory(context):
+    """The chunk caches are part of the budget: gzip chunks larger than a tile, under budgets that give both inputs a
+    cache for U (32 MiB; V keeps HDF5's default) or only HDF5's default (16 MiB); the child's peak RSS stays within budget + stated overhead."""
+    n, chunk = 2048, 512
+    arrays = util.random_inputs(12, U=(n, n), V=(n, n))
+    data = write_chunked(context.path("memory.h5"), (chunk, chunk), "gzip", **arrays)
+    script = context.write_text("memory.tsum", "s = einsum('ij,ij->', U, V)\n")
+    expected = np.einsum("ij,ij->", arrays["U"], arrays["V"])
+    for budget_mib, cached in ((16, False), (32, True)):
+        plan = util.expect_success(context.run("plan", script, "--data", data, "--memory", f"{budget_mib}MiB"))
+        line = next((text for text in plan.stdout.splitlines() if text.startswith("HDF5 chunk caches:")), "")
+        print(line)
+        util.expect(line.endswith("taken from the budget") or "taken from the budget (" in line,
+                    f"[{budget_mib} MiB] the plan does not show its chunk caches inside the budget\n" + plan.describe())
+        util.expect(("U 8.0 MiB (tiles split its chunks)" in line) == cached,
+                    f"[{budget_mib} MiB] expected U {'with' if cached else 'without'} its own cache: {line}")
+        out = context.path(f"memory_{budget_mib}.h5")
+        result = util.expect_success(context.run("run", script, "--data", data, "--out", out,
+                                                 "--memory", f"{budget_mib}MiB"))
+        util.expect("inside the budget" in result.stderr,
+                    f"[{budget_mib} MiB] run does not report its chunk caches inside the budget\n" + result.describe())
+        print(f"{n}x{n} gzip chunks {chunk}, --memory {budget_mib}MiB: {result.seconds:.2f} s")
+        util.expect_close(f"[{budget_mib} MiB] s", util.read_h5(out, "s"), expected, 1e-12)
+        util.expect_peak_rss_within(result, budget_mib)
+
+
 def main(context):
     # 64 rows of 600 doubles are 300 KiB: tiles of a 4 MiB budget span several chunks (multiples of 64).
     check_case(context, "chunks64", (64, 64), None)
     # 400-row gzip chunks are wider than a tile: tiles split each chunk evenly (divisors of 400).
     check_case(context, "chunks400_gzip", (400, 400), "gzip")
+    check_memory(context)
 
 
 if __name__ == "__main__":

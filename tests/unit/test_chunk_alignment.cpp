@@ -6,6 +6,7 @@
 
 #include "engine/expr/binder.hpp"
 #include "engine/plan/chunk_alignment.hpp"
+#include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
@@ -126,4 +127,75 @@ TEST_CASE("chunk-aligned tile shapes do not depend on the thread count", "[plann
     const expr::Program program = bind_chunked(transpose_text, {{"U", {{4096, 4096}, {1000, 1000}}}});
     const Shape one_thread = plan_one(program, 16 * MiB, 1).tiling.tile_shape;
     for (int threads : {2, 4, 16}) REQUIRE(plan_one(program, 16 * MiB, threads).tiling.tile_shape == one_thread);
+}
+
+namespace {
+
+plan::Plan plan_all(const expr::Program& program, std::size_t budget_bytes, int threads = 2) {
+    plan::PlanOptions options;
+    options.budget_bytes = budget_bytes;
+    options.threads = threads;
+    return plan::make_plan(program, options);
+}
+
+// Every tile buffer in flight, the shared pieces and the chunk caches within the budget, for every step of the plan.
+void require_within_budget(const plan::Plan& plan) {
+    const std::size_t reserved = plan.piece_bytes + plan.chunk_cache_total_bytes;
+    CAPTURE(plan.budget_bytes, plan.piece_bytes, plan.chunk_cache_total_bytes);
+    REQUIRE(reserved <= plan.budget_bytes);
+    for (const plan::OutputPlan& step : plan.pieces)
+        REQUIRE(step.peak_bytes * static_cast<std::size_t>(step.tiles_in_flight) + reserved <= plan.budget_bytes);
+    for (const plan::FusedPass& pass : plan.passes)
+        REQUIRE(pass.peak_bytes * static_cast<std::size_t>(pass.tiles_in_flight) + reserved <= plan.budget_bytes);
+    for (const plan::OutputPlan& output : plan.outputs)
+        REQUIRE(output.peak_bytes * static_cast<std::size_t>(output.tiles_in_flight) + reserved <= plan.budget_bytes);
+}
+
+const char* chunked_dot_text = "s = einsum('ij,ij->', U, V)\n";
+
+}  // namespace
+
+TEST_CASE("HDF5 chunk caches are planned from tile shapes and taken from the budget", "[planner][chunks]") {
+    // Rows of (1000, 1000) chunks of 8 MB: tiles of a few hundred rows split them, and one tile touches 5 chunks.
+    const expr::Program program = bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {1000, 1000}}},
+                                                                  {"V", {{4096, 4096}, {1000, 1000}}}});
+    const std::size_t five_chunks = 5 * 1000 * 1000 * sizeof(double);
+
+    SECTION("a budget with room for one input's cache gives it that cache; the other keeps HDF5's default") {
+        const plan::Plan plan = plan_all(program, 128 * MiB);
+        REQUIRE(plan.chunk_cache_wanted_bytes == std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", five_chunks}});
+        REQUIRE(plan.chunk_cache_bytes ==
+                std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", plan::hdf5_default_chunk_cache_bytes}});
+        REQUIRE(plan.chunk_cache_total_bytes ==
+                plan::cached_chunk_memory_factor * five_chunks + plan::hdf5_default_chunk_cache_bytes);
+        require_within_budget(plan);
+    }
+    SECTION("a budget too small for any cache keeps HDF5's default for both, counted too") {
+        const plan::Plan plan = plan_all(program, 16 * MiB);
+        REQUIRE(plan.chunk_cache_bytes == std::map<std::string, std::size_t>{{"U", plan::hdf5_default_chunk_cache_bytes},
+                                                                             {"V", plan::hdf5_default_chunk_cache_bytes}});
+        REQUIRE(plan.chunk_cache_total_bytes == 2 * plan::hdf5_default_chunk_cache_bytes);
+        require_within_budget(plan);
+    }
+    SECTION("the caches do not depend on the thread count") {
+        const plan::Plan one_thread = plan_all(program, 128 * MiB, 1);
+        for (int threads : {2, 4, 16}) {
+            const plan::Plan plan = plan_all(program, 128 * MiB, threads);
+            REQUIRE(plan.chunk_cache_bytes == one_thread.chunk_cache_bytes);
+            REQUIRE(plan.chunk_cache_total_bytes == one_thread.chunk_cache_total_bytes);
+            require_within_budget(plan);
+        }
+    }
+}
+
+TEST_CASE("inputs that are not chunked, or whose chunks tiles read whole, get no chunk cache", "[planner][chunks]") {
+    const plan::Plan unchunked =
+        plan_all(bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {}}}, {"V", {{4096, 4096}, {}}}}), 16 * MiB);
+    REQUIRE(unchunked.chunk_cache_bytes.empty());
+    REQUIRE(unchunked.chunk_cache_total_bytes == 0);
+    // Row chunks (16, 4096): every tile of whole rows reads whole chunks.
+    const plan::Plan rows = plan_all(
+        bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {16, 4096}}}, {"V", {{4096, 4096}, {16, 4096}}}}), 16 * MiB);
+    REQUIRE(rows.chunk_cache_bytes.empty());
+    require_within_budget(rows);
 }
