@@ -33,6 +33,18 @@ TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
     return *it->second;
 }
 
+// Whether the read stage has another tile to start: false (and the pipeline told so) after the last one; an
+// interrupt (Ctrl-C) ends the run between tiles.
+bool tiles_remain(tbb::flow_control& flow, Extent next_tile, Extent tile_count, const RunControl& control,
+                  const Progress& progress) {
+    if (control.interrupted && control.interrupted->load())
+        fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
+                                         std::to_string(progress.tiles_total) + " tiles; no output was written");
+    if (next_tile < tile_count) return true;
+    flow.stop();
+    return false;
+}
+
 // Fills the leaves the serial stage allocated. Reading in the parallel stage lets two tiles copy from storage
 // at once (direct reads take no lock; HDF5's own reads still serialize on its global lock): with inputs in the
 // page cache the copy is what bounds a pass like U·V (measured 0.9 s for 4 GiB read in the serial stage).
@@ -54,13 +66,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     Extent next_tile = 0;
 
     auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
-        if (control.interrupted && control.interrupted->load())
-            fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
-                                             std::to_string(progress.tiles_total) + " tiles; no output was written");
-        if (next_tile == tile_count) {
-            flow.stop();
-            return nullptr;
-        }
+        if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
         auto job = std::make_shared<TileJob>();
         job->index = next_tile++;
         job->tile = output.tiling.tile(job->index);
@@ -133,25 +139,11 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
     eval::LeafBlocks previous_leaves;  // kept for the next tile when the pass reuses leaves (paired blocks)
-    auto member_tiles = [&](Extent tile) {
-        std::vector<eval::RootTile> tiles;
-        for (const plan::PassMember& member : pass.members) {
-            const expr::Node& root = *plan.pieces[member.piece].root;
-            tiles.push_back({&root, pass.member_tile(root, member, tile)});
-        }
-        return tiles;
-    };
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
-        if (control.interrupted && control.interrupted->load())
-            fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
-                                             std::to_string(progress.tiles_total) + " tiles; no output was written");
-        if (next_tile == tile_count) {
-            flow.stop();
-            return nullptr;
-        }
+        if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
         auto job = std::make_shared<PassJob>();
         job->index = next_tile++;
-        job->tiles = member_tiles(job->index);
+        job->tiles = pass.member_tiles(plan.pieces, job->index);
         for (eval::LeafKey& key : eval::collect_leaves(job->tiles)) {
             if (std::count(member_names.begin(), member_names.end(), key.input->name)) {
                 job->handed_over.push_back(std::move(key));

@@ -14,6 +14,7 @@ namespace {
 // most 32 MiB, beyond which a tile's buffers stream from DRAM on every pass over them.
 constexpr std::size_t tiles_in_flight_target = 4;
 constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
+constexpr Extent minimum_tile_count = 8;
 
 // The labels with which einsum `root` reads the input `name` as an operand of its own; std::nullopt when it does
 // not. Its first such operand decides: a second one (the input transposed) is read through the same labels.
@@ -72,17 +73,16 @@ eval::TileSpec FusedPass::member_tile(const expr::Node& root, const PassMember& 
     return spec;
 }
 
-namespace {
-
-// Tile `tile` of the pass for every member, in member order.
-std::vector<eval::RootTile> pass_tiles(const Plan& plan, const FusedPass& pass, Extent tile) {
+std::vector<eval::RootTile> FusedPass::member_tiles(const std::vector<OutputPlan>& pieces, Extent tile) const {
     std::vector<eval::RootTile> tiles;
-    for (const PassMember& member : pass.members) {
-        const expr::Node& root = *plan.pieces[member.piece].root;
-        tiles.push_back({&root, pass.member_tile(root, member, tile)});
+    for (const PassMember& member : members) {
+        const expr::Node& root = *pieces[member.piece].root;
+        tiles.push_back({&root, member_tile(root, member, tile)});
     }
     return tiles;
 }
+
+namespace {
 
 // The leaves of pass tile `tile` that are not read from storage: tiles of earlier members of the same pass.
 std::vector<eval::LeafKey> produced_in_pass(const Plan& plan, const FusedPass& pass,
@@ -103,7 +103,7 @@ bool reads_within_pass_complete(const Plan& plan, const FusedPass& pass) {
     for (Extent tile = 0; tile < tiles; ++tile)
         if (tile < 3 || tile + 3 > tiles) checked.push_back(tile);
     for (Extent tile : checked) {
-        const std::vector<eval::RootTile> tiles = pass_tiles(plan, pass, tile);
+        const std::vector<eval::RootTile> tiles = pass.member_tiles(plan.pieces, tile);
         for (std::size_t consumer = 0; consumer < tiles.size(); ++consumer)
             for (const eval::LeafKey& key : eval::collect_leaves(*tiles[consumer].root, tiles[consumer].tile)) {
                 for (std::size_t producer = 0; producer < tiles.size(); ++producer) {
@@ -119,10 +119,10 @@ bool reads_within_pass_complete(const Plan& plan, const FusedPass& pass) {
 // What one tile adds to the pass: peak bytes, and bytes and runs read (leaves kept from the previous tile, or made
 // by members within the tile, are not read).
 eval::TileEstimate estimate_pass_tile(const Plan& plan, const FusedPass& pass, Extent tile) {
-    const std::vector<eval::RootTile> tiles = pass_tiles(plan, pass, tile);
+    const std::vector<eval::RootTile> tiles = pass.member_tiles(plan.pieces, tile);
     std::vector<eval::LeafKey> not_read = produced_in_pass(plan, pass, tiles);
     if (pass.reuses_leaves && tile > 0)
-        for (eval::LeafKey& key : eval::collect_leaves(pass_tiles(plan, pass, tile - 1))) not_read.push_back(std::move(key));
+        for (eval::LeafKey& key : eval::collect_leaves(pass.member_tiles(plan.pieces, tile - 1))) not_read.push_back(std::move(key));
     return eval::estimate_tiles(tiles, plan.schedule, not_read);
 }
 
@@ -144,7 +144,7 @@ std::size_t tile_peak(const Plan& plan, const FusedPass& pass) {
         FusedPass unordered = pass;  // by block index, whatever the tile order
         unordered.order.clear();
         unordered.reuses_leaves = false;
-        peak = std::max(peak, eval::estimate_tiles(pass_tiles(plan, unordered, block_index), plan.schedule).peak_bytes);
+        peak = std::max(peak, eval::estimate_tiles(unordered.member_tiles(plan.pieces, block_index), plan.schedule).peak_bytes);
     }
     return peak;
 }
@@ -220,6 +220,11 @@ std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_
         else high = middle - 1;
     }
     pass.block = block_of(pass.extents, cut_axes, low);
+    // Enough tiles for the workers to share, as for an output's tiles (smaller blocks still fit).
+    while (pass.tile_count() < minimum_tile_count && low > 1) {
+        low = (low + 1) / 2;
+        pass.block = block_of(pass.extents, cut_axes, low);
+    }
     if (!reads_within_pass_complete(plan, pass)) return std::nullopt;
     pass.peak_bytes = tile_peak(plan, pass);
     if (cut_axes == 2 && pass.extents.size() >= 2 && pass.extents[0] == pass.extents[1] && pass.block[0] == pass.block[1] &&
