@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -94,6 +95,31 @@ void ContiguousReads::for_each_run(const Ranges& ranges, Visit&& visit) const {
         while (axis > 0 && ++index[axis - 1] == lengths[axis - 1]) index[--axis] = 0;
         if (axis == 0) break;
     }
+}
+
+namespace {
+
+// MemAvailable from /proc/meminfo, in bytes; 0 when unknown.
+std::uint64_t available_memory_bytes() {
+    std::FILE* meminfo = std::fopen("/proc/meminfo", "r");
+    if (!meminfo) return 0;
+    char line[256];
+    std::uint64_t kib = 0;
+    while (std::fgets(line, sizeof line, meminfo))
+        if (std::sscanf(line, "MemAvailable: %lu kB", &kib) == 1) break;
+    std::fclose(meminfo);
+    return kib * 1024;
+}
+
+}  // namespace
+
+void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexcept {
+    const std::uint64_t bytes = static_cast<std::uint64_t>(element_count(shape_)) * element_bytes_;
+    if (bytes == 0 || bytes > available_memory_bytes() / 2) return;
+    constexpr std::uint64_t piece_bytes = std::uint64_t{64} << 20;  // submitted in order, one piece at a time
+    for (std::uint64_t done = 0; done < bytes && !cancel.load(); done += piece_bytes)
+        ::posix_fadvise(descriptor_, static_cast<off_t>(data_offset_ + done),
+                        static_cast<off_t>(std::min(piece_bytes, bytes - done)), POSIX_FADV_WILLNEED);
 }
 
 void ContiguousReads::read(const Ranges& ranges, double* dst) const {

@@ -10,6 +10,7 @@
 // IEEE little-endian float32/float64 on a little-endian host. Everything else goes through HDF5.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,11 @@ public:
     // Fills dst (C order, shape range_shape(ranges)) with the hyperslab as float64. Safe to call from several
     // threads at once. Error(io) naming file and dataset when the file is shorter than the dataset or a read fails.
     void read(const Ranges& ranges, double* dst) const;
+
+    // Has the kernel read the whole dataset into the page cache in file order (posix_fadvise WILLNEED, in
+    // pieces), when it takes at most half the memory the system reports available: a pass that reads it in
+    // square blocks would otherwise wait on the disk once for every few of its short runs.
+    void will_read_all(const std::atomic<bool>& cancel) const noexcept;
 
 private:
     // Calls visit(first_element, run_elements) for each contiguous run of the hyperslab, in file order.

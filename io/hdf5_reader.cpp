@@ -164,6 +164,10 @@ void Hdf5DatasetReader::set_chunk_cache(std::size_t bytes) {
     state.dataset = h5::dataset_open(state.where, state.file.get(), state.where.dataset, access.get());
 }
 
+void Hdf5DatasetReader::will_read_all(const std::atomic<bool>& cancel) noexcept {
+    if (state_->direct) state_->direct->will_read_all(cancel);
+}
+
 void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
     const State& state = *state_;
     h5::check_ranges(ranges, state.info.shape);

@@ -35,6 +35,7 @@ public:
     // Fills dst (C order, shape range_shape(ranges)) with the hyperslab, converted to float64 by HDF5.
     // A scalar dataset takes ranges {}. Throws Error(io) naming file and dataset if the read fails.
     void read(const Ranges& ranges, double* dst) override;
+    void will_read_all(const std::atomic<bool>& cancel) noexcept override;  // for a directly read dataset (contiguous_reads.hpp); else nothing
 
     // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB): when consecutive tiles each
     // read part of the same chunks, a cache holding the chunks one tile touches reads (and decompresses) each chunk

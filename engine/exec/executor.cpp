@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
@@ -136,6 +137,20 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
               const RunControl& control, RunStats& stats) {
     const Extent tile_count = pass.tile_count();
     Extent next_tile = 0;
+    // Square blocks read the input in an order the disk cannot anticipate: let storage read it ahead in file
+    // order meanwhile (measured on the seed at n = 32768 after dropping the page cache: see README).
+    std::atomic<bool> pass_over{false};
+    std::thread read_ahead;
+    if (pass.reuses_leaves)
+        read_ahead = std::thread([&reader = reader_for(bindings, pass.input), &pass_over] { reader.will_read_all(pass_over); });
+    struct StopOnExit {  // also when the pass fails or is interrupted
+        std::atomic<bool>& pass_over;
+        std::thread& thread;
+        ~StopOnExit() {
+            pass_over = true;
+            if (thread.joinable()) thread.join();
+        }
+    } stop_read_ahead{pass_over, read_ahead};
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
     eval::LeafBlocks previous_leaves;  // kept for the next tile when the pass reuses leaves (paired blocks)
