@@ -30,7 +30,10 @@ std::string sexpr(const AstNode& node) {
     case AstNode::Kind::binary: result = std::string("(") + node.op; break;
     case AstNode::Kind::negate: result = "(neg"; break;
     }
-    for (const AstPtr& arg : node.args) result += " " + sexpr(*arg);
+    for (const AstPtr& arg : node.args) {
+        result += ' ';
+        result += sexpr(*arg);
+    }
     return result + ")";
 }
 
