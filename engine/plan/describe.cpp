@@ -57,12 +57,18 @@ std::string describe(const Plan& plan) {
     if (!plan.pieces.empty()) {
         text += "\nshared pieces (computed once, before the outputs; " +
                 format_bytes(static_cast<double>(plan.piece_bytes)) + " of the budget):\n";
-        for (const OutputPlan& piece : plan.pieces) {
+        for (std::size_t index = 0; index < plan.pieces.size(); ++index) {
+            const OutputPlan& piece = plan.pieces[index];
             char line[64];
             std::snprintf(line, sizeof line, ", %s flops, %s read", flops_text(piece.flops).c_str(),
                           format_bytes(piece.bytes_read).c_str());
+            // A fused piece's own plan is what the pass replaced: say so, the pass's figures are under "run as".
+            bool fused = false;
+            for (const FusedPass& pass : plan.passes)
+                for (const PassMember& member : pass.members) fused = fused || member.piece == index;
             text += "  " + piece.name + " " + format_shape(piece.root->shape) + " = " + expr::to_text(*piece.root) +
-                    line + ", " + std::to_string(piece.tiling.tile_count()) + " tile(s)\n";
+                    line + ", " + std::to_string(piece.tiling.tile_count()) + " tile(s)" +
+                    (fused ? " if alone (fused below)\n" : "\n");
         }
         text += describe_piece_steps(plan);
     }
