@@ -4,11 +4,9 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +20,7 @@
 #include "engine/common/error.hpp"
 #include "engine/plan/machine_profile.hpp"
 #include "tools/calibrate_measure.hpp"
+#include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
 
 namespace tilesum::cli {
@@ -147,28 +146,6 @@ std::optional<CalibrateOptions> parse(const std::vector<std::string>& args) {
     return result;
 }
 
-// Ctrl-C or SIGTERM: the measurement loops notice, throw Error{interrupted}, and the scratch guard removes its
-// files on the way out. A second signal kills at once (the default action), as in tilesum run.
-std::atomic<bool> calibrate_interrupted{false};
-
-extern "C" void request_calibrate_interrupt(int signal_number) {
-    calibrate_interrupted.store(true);
-    std::signal(signal_number, SIG_DFL);
-}
-
-struct SignalGuard {
-    SignalGuard() {
-        std::signal(SIGINT, request_calibrate_interrupt);
-        std::signal(SIGTERM, request_calibrate_interrupt);
-    }
-    ~SignalGuard() {
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
-    }
-    SignalGuard(const SignalGuard&) = delete;
-    SignalGuard& operator=(const SignalGuard&) = delete;
-};
-
 // A private directory for the scratch files (mkdtemp: no clash with another calibrate or another user), removed
 // with everything in it when the guard goes, whichever way calibrate ends.
 class ScratchDirectory {
@@ -225,10 +202,10 @@ int run_calibrate_command(const std::vector<std::string>& args) {
                                    : "calibrate needs a file to write, and " + location.named_by + " says '" +
                                          defaults_profile_word + "'; give --profile FILE");
 
-    SignalGuard signal_guard;
+    const InterruptGuard interrupt_guard;  // the measurement loops notice; the scratch guard removes its files
     calibrate::Context context;
     context.threads = options->threads;
-    context.interrupted = &calibrate_interrupted;
+    context.interrupted = &interrupt_guard.requested();
     const double start = calibrate::now_seconds();
     std::vector<calibrate::Row> rows;
     plan::MachineProfile profile;

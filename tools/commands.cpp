@@ -2,9 +2,7 @@
 
 #include <sys/stat.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,6 +18,7 @@
 #include "engine/script/parser.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/hdf5_reader.hpp"
+#include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
 #include "tools/progress_line.hpp"
 
@@ -41,26 +40,6 @@ std::string read_script(const std::string& path) {
     if (error.span()) message = script::format_location(path, text, *error.span()) + ": " + message;
     throw Error(error.kind(), message);
 }
-
-// Ctrl-C or a polite kill during a run: finish the tiles being computed, then fail like any other error so
-// that no partial output is left behind. A second signal kills the process at once (the default action).
-std::atomic<bool> interrupt_requested{false};
-
-extern "C" void request_interrupt(int signal_number) {
-    interrupt_requested.store(true);
-    std::signal(signal_number, SIG_DFL);
-}
-
-struct InterruptGuard {
-    InterruptGuard() {
-        std::signal(SIGINT, request_interrupt);
-        std::signal(SIGTERM, request_interrupt);
-    }
-    ~InterruptGuard() {
-        std::signal(SIGINT, SIG_DFL);
-        std::signal(SIGTERM, SIG_DFL);
-    }
-};
 
 bool same_file(const std::string& left, const std::string& right) {
     struct stat left_stat {}, right_stat {};
@@ -164,10 +143,10 @@ int run_run_command(const CommandOptions& options) {
     exec::RunStats stats;
     {
         ProgressLine progress(!options.quiet);
-        InterruptGuard interrupt_guard;
+        const InterruptGuard interrupt_guard;
         exec::RunControl control;
         control.on_progress = [&](const exec::Progress& done) { progress.update(done); };
-        control.interrupted = &interrupt_requested;
+        control.interrupted = &interrupt_guard.requested();
         stats = exec::execute(session.plan, bindings, control);
     }
     // Only a complete run makes its outputs visible; until here they live under temporary names.
