@@ -46,17 +46,6 @@ std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges, const
     return result;
 }
 
-// A hyperslab is one contiguous run of a C-order dataset when every axis before its last partial axis has
-// length 1: row blocks are, column blocks are not (and read several times slower from HDF5).
-bool is_contiguous(const Ranges& ranges, const Shape& shape) {
-    std::size_t last_partial = ranges.size();
-    for (std::size_t axis = 0; axis < ranges.size(); ++axis)
-        if (ranges[axis].length() < shape[axis]) last_partial = axis;
-    for (std::size_t axis = 0; axis < last_partial && last_partial < ranges.size(); ++axis)
-        if (ranges[axis].length() != 1) return false;
-    return true;
-}
-
 // How many contiguous runs of a C-order dataset the hyperslab is: one per index of the axes before its innermost
 // partial axis. HDF5 serves each run with its own read, so a column strip of a wide matrix costs one read per row.
 double contiguous_runs(const Ranges& ranges, const Shape& shape) {
@@ -350,8 +339,9 @@ TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& 
             continue;
         }
         estimate.leaf_bytes += bytes;
-        if (!is_contiguous(key.ranges, key.input->shape)) estimate.strided_leaf_bytes += bytes;
-        if (bytes > 0) estimate.leaf_runs += contiguous_runs(key.ranges, key.input->shape);
+        const double runs = bytes > 0 ? contiguous_runs(key.ranges, key.input->shape) : 0;
+        if (runs > 1) estimate.strided_leaf_bytes += bytes;  // a column block, not one contiguous run
+        estimate.leaf_runs += runs;
         Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
         leaves.emplace(std::move(key), std::move(block));
     }
