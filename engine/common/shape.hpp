@@ -19,10 +19,34 @@ struct Range {
 };
 using Ranges = std::vector<Range>;  // one Range per axis
 
-enum class DType { f32, f64 };
+// numpy's dtypes that tilesum reads and writes. The engine computes in float64 whatever the dtype: a complex
+// tensor is evaluated as its real and imaginary parts (expr/complex_split), integers are exact in float64 up to 2^53.
+enum class DType { i32, i64, f32, f64, c64, c128 };
 
-inline std::size_t dtype_size(DType dtype) { return dtype == DType::f32 ? 4 : 8; }
-inline const char* dtype_name(DType dtype) { return dtype == DType::f32 ? "float32" : "float64"; }
+inline std::size_t dtype_size(DType dtype) {
+    switch (dtype) {
+        case DType::i32:
+        case DType::f32: return 4;
+        case DType::i64:
+        case DType::f64:
+        case DType::c64: return 8;
+        case DType::c128: return 16;
+    }
+    return 8;
+}
+inline const char* dtype_name(DType dtype) {
+    switch (dtype) {
+        case DType::i32: return "int32";
+        case DType::i64: return "int64";
+        case DType::f32: return "float32";
+        case DType::f64: return "float64";
+        case DType::c64: return "complex64";
+        case DType::c128: return "complex128";
+    }
+    return "float64";
+}
+inline bool is_complex(DType dtype) { return dtype == DType::c64 || dtype == DType::c128; }
+inline bool is_integer(DType dtype) { return dtype == DType::i32 || dtype == DType::i64; }
 
 inline Extent element_count(const Shape& shape) {
     Extent count = 1;
