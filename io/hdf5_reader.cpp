@@ -132,6 +132,7 @@ Hdf5DatasetReader& Hdf5DatasetReader::operator=(Hdf5DatasetReader&&) noexcept = 
 const DatasetInfo& Hdf5DatasetReader::info() const { return state_->info; }
 const std::string& Hdf5DatasetReader::file() const { return state_->where.file; }
 const std::string& Hdf5DatasetReader::dataset() const { return state_->where.dataset; }
+std::string Hdf5DatasetReader::describe() const { return state_->where.file + ":" + state_->where.dataset; }
 
 namespace {
 

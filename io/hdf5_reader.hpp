@@ -5,20 +5,13 @@
 #include <memory>
 #include <string>
 
-#include "engine/common/shape.hpp"
-#include "engine/common/tensor_io.hpp"
+#include "io/input_reader.hpp"
 
 namespace tilesum::io {
 
-struct DatasetInfo {
-    Shape shape;                // {} for a scalar (0-d) dataset
-    DType dtype = DType::f64;  // as stored in the file; reads always deliver float64
-    Shape chunk_shape;         // the storage chunk shape; {} when the dataset is contiguous or compact
-};
-
 // Each reader keeps its own file handle; several readers may open the same file (HDF5 shares the open file).
 // read() may be called from several threads: every HDF5 call holds io::hdf5_mutex().
-class Hdf5DatasetReader final : public TensorReader {
+class Hdf5DatasetReader final : public InputReader {
 public:
     // Opens `file` read-only and the dataset `dataset` ("/A", "/group/A"; "A" means "/A").
     // Throws Error(usage) naming the culprit when the file is missing, is not HDF5, has no such dataset, the path is
@@ -28,8 +21,9 @@ public:
     Hdf5DatasetReader(Hdf5DatasetReader&&) noexcept;
     Hdf5DatasetReader& operator=(Hdf5DatasetReader&&) noexcept;
 
-    const DatasetInfo& info() const;
-    const std::string& file() const;
+    const DatasetInfo& info() const override;
+    const std::string& file() const override;
+    std::string describe() const override;  // "in.h5:/A"
     const std::string& dataset() const;  // absolute: "/A"
 
     // Fills dst (C order, shape range_shape(ranges)) with the hyperslab, converted to float64 by HDF5.
@@ -40,7 +34,7 @@ public:
     // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB): when consecutive tiles each
     // read part of the same chunks, a cache holding the chunks one tile touches reads (and decompresses) each chunk
     // once instead of once per tile. Nothing to do for a contiguous dataset. Throws Error(io) if HDF5 fails.
-    void set_chunk_cache(std::size_t bytes);
+    void set_chunk_cache(std::size_t bytes) override;
 
 private:
     struct State;

@@ -17,7 +17,7 @@
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
 #include "io/hdf5_output.hpp"
-#include "io/hdf5_reader.hpp"
+#include "io/input_reader.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
 #include "tools/progress_line.hpp"
@@ -51,7 +51,7 @@ bool same_file(const std::string& left, const std::string& right) {
 struct Session {
     std::string script_text;
     expr::Program program;
-    std::map<std::string, std::unique_ptr<io::Hdf5DatasetReader>> readers;
+    std::map<std::string, std::unique_ptr<io::InputReader>> readers;
     plan::Plan plan;
 };
 
@@ -80,7 +80,7 @@ Session prepare(const CommandOptions& options) {
                 dataset = "/" + use.name;
             }
             try {
-                auto reader = std::make_unique<io::Hdf5DatasetReader>(file, dataset);
+                auto reader = io::open_input(file, dataset);
                 expr::InputSpec spec{reader->info().shape, reader->info().dtype, reader->info().chunk_shape};
                 session.readers[use.name] = std::move(reader);
                 return spec;
