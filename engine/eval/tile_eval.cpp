@@ -230,6 +230,25 @@ private:
         const std::string left_flipped = batch + roles.summed + roles.left_free;
         const std::string right_plain = batch + roles.summed + roles.right_free;
         const std::string right_flipped = batch + roles.right_free + roles.summed;
+        // Batched dot products (nothing free on either side) with an operand stored summed-major: a kernel that
+        // reads both operands as they are (kernels::batched_dot) instead of transposing one.
+        if (roles.left_free.empty() && roles.right_free.empty() && !batch.empty() && !roles.summed.empty()) {
+            const std::string batch_major = batch + roles.summed, summed_major = roles.summed + batch;
+            const bool left_summed_major = !in_order(left, batch_major) && in_order(left, summed_major);
+            const bool right_summed_major = !in_order(right, batch_major) && in_order(right, summed_major);
+            const bool left_direct = left_summed_major || in_order(left, batch_major);
+            const bool right_direct = right_summed_major || in_order(right, batch_major);
+            if ((left_summed_major || right_summed_major) && left_direct && right_direct) {
+                Shape shape;
+                for (char label : batch) shape.push_back(left.block.shape[left.labels.find(label)]);
+                Block result = allocate(shape);
+                if (!arena_.dry())
+                    kernels::batched_dot(batch_extent, k, left.block.data(), left_summed_major, right.block.data(),
+                                         right_summed_major, result.data());
+                cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(k);
+                return Labelled{std::move(result), batch};
+            }
+        }
         const bool left_transposed = !in_order(left, left_plain) && in_order(left, left_flipped);
         const bool right_transposed = !in_order(right, right_plain) && in_order(right, right_flipped);
         // Each original is released as soon as its arranged copy exists: three operand-sized buffers at most.

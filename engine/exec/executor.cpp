@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "engine/common/error.hpp"
@@ -119,16 +120,34 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
                                tbb::make_filter<JobPtr, void>(write_mode, write_stage));
 }
 
-struct PassJob {
-    Extent index = 0;
-    std::vector<eval::LeafKey> unread;  // as in TileJob, unless the pass keeps leaves for the next tile
-    std::vector<eval::RootTile> tiles;  // one per member
-    eval::LeafBlocks leaves;            // the union of the members' leaves, each read once
+// One pass tile: its members' tiles and what they made.
+struct PassTile {
+    std::vector<eval::RootTile> tiles;       // one per member
     std::vector<eval::LeafKey> handed_over;  // leaves that are earlier members' tiles of this pass tile
     std::vector<eval::Block> results;
+};
+
+// Consecutive pass tiles that read the same blocks of storage (a pair of square blocks (p, q) and (q, p)), or one
+// tile: the blocks are read once, by the parallel stage, and every tile of the group is evaluated from them.
+struct PassJob {
+    std::vector<PassTile> group;
+    std::vector<eval::LeafKey> unread;  // allocated by the serial stage, read by the parallel one
+    eval::LeafBlocks leaves;            // the union of the group's leaves from storage, each read once
     double flops = 0;
 };
 using PassJobPtr = std::shared_ptr<PassJob>;
+
+// The leaves of `tiles` that come from storage; the others (`handed_over`) are tiles of earlier members.
+std::vector<eval::LeafKey> storage_leaves(const std::vector<eval::RootTile>& tiles,
+                                          const std::vector<std::string>& member_names,
+                                          std::vector<eval::LeafKey>& handed_over) {
+    std::vector<eval::LeafKey> from_storage;
+    for (eval::LeafKey& key : eval::collect_leaves(tiles)) {
+        if (std::count(member_names.begin(), member_names.end(), key.input->name)) handed_over.push_back(std::move(key));
+        else from_storage.push_back(std::move(key));
+    }
+    return from_storage;
+}
 
 // One fused pass (plan/fuse.hpp): tile t reads its blocks of the shared input once and evaluates every member's
 // part of it; the writer adds each part into the member's in-memory result, in tile order.
@@ -153,57 +172,63 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     } stop_read_ahead{pass_over, read_ahead};
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
-    eval::LeafBlocks previous_leaves;  // kept for the next tile when the pass reuses leaves (paired blocks)
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
         if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
         auto job = std::make_shared<PassJob>();
-        job->index = next_tile++;
-        job->tiles = pass.member_tiles(plan.pieces, job->index);
-        for (eval::LeafKey& key : eval::collect_leaves(job->tiles)) {
-            if (std::count(member_names.begin(), member_names.end(), key.input->name)) {
-                job->handed_over.push_back(std::move(key));
-                continue;
+        PassTile first{pass.member_tiles(plan.pieces, next_tile++), {}, {}};
+        std::vector<eval::LeafKey> keys = storage_leaves(first.tiles, member_names, first.handed_over);
+        job->group.push_back(std::move(first));
+        // The next tile joins when it reads nothing the group does not (the second block of a pair): reading in
+        // the parallel stage then needs no tile to wait for another's read.
+        if (pass.reuses_leaves && next_tile < tile_count) {
+            PassTile second{pass.member_tiles(plan.pieces, next_tile), {}, {}};
+            const std::vector<eval::LeafKey> second_keys = storage_leaves(second.tiles, member_names, second.handed_over);
+            const std::set<eval::LeafKey> first_keys(keys.begin(), keys.end());
+            const bool shares_all = std::all_of(second_keys.begin(), second_keys.end(),
+                                                [&](const eval::LeafKey& key) { return first_keys.count(key) > 0; });
+            if (shares_all) {
+                job->group.push_back(std::move(second));
+                ++next_tile;
             }
-            if (auto kept = previous_leaves.find(key); kept != previous_leaves.end()) {
-                job->leaves.emplace(std::move(key), kept->second);
-                continue;
-            }
+        }
+        for (eval::LeafKey& key : keys) {
+            if (job->leaves.count(key)) continue;
             Shape shape = range_shape(key.ranges);
             eval::Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
-            if (element_count(shape) > 0) {
-                // A kept leaf must hold its data before the next tile shares it: read here, in order.
-                if (pass.reuses_leaves) reader_for(bindings, key.input->name).read(key.ranges, block.data());
-                else job->unread.push_back(key);
-            }
+            if (element_count(shape) > 0) job->unread.push_back(key);
             job->leaves.emplace(std::move(key), std::move(block));
         }
-        if (pass.reuses_leaves) previous_leaves = job->leaves;
         return job;
     };
     auto compute_stage = [&](PassJobPtr job) -> PassJobPtr {
         read_leaves(bindings, job->unread, job->leaves);
         eval::TileCost cost;
-        for (std::size_t member = 0; member < job->tiles.size(); ++member) {
-            const eval::RootTile& tile = job->tiles[member];
-            job->results.push_back(eval::evaluate_tile(*tile.root, tile.tile, job->leaves, arena, cost, plan.schedule));
-            // Later members that read this one get its tile as it is (the plan checked it is exactly their read).
-            for (const eval::LeafKey& key : job->handed_over)
-                if (key.input->name == member_names[member]) {
-                    TILESUM_ASSERT(key.ranges == tile.tile.ranges && tile.tile.summed.empty());
-                    job->leaves.emplace(key, job->results.back());
-                }
+        for (PassTile& pass_tile : job->group) {
+            eval::LeafBlocks leaves = job->leaves;  // shares the blocks; handed-over tiles are this tile's own
+            for (std::size_t member = 0; member < pass_tile.tiles.size(); ++member) {
+                const eval::RootTile& tile = pass_tile.tiles[member];
+                pass_tile.results.push_back(eval::evaluate_tile(*tile.root, tile.tile, leaves, arena, cost, plan.schedule));
+                // Later members that read this one get its tile as it is (the plan checked it is exactly their read).
+                for (const eval::LeafKey& key : pass_tile.handed_over)
+                    if (key.input->name == member_names[member]) {
+                        TILESUM_ASSERT(key.ranges == tile.tile.ranges && tile.tile.summed.empty());
+                        leaves.emplace(key, pass_tile.results.back());
+                    }
+            }
         }
         job->flops = cost.flops;
         job->leaves.clear();
         return job;
     };
     auto write_stage = [&](PassJobPtr job) {
-        for (std::size_t member = 0; member < pass.members.size(); ++member)
-            if (element_count(job->results[member].shape) > 0)
-                results[member]->accumulate(job->tiles[member].tile.ranges, job->results[member].data());
-        job->results.clear();
+        for (PassTile& pass_tile : job->group) {
+            for (std::size_t member = 0; member < pass.members.size(); ++member)
+                if (element_count(pass_tile.results[member].shape) > 0)
+                    results[member]->accumulate(pass_tile.tiles[member].tile.ranges, pass_tile.results[member].data());
+            pass_tile.results.clear();
+            ++progress.tiles_done;
+        }
         stats.flops += job->flops;
-        ++progress.tiles_done;
         if (control.on_progress) control.on_progress(progress);
     };
     tbb::parallel_pipeline(static_cast<std::size_t>(pass.tiles_in_flight),

@@ -156,6 +156,53 @@ void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, Gem
     }
 }
 
+void batched_dot(Extent batch, Extent depth, const double* a, bool a_depth_major, const double* b, bool b_depth_major,
+                 double* c) {
+    if (!a_depth_major && b_depth_major) {  // the depth-major one as a
+        std::swap(a, b);
+        std::swap(a_depth_major, b_depth_major);
+    }
+    if (!a_depth_major) {  // both batch-major: one dot product per row
+        for (Extent index = 0; index < batch; ++index) {
+            double sum = 0;
+            const double* a_row = a + index * depth;
+            const double* b_row = b + index * depth;
+            for (Extent s = 0; s < depth; ++s) sum += a_row[s] * b_row[s];
+            c[index] = sum;
+        }
+        return;
+    }
+    if (b_depth_major) {  // both depth-major: rows of a and b multiply into c element by element
+        std::fill(c, c + batch, 0.0);
+        for (Extent s = 0; s < depth; ++s) {
+            const double* a_row = a + s * batch;
+            const double* b_row = b + s * batch;
+            for (Extent index = 0; index < batch; ++index) c[index] += a_row[index] * b_row[index];
+        }
+        return;
+    }
+    // a depth-major, b batch-major: eight results at a time, so each step reads one cache line of a's row and one
+    // element of eight of b's rows, all of which stay in cache until used up.
+    constexpr Extent width = 8;
+    for (Extent first = 0; first < batch; first += width) {
+        const Extent count = std::min(width, batch - first);
+        double sums[width] = {};
+        const double* b_rows = b + first * depth;
+        if (count == width) {
+            for (Extent s = 0; s < depth; ++s) {
+                const double* a_part = a + s * batch + first;
+                for (Extent lane = 0; lane < width; ++lane) sums[lane] += a_part[lane] * b_rows[lane * depth + s];
+            }
+        } else {
+            for (Extent s = 0; s < depth; ++s) {
+                const double* a_part = a + s * batch + first;
+                for (Extent lane = 0; lane < count; ++lane) sums[lane] += a_part[lane] * b_rows[lane * depth + s];
+            }
+        }
+        std::copy(sums, sums + count, c + first);
+    }
+}
+
 void use_single_threaded_blas() { openblas_set_num_threads(1); }
 
 }  // namespace tilesum::kernels

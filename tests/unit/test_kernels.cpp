@@ -96,3 +96,25 @@ TEST_CASE("batched_gemm reads operands stored transposed without copying them", 
                     REQUIRE(c[element] == Approx(expected.values[element]).epsilon(1e-13).margin(1e-15));
             }
 }
+
+TEST_CASE("batched_dot agrees with the reference for every storage order of its operands", "[kernels]") {
+    // Batches that are and are not a multiple of the kernel's eight lanes.
+    for (const Extent batch : {Extent{1}, Extent{8}, Extent{13}, Extent{40}}) {
+        const Extent depth = 11;
+        const DenseTensor batch_major_a = random_tensor({batch, depth}, 7), batch_major_b = random_tensor({batch, depth}, 8);
+        const DenseTensor depth_major_a = kernels::reference_einsum({"ks"}, "sk", {&batch_major_a});
+        const DenseTensor depth_major_b = kernels::reference_einsum({"ks"}, "sk", {&batch_major_b});
+        const DenseTensor expected = kernels::reference_einsum({"ks", "ks"}, "k", {&batch_major_a, &batch_major_b});
+        for (const bool a_depth_major : {false, true})
+            for (const bool b_depth_major : {false, true}) {
+                const DenseTensor& a = a_depth_major ? depth_major_a : batch_major_a;
+                const DenseTensor& b = b_depth_major ? depth_major_b : batch_major_b;
+                std::vector<double> actual(static_cast<std::size_t>(batch), -1.0);
+                kernels::batched_dot(batch, depth, a.values.data(), a_depth_major, b.values.data(), b_depth_major,
+                                     actual.data());
+                CAPTURE(batch, a_depth_major, b_depth_major);
+                for (std::size_t index = 0; index < actual.size(); ++index)
+                    REQUIRE(actual[index] == Approx(expected.values[index]).margin(1e-14));
+            }
+    }
+}
