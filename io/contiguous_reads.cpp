@@ -27,12 +27,11 @@ std::vector<unsigned char>& staging() {
     return buffer;
 }
 
-// Little-endian float32 or float64 bytes to float64.
-void convert(const unsigned char* src, std::size_t elements, std::size_t element_bytes, double* dst) {
-    if (element_bytes == sizeof(double)) {
-        std::memcpy(dst, src, elements * sizeof(double));
-        return;
-    }
+// Little-endian float64 or float32 bytes to float64.
+void decode_float64(const unsigned char* src, std::size_t elements, double* dst) {
+    std::memcpy(dst, src, elements * sizeof(double));
+}
+void decode_float32(const unsigned char* src, std::size_t elements, double* dst) {
     for (std::size_t element = 0; element < elements; ++element) {
         float value;
         std::memcpy(&value, src + element * sizeof(float), sizeof(float));
@@ -42,13 +41,27 @@ void convert(const unsigned char* src, std::size_t elements, std::size_t element
 
 }  // namespace
 
+ElementDecoder little_endian_float_decoder(DType dtype) {
+    TILESUM_ASSERT(dtype == DType::f32 || dtype == DType::f64);
+    return dtype == DType::f64 ? ElementDecoder{sizeof(double), decode_float64}
+                               : ElementDecoder{sizeof(float), decode_float32};
+}
+
 ContiguousReads::ContiguousReads(std::string file, std::string dataset, std::uint64_t data_offset, Shape shape,
                                  DType dtype)
+    : ContiguousReads(std::move(file), std::move(dataset), data_offset, std::move(shape),
+                      little_endian_float_decoder(dtype)) {}
+
+ContiguousReads::ContiguousReads(std::string file, std::string dataset, std::uint64_t data_offset, Shape shape,
+                                 ElementDecoder decoder)
     : file_(std::move(file)),
       dataset_(std::move(dataset)),
       data_offset_(data_offset),
       shape_(std::move(shape)),
-      element_bytes_(dtype_size(dtype)) {
+      element_bytes_(decoder.bytes),
+      decoder_(decoder),
+      raw_float64_(decoder.decode == decode_float64) {
+    TILESUM_ASSERT(decoder.bytes > 0 && decoder.bytes <= staging_bytes && decoder.decode != nullptr);
     descriptor_ = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (descriptor_ < 0) fail(ErrorKind::io, "cannot open '" + file_ + "' for reading: " + std::strerror(errno));
 }
@@ -62,9 +75,13 @@ void ContiguousReads::read_bytes(std::uint64_t file_offset, std::size_t bytes, v
     while (bytes > 0) {
         const ssize_t got = ::pread(descriptor_, cursor, bytes, static_cast<off_t>(file_offset));
         if (got < 0 && errno == EINTR) continue;
-        if (got <= 0)
-            fail(ErrorKind::io, "reading dataset '" + dataset_ + "' in '" + file_ + "' failed: " +
-                                    (got < 0 ? std::strerror(errno) : "the file ends before the dataset's data"));
+        if (got <= 0) {
+            std::string message = dataset_.empty() ? "reading '" + file_ + "'" : "reading dataset '" + dataset_;
+            if (!dataset_.empty()) message += "' in '" + file_ + "'";
+            message += " failed: ";
+            message += got < 0 ? std::strerror(errno) : "the file ends before the dataset's data";
+            fail(ErrorKind::io, message);
+        }
         cursor += got;
         file_offset += static_cast<std::uint64_t>(got);
         bytes -= static_cast<std::size_t>(got);
@@ -137,17 +154,17 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
     auto flush = [&] {
         if (group.starts.empty()) return;
         const std::uint64_t byte_offset = data_offset_ + static_cast<std::uint64_t>(group.first_start) * element_bytes_;
-        if (group.starts.size() == 1 && element_bytes_ == sizeof(double)) {
+        if (group.starts.size() == 1 && raw_float64_) {
             read_bytes(byte_offset, static_cast<std::size_t>(run_elements) * sizeof(double), written);
             written += run_elements;
-        } else if (group.starts.size() == 1) {  // one float32 run, converted through staging piece by piece
+        } else if (group.starts.size() == 1) {  // one run of another type, converted through staging piece by piece
             std::vector<unsigned char>& buffer = staging();
             const Extent piece_elements = static_cast<Extent>(staging_bytes / element_bytes_);
             for (Extent done = 0; done < run_elements; done += piece_elements) {
                 const Extent elements = std::min(piece_elements, run_elements - done);
                 read_bytes(byte_offset + static_cast<std::uint64_t>(done) * element_bytes_,
                            static_cast<std::size_t>(elements) * element_bytes_, buffer.data());
-                convert(buffer.data(), static_cast<std::size_t>(elements), element_bytes_, written);
+                decoder_.decode(buffer.data(), static_cast<std::size_t>(elements), written);
                 written += elements;
             }
         } else {
@@ -155,8 +172,8 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
             read_bytes(byte_offset, static_cast<std::size_t>(group.end - group.first_start) * element_bytes_,
                        buffer.data());
             for (Extent start : group.starts) {
-                convert(buffer.data() + static_cast<std::size_t>(start - group.first_start) * element_bytes_,
-                        static_cast<std::size_t>(run_elements), element_bytes_, written);
+                decoder_.decode(buffer.data() + static_cast<std::size_t>(start - group.first_start) * element_bytes_,
+                                static_cast<std::size_t>(run_elements), written);
                 written += run_elements;
             }
         }

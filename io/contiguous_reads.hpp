@@ -8,6 +8,7 @@
 //
 // Only for what h5py writes by default: contiguous storage, already allocated, no external files or user block,
 // IEEE little-endian float32/float64 on a little-endian host. Everything else goes through HDF5.
+// .npy files (io/npy_reader.hpp) are read through here too, with a decoder for their element type.
 #pragma once
 
 #include <atomic>
@@ -18,11 +19,25 @@
 
 namespace tilesum::io {
 
+// How stored elements become float64: `bytes` per stored element, `decode` converts `count` consecutive ones.
+// The constructor taking a DType decodes little-endian IEEE float32/float64; other layouts (.npy files: integers,
+// big-endian, one part of a complex) bring their own decoder.
+struct ElementDecoder {
+    std::size_t bytes = 0;
+    void (*decode)(const unsigned char* src, std::size_t count, double* dst) = nullptr;
+};
+
+// Little-endian IEEE float32 or float64 (read straight into the destination when float64 on a little-endian host).
+ElementDecoder little_endian_float_decoder(DType dtype);
+
 class ContiguousReads {
 public:
     // `data_offset`: where the dataset's raw data starts in the file (H5Dget_offset). Opens the file read-only;
     // Error(io) naming the file when it cannot be opened.
     ContiguousReads(std::string file, std::string dataset, std::uint64_t data_offset, Shape shape, DType dtype);
+    // The same for any fixed-size element layout; `dataset` may be empty when the file holds one array (.npy).
+    ContiguousReads(std::string file, std::string dataset, std::uint64_t data_offset, Shape shape,
+                    ElementDecoder decoder);
     ~ContiguousReads();
     ContiguousReads(const ContiguousReads&) = delete;
     ContiguousReads& operator=(const ContiguousReads&) = delete;
@@ -48,6 +63,8 @@ private:
     std::uint64_t data_offset_;
     Shape shape_;
     std::size_t element_bytes_;
+    ElementDecoder decoder_;
+    bool raw_float64_;  // stored as native float64: a run is read straight into the destination
 };
 
 }  // namespace tilesum::io

@@ -259,15 +259,17 @@ Handle dataset_type(const Where& where, hid_t dataset) {
     return Handle(type);
 }
 
-void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst) {
+void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst,
+                  hid_t memory_type) {
     CallGuard guard;
-    if (H5Dread(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, dst) < 0)
+    if (H5Dread(dataset, memory_type, memory_space, file_space, H5P_DEFAULT, dst) < 0)
         fail_call(ErrorKind::io, where, "read", "H5Dread");
 }
 
-void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src) {
+void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
+                   hid_t memory_type) {
     CallGuard guard;
-    if (H5Dwrite(dataset, H5T_NATIVE_DOUBLE, memory_space, file_space, H5P_DEFAULT, src) < 0)
+    if (H5Dwrite(dataset, memory_type, memory_space, file_space, H5P_DEFAULT, src) < 0)
         fail_call(ErrorKind::io, where, "write", "H5Dwrite");
 }
 
@@ -342,6 +344,39 @@ bool type_equal(const Where& where, hid_t type, hid_t other) {
     const htri_t result = H5Tequal(type, other);
     if (result < 0) fail_call(ErrorKind::io, where, "compare the datatype of", "H5Tequal");
     return result > 0;
+}
+
+int type_member_count(const Where& where, hid_t compound) {
+    CallGuard guard;
+    const int count = H5Tget_nmembers(compound);
+    if (count < 0) fail_call(ErrorKind::io, where, "count the fields of the datatype of", "H5Tget_nmembers");
+    return count;
+}
+
+std::string type_member_name(const Where& where, hid_t compound, int member) {
+    CallGuard guard;
+    char* name = H5Tget_member_name(compound, static_cast<unsigned>(member));
+    if (name == nullptr) fail_call(ErrorKind::io, where, "get a field name of the datatype of", "H5Tget_member_name");
+    std::string result = name;
+    H5free_memory(name);
+    return result;
+}
+
+Handle type_member_type(const Where& where, hid_t compound, int member) {
+    CallGuard guard;
+    const hid_t type = H5Tget_member_type(compound, static_cast<unsigned>(member));
+    if (type < 0) fail_call(ErrorKind::io, where, "get a field type of the datatype of", "H5Tget_member_type");
+    return Handle(type);
+}
+
+Handle type_create_compound(const Where& where, std::size_t size, const std::vector<CompoundField>& fields) {
+    CallGuard guard;
+    Handle compound(H5Tcreate(H5T_COMPOUND, size));
+    if (!compound.valid()) fail_call(ErrorKind::io, where, "create a compound datatype for", "H5Tcreate");
+    for (const CompoundField& field : fields)
+        if (H5Tinsert(compound.get(), field.name, field.offset, field.type) < 0)
+            fail_call(ErrorKind::io, where, "create a compound datatype for", "H5Tinsert");
+    return compound;
 }
 
 Handle plist_create(const Where& where, hid_t plist_class) {

@@ -95,9 +95,11 @@ Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hi
                       hid_t lcpl, hid_t dcpl);                                // H5Dcreate2
 Handle dataset_space(const Where& where, hid_t dataset);                      // H5Dget_space
 Handle dataset_type(const Where& where, hid_t dataset);                       // H5Dget_type
-void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst);  // H5Dread
-void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space,
-                   const double* src);                                                                      // H5Dwrite
+// `memory_type` describes dst/src: float64 by default, or a compound holding one float64 field of a complex dataset.
+void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst,
+                  hid_t memory_type = H5T_NATIVE_DOUBLE);                                                   // H5Dread
+void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
+                   hid_t memory_type = H5T_NATIVE_DOUBLE);                                                  // H5Dwrite
 
 // Dataspaces.
 H5S_class_t space_class(const Where& where, hid_t space);  // H5Sget_simple_extent_type
@@ -110,6 +112,18 @@ H5T_class_t type_class(const Where& where, hid_t type);                 // H5Tge
 std::size_t type_size(const Where& where, hid_t type);                  // H5Tget_size
 H5T_sign_t type_sign(const Where& where, hid_t type);                   // H5Tget_sign
 bool type_equal(const Where& where, hid_t type, hid_t other);           // H5Tequal
+int type_member_count(const Where& where, hid_t compound);              // H5Tget_nmembers
+std::string type_member_name(const Where& where, hid_t compound, int member);  // H5Tget_member_name
+Handle type_member_type(const Where& where, hid_t compound, int member);       // H5Tget_member_type
+// A compound of `size` bytes with the given fields (name, byte offset, type): h5py's complex layout, or the memory
+// side of a read or write of one of its fields.
+struct CompoundField {
+    const char* name;
+    std::size_t offset;
+    hid_t type;
+};
+Handle type_create_compound(const Where& where, std::size_t size,
+                            const std::vector<CompoundField>& fields);  // H5Tcreate, H5Tinsert
 
 // Property lists.
 Handle plist_create(const Where& where, hid_t plist_class);                       // H5Pcreate

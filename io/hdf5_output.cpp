@@ -33,9 +33,68 @@ struct Hdf5PendingDataset::State {
     h5::Where where;  // names the final dataset: that is what the user asked for
     std::string temp_path;
     Shape shape;
+    DType dtype = DType::f64;
     h5::Handle dataset;
+    h5::Handle real_memory_type, imag_memory_type;  // complex: a compound of one float64 field, `r` or `i`
     bool committed = false;
 };
+
+class Hdf5PendingDataset::PartWriter final : public TensorWriter {
+public:
+    PartWriter(Hdf5PendingDataset& dataset, ValuePart part) : dataset_(dataset), part_(part) {}
+    void write(const Ranges& ranges, const double* src) override { dataset_.write_part(ranges, src, part_); }
+
+private:
+    Hdf5PendingDataset& dataset_;
+    ValuePart part_;
+};
+
+namespace {
+
+// The file type h5py gives numpy's dtype: little-endian, complex as a compound {r, i}.
+h5::Handle file_type_for(const h5::Where& where, DType dtype) {
+    auto copy = [&](hid_t type) { return h5::Handle(H5Tcopy(type)); };
+    switch (dtype) {
+        case DType::i32: return copy(H5T_STD_I32LE);
+        case DType::i64: return copy(H5T_STD_I64LE);
+        case DType::f32: return copy(H5T_IEEE_F32LE);
+        case DType::f64: return copy(H5T_IEEE_F64LE);
+        case DType::c64: return h5::type_create_compound(where, 8, {{"r", 0, H5T_IEEE_F32LE}, {"i", 4, H5T_IEEE_F32LE}});
+        case DType::c128:
+            return h5::type_create_compound(where, 16, {{"r", 0, H5T_IEEE_F64LE}, {"i", 8, H5T_IEEE_F64LE}});
+    }
+    TILESUM_ASSERT(false);
+}
+
+// numpy computes integer results in their own dtype; tilesum computes them exactly in float64. They agree while the
+// value fits the dtype (int32 arithmetic wraps around modulo 2^32, so a result that fits is the same) and, for
+// int64, while float64 holds the value exactly (below 2^53).
+void check_integer_values(const h5::Where& where, DType dtype, const Ranges& ranges, const double* src) {
+    const double low = dtype == DType::i32 ? -2147483648.0 : -9007199254740992.0;  // -2^31, -2^53
+    const double high = dtype == DType::i32 ? 2147483647.0 : 9007199254740991.0;   // 2^31 - 1, 2^53 - 1
+    const Extent count = element_count(range_shape(ranges));
+    for (Extent element = 0; element < count; ++element) {
+        const double value = src[element];
+        if (value >= low && value <= high) continue;
+        // The element's index in the dataset, for the message.
+        std::string index;
+        Extent rest = element;
+        for (std::size_t axis = ranges.size(); axis-- > 0;) {
+            const Extent length = ranges[axis].length();
+            index = std::to_string(ranges[axis].begin + rest % length) + (index.empty() ? "" : ", ") + index;
+            rest /= length;
+        }
+        char value_text[32];
+        std::snprintf(value_text, sizeof value_text, "%.17g", value);
+        std::string message = "output " + where.dataset + " is " + dtype_name(dtype) + " but its value at (";
+        message += index + ") is " + value_text;
+        message += dtype == DType::i32 ? ", outside int32's range (numpy would wrap it around)"
+                                       : ", beyond 2^53, where float64 (tilesum's arithmetic) is no longer exact";
+        fail(ErrorKind::unsupported, message);
+    }
+}
+
+}  // namespace
 
 Shape chunk_shape_for(const Shape& shape, DType dtype) {
     constexpr std::size_t target_bytes = std::size_t{1} << 20;
@@ -96,6 +155,7 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
     state->where = {output.path, final_path};
     state->temp_path = final_path.substr(0, leaf_begin) + ".tilesum-partial-" + leaf;
     state->shape = shape;
+    state->dtype = dtype;
     const h5::Where& where = state->where;
     const hid_t file = output.file.get();
 
@@ -111,15 +171,32 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
     const Shape chunk = chunk_shape_for(shape, dtype);
     if (!chunk.empty()) h5::plist_set_chunk(where, dcpl.get(), chunk);
     const h5::Handle space = h5::space_create(where, shape);
-    // Little-endian IEEE explicitly, so that the file is the same whatever machine wrote it.
-    const hid_t file_type = dtype == DType::f32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-    state->dataset = h5::dataset_create(where, file, state->temp_path, file_type, space.get(), lcpl.get(), dcpl.get());
+    // Little-endian explicitly, so that the file is the same whatever machine wrote it.
+    const h5::Handle file_type = file_type_for(where, dtype);
+    if (!file_type.valid()) h5::fail_call(ErrorKind::io, where, "create the datatype of", "H5Tcopy");
+    state->dataset =
+        h5::dataset_create(where, file, state->temp_path, file_type.get(), space.get(), lcpl.get(), dcpl.get());
+    if (is_complex(dtype)) {
+        state->real_memory_type = h5::type_create_compound(where, sizeof(double), {{"r", 0, H5T_NATIVE_DOUBLE}});
+        state->imag_memory_type = h5::type_create_compound(where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
+    }
 
     output.pending_names.insert(final_path);
     return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
 }
 
-Hdf5PendingDataset::Hdf5PendingDataset(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Hdf5PendingDataset::Hdf5PendingDataset(std::unique_ptr<State> state)
+    : state_(std::move(state)),
+      real_part_(std::make_unique<PartWriter>(*this, ValuePart::real)),
+      imag_part_(std::make_unique<PartWriter>(*this, ValuePart::imag)) {}
+
+TensorWriter& Hdf5PendingDataset::part(ValuePart part) {
+    if (!is_complex(state_->dtype)) {
+        TILESUM_ASSERT(part == ValuePart::real);
+        return *this;
+    }
+    return part == ValuePart::real ? *real_part_ : *imag_part_;
+}
 
 Hdf5PendingDataset::~Hdf5PendingDataset() {
     State& state = *state_;
@@ -138,19 +215,38 @@ Hdf5PendingDataset::~Hdf5PendingDataset() {
 
 const std::string& Hdf5PendingDataset::name() const { return state_->where.dataset; }
 const Shape& Hdf5PendingDataset::shape() const { return state_->shape; }
+DType Hdf5PendingDataset::dtype() const { return state_->dtype; }
 
 void Hdf5PendingDataset::write(const Ranges& ranges, const double* src) {
     const State& state = *state_;
-    TILESUM_ASSERT(!state.committed);
+    TILESUM_ASSERT(!state.committed && !is_complex(state.dtype));
     h5::check_ranges(ranges, state.shape);
     const Shape block = range_shape(ranges);
     if (element_count(block) == 0) return;
+    if (is_integer(state.dtype)) check_integer_values(state.where, state.dtype, ranges, src);
 
     std::lock_guard lock(hdf5_mutex());
     const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
     h5::space_select(state.where, file_space.get(), ranges);
     const h5::Handle memory_space = h5::space_create(state.where, block);
     h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src);
+}
+
+void Hdf5PendingDataset::write_part(const Ranges& ranges, const double* src, ValuePart part) {
+    const State& state = *state_;
+    TILESUM_ASSERT(!state.committed && is_complex(state.dtype));
+    h5::check_ranges(ranges, state.shape);
+    const Shape block = range_shape(ranges);
+    if (element_count(block) == 0) return;
+
+    // HDF5 writes only the field of the memory compound, reading the other back from the file (or its fill value,
+    // zero) so that parts written in any order, by different tiles, end up side by side.
+    std::lock_guard lock(hdf5_mutex());
+    const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
+    h5::space_select(state.where, file_space.get(), ranges);
+    const h5::Handle memory_space = h5::space_create(state.where, block);
+    const hid_t memory_type = part == ValuePart::real ? state.real_memory_type.get() : state.imag_memory_type.get();
+    h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src, memory_type);
 }
 
 void Hdf5PendingDataset::commit(bool overwrite) {

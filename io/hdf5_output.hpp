@@ -8,6 +8,7 @@
 
 #include "engine/common/shape.hpp"
 #include "engine/common/tensor_io.hpp"
+#include "io/input_reader.hpp"  // ValuePart
 
 namespace tilesum::io {
 
@@ -42,7 +43,8 @@ public:
     bool has_dataset(const std::string& name) const;
 
     // Creates the dataset under a temporary name next to its final one ("/.tilesum-partial-E" for "E"), with the final
-    // shape and dtype, chunked by chunk_shape_for. A stale temporary of that name (from a crashed run) is removed
+    // shape and dtype, chunked by chunk_shape_for. Stored as h5py stores numpy's dtypes: little-endian int32, int64,
+    // IEEE float32, float64, and complex64/complex128 as a compound {r, i} of two float32/float64. A stale temporary of that name (from a crashed run) is removed
     // first; missing parent groups are created. Error(usage) for an empty name or a name already pending here.
     std::unique_ptr<Hdf5PendingDataset> create_pending(const std::string& name, const Shape& shape, DType dtype);
 
@@ -61,9 +63,16 @@ public:
     Hdf5PendingDataset(const Hdf5PendingDataset&) = delete;
     Hdf5PendingDataset& operator=(const Hdf5PendingDataset&) = delete;
 
-    // Stores src (C order, float64, shape range_shape(ranges)); HDF5 converts to the file dtype.
-    // Error(io) naming file and dataset if the write fails.
+    // Stores src (C order, float64, shape range_shape(ranges)); HDF5 converts to the file dtype. For an integer
+    // dtype every value must be an integer numpy would compute the same: within int32's range for int32 (numpy
+    // would wrap around), of magnitude below 2^53 for int64 (float64 holds every integer exactly only below 2^53);
+    // else Error(unsupported) naming the output and the value. Error(io) naming file and dataset if the write fails.
+    // A complex dataset is written through part() instead.
     void write(const Ranges& ranges, const double* src) override;
+
+    // The writer of one part of the values: for a complex dataset, the field `r` or `i` (HDF5 writes that field and
+    // keeps the other); for a real one, `real` is this dataset itself.
+    TensorWriter& part(ValuePart part);
 
     // Renames the temporary dataset to its final name (H5Lmove) and flushes the file. If a dataset of that name exists
     // it is deleted first when `overwrite`, else Error(usage) "output dataset '/E' already exists in 'out.h5' (use
@@ -73,12 +82,17 @@ public:
 
     const std::string& name() const;  // final, absolute: "/E"
     const Shape& shape() const;
+    DType dtype() const;
 
 private:
     friend class Hdf5OutputFile;
     struct State;
+    class PartWriter;
     explicit Hdf5PendingDataset(std::unique_ptr<State> state);
+    void write_part(const Ranges& ranges, const double* src, ValuePart part);  // complex datasets
     std::unique_ptr<State> state_;
+    std::unique_ptr<PartWriter> real_part_;
+    std::unique_ptr<PartWriter> imag_part_;
 };
 
 }  // namespace tilesum::io

@@ -16,6 +16,8 @@ struct Hdf5DatasetReader::State {
     h5::Handle file;
     h5::Handle dataset;
     DatasetInfo info;
+    // For a complex dataset: a compound holding only the float64 field of the part read; HDF5 reads that field alone.
+    h5::Handle part_memory_type;
     std::unique_ptr<ContiguousReads> direct;  // set when the data can be read without HDF5 (contiguous_reads.hpp)
 };
 
@@ -26,10 +28,23 @@ std::string dtype_description(const h5::Where& where, hid_t type) {
     const std::string bits = std::to_string(h5::type_size(where, type) * 8);
     switch (h5::type_class(where, type)) {
         case H5T_INTEGER: return (h5::type_sign(where, type) == H5T_SGN_NONE ? "uint" : "int") + bits;
-        case H5T_FLOAT:  // IEEE float32/64 were accepted before this; a 32- or 64-bit float here is laid out otherwise
-            return "float" + bits + (bits == "32" || bits == "64" ? " (non-IEEE layout)" : "");
+        case H5T_FLOAT: {
+            // float16 has class H5T_FLOAT too; a 32- or 64-bit float that is not IEEE is laid out otherwise.
+            const bool ieee = h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE) ||
+                              h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE);
+            return "float" + bits + (!ieee && (bits == "32" || bits == "64") ? " (non-IEEE layout)" : "");
+        }
         case H5T_STRING: return "string";
-        case H5T_COMPOUND: return "compound";
+        case H5T_COMPOUND: {
+            std::string fields;
+            const int count = h5::type_member_count(where, type);
+            for (int member = 0; member < count; ++member) {
+                if (member) fields += ", ";
+                fields += h5::type_member_name(where, type, member) + ": ";
+                fields += dtype_description(where, h5::type_member_type(where, type, member).get());
+            }
+            return "compound {" + fields + "}";
+        }
         case H5T_ENUM: return "enum";
         case H5T_ARRAY: return "array";
         case H5T_VLEN: return "variable-length";
@@ -42,12 +57,34 @@ std::string dtype_description(const h5::Where& where, hid_t type) {
 
 // float16 has class H5T_FLOAT too, so compare with the exact IEEE types rather than trusting class and size.
 // The caller holds hdf5_mutex(): the H5T_IEEE_* macros call into HDF5.
-std::optional<DType> supported_dtype(const h5::Where& where, hid_t type) {
+std::optional<DType> supported_real_dtype(const h5::Where& where, hid_t type) {
     if (h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE))
         return DType::f64;
     if (h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE))
         return DType::f32;
+    // Smaller and unsigned ints are refused: numpy computes in them (uint8 + uint8 wraps at 256, and stays uint8),
+    // which tilesum's dtypes cannot follow.
+    if (h5::type_equal(where, type, H5T_STD_I64LE) || h5::type_equal(where, type, H5T_STD_I64BE)) return DType::i64;
+    if (h5::type_equal(where, type, H5T_STD_I32LE) || h5::type_equal(where, type, H5T_STD_I32BE)) return DType::i32;
     return std::nullopt;
+}
+
+// h5py's complex numbers: a compound of exactly two fields `r` and `i` of the same float type.
+std::optional<DType> supported_complex_dtype(const h5::Where& where, hid_t type) {
+    if (h5::type_class(where, type) != H5T_COMPOUND || h5::type_member_count(where, type) != 2) return std::nullopt;
+    if (h5::type_member_name(where, type, 0) != "r" || h5::type_member_name(where, type, 1) != "i") return std::nullopt;
+    const h5::Handle real = h5::type_member_type(where, type, 0);
+    const h5::Handle imag = h5::type_member_type(where, type, 1);
+    const std::optional<DType> part = supported_real_dtype(where, real.get());
+    if (!part || !h5::type_equal(where, real.get(), imag.get())) return std::nullopt;
+    if (*part == DType::f32) return DType::c64;
+    if (*part == DType::f64) return DType::c128;
+    return std::nullopt;
+}
+
+std::optional<DType> supported_dtype(const h5::Where& where, hid_t type) {
+    if (const auto real = supported_real_dtype(where, type)) return real;
+    return supported_complex_dtype(where, type);
 }
 
 // "; the file's top level has: /B, /C" so that a typo is easy to fix.
@@ -71,7 +108,8 @@ bool direct_reads_allowed() {
 
 }  // namespace
 
-Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : state_(std::make_unique<State>()) {
+Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset, ValuePart part)
+    : state_(std::make_unique<State>()) {
     State& state = *state_;
     state.where = {std::move(file), h5::absolute_path(dataset)};
     const std::string& path = state.where.file;
@@ -115,8 +153,14 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset) : st
     const std::optional<DType> dtype = supported_dtype(state.where, type.get());
     if (!dtype)
         fail(ErrorKind::usage, state.where.describe() + " has dtype " + dtype_description(state.where, type.get()) +
-                                   "; tilesum reads float32 and float64");
+                                   "; tilesum reads int32, int64, float32, float64, complex64 and complex128 "
+                                   "(complex as h5py stores it: a compound of two floats r and i)");
     state.info.dtype = *dtype;
+    // Only the CLI asks for parts, and only of the complex inputs it split (expr/complex_split.hpp).
+    TILESUM_ASSERT(part == ValuePart::real || is_complex(*dtype));
+    if (is_complex(*dtype))
+        state.part_memory_type = h5::type_create_compound(
+            state.where, sizeof(double), {{part == ValuePart::real ? "r" : "i", 0, H5T_NATIVE_DOUBLE}});
 
     const bool little_endian_float = h5::type_equal(state.where, type.get(), H5T_IEEE_F64LE) ||
                                      h5::type_equal(state.where, type.get(), H5T_IEEE_F32LE);
@@ -183,7 +227,8 @@ void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
     const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
     h5::space_select(state.where, file_space.get(), ranges);
     const h5::Handle memory_space = h5::space_create(state.where, block);
-    h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst);
+    h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst,
+                     state.part_memory_type.valid() ? state.part_memory_type.get() : H5T_NATIVE_DOUBLE);
 }
 
 }  // namespace tilesum::io

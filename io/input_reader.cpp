@@ -2,12 +2,20 @@
 
 #include "engine/common/error.hpp"
 #include "io/hdf5_reader.hpp"
+#include "io/npy_reader.hpp"
 
 namespace tilesum::io {
 
 std::unique_ptr<InputReader> open_input(const std::string& file, const std::string& dataset, ValuePart part) {
-    TILESUM_ASSERT(part == ValuePart::real);  // complex sources: not yet
-    return std::make_unique<Hdf5DatasetReader>(file, dataset);
+    if (file.ends_with(".npy")) {
+        if (!dataset.empty()) {  // e.g. --data x.npy: the input's name made a dataset path
+            std::string message = "'" + file;
+            message += "' is a .npy file, holding one array and no dataset '" + dataset + "'; bind it with --input NAME=";
+            fail(ErrorKind::usage, message + file);
+        }
+        return std::make_unique<NpyReader>(file, part);
+    }
+    return std::make_unique<Hdf5DatasetReader>(file, dataset, part);
 }
 
 }  // namespace tilesum::io

@@ -41,7 +41,8 @@ po::options_description command_options(Command command) {
         ("version", "show the version")
         ("data", po::value<std::string>()->value_name("IN.h5"), "HDF5 file holding each input NAME as dataset /NAME")
         ("input", po::value<std::vector<std::string>>()->composing()->value_name("NAME=FILE.h5:/path"),
-         "read input NAME from another file or dataset (repeatable)")
+         "read input NAME from another file or dataset (repeatable); NAME=FILE.npy reads it from a numpy .npy "
+         "file (float32/64, int32/64, complex64/128, either byte order, C or Fortran order)")
         ("config", po::value<std::string>()->value_name("FILE"), "INI file with memory, threads, tile (and quiet)")
         ("profile", po::value<std::string>()->value_name("FILE"),
          "machine profile from tilesum calibrate, for predicted times (default: $TILESUM_PROFILE, else "
@@ -73,16 +74,26 @@ void print_help(Command command, const po::options_description& options) {
               << " --memory 64MiB --tile k=8\n";
 }
 
+bool is_npy_path(const std::string& path) { return path.ends_with(".npy"); }
+
+// NAME=FILE.h5:/path, NAME=FILE.h5 (dataset /NAME) or NAME=FILE.npy (the file's one array: no dataset path).
 InputBinding parse_input_binding(const std::string& text, std::string& name) {
     auto equals = text.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == text.size())
-        fail(ErrorKind::usage, "--input '" + text + "': expected NAME=FILE.h5:/path or NAME=FILE.h5");
+        fail(ErrorKind::usage, "--input '" + text + "': expected NAME=FILE.h5:/path, NAME=FILE.h5 or NAME=FILE.npy");
     name = text.substr(0, equals);
     std::string target = text.substr(equals + 1);
+    if (is_npy_path(target)) return {target, ""};
     auto colon = target.rfind(":/");
     if (colon == std::string::npos) return {target, "/" + name};
     if (colon == 0) fail(ErrorKind::usage, "--input '" + text + "': the file name is missing before ':'");
-    return {target.substr(0, colon), target.substr(colon + 1)};
+    InputBinding binding{target.substr(0, colon), target.substr(colon + 1)};
+    if (is_npy_path(binding.file)) {
+        std::string message = "--input '" + text;
+        message += "': a .npy file holds one array and has no dataset path; write " + name + "=" + binding.file;
+        fail(ErrorKind::usage, message);
+    }
+    return binding;
 }
 
 std::pair<char, Extent> parse_tile(const std::string& text) {
@@ -143,6 +154,11 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         fail(ErrorKind::usage, std::string("no SCRIPT given (see tilesum ") + command_name(command) + " --help)");
     result.script_path = values["script"].as<std::string>();
     if (values.count("data")) result.data_path = values["data"].as<std::string>();
+    if (is_npy_path(result.data_path)) {
+        std::string message = "--data '" + result.data_path;
+        message += "': --data takes an HDF5 file; bind a .npy file to one input with --input NAME=";
+        fail(ErrorKind::usage, message + result.data_path);
+    }
     if (values.count("profile")) result.profile_path = values["profile"].as<std::string>();
     if (command == Command::run) {
         if (!values.count("out")) fail(ErrorKind::usage, "--out OUT.h5 is required (see tilesum run --help)");

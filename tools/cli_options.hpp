@@ -13,7 +13,7 @@ namespace tilesum::cli {
 
 struct InputBinding {
     std::string file;
-    std::string dataset;
+    std::string dataset;  // empty for a .npy file, which holds one array
 };
 
 struct CommandOptions {
@@ -22,7 +22,7 @@ struct CommandOptions {
     std::string out_path;   // run only
     std::uint64_t budget_bytes = 0;
     int threads = 1;
-    std::map<std::string, InputBinding> inputs;  // --input NAME=FILE:/path
+    std::map<std::string, InputBinding> inputs;  // --input NAME=FILE:/path or NAME=FILE.npy
     std::map<char, Extent> tiles;                // --tile k=64
     std::string strategy = "auto";               // --strategy auto|expand|tile
     bool overwrite = false;

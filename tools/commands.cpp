@@ -12,11 +12,13 @@
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
 #include "engine/expr/binder.hpp"
+#include "engine/expr/complex_split.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
 #include "io/hdf5_output.hpp"
+#include "io/diagonal_view_reader.hpp"
 #include "io/input_reader.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
@@ -51,9 +53,28 @@ bool same_file(const std::string& left, const std::string& right) {
 struct Session {
     std::string script_text;
     expr::Program program;
+    expr::SplitProgram complex_parts;  // which inputs and outputs of `program` are parts of complex ones
     std::map<std::string, std::unique_ptr<io::InputReader>> readers;
     plan::Plan plan;
 };
+
+struct InputSource {
+    std::string file, dataset;
+};
+
+// The program reads a complex input X as two real inputs re(X) and im(X) (expr/complex_split.hpp): the reader opened
+// for X while binding reads its real part; a second one reads the imaginary part.
+void open_complex_parts(Session& session, const std::map<std::string, InputSource>& sources) {
+    std::map<std::string, std::unique_ptr<io::InputReader>> part_readers;
+    for (const auto& [name, part_of] : session.complex_parts.input_parts) {
+        const InputSource& source = sources.at(part_of.name);
+        part_readers[name] = part_of.part == expr::Part::real
+                                 ? std::move(session.readers.at(part_of.name))
+                                 : io::open_input(source.file, source.dataset, io::ValuePart::imag);
+    }
+    for (const auto& [name, part_of] : session.complex_parts.input_parts) session.readers.erase(part_of.name);
+    for (auto& [name, reader] : part_readers) session.readers[name] = std::move(reader);
+}
 
 Session prepare(const CommandOptions& options) {
     Session session;
@@ -66,6 +87,7 @@ Session prepare(const CommandOptions& options) {
             for (const expr::InputUse& use : inputs) used = used || use.name == name;
             if (!used) fail(ErrorKind::usage, "--input " + name + ": the script has no input named '" + name + "'");
         }
+        std::map<std::string, InputSource> sources;
         auto resolve = [&](const expr::InputUse& use) {
             auto bound = options.inputs.find(use.name);
             std::string file, dataset;
@@ -83,6 +105,7 @@ Session prepare(const CommandOptions& options) {
                 auto reader = io::open_input(file, dataset);
                 expr::InputSpec spec{reader->info().shape, reader->info().dtype, reader->info().chunk_shape};
                 session.readers[use.name] = std::move(reader);
+                sources[use.name] = InputSource{file, dataset};
                 return spec;
             } catch (const Error& error) {
                 // Point at the script too: the user may have misspelled the name rather than the dataset.
@@ -90,7 +113,9 @@ Session prepare(const CommandOptions& options) {
                             use.first_use);
             }
         };
-        session.program = expr::bind(parsed, resolve);
+        session.complex_parts = expr::split_complex(expr::bind(parsed, resolve));
+        session.program = session.complex_parts.program;
+        open_complex_parts(session, sources);
     } catch (const Error& error) {
         rethrow_located(error, options.script_path, session.script_text);
     }
@@ -128,17 +153,42 @@ int run_run_command(const CommandOptions& options) {
             reader->second->set_chunk_cache(bytes);
 
     io::Hdf5OutputFile out(options.out_path);
-    for (const plan::OutputPlan& output : session.plan.outputs)
-        if (out.has_dataset(output.name) && !options.overwrite)
-            fail(ErrorKind::usage, "output dataset '/" + output.name + "' already exists in '" + options.out_path +
+    for (const plan::OutputPlan& output : session.plan.outputs) {
+        // re(E) and im(E) are written into the one complex dataset /E.
+        const auto part = session.complex_parts.output_parts.find(output.name);
+        const std::string& dataset = part == session.complex_parts.output_parts.end() ? output.name : part->second.name;
+        if (out.has_dataset(dataset) && !options.overwrite)
+            fail(ErrorKind::usage, "output dataset '/" + dataset + "' already exists in '" + options.out_path +
                                        "' (use --overwrite to replace it)");
+    }
 
     std::vector<std::unique_ptr<io::Hdf5PendingDataset>> pending;
     exec::Bindings bindings;
     for (const auto& [name, reader] : session.readers) bindings.inputs[name] = reader.get();
+    // Diagonal views (repeated subscript labels, einsum('ii->i', A)) read their base input through its reader.
+    std::vector<std::unique_ptr<io::DiagonalViewReader>> view_readers;
+    for (const expr::NamedNode& view : session.program.views) {
+        const expr::DiagonalView& diagonal = *view.node->diagonal_of;
+        view_readers.push_back(std::make_unique<io::DiagonalViewReader>(
+            *session.readers.at(diagonal.base), diagonal.base_shape, diagonal.axes, view.node->shape));
+        bindings.inputs[view.name] = view_readers.back().get();
+    }
+    std::map<std::string, io::Hdf5PendingDataset*> complex_datasets;  // by script output name
     for (const plan::OutputPlan& output : session.plan.outputs) {
-        pending.push_back(out.create_pending(output.name, output.root->shape, output.root->dtype));
-        bindings.outputs[output.name] = pending.back().get();
+        const auto part = session.complex_parts.output_parts.find(output.name);
+        if (part == session.complex_parts.output_parts.end()) {
+            pending.push_back(out.create_pending(output.name, output.root->shape, output.root->dtype));
+            bindings.outputs[output.name] = pending.back().get();
+            continue;
+        }
+        io::Hdf5PendingDataset*& dataset = complex_datasets[part->second.name];
+        if (!dataset) {
+            pending.push_back(out.create_pending(part->second.name, output.root->shape,
+                                                 session.complex_parts.complex_outputs.at(part->second.name)));
+            dataset = pending.back().get();
+        }
+        bindings.outputs[output.name] =
+            &dataset->part(part->second.part == expr::Part::real ? io::ValuePart::real : io::ValuePart::imag);
     }
     exec::RunStats stats;
     {
@@ -154,9 +204,9 @@ int run_run_command(const CommandOptions& options) {
 
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!options.quiet) {
-        for (const plan::OutputPlan& output : session.plan.outputs)
-            std::cerr << "tilesum: wrote " << options.out_path << ":/" << output.name << " "
-                      << format_shape(output.root->shape) << " " << dtype_name(output.root->dtype) << "\n";
+        for (const auto& dataset : pending)
+            std::cerr << "tilesum: wrote " << options.out_path << ":" << dataset->name() << " "
+                      << format_shape(dataset->shape()) << " " << dtype_name(dataset->dtype()) << "\n";
         std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", seconds, stats.flops,
                      format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
                      format_bytes(static_cast<double>(session.plan.budget_bytes - session.plan.piece_bytes -

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/dtype_promotion.hpp"
 #include "engine/script/subscripts.hpp"
 
 namespace tilesum::expr {
@@ -22,7 +23,18 @@ void collect_reads(const AstNode& node, std::vector<const AstNode*>& reads) {
 struct Value {
     std::optional<double> number;
     NodePtr node;
+    bool integer = false;  // number: a Python int, which numpy's dtype rules treat apart from a float
 };
+
+ScalarLiteral as_scalar(const Value& value) { return ScalarLiteral{*value.number, value.integer}; }
+
+// `node` with the dtype numpy gives an operation with a Python number (value-based casting, dtype_promotion.hpp).
+NodePtr with_dtype(NodePtr node, DType dtype) {
+    if (node->dtype == dtype) return node;
+    auto copy = std::make_shared<Node>(*node);
+    copy->dtype = dtype;
+    return copy;
+}
 
 class Binder {
 public:
@@ -53,17 +65,18 @@ public:
                      statement.target_span);
             program.outputs.push_back({statement.target, value.node});
         }
+        program.views = find_views(program.outputs);
         return program;
     }
 
 private:
     Value evaluate(const AstNode& node) {
         switch (node.kind) {
-            case AstNode::Kind::number: return Value{node.value, nullptr};
+            case AstNode::Kind::number: return Value{node.value, nullptr, node.is_integer};
             case AstNode::Kind::name: return values_.at(node.name);  // find_inputs proved it is bound
             case AstNode::Kind::negate: {
                 Value operand = evaluate(*node.args[0]);
-                if (operand.number) return Value{-*operand.number, nullptr};
+                if (operand.number) return Value{-*operand.number, nullptr, operand.integer};
                 return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
             }
             case AstNode::Kind::einsum: return evaluate_einsum(node);
@@ -83,7 +96,7 @@ private:
                      "einsum operand " + std::to_string(position + 1) + " is a number; pass an array", arg.span);
             operands.push_back(as_operand(value, arg, position + 1));
         }
-        return Value{std::nullopt, make_einsum(subscripts.inputs, subscripts.output, operands, node.span)};
+        return Value{std::nullopt, make_einsum(subscripts, operands, node.span)};
     }
 
     Value evaluate_binary(const AstNode& node) {
@@ -92,11 +105,13 @@ private:
         Value left = evaluate(left_ast);
         Value right = evaluate(right_ast);
         if (left.number && right.number) {
+            // Python's arithmetic: int op int is an int, except true division.
+            const bool integer = left.integer && right.integer;
             switch (node.op) {
-                case '+': return Value{*left.number + *right.number, nullptr};
-                case '-': return Value{*left.number - *right.number, nullptr};
-                case '*': return Value{*left.number * *right.number, nullptr};
-                case '/': return Value{*left.number / *right.number, nullptr};
+                case '+': return Value{*left.number + *right.number, nullptr, integer};
+                case '-': return Value{*left.number - *right.number, nullptr, integer};
+                case '*': return Value{*left.number * *right.number, nullptr, integer};
+                case '/': return Value{*left.number / *right.number, nullptr, false};
             }
             TILESUM_ASSERT(false);
         }
@@ -108,14 +123,20 @@ private:
                                                     node.span)};
         }
         if (node.op == '*') {
-            if (left.number) return Value{std::nullopt, make_lincomb({*left.number}, {as_operand(right, right_ast)}, node.span)};
-            if (right.number) return Value{std::nullopt, make_lincomb({*right.number}, {as_operand(left, left_ast)}, node.span)};
+            if (left.number || right.number) {
+                const Value& number = left.number ? left : right;
+                const Value& array = left.number ? right : left;
+                NodePtr scaled = make_lincomb({*number.number}, {as_operand(array, left.number ? right_ast : left_ast)},
+                                              node.span);
+                return Value{std::nullopt, with_dtype(scaled, promote_with_scalar(array.node->dtype, as_scalar(number)))};
+            }
             return Value{std::nullopt, make_product(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
         }
         TILESUM_ASSERT(node.op == '/');
         if (!right.number)
             fail(ErrorKind::unsupported, "dividing by an array is not supported yet; divide by a number", right_ast.span);
-        return Value{std::nullopt, make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span)};
+        NodePtr divided = make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span);
+        return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};
     }
 
     static Operand as_operand(const Value& value, const AstNode& ast, std::size_t position = 0) {
@@ -160,6 +181,17 @@ std::vector<InputUse> find_inputs(const script::Script& script) {
         }
     }
     return inputs;
+}
+
+std::vector<NamedNode> find_views(const std::vector<NamedNode>& outputs) {
+    std::vector<NodePtr> roots;
+    for (const NamedNode& output : outputs) roots.push_back(output.node);
+    std::vector<NamedNode> views;
+    std::set<std::string> seen;
+    for (const Node* node : topological_order(roots))
+        if (node->kind == NodeKind::input && node->diagonal_of && seen.insert(node->name).second)
+            views.push_back({node->name, std::make_shared<Node>(*node)});
+    return views;
 }
 
 Program bind(const script::Script& script, const InputResolver& resolve) { return Binder(script, resolve).run(); }

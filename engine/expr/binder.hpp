@@ -37,7 +37,13 @@ struct NamedNode {
 struct Program {
     std::vector<NamedNode> inputs;   // in order of first use
     std::vector<NamedNode> outputs;  // in order of assignment
+    // Inputs the outputs read that are diagonal views of an input (node->diagonal_of says of which and how):
+    // whoever binds inputs to data reads them through the base input's reader.
+    std::vector<NamedNode> views;
 };
+
+// The diagonal views (Node::diagonal_of) that `outputs` read, each name once.
+std::vector<NamedNode> find_views(const std::vector<NamedNode>& outputs);
 
 // The names the script reads but never assigns, in order of first use. Also rejects names read before
 // their assignment and names assigned twice (Error{semantic} at the offending span).

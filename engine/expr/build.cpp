@@ -2,14 +2,19 @@
 
 #include <map>
 
+#include "engine/expr/diagonal.hpp"
+#include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/einsum_labels.hpp"
+
 namespace tilesum::expr {
 
 namespace {
 
+// np.result_type of the operands (engine/expr/dtype_promotion.hpp).
 DType promote(const std::vector<Operand>& operands) {
-    for (const Operand& operand : operands)
-        if (operand.node->dtype == DType::f64) return DType::f64;
-    return DType::f32;
+    DType dtype = operands.front().node->dtype;
+    for (const Operand& operand : operands) dtype = promote_types(dtype, operand.node->dtype);
+    return dtype;
 }
 
 // "C (102, 100, 100) and C2 (102, 100, 101)": numpy's shapes, with the names the user wrote.
@@ -101,11 +106,23 @@ NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape
 
 NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,
                     const std::vector<Operand>& operands, std::optional<SourceSpan> span) {
-    if (operand_labels.size() != operands.size())
+    script::Subscripts subscripts;
+    subscripts.inputs = operand_labels;
+    subscripts.output = output_labels;
+    return make_einsum(subscripts, operands, span);
+}
+
+NodePtr make_einsum(const script::Subscripts& subscripts, const std::vector<Operand>& operands,
+                    std::optional<SourceSpan> span) {
+    if (subscripts.inputs.size() != operands.size())
         fail(ErrorKind::semantic,
-             "einsum subscripts name " + std::to_string(operand_labels.size()) + " operand(s) but " +
+             "einsum subscripts name " + std::to_string(subscripts.inputs.size()) + " operand(s) but " +
                  std::to_string(operands.size()) + " were given",
              span);
+    // Letters only from here on: ellipsis expanded, broadcast extent-1 axes relabelled.
+    const EinsumLabels resolved = resolve_einsum_labels(subscripts, operands, span);
+    const std::vector<std::string>& operand_labels = resolved.operands;
+    const std::string& output_labels = resolved.output;
 
     struct Seen {
         Extent extent;
@@ -152,10 +169,16 @@ NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::s
         node->shape.push_back(it->second.extent);
     }
     node->dtype = promote(operands);
-    node->operand_labels = operand_labels;
+    // An operand that repeats a letter is replaced by its diagonal, its letters each once.
+    for (std::size_t position = 0; position < operands.size(); ++position) {
+        std::string distinct;
+        for (char label : operand_labels[position])
+            if (distinct.find(label) == std::string::npos) distinct += label;
+        node->operand_labels.push_back(distinct);
+        node->operands.push_back(take_diagonal(operands[position].node, operand_labels[position], distinct));
+    }
     node->output_labels = output_labels;
     node->axis_labels = output_labels;
-    for (const Operand& operand : operands) node->operands.push_back(operand.node);
     return node;
 }
 

@@ -8,6 +8,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/expr/node.hpp"
+#include "engine/script/subscripts.hpp"
 
 namespace tilesum::expr {
 
@@ -21,7 +22,13 @@ struct Operand {
 // `chunk_shape`: the input's storage chunks, which tile boundaries follow when it has any ({} = not chunked).
 NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape = {});
 
-// `operand_labels` / `output_labels` as parsed from the subscripts (validated for syntax already).
+// numpy's einsum, all of its subscripts (validated for syntax already): ellipsis, implicit output, extent-1
+// broadcasting (expr/einsum_labels.hpp) and repeated labels in one operand (pushed down as diagonals,
+// expr/diagonal.hpp). The node built has operands with distinct letters and agreeing extents.
+NodePtr make_einsum(const script::Subscripts& subscripts, const std::vector<Operand>& operands,
+                    std::optional<SourceSpan> span);
+
+// The same with explicit letters (a letter may repeat within an operand): how the engine builds einsums.
 NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,
                     const std::vector<Operand>& operands, std::optional<SourceSpan> span);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,12 +20,23 @@ enum class NodeKind {
     product,  // operands[0] * operands[1] elementwise, numpy broadcasting
 };
 
+// An input that reads another input along a diagonal (numpy's repeated subscript labels, pushed down to the
+// data by expr/diagonal.hpp): index j of the view reads the base at (j[axes[0]], j[axes[1]], ...), and a base
+// axis marked dropped_axis (extent 1) at 0. Views are listed in Program::views; readers wrap the base's.
+struct DiagonalView {
+    static constexpr std::size_t dropped_axis = static_cast<std::size_t>(-1);
+    std::string base;  // the input read
+    Shape base_shape;
+    std::vector<std::size_t> axes;  // one per base axis: the view axis it follows, or dropped_axis
+};
+
 struct Node {
     NodeKind kind = NodeKind::input;
     Shape shape;
     DType dtype = DType::f64;
     std::string name;  // input: the input's name; others: the script name it was assigned to, if any
     Shape chunk_shape;  // input: its storage chunk shape, one extent per axis; {} when not chunked
+    std::optional<DiagonalView> diagonal_of;  // input: set when it is a diagonal view of another input
 
     std::vector<NodePtr> operands;
     std::vector<std::string> operand_labels;  // einsum: one label string per operand

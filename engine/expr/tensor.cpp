@@ -24,7 +24,7 @@ Tensor einsum(const std::string& subscripts, const std::vector<Tensor>& operands
     std::vector<Operand> wrapped;
     for (std::size_t position = 0; position < operands.size(); ++position)
         wrapped.push_back(operand(operands[position], position + 1));
-    return Tensor(make_einsum(parsed.inputs, parsed.output, wrapped, std::nullopt));
+    return Tensor(make_einsum(parsed, wrapped, std::nullopt));
 }
 
 Tensor operator+(const Tensor& left, const Tensor& right) {

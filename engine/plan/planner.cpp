@@ -261,8 +261,10 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
         sizes[*last_axis] = fits;
     }
     // Enough tiles for the workers to share: split the largest axis of the first phase further (smaller fits).
+    // Not an empty output: it stays one empty tile however its other axes are cut.
     const Phase& first = phases.front();
-    while (cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
+    const bool empty_output = element_count(cuttable.root->shape) == 0;
+    while (!empty_output && cuttable.tiling(sizes).tile_count() < minimum_tile_count) {
         auto begin = sizes.begin() + static_cast<std::ptrdiff_t>(first.first_axis);
         auto end = sizes.begin() + static_cast<std::ptrdiff_t>(first.end_axis);
         auto largest = std::max_element(begin, end);
@@ -328,6 +330,8 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
         output.chunk_note = aligned.note(0, cuttable.output_rank);
         output.summed_chunk_note = aligned.note(cuttable.output_rank, sizes.size());
     }
+    // Sizes stay at least 1 while cutting; an output axis of extent 0 is one empty tile of size 0 (as printed).
+    for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
     output.tiling = cuttable.tiling(sizes);
     output.peak_bytes = cuttable.peak(sizes, result.schedule);
     if (output.forced && output.peak_bytes > options.budget_bytes)

@@ -124,6 +124,9 @@ Token Lexer::lex_number(std::size_t begin) {
         end = digits_from(end);
         bad = end == exponent_begin;
     }
+    // Python's imaginary literals (1j, 2.5J): a well-formed number followed by exactly one 'j'.
+    const bool complex_suffix = !bad && end < text_.size() && (text_[end] == 'j' || text_[end] == 'J') &&
+                                (end + 1 == text_.size() || !(is_name_char(text_[end + 1]) || text_[end + 1] == '.'));
     // Letters, digits or dots glued on (2x, 0x10, 1.2.3, 1e) make the whole run one bad literal, which reads
     // better than "1.2" followed by an unexpected ".3".
     while (end < text_.size() && (is_name_char(text_[end]) || text_[end] == '.')) {
@@ -131,6 +134,10 @@ Token Lexer::lex_number(std::size_t begin) {
         ++end;
     }
     Token token = make(TokenKind::number, begin, end);
+    if (bad && complex_suffix)
+        fail(ErrorKind::unsupported,
+             "complex literal " + quote_excerpt(token.text) + " is not supported yet; complex data is (from HDF5)",
+             token.span);
     if (bad) fail(ErrorKind::syntax, "bad number literal " + quote_excerpt(token.text), token.span);
     const char* first = token.text.data();
     const char* last = first + token.text.size();

@@ -1,5 +1,6 @@
-// einsum subscripts: what numpy accepts parses into per-operand labels; what it rejects, or tilesum does not
-// support yet, fails with the kind, message and the line:col of the exact offending character.
+// einsum subscripts: what numpy accepts parses into per-operand labels (an ellipsis kept as one '.', implicit
+// output spelled out); what it rejects fails with the kind, message and the line:col of the exact offending
+// character.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -100,7 +101,7 @@ TEST_CASE("Errors point at the exact character even with a non-zero text offset"
     }
 }
 
-TEST_CASE("Malformed or unsupported subscripts are rejected for the stated reason", "[subscripts][errors]") {
+TEST_CASE("Malformed subscripts are rejected for the stated reason", "[subscripts][errors]") {
     struct Case {
         const char* subscripts;
         ErrorKind kind;
@@ -108,13 +109,13 @@ TEST_CASE("Malformed or unsupported subscripts are rejected for the stated reaso
         std::size_t column;  // within the subscripts, 1-based
     };
     const Case cases[] = {
-        {"...ij,jk->...ik", ErrorKind::unsupported, "ellipsis '...' in subscripts is not supported yet", 1},
-        {"ij,j...k->ik", ErrorKind::unsupported, "ellipsis '...' in subscripts is not supported yet", 5},
-        {"ij,jk", ErrorKind::unsupported,
-         "implicit output (subscripts without '->') is not supported yet; write the output labels explicitly", 1},
-        {"", ErrorKind::unsupported, "implicit output", 1},
-        {"ij,jjk->ik", ErrorKind::unsupported, "repeated label 'j' in operand 2 (diagonals) is not supported yet", 5},
-        {"ii->i", ErrorKind::unsupported, "repeated label 'i' in operand 1 (diagonals)", 2},
+        {"...i...->i", ErrorKind::syntax, "operand 1's subscripts contain more than one ellipsis '...'", 5},
+        {"ij,......->i", ErrorKind::syntax, "operand 2's subscripts contain more than one ellipsis '...'", 7},
+        {"...i->......", ErrorKind::syntax, "the output subscripts contain more than one ellipsis '...'", 10},
+        {"i..j->i", ErrorKind::syntax, "invalid character '.' in subscripts (an ellipsis is written '...')", 2},
+        {"i....->i", ErrorKind::syntax, "invalid character '.' in subscripts", 5},
+        {"ij->i..", ErrorKind::syntax, "invalid character '.' in subscripts", 6},
+        {"ii->ii", ErrorKind::semantic, "output label 'i' appears more than once", 6},
         {"ij,j3->i", ErrorKind::syntax, "invalid character '3' in subscripts", 5},
         {"ij,jk->i_k", ErrorKind::syntax, "invalid character '_' in subscripts", 9},
         {"i\tj->i", ErrorKind::syntax, "invalid character (byte 0x09) in subscripts", 2},
@@ -132,4 +133,56 @@ TEST_CASE("Malformed or unsupported subscripts are rejected for the stated reaso
             require_error(test.subscripts, test.kind, test.message, test.column);
         }
     }
+}
+
+TEST_CASE("An ellipsis is kept as one mark where it stands, in operands and output", "[subscripts]") {
+    const Subscripts batched = parse("...ij, j... k->...ik");
+    CHECK(batched.inputs == std::vector<std::string>{".ij", "j.k"});
+    CHECK(batched.output == ".ik");
+    CHECK(batched.explicit_output);
+    const Subscripts bare = parse("...,...->...");
+    CHECK(bare.inputs == std::vector<std::string>{".", "."});
+    CHECK(bare.output == ".");
+}
+
+TEST_CASE("A label may repeat within one operand (a diagonal)", "[subscripts]") {
+    const Subscripts diagonal = parse("ii->i");
+    CHECK(diagonal.inputs == std::vector<std::string>{"ii"});
+    CHECK(diagonal.output == "i");
+    CHECK(parse("ij,jjk->ik").inputs == std::vector<std::string>{"ij", "jjk"});
+    CHECK(parse("i...i->...").inputs == std::vector<std::string>{"i.i"});
+}
+
+TEST_CASE("Without '->' the output is numpy's: the labels used once, in ASCII order", "[subscripts]") {
+    const Subscripts matmul = parse("ij,jk");
+    CHECK_FALSE(matmul.explicit_output);
+    CHECK(matmul.output == "ik");
+    CHECK(parse("ba").output == "ab");
+    CHECK(parse("aB").output == "Ba");       // upper case sorts before lower case, as in numpy
+    CHECK(parse("Ba,aB").output.empty());  // every label used twice: a full contraction
+    CHECK(parse("ii").output.empty());     // a trace
+    CHECK(parse("iij").output == "j");
+    CHECK(parse("").output.empty());
+}
+
+TEST_CASE("Without '->' an ellipsis in any operand comes first in the output", "[subscripts]") {
+    CHECK(parse("...ji").output == ".ij");
+    CHECK(parse("ij,...jk").output == ".ik");
+    CHECK(parse("...ii").output == ".");
+}
+
+TEST_CASE("Spans locate each label, each operand's subscripts and the output", "[subscripts]") {
+    const Subscripts spanned = parse_subscripts("ab, ...c ->c", SourceSpan{100, 12});
+    REQUIRE(spanned.input_spans.size() == 2);
+    CHECK(spanned.input_spans[0][1].offset == 101);
+    CHECK(spanned.input_spans[1][0].offset == 104);  // the ellipsis
+    CHECK(spanned.input_spans[1][0].length == 3);
+    CHECK(spanned.input_spans[1][1].offset == 107);
+    CHECK(spanned.operand_spans[1].offset == 104);
+    CHECK(spanned.operand_spans[1].length == 4);
+    CHECK(spanned.output_span.offset == 111);
+    CHECK(spanned.output_span.length == 1);
+    // An empty explicit output is located at its arrow, an implicit one at the whole literal.
+    CHECK(parse_subscripts("ij->", SourceSpan{10, 4}).output_span.offset == 12);
+    CHECK(parse_subscripts("ij", SourceSpan{10, 2}).output_span.offset == 10);
 }

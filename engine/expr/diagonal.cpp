@@ -1,0 +1,154 @@
+#include "engine/expr/diagonal.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "engine/common/error.hpp"
+#include "engine/expr/build.hpp"
+#include "engine/expr/einsum_labels.hpp"
+
+namespace tilesum::expr {
+
+namespace {
+
+bool has_repeats_or_drops(const std::string& labels) {
+    for (std::size_t axis = 0; axis < labels.size(); ++axis)
+        if (labels[axis] == dropped_label || labels.find(labels[axis]) != axis) return true;
+    return false;
+}
+
+// Each distinct kept letter of `labels` once, in order of first appearance.
+std::string distinct_labels(const std::string& labels) {
+    std::string distinct;
+    for (char label : labels)
+        if (label != dropped_label && distinct.find(label) == std::string::npos) distinct += label;
+    return distinct;
+}
+
+Operand internal_operand(const NodePtr& node) {
+    return Operand{node, node->name.empty() ? "the operand of shape " + format_shape(node->shape) : node->name,
+                   std::nullopt};
+}
+
+// The same values with axes `from` reordered as `to`: an einsum that sums nothing.
+NodePtr transpose(const NodePtr& node, const std::string& from, const std::string& to) {
+    if (from == to) return node;
+    return make_einsum({from}, to, {internal_operand(node)}, std::nullopt);
+}
+
+// A view of the input, its axes in order of first appearance in `labels`. A view of a view reads the base
+// input directly, composing the axis maps.
+NodePtr view_of_input(const Node& input, const std::string& labels) {
+    const std::string order = distinct_labels(labels);
+    std::vector<std::size_t> input_to_view;
+    for (char label : labels)
+        input_to_view.push_back(label == dropped_label ? DiagonalView::dropped_axis : order.find(label));
+    DiagonalView view;
+    if (input.diagonal_of) {
+        view = *input.diagonal_of;
+        for (std::size_t& axis : view.axes)
+            if (axis != DiagonalView::dropped_axis) axis = input_to_view[axis];
+    } else {
+        view = DiagonalView{input.name, input.shape, input_to_view};
+    }
+    Shape shape;
+    for (char label : order) shape.push_back(input.shape[labels.find(label)]);
+    auto node = std::make_shared<Node>(*make_input(diagonal_view_name(view.base, view.axes), shape, input.dtype));
+    node->diagonal_of = std::move(view);
+    return node;
+}
+
+// The einsum renamed so that the output axes merged by `labels` share one of its letters, and dropped ones
+// are summed (over their one value) under a letter it does not use.
+NodePtr diagonal_of_einsum(const Node& einsum, const std::string& labels, const std::string& order) {
+    std::string used = einsum.output_labels;
+    for (const std::string& operand_labels : einsum.operand_labels) used += operand_labels;
+    std::map<char, char> renamed;        // einsum letter -> its new letter
+    std::map<char, char> letter_of;      // caller's letter -> einsum letter
+    for (std::size_t axis = 0; axis < labels.size(); ++axis) {
+        const char own = einsum.output_labels[axis];
+        if (labels[axis] == dropped_label) {
+            const char* fresh = fresh_label_pool;
+            while (*fresh && used.find(*fresh) != std::string::npos) ++fresh;
+            if (!*fresh) fail(ErrorKind::unsupported, "a diagonal of an einsum that uses all 52 letters");
+            used += *fresh;
+            renamed[own] = *fresh;
+            continue;
+        }
+        renamed[own] = letter_of.try_emplace(labels[axis], own).first->second;
+    }
+    std::vector<std::string> operand_labels = einsum.operand_labels;
+    for (std::string& operand : operand_labels)
+        for (char& label : operand)
+            if (auto it = renamed.find(label); it != renamed.end()) label = it->second;
+    std::string output;
+    for (char label : order) output += letter_of.at(label);
+    std::vector<Operand> operands;
+    for (const NodePtr& operand : einsum.operands) operands.push_back(internal_operand(operand));
+    return make_einsum(operand_labels, output, operands, std::nullopt);
+}
+
+// A sum or product: each operand takes the diagonal of its aligned axes (numpy aligns on the right). Along
+// a merged axis an operand may broadcast (extent 1): its extent-1 axes are dropped when it has the full
+// extent on another axis of the group, and merged into one extent-1 axis when it has not. The result's axes
+// are ordered by the last axis of each group, so an operand lacking leading axes still aligns on the right.
+NodePtr diagonal_of_elementwise(const Node& node, const std::string& labels, const std::string& order) {
+    const std::size_t rank = node.shape.size();
+    std::map<char, std::size_t> last_axis;
+    for (std::size_t axis = 0; axis < rank; ++axis)
+        if (labels[axis] != dropped_label) last_axis[labels[axis]] = axis;
+    std::string natural = distinct_labels(labels);
+    std::sort(natural.begin(), natural.end(), [&](char left, char right) { return last_axis[left] < last_axis[right]; });
+
+    std::vector<Operand> operands;
+    for (const NodePtr& operand : node.operands) {
+        const std::size_t offset = rank - operand->shape.size();
+        std::string operand_labels;
+        for (std::size_t axis = 0; axis < operand->shape.size(); ++axis) {
+            const char label = labels[offset + axis];
+            const Extent full = node.shape[offset + axis];
+            bool full_elsewhere = false;
+            for (std::size_t other = 0; other < operand->shape.size(); ++other)
+                full_elsewhere = full_elsewhere || (labels[offset + other] == label && operand->shape[other] == full);
+            const bool broadcasts = operand->shape[axis] == 1 && full != 1;
+            operand_labels += label == dropped_label || (broadcasts && full_elsewhere) ? dropped_label : label;
+        }
+        std::string operand_order;
+        for (char label : natural)
+            if (operand_labels.find(label) != std::string::npos) operand_order += label;
+        operands.push_back(internal_operand(take_diagonal(operand, operand_labels, operand_order)));
+    }
+    NodePtr result = node.kind == NodeKind::lincomb ? make_lincomb(node.coefficients, operands, std::nullopt)
+                                                    : make_product(operands[0], operands[1], std::nullopt);
+    return transpose(result, natural, order);
+}
+
+}  // namespace
+
+std::string diagonal_view_name(const std::string& base, const std::vector<std::size_t>& axes) {
+    std::string name = "diag(" + base;
+    for (std::size_t axis : axes) {
+        name += ',';
+        name += axis == DiagonalView::dropped_axis ? std::string("-") : std::to_string(axis);
+    }
+    return name + ")";
+}
+
+NodePtr take_diagonal(const NodePtr& node, const std::string& labels, const std::string& order) {
+    TILESUM_ASSERT(labels.size() == node->shape.size());
+    TILESUM_ASSERT(order.size() == distinct_labels(labels).size());
+    if (labels == order) return node;
+    switch (node->kind) {
+        case NodeKind::einsum: return diagonal_of_einsum(*node, labels, order);
+        case NodeKind::input:
+            if (!has_repeats_or_drops(labels)) return transpose(node, labels, order);
+            return transpose(view_of_input(*node, labels), distinct_labels(labels), order);
+        case NodeKind::lincomb:
+        case NodeKind::product:
+            if (!has_repeats_or_drops(labels)) return transpose(node, labels, order);
+            return diagonal_of_elementwise(*node, labels, order);
+    }
+    TILESUM_ASSERT(false);
+}
+
+}  // namespace tilesum::expr
