@@ -22,18 +22,23 @@ DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev libtbb-dev libboost-program-options-dev catch2 \
                 libopenblas-dev nlohmann-json3-dev python3-numpy python3-h5py time pkg-config
+# Only for `make fuzz`: clang with libFuzzer.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+FUZZ_DIR      ?= build-fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_TARGETS  := script subscripts
 # Only for `make bench`: the methods tilesum is compared with, and the plot.
 BENCH_PACKAGES := python3-dask python3-matplotlib
 BENCH_SIZES    ?= 400 800 2000
 BENCH_MEMORY   ?= 1GiB
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: deps bench-deps build demo test bench clean
+.PHONY: deps bench-deps fuzz-deps build demo test fuzz bench clean
 
 # Installs only what dpkg does not report installed; `apt-get update` runs only then.
-deps bench-deps:
+deps bench-deps fuzz-deps:
 	@missing=""; \
-	for package in $(if $(filter bench-deps,$@),$(BENCH_PACKAGES),$(DEB_PACKAGES)); do \
+	for package in $(if $(filter bench-deps,$@),$(BENCH_PACKAGES),$(if $(filter fuzz-deps,$@),$(FUZZ_PACKAGES),$(DEB_PACKAGES))); do \
 	  dpkg-query -W -f='$${db:Status-Status}\n' "$$package" 2>/dev/null | grep -qx installed \
 	    || missing="$$missing $$package"; \
 	done; \
@@ -62,6 +67,17 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+# libFuzzer on the script and subscripts parsers (tests/fuzz), FUZZ_SECONDS each, starting from the seed corpus
+# in tests/fuzz/corpus; new inputs go to $(FUZZ_DIR)/corpus_*, a crash to $(FUZZ_DIR)/crash-* and fails the target.
+fuzz: fuzz-deps
+	CXX=clang++ cmake -S tests/fuzz -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_DIR) -j$(JOBS)
+	for target in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus_$$target; \
+	  $(FUZZ_DIR)/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crash-$$target- $(FUZZ_DIR)/corpus_$$target tests/fuzz/corpus/$$target; \
+	done
 
 # Seed benchmark: tilesum (auto, tile) against numpy materialized, numpy hand-expanded and dask; a table and a PNG.
 bench: build bench-deps
