@@ -1,9 +1,13 @@
 #include "io/contiguous_reads.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <vector>
@@ -130,19 +134,75 @@ std::uint64_t available_memory_bytes() {
 
 }  // namespace
 
+namespace {
+
+// Whether every page of [offset, offset + bytes) of the file is in the page cache (mincore on a mapping that is
+// never touched, so it costs no RSS). False when that cannot be told.
+bool in_page_cache(int descriptor, std::uint64_t offset, std::size_t bytes) {
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t start = offset / page * page;
+    const std::size_t length = static_cast<std::size_t>(offset + bytes - start);
+    void* mapping = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, descriptor, static_cast<off_t>(start));
+    if (mapping == MAP_FAILED) return false;
+    std::vector<unsigned char> resident((length + page - 1) / page);
+    const bool known = ::mincore(mapping, length, resident.data()) == 0;
+    ::munmap(mapping, length);
+    return known && std::all_of(resident.begin(), resident.end(), [](unsigned char flags) { return flags & 1; });
+}
+
+}  // namespace
+
 void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexcept {
     const std::uint64_t bytes = static_cast<std::uint64_t>(element_count(shape_)) * element_bytes_;
     if (bytes == 0 || bytes > available_memory_bytes() / 2) return;
-    constexpr std::uint64_t piece_bytes = std::uint64_t{64} << 20;  // submitted in order, one piece at a time
-    for (std::uint64_t done = 0; done < bytes && !cancel.load(); done += piece_bytes)
-        ::posix_fadvise(descriptor_, static_cast<off_t>(data_offset_ + done),
-                        static_cast<off_t>(std::min(piece_bytes, bytes - done)), POSIX_FADV_WILLNEED);
+    // The kernel reads ahead what is advised (WILLNEED, a window of pieces in file order), with no copy to user
+    // space; mincore tells when a piece has arrived. A piece that does not arrive soon (the kernel may drop advice
+    // under memory pressure) is read into scratch instead, so that read() never waits on a promise.
+    constexpr std::uint64_t piece_bytes = std::uint64_t{4} << 20;
+    constexpr std::uint64_t window_pieces = 16;
+    constexpr auto patience = std::chrono::milliseconds(200);
+    const auto piece_at = [&](std::uint64_t done) { return std::min(piece_bytes, bytes - done); };
+    read_ahead_until_.store(0);
+    std::uint64_t advised = 0;  // bytes from the start already advised
+    std::vector<unsigned char> scratch;
+    for (std::uint64_t done = 0; done < bytes && !cancel.load();) {
+        for (; advised < bytes && advised < done + window_pieces * piece_bytes; advised += piece_at(advised))
+            ::posix_fadvise(descriptor_, static_cast<off_t>(data_offset_ + advised), static_cast<off_t>(piece_at(advised)),
+                            POSIX_FADV_WILLNEED);
+        const std::size_t piece = static_cast<std::size_t>(piece_at(done));
+        const std::uint64_t offset = data_offset_ + done;
+        const auto since = std::chrono::steady_clock::now();
+        bool arrived = in_page_cache(descriptor_, offset, piece);
+        while (!arrived && !cancel.load() && std::chrono::steady_clock::now() - since < patience) {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            arrived = in_page_cache(descriptor_, offset, piece);
+        }
+        if (!arrived && !cancel.load()) {
+            if (scratch.empty()) scratch.resize(piece_bytes);  // 4 MiB, part of the stated overhead
+            for (std::size_t got = 0; got < piece;) {
+                const ssize_t count = ::pread(descriptor_, scratch.data(), piece - got, static_cast<off_t>(offset + got));
+                if (count <= 0 && errno != EINTR) break;  // read() reports the failure when it meets it
+                if (count > 0) got += static_cast<std::size_t>(count);
+            }
+        }
+        done += piece;
+        read_ahead_until_.store(done);
+        read_ahead_until_.notify_all();
+    }
+    read_ahead_until_.store(UINT64_MAX);
+    read_ahead_until_.notify_all();
 }
 
 void ContiguousReads::read(const Ranges& ranges, double* dst) const {
     TILESUM_ASSERT(ranges.size() == shape_.size());
     const Extent total_elements = element_count(range_shape(ranges));
     if (total_elements == 0) return;
+    // While will_read_all runs, wait until it has passed the hyperslab's last element.
+    Extent last_element = 0;
+    for (std::size_t axis = 0; axis < ranges.size(); ++axis) last_element = last_element * shape_[axis] + ranges[axis].end - 1;
+    const std::uint64_t needed = static_cast<std::uint64_t>(last_element + 1) * element_bytes_;
+    for (std::uint64_t ahead = read_ahead_until_.load(); ahead < needed; ahead = read_ahead_until_.load())
+        read_ahead_until_.wait(ahead);
     Extent run_elements = 0;
 
     // Runs in file order, grouped into spans; a group of one run of float64 is read straight into dst.

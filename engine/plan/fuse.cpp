@@ -169,16 +169,19 @@ void estimate_pass(const Plan& plan, FusedPass& pass) {
     pass.read_runs *= scale;
 }
 
-// Square blocks of a square input in pairs: (p, q) then (q, p), diagonal blocks alone, rows of pairs in order.
+// Square blocks of a square input in pairs: (p, q) then (q, p), diagonal blocks alone. Pairs go in the order of
+// their later block row, so the pass wants the input in file order: everything it needs once block row m is read
+// comes before anything that needs block row m + 1, and a read-ahead in file order (TensorReader::will_read_all)
+// keeps it fed from a cold disk.
 std::vector<Extent> paired_order(const Shape& extents, const Shape& block) {
     const Extent blocks = (extents[0] + block[0] - 1) / block[0];
     std::vector<Extent> order;
-    for (Extent row = 0; row < blocks; ++row) {
-        order.push_back(row * blocks + row);
-        for (Extent column = row + 1; column < blocks; ++column) {
-            order.push_back(row * blocks + column);
-            order.push_back(column * blocks + row);
+    for (Extent later = 0; later < blocks; ++later) {
+        for (Extent earlier = 0; earlier < later; ++earlier) {
+            order.push_back(earlier * blocks + later);
+            order.push_back(later * blocks + earlier);
         }
+        order.push_back(later * blocks + later);
     }
     return order;
 }

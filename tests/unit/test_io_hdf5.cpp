@@ -212,6 +212,28 @@ TEST_CASE("Direct reads of contiguous datasets match HDF5's on random hyperslabs
     }
 }
 
+TEST_CASE("Reads during a read-ahead wait for it and return the data, and a cancelled read-ahead releases them",
+          "[io][threads]") {
+    // 9 MiB: several read-ahead pieces of 4 MiB, so that reads of the last rows wait for later pieces.
+    const Shape shape{1152, 1024};
+    const std::vector<double> full = counting(element_count(shape));
+    const std::string path = temp_path("read_ahead.h5");
+    TestFile(path).add("/A", H5T_IEEE_F64LE, shape, full);
+    for (const bool cancel_at_once : {false, true}) {
+        io::Hdf5DatasetReader reader(path, "A");
+        std::atomic<bool> cancel{cancel_at_once};
+        std::thread read_ahead([&] { reader.will_read_all(cancel); });
+        // Blocks from the end of the file backwards: the first ones need the read-ahead to have gone all the way.
+        for (Extent row = 1152 - 128; row >= 0; row -= 128) {
+            const Ranges ranges{{row, row + 128}, {row % 1024 / 2, row % 1024 / 2 + 100}};
+            CAPTURE(cancel_at_once, row);
+            REQUIRE(read_block(reader, ranges) == block_of(full, shape, ranges));
+        }
+        cancel = true;
+        read_ahead.join();
+    }
+}
+
 TEST_CASE("A direct read of a file truncated while open is an io error naming the file and dataset", "[io][errors]") {
     const std::string path = temp_path("truncated.h5");
     TestFile(path).add("/A", H5T_IEEE_F64LE, {1000}, counting(1000));
