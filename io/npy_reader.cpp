@@ -46,7 +46,16 @@ struct ElementType {
 
 // What kind of dtype a descr tilesum does not read is, for the message; empty when the descr says it well enough.
 std::string unsupported_descr_kind(const std::string& descr) {
-    switch (descr.size() > 1 ? descr[1] : '?') {
+    const char kind = descr.size() > 1 ? descr[1] : '?';
+    if (kind == 'b' || kind == 'i' || kind == 'u') {
+        // numpy's name: '|u1' is uint8. Bits only for sizes numpy has (a size of "16" would be int128).
+        const std::string size = descr.substr(2);
+        if (kind == 'b' && size == "1") return "bool";
+        if (size == "1" || size == "2" || size == "4" || size == "8")
+            return (kind == 'u' ? "uint" : "int") + std::to_string(std::stoi(size) * 8);
+        return "";
+    }
+    switch (kind) {
         case 'O': return "Python objects";
         case 'U': return "unicode strings";
         case 'S':
@@ -82,12 +91,8 @@ std::optional<ElementType> element_type(const std::string& descr, ValuePart part
     if (kind == 'c' && size == "8") return ElementType{DType::c64, complex_decoder<float>(swapped, part)};
     if (kind == 'i' && size == "8") return ElementType{DType::i64, decoder<std::int64_t>(swapped)};
     if (kind == 'i' && size == "4") return ElementType{DType::i32, decoder<std::int32_t>(swapped)};
-    // Narrower integers and bool are exact in int32, uint32 in int64: the engine sees the dtype that holds them.
-    if (kind == 'u' && size == "4") return ElementType{DType::i64, decoder<std::uint32_t>(swapped)};
-    if (kind == 'i' && size == "2") return ElementType{DType::i32, decoder<std::int16_t>(swapped)};
-    if (kind == 'u' && size == "2") return ElementType{DType::i32, decoder<std::uint16_t>(swapped)};
-    if (kind == 'i' && one_byte) return ElementType{DType::i32, decoder<std::int8_t>(false)};
-    if ((kind == 'u' || kind == 'b') && one_byte) return ElementType{DType::i32, decoder<std::uint8_t>(false)};
+    // bool, int8, int16 and unsigned ints are refused, as the HDF5 reader refuses them: numpy computes in them
+    // (uint8 + uint8 wraps at 256 and stays uint8), which tilesum's dtypes cannot follow.
     return std::nullopt;
 }
 
@@ -115,9 +120,13 @@ NpyReader::NpyReader(std::string file, ValuePart part)
     if (!type) {
         std::string message = "'" + file_;
         message += "' has dtype '" + header_.descr + "'";
-        if (const std::string kind = unsupported_descr_kind(header_.descr); !kind.empty()) message += " (" + kind + ")";
-        message += "; tilesum reads float32, float64, complex64, complex128, int32, int64 (and bool, int8, int16, "
-                   "uint8, uint16, uint32)";
+        const std::string kind = unsupported_descr_kind(header_.descr);
+        if (!kind.empty()) message.append(" (").append(kind).append(")");
+        message += "; tilesum reads int32, int64, float32, float64, complex64 and complex128";
+        const char letter = header_.descr.size() > 1 ? header_.descr[1] : '?';
+        if ((letter == 'b' || letter == 'i' || letter == 'u') && !kind.empty())
+            message.append(": numpy computes in ").append(kind).append(
+                ", which tilesum does not follow; convert it with .astype(np.int32) or the like");
         fail(ErrorKind::usage, message);
     }
     if (part == ValuePart::imag && !is_complex(type->dtype)) {

@@ -1,6 +1,7 @@
 // Reads a numpy .npy file as an input: the header (format versions 1.0, 2.0 and 3.0), then hyperslabs of its
 // one array as float64, in C or Fortran order, for the dtypes numpy writes for float32/64, int32/64 and
-// complex64/128 in either byte order (and, since they cost nothing more, bool, int8, int16, uint8, uint16, uint32).
+// complex64/128 in either byte order. bool, int8, int16 and unsigned ints are refused, as in HDF5 inputs: numpy
+// computes in them (uint8 wraps at 256), which tilesum does not follow.
 //
 // Why pread and not a memory mapping: the memory budget is a contract on peak RSS, and the file pages of a mapping
 // count in the process's RSS for as long as they stay mapped. Reading a file larger than the budget through one

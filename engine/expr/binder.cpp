@@ -85,18 +85,65 @@ private:
         TILESUM_ASSERT(false);
     }
 
+    // numpy reads a number operand as a 0-d array: its subscripts name no letter (just '...' at most, standing for
+    // no axes), and it scales the einsum of the other operands, the result's dtype taking each number as a
+    // Python scalar (value-based casting: einsum(',i', 2, X) keeps an int32 X int32). The subscripts are checked
+    // with every number in place as a 0-d operand, so a number whose subscripts name axes gets the message a 0-d
+    // array would; then the numbers are taken out. When every operand is a number, so is the result.
     Value evaluate_einsum(const AstNode& node) {
         script::Subscripts subscripts = script::parse_subscripts(node.subscripts, node.subscripts_span);
         std::vector<Operand> operands;
+        std::vector<Value> numbers;
+        std::vector<bool> is_number;
         for (std::size_t position = 0; position < node.args.size(); ++position) {
             const AstNode& arg = *node.args[position];
             Value value = evaluate(arg);
-            if (!value.node)
-                fail(ErrorKind::unsupported,
-                     "einsum operand " + std::to_string(position + 1) + " is a number; pass an array", arg.span);
-            operands.push_back(as_operand(value, arg, position + 1));
+            is_number.push_back(!value.node);
+            if (value.node) {
+                operands.push_back(as_operand(value, arg, position + 1));
+                continue;
+            }
+            numbers.push_back(value);
+            const DType dtype = value.integer ? DType::i64 : DType::f64;  // np.asarray(2), np.asarray(2.0)
+            Operand number{make_input("a number", {}, dtype), "a number", arg.span};
+            operands.push_back(std::move(number));
         }
-        return Value{std::nullopt, make_einsum(subscripts, operands, node.span)};
+        NodePtr einsum = make_einsum(subscripts, operands, node.span);
+        if (numbers.empty()) return Value{std::nullopt, einsum};
+
+        double factor = 1.0;
+        bool integer = true;
+        for (const Value& number : numbers) {
+            factor *= *number.number;
+            integer = integer && number.integer;
+        }
+        script::Subscripts rest;  // the subscripts of the array operands
+        std::vector<Operand> arrays;
+        for (std::size_t position = 0; position < operands.size(); ++position) {
+            if (is_number[position]) continue;
+            arrays.push_back(operands[position]);
+            rest.inputs.push_back(subscripts.inputs[position]);
+            if (subscripts.input_spans.size() == operands.size()) rest.input_spans.push_back(subscripts.input_spans[position]);
+            if (subscripts.operand_spans.size() == operands.size())
+                rest.operand_spans.push_back(subscripts.operand_spans[position]);
+        }
+        if (arrays.empty()) return Value{factor, nullptr, integer};
+        // An output '...' the numbers alone had stands for no axes once they are gone.
+        bool ellipsis = false;
+        for (const std::string& labels : rest.inputs)
+            ellipsis = ellipsis || labels.find(script::ellipsis_mark) != std::string::npos;
+        rest.explicit_output = subscripts.explicit_output;
+        rest.output_span = subscripts.output_span;
+        for (std::size_t index = 0; index < subscripts.output.size(); ++index) {
+            if (!ellipsis && subscripts.output[index] == script::ellipsis_mark) continue;
+            rest.output += subscripts.output[index];
+            if (index < subscripts.output_spans.size()) rest.output_spans.push_back(subscripts.output_spans[index]);
+        }
+        NodePtr product = make_einsum(rest, arrays, node.span);
+        DType dtype = product->dtype;
+        for (const Value& number : numbers) dtype = promote_with_scalar(dtype, as_scalar(number));
+        NodePtr scaled = make_lincomb({factor}, {Operand{product, "the einsum", node.span}}, node.span);
+        return Value{std::nullopt, with_dtype(scaled, dtype)};
     }
 
     Value evaluate_binary(const AstNode& node) {

@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/diagonal.hpp"
 
 namespace tilesum::expr {
 
@@ -42,8 +43,8 @@ public:
         Parts parts;
         switch (node->kind) {
             case NodeKind::input:
-                parts.real = make_input(part_name(node->name, Part::real), node->shape, node->dtype, node->chunk_shape);
-                parts.imag = make_input(part_name(node->name, Part::imag), node->shape, node->dtype, node->chunk_shape);
+                parts.real = split_input(*node, Part::real);
+                parts.imag = split_input(*node, Part::imag);
                 return memo_[node.get()] = parts;
             case NodeKind::einsum: parts = split_einsum(*node); break;
             case NodeKind::lincomb: parts = split_lincomb(*node); break;
@@ -56,6 +57,19 @@ public:
     }
 
 private:
+    // A part of a complex input X is the input re(X) or im(X). A part of a diagonal view of X (expr/diagonal.hpp)
+    // is the same view of X's part: diag(re(X),0,0) reads re(X) along the diagonal, through re(X)'s reader.
+    static NodePtr split_input(const Node& input, Part part) {
+        if (!input.diagonal_of)
+            return make_input(part_name(input.name, part), input.shape, input.dtype, input.chunk_shape);
+        DiagonalView view = *input.diagonal_of;
+        view.base = part_name(view.base, part);
+        auto node = std::make_shared<Node>(
+            *make_input(diagonal_view_name(view.base, view.axes), input.shape, input.dtype, input.chunk_shape));
+        node->diagonal_of = std::move(view);
+        return node;
+    }
+
     // A built part carries the original's name ("re(C)" for C) and its real dtype, for plans and outputs. A part
     // that is an input part itself (the imaginary part of X + Y, Y real, is im(X)) stays that input.
     static NodePtr as_part_of(const NodePtr& built, const Node& original, Part part) {
@@ -181,6 +195,8 @@ SplitProgram split_complex(const Program& program) {
             split.output_parts[name] = PartOf{output.name, part};
         }
     }
+    // The views the split outputs read: those of real inputs as they were, those of complex ones per part.
+    split.program.views = find_views(split.program.outputs);
     return split;
 }
 

@@ -1,6 +1,7 @@
 // Complex tensors as pairs of real ones. The evaluator knows only real float64 tensors, so after binding, a program
 // that reads complex data is rewritten into one that does not: a complex input X becomes two real inputs re(X) and
-// im(X); an einsum of complex operands distributes into real einsums of their parts with signs
+// im(X), and a diagonal view of X (Program::views) the same view of each, diag(re(X),0,0) and diag(im(X),0,0),
+// read through the parts' readers; an einsum of complex operands distributes into real einsums of their parts with signs
 // ((a + ib)(c + id) = ac - bd + i(ad + bc)); sums and products likewise; a complex output E becomes two real
 // outputs re(E) and im(E), which the CLI writes side by side into one complex dataset. The planner then expands,
 // shares and fuses the real einsums like any others.

@@ -101,7 +101,9 @@ std::string describe(const Plan& plan) {
         const expr::Node& root = *output.root;
         text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +
                 expr::to_text(root) + "\n";
-        text += "  strategy:         " + std::string(strategy_name(output.strategy)) + "\n";
+        text += "  strategy:         " + std::string(strategy_name(output.strategy));
+        if (!output.strategy_note.empty()) text.append(" (").append(output.strategy_note).append(")");
+        text += "\n";
         if (!output.terms.empty()) {
             text += "  terms:            " + std::to_string(output.terms.size()) + "\n";
             for (const Term& term : output.terms) {

@@ -67,7 +67,7 @@ json output_json(const OutputPlan& output) {
         }
         considered.push_back(entry);
     }
-    return {{"name", output.name},
+    json described = {{"name", output.name},
             {"shape", output.root->shape},
             {"dtype", dtype_name(output.root->dtype)},
             {"expression", expr::to_text(*output.root)},
@@ -83,6 +83,8 @@ json output_json(const OutputPlan& output) {
             {"predicted_seconds", output.predicted_seconds},
             {"terms", terms},
             {"considered", considered}};
+    if (!output.strategy_note.empty()) described["strategy_note"] = output.strategy_note;
+    return described;
 }
 
 }  // namespace

@@ -26,6 +26,20 @@ std::string used_labels(const Term& term) {
     return used;
 }
 
+bool reads_label(const Term& term, char label) {
+    for (const std::string& labels : term.operand_labels)
+        if (labels.find(label) != std::string::npos) return true;
+    return false;
+}
+
+// The output letters of `term` that none of its operands reads: axes it is broadcast along (see expand below).
+std::string broadcast_labels(const Term& term) {
+    std::string missing;
+    for (char label : term.output_labels)
+        if (!reads_label(term, label)) missing += label;
+    return missing;
+}
+
 // Renames `term`: its output labels become `target_output`; every other label a letter not in `taken`
 // (which grows). std::nullopt when the letters run out.
 std::optional<Term> rename(const Term& term, const std::string& target_output, std::string& taken) {
@@ -47,9 +61,12 @@ std::optional<Term> rename(const Term& term, const std::string& target_output, s
 }
 
 // Every combination of one term per factor, each renamed so that its output takes `factor_outputs[f]`; the
-// product's operands are concatenated and its output is `output`.
+// product's operands are concatenated and its output is `output`. A letter summed here (in factor_outputs, not
+// in `output`) that no operand of the product reads is a broadcast axis summed over: it multiplies the
+// coefficient by its extent, from `extents` (Σ_i x_j = n_i x_j).
 std::optional<std::vector<Term>> multiply(const std::vector<std::vector<Term>>& factors,
-                                          const std::vector<std::string>& factor_outputs, const std::string& output) {
+                                          const std::vector<std::string>& factor_outputs, const std::string& output,
+                                          const std::map<char, Extent>& extents) {
     std::size_t combinations = 1;
     for (const auto& terms : factors) {
         combinations *= terms.size();
@@ -75,6 +92,13 @@ std::optional<std::vector<Term>> multiply(const std::vector<std::vector<Term>>& 
             product.operand_labels.insert(product.operand_labels.end(), renamed->operand_labels.begin(),
                                           renamed->operand_labels.end());
         }
+        std::string summed_away;
+        for (const std::string& labels : factor_outputs)
+            for (char label : labels)
+                if (output.find(label) == std::string::npos && summed_away.find(label) == std::string::npos &&
+                    !reads_label(product, label))
+                    summed_away += label;
+        for (char label : summed_away) product.coefficient *= static_cast<double>(extents.at(label));
         products.push_back(std::move(product));
     }
     return products;
@@ -125,6 +149,49 @@ std::vector<Term> merge_identical(const std::vector<Term>& terms) {
     return nonzero;
 }
 
+// Broadcasting (numpy's, in sums and elementwise products). A term is one einsum, and an einsum cannot make an
+// output axis that none of its operands has: the x of A + x, x of shape (n,) and A (m, n), is x_j repeated
+// along i. So, while expanding, a term may carry output letters that none of its operands reads (its
+// broadcast_labels): it stands for the einsum over the letters it does read, repeated along the others. Such a
+// term becomes an einsum again as soon as a factor supplies the letter (A * x + x inside einsum('ij,ij->', .., B)
+// gives x_j B_ij), or when the letter is summed: Σ_i x_j is n_i x_j, a coefficient (see multiply). An axis of
+// extent 1 stretched against n gets a letter of its own, summed over its one value, and the stretched axis
+// then has no reader either. What is left with such letters at the end is an output that is a broadcast sum
+// (A + x as an output): it cannot be written as einsums over inputs, and expand_terms says so; the planner then
+// evaluates that output as written. Every term that leaves this file reads all of its output letters.
+
+// `terms` of an operand of shape `from`, aligned numpy's way (on the right) against `to`, whose axes are
+// `letters`: each term's output becomes `letters`. An operand axis of the same extent takes the axis' letter; a
+// stretched one (extent 1) a fresh letter, summed; the axes the operand lacks or stretches are left unread.
+std::optional<std::vector<Term>> broadcast_to(const std::vector<Term>& terms, const Shape& from, const Shape& to,
+                                              const std::string& letters) {
+    TILESUM_ASSERT(from.size() <= to.size() && letters.size() == to.size());
+    if (from == to) return terms;
+    const std::size_t offset = to.size() - from.size();
+    std::string target, taken = letters;
+    for (std::size_t axis = 0; axis < from.size(); ++axis) {
+        if (from[axis] == to[offset + axis]) {
+            target += letters[offset + axis];
+            continue;
+        }
+        TILESUM_ASSERT(from[axis] == 1);
+        auto fresh = std::find_if(all_letters.begin(), all_letters.end(),
+                                  [&](char letter) { return taken.find(letter) == std::string::npos; });
+        if (fresh == all_letters.end()) return std::nullopt;
+        target += *fresh;
+        taken += *fresh;
+    }
+    std::vector<Term> lifted;
+    for (const Term& term : terms) {
+        std::string term_taken = taken;
+        std::optional<Term> renamed = rename(term, target, term_taken);
+        if (!renamed) return std::nullopt;
+        renamed->output_labels = letters;  // the stretched axes' fresh letters are summed (over one value)
+        lifted.push_back(std::move(*renamed));
+    }
+    return lifted;
+}
+
 std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
     const Node& node = *pointer;
     switch (node.kind) {
@@ -136,12 +203,14 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
             return std::vector<Term>{term};
         }
         case NodeKind::lincomb: {
+            const std::string output = all_letters.substr(0, node.shape.size());
             std::vector<Term> terms;
             for (std::size_t position = 0; position < node.operands.size(); ++position) {
-                if (node.operands[position]->shape != node.shape) return std::nullopt;  // broadcasting: not here
                 auto child = expand(node.operands[position]);
                 if (!child) return std::nullopt;
-                for (Term& term : *child) {
+                auto lifted = broadcast_to(*child, node.operands[position]->shape, node.shape, output);
+                if (!lifted) return std::nullopt;
+                for (Term& term : *lifted) {
                     term.coefficient *= node.coefficients[position];
                     terms.push_back(std::move(term));
                 }
@@ -150,21 +219,29 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
             return terms;
         }
         case NodeKind::product: {
-            if (node.operands[0]->shape != node.shape || node.operands[1]->shape != node.shape) return std::nullopt;
-            auto left = expand(node.operands[0]);
-            auto right = expand(node.operands[1]);
-            if (!left || !right) return std::nullopt;
             const std::string output = all_letters.substr(0, node.shape.size());
-            return multiply({*left, *right}, {output, output}, output);
-        }
-        case NodeKind::einsum: {
             std::vector<std::vector<Term>> factors;
             for (const NodePtr& operand : node.operands) {
                 auto terms = expand(operand);
                 if (!terms) return std::nullopt;
-                factors.push_back(std::move(*terms));
+                auto lifted = broadcast_to(*terms, operand->shape, node.shape, output);
+                if (!lifted) return std::nullopt;
+                factors.push_back(std::move(*lifted));
             }
-            return multiply(factors, node.operand_labels, node.output_labels);
+            return multiply(factors, {output, output}, output, {});
+        }
+        case NodeKind::einsum: {
+            // An einsum node has one extent per letter (expr/einsum_labels.hpp): nothing broadcasts within it.
+            std::vector<std::vector<Term>> factors;
+            std::map<char, Extent> extents;
+            for (std::size_t position = 0; position < node.operands.size(); ++position) {
+                auto terms = expand(node.operands[position]);
+                if (!terms) return std::nullopt;
+                factors.push_back(std::move(*terms));
+                for (std::size_t axis = 0; axis < node.operand_labels[position].size(); ++axis)
+                    extents[node.operand_labels[position][axis]] = node.operands[position]->shape[axis];
+            }
+            return multiply(factors, node.operand_labels, node.output_labels, extents);
         }
     }
     return std::nullopt;
@@ -179,10 +256,37 @@ std::string Term::subscripts() const {
     return text + "->" + output_labels;
 }
 
-std::optional<std::vector<Term>> expand_terms(const NodePtr& node) {
+std::optional<std::vector<Term>> expand_terms(const NodePtr& node, std::string* why) {
     auto terms = expand(node);
-    if (!terms) return std::nullopt;
-    return merge_identical(*terms);
+    if (!terms) {
+        if (why)
+            *why = "the expansion exceeds " + std::to_string(max_expanded_terms) + " terms or 52 index letters";
+        return std::nullopt;
+    }
+    std::vector<Term> merged = merge_identical(*terms);
+    for (const Term& term : merged)
+        if (const std::string missing = broadcast_labels(term); !missing.empty()) {
+            if (why) {
+                // "a sum broadcasts x along axis i: ..." (axes by the output's index letters where it has them).
+                std::string inputs;
+                for (const NodePtr& input : term.inputs) inputs.append(inputs.empty() ? "" : ", ").append(input->name);
+                std::string along;
+                for (char label : missing) {
+                    const std::size_t axis = term.output_labels.find(label);
+                    along.append(along.empty() ? "" : ", ");
+                    if (axis < node->axis_labels.size() && node->axis_labels[axis])
+                        along.append(1, node->axis_labels[axis]);
+                    else
+                        along.append(std::to_string(axis));
+                }
+                *why = "a sum broadcasts ";
+                why->append(term.inputs.size() == 1 ? inputs : "the product of " + inputs)
+                    .append(missing.size() == 1 ? " along axis " : " along axes ").append(along)
+                    .append(": no einsum over inputs repeats a term along an axis none of them has");
+            }
+            return std::nullopt;
+        }
+    return merged;
 }
 
 NodePtr terms_to_node(const std::vector<Term>& terms, const Node& original) {

@@ -23,9 +23,12 @@ struct Term {
 
 inline constexpr std::size_t max_expanded_terms = 64;
 
-// The node as a sum of terms, or std::nullopt when it cannot be expanded here: broadcasting in a sum or product,
-// more than max_expanded_terms terms, or more than 52 distinct labels in one term.
-std::optional<std::vector<Term>> expand_terms(const expr::NodePtr& node);
+// The node as a sum of terms, or std::nullopt when it cannot be expanded here (and then `why`, when given, says
+// why in one line): more than max_expanded_terms terms, more than 52 distinct labels in one term, or a sum that
+// broadcasts a term along an output axis no factor of it supplies (`A + x`, x a row: an einsum over inputs cannot
+// repeat x along A's rows). Broadcasting that a product or an einsum resolves does expand: `A * x` is
+// einsum('ij,j->ij', A, x), `einsum('ij->j', A + x)` is A's column sums plus m * x.
+std::optional<std::vector<Term>> expand_terms(const expr::NodePtr& node, std::string* why = nullptr);
 
 // A form two terms share exactly when they are the same einsum up to operand order and label names (output
 // labels keep their positions). Sound, not complete: some equal terms may get different keys.

@@ -53,6 +53,9 @@ struct OutputPlan {
     std::vector<Term> terms;         // the expanded terms over inputs, when strategy is expand (the root reads
                                      // shared pieces in their place where the plan has any)
     std::vector<Candidate> considered;
+    // Set when the strategy asked for could not be used for this output and why, in one line (`tilesum plan`
+    // prints it beside the strategy): "--strategy expand cannot expand: ...; planned as written".
+    std::string strategy_note;
     double predicted_seconds = 0;
     Tiling tiling;
     bool forced = false;             // tile sizes came from --tile / the config file

@@ -366,9 +366,10 @@ Candidate summarize(const OutputPlan& output) {
 // Plans one output under the requested strategy; under auto, both and keeps the faster that fits.
 // `expanded` holds the output's terms as evaluated (pieces hoisted) and `terms` the same over inputs (for
 // people and --json), or nothing when it cannot be expanded.
+// `why_not` says why an output that has no terms cannot be expanded.
 Evaluated plan_output(const expr::NamedNode& named, const std::optional<std::vector<Term>>& expanded,
-                      const std::optional<std::vector<Term>>& terms, const PlanOptions& options,
-                      std::set<char>& forced_used) {
+                      const std::optional<std::vector<Term>>& terms, const std::string& why_not,
+                      const PlanOptions& options, std::set<char>& forced_used) {
     std::vector<Candidate> considered;
     std::optional<Evaluated> best;
     std::optional<Error> first_error;
@@ -385,20 +386,22 @@ Evaluated plan_output(const expr::NamedNode& named, const std::optional<std::vec
         }
     };
 
+    std::string fallback_note;
     if (options.strategy != Strategy::tile) {
         if (expanded) {
             consider(Strategy::expand, terms_to_node(*expanded, *named.node), *terms);
         } else {
-            const std::string why = "cannot expand: a sum or product broadcasts, or the expansion exceeds " +
-                                    std::to_string(max_expanded_terms) + " terms or 52 index letters";
-            if (options.strategy == Strategy::expand)
-                fail(ErrorKind::unsupported, "--strategy expand: output '" + named.name + "' " + why);
+            std::string why = "cannot expand: ";
+            why += why_not;
             considered.push_back(Candidate{Strategy::expand, false, why, 0, 0, 0, 0});
+            // --strategy expand asks for every output that can be expanded; this one is evaluated as written.
+            if (options.strategy == Strategy::expand) fallback_note = "--strategy expand " + why + "; planned as written";
         }
     }
-    if (options.strategy != Strategy::expand) consider(Strategy::tile, named.node, {});
+    if (options.strategy != Strategy::expand || !fallback_note.empty()) consider(Strategy::tile, named.node, {});
     if (!best) throw *first_error;
     best->output.considered = std::move(considered);
+    best->output.strategy_note = std::move(fallback_note);
     return std::move(*best);
 }
 
@@ -451,14 +454,18 @@ double total_predicted_seconds(const Plan& plan) {
 struct Hoisted {
     PieceRegistry registry;
     std::vector<std::optional<std::vector<Term>>> terms, expanded;
+    std::vector<std::string> why_not_expanded;  // per output without terms, why (expand_terms)
 };
 
 // Expansion first, for every output, so that pieces are shared across outputs and their memory is known
 // before anything is tiled: it comes out of the budget of everything else.
 Hoisted hoist_terms(const expr::Program& program, const PlanOptions& options, PiecePolicy policy) {
-    Hoisted hoisted{PieceRegistry(options.budget_bytes / 4, policy), {}, {}};
+    Hoisted hoisted{PieceRegistry(options.budget_bytes / 4, policy), {}, {}, {}};
     for (const expr::NamedNode& named : program.outputs) {
-        hoisted.terms.push_back(options.strategy != Strategy::tile ? expand_terms(named.node) : std::nullopt);
+        hoisted.why_not_expanded.emplace_back();
+        hoisted.terms.push_back(options.strategy != Strategy::tile
+                                    ? expand_terms(named.node, &hoisted.why_not_expanded.back())
+                                    : std::nullopt);
         if (hoisted.terms.back())
             for (const Term& term : *hoisted.terms.back()) hoisted.registry.count(term);
     }
@@ -484,7 +491,8 @@ Plan plan_tiles(const expr::Program& program, const PlanOptions& options, const 
     remaining.budget_bytes = options.budget_bytes - registry.bytes() - cache_bytes;
 
     for (std::size_t index = 0; index < program.outputs.size(); ++index) {
-        Evaluated chosen = plan_output(program.outputs[index], expanded[index], terms[index], remaining, forced_used);
+        Evaluated chosen = plan_output(program.outputs[index], expanded[index], terms[index],
+                                        hoisted.why_not_expanded[index], remaining, forced_used);
         plan.schedule.paths.insert(chosen.schedule.paths.begin(), chosen.schedule.paths.end());
         plan.outputs.push_back(std::move(chosen.output));
     }

@@ -21,7 +21,7 @@ LAYOUTS = [
     (">f4", True, "<f4", False),
     ("<i4", True, ">i8", False),
     (">i4", False, "<i8", True),
-    ("<i2", False, "|u1", True),
+    (">f8", True, "<i4", False),
 ]
 
 
@@ -137,6 +137,11 @@ def check_errors(context):
     expect_refused("objects.npy", np.array([[1, "a"], [None, 2.0]], dtype=object), "'|O'")
     expect_refused("strings.npy", np.array([["ab", "c"]]), "'<U2'", "unicode strings")
     expect_refused("records.npy", np.zeros((3, 2), dtype=[("a", "<f8"), ("b", "<i4")]), "structured dtype")
+    # numpy computes in these (uint8 wraps at 256): refused as in HDF5 inputs, naming the file and the dtype.
+    for descr, name in (("|u1", "uint8"), ("|i1", "int8"), ("<i2", "int16"), (">u2", "uint16"), ("<u4", "uint32"),
+                        ("|b1", "bool")):
+        expect_refused(f"narrow_{name}.npy", np.arange(6).reshape(3, 2).astype(descr), f"'{descr}' ({name})",
+                       "tilesum reads int32, int64", f"numpy computes in {name}")
     version = bytearray(raw)
     version[6] = 9
     expect_refused("version.npy", bytes(version), "format version 9.0")

@@ -10,6 +10,7 @@
 #include "engine/exec/executor.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/plan.hpp"
+#include "io/diagonal_view_reader.hpp"
 #include "tests/unit/memory_tensors.hpp"
 #include "tests/unit/random_script.hpp"
 #include "tests/unit/script_fixtures.hpp"
@@ -265,4 +266,66 @@ TEST_CASE("complex inputs and outputs become parts named re(X) and im(X)", "[com
     CHECK(split.program.outputs[0].node->kind == expr::NodeKind::einsum);
     CHECK(split.program.outputs[1].node->kind == expr::NodeKind::einsum);
     CHECK(split.program.outputs[1].node->operands[0]->name == "im(X)");
+}
+
+TEST_CASE("a diagonal view of a complex input becomes the same view of each part, read through the part's reader",
+          "[complex_split][diagonal]") {
+    // einsum('ii->i', X) of a complex X reads X along its diagonal (a view input, expr/diagonal.hpp); split, each
+    // part reads its part's diagonal: diag(re(X),0,0) over re(X). The CLI binds views as done here.
+    const Shape shape{4, 4};
+    const expr::Program program = testing::bind_text("D = einsum('ii->i', X)\nT = einsum('ii', X) + einsum('jj', Y)\n",
+                                                     {{"X", {shape, DType::c64}}, {"Y", {shape, DType::f64}}});
+    const expr::SplitProgram split = expr::split_complex(program);
+    std::map<std::string, std::string> view_bases;
+    for (const expr::NamedNode& view : split.program.views) view_bases[view.name] = view.node->diagonal_of->base;
+    CHECK(view_bases == std::map<std::string, std::string>{{"diag(re(X),0,0)", "re(X)"},
+                                                           {"diag(im(X),0,0)", "im(X)"},
+                                                           {"diag(Y,0,0)", "Y"}});
+    for (const expr::NamedNode& view : split.program.views) {
+        CHECK(view.node->diagonal_of->axes == std::vector<std::size_t>{0, 0});
+        CHECK(view.node->shape == Shape{4});
+    }
+    // Views are not inputs of their own: the CLI opens readers for re(X), im(X) and Y only.
+    std::vector<std::string> inputs;
+    for (const expr::NamedNode& input : split.program.inputs) inputs.push_back(input.name);
+    CHECK(inputs == std::vector<std::string>{"re(X)", "im(X)", "Y"});
+
+    // X[i][j] = (i + 4j) + i(10 i - j), Y[i][j] = i - 3j: D = diag(X), T = trace(X) + trace(Y).
+    std::map<std::string, kernels::DenseTensor> parts{{"re(X)", {shape, {}}}, {"im(X)", {shape, {}}}, {"Y", {shape, {}}}};
+    for (Extent i = 0; i < 4; ++i)
+        for (Extent j = 0; j < 4; ++j) {
+            parts["re(X)"].values.push_back(static_cast<double>(i + 4 * j));
+            parts["im(X)"].values.push_back(static_cast<double>(10 * i - j));
+            parts["Y"].values.push_back(static_cast<double>(i - 3 * j));
+        }
+    std::map<std::string, std::unique_ptr<testing::MemoryReader>> readers;
+    std::vector<std::unique_ptr<io::DiagonalViewReader>> view_readers;
+    std::map<std::string, std::unique_ptr<testing::MemoryWriter>> writers;
+    exec::Bindings bindings;
+    for (const auto& [name, value] : parts) {
+        readers[name] = std::make_unique<testing::MemoryReader>(value);
+        bindings.inputs[name] = readers[name].get();
+    }
+    for (const expr::NamedNode& view : split.program.views) {
+        const expr::DiagonalView& diagonal = *view.node->diagonal_of;
+        view_readers.push_back(std::make_unique<io::DiagonalViewReader>(*readers.at(diagonal.base), diagonal.base_shape,
+                                                                        diagonal.axes, view.node->shape));
+        bindings.inputs[view.name] = view_readers.back().get();
+    }
+    for (plan::Strategy strategy : {plan::Strategy::tile, plan::Strategy::expand}) {
+        plan::PlanOptions options;
+        options.strategy = strategy;
+        const plan::Plan plan = plan::make_plan(split.program, options);
+        writers.clear();
+        for (const plan::OutputPlan& output : plan.outputs) {
+            writers[output.name] = std::make_unique<testing::MemoryWriter>(output.root->shape);
+            bindings.outputs[output.name] = writers[output.name].get();
+        }
+        exec::execute(plan, bindings);
+        INFO("strategy " << plan::strategy_name(strategy));
+        CHECK(writers.at("re(D)")->tensor().values == std::vector<double>{0, 5, 10, 15});
+        CHECK(writers.at("im(D)")->tensor().values == std::vector<double>{0, 9, 18, 27});
+        CHECK(writers.at("re(T)")->tensor().values == std::vector<double>{30 + -12});
+        CHECK(writers.at("im(T)")->tensor().values == std::vector<double>{54});
+    }
 }

@@ -179,13 +179,54 @@ TEST_CASE("identical terms merge: A + A - 2*A cancels to one zero term, einsum(A
     REQUIRE((*cancelled)[0].coefficient == 0.0);
 }
 
-TEST_CASE("a sum that broadcasts is not expanded, and auto falls back to tiling it", "[planner][expand]") {
-    expr::Program program = bind_shapes("X = einsum('ij->j', A + v)\n", {{"A", {4, 3}}, {"v", {3}}});
-    REQUIRE_FALSE(plan::expand_terms(program.outputs[0].node));
+TEST_CASE("broadcasting a product or an einsum resolves expands: a row times a matrix, a row summed over rows",
+          "[planner][expand]") {
+    const std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"v", {3}}, {"r", {1, 3}}, {"s", {}}};
+    auto subscripts_of = [](const std::vector<plan::Term>& terms) {
+        std::vector<std::string> result;
+        for (const plan::Term& term : terms) result.push_back(term.subscripts() + " *" + std::to_string(term.coefficient));
+        return result;
+    };
+    // Σ_i (A_ij + v_j) = Σ_i A_ij + 4 v_j: the summed i that v lacks is a factor of its extent.
+    auto summed = plan::expand_terms(bind_shapes("X = einsum('ij->j', A + v)\n", shapes).outputs[0].node);
+    REQUIRE(summed);
+    CHECK(subscripts_of(*summed) == std::vector<std::string>{"ij->j *1.000000", "j->j *4.000000"});
+    // A * v: v aligned on the right, as numpy does; r (1, 3) stretched along rows sums its extent-1 axis.
+    auto product = plan::expand_terms(bind_shapes("X = (A + A) * v - A * r\n", shapes).outputs[0].node);
+    REQUIRE(product);
+    CHECK(subscripts_of(*product) == std::vector<std::string>{"ab,b->ab *2.000000", "ab,cb->ab *-1.000000"});
+    // A 0-d operand: s * A + A.
+    auto scaled = plan::expand_terms(bind_shapes("X = s * A + A\n", shapes).outputs[0].node);
+    REQUIRE(scaled);
+    CHECK(subscripts_of(*scaled) == std::vector<std::string>{",ab->ab *1.000000", "ab->ab *1.000000"});
+    // A broadcast summand inside an einsum: (A + v)_ij A_ij, v's term reads A for the rows.
+    auto inside = plan::expand_terms(bind_shapes("X = einsum('ij,ij->', A + v, A)\n", shapes).outputs[0].node);
+    REQUIRE(inside);
+    CHECK(subscripts_of(*inside) == std::vector<std::string>{"ij,ij-> *1.000000", "j,ij-> *1.000000"});
+}
+
+TEST_CASE("a sum that broadcasts as an output is not expanded: auto tiles it, --strategy expand too and says why",
+          "[planner][expand]") {
+    // v repeated along A's rows is no einsum over inputs.
+    expr::Program program = bind_shapes("X = A + v\nY = einsum('ij->j', A + v)\n", {{"A", {4, 3}}, {"v", {3}}});
+    std::string why;
+    REQUIRE_FALSE(plan::expand_terms(program.outputs[0].node, &why));
+    CHECK(why == "a sum broadcasts v along axis 0: no einsum over inputs repeats a term along an axis none of them has");
     plan::Plan plan = make(program, 64 * MiB, 2, {}, plan::Strategy::automatic);
     REQUIRE(plan.outputs[0].strategy == plan::Strategy::tile);
     REQUIRE(plan.outputs[0].considered.size() == 2);
     REQUIRE_FALSE(plan.outputs[0].considered[0].feasible);
+    CHECK(plan.outputs[0].considered[0].note == "cannot expand: " + why);
+    CHECK(plan.outputs[0].strategy_note.empty());  // auto chose; nothing was refused
+
+    plan::Plan expanded = make(program, 64 * MiB, 2, {}, plan::Strategy::expand);
+    REQUIRE(expanded.outputs[0].strategy == plan::Strategy::tile);
+    CHECK(expanded.outputs[0].strategy_note == "--strategy expand cannot expand: " + why + "; planned as written");
+    CHECK(plan::describe(expanded).find("strategy:         tile (--strategy expand cannot expand: a sum broadcasts") !=
+          std::string::npos);
+    // The other output expands as asked.
+    CHECK(expanded.outputs[1].strategy == plan::Strategy::expand);
+    CHECK(expanded.outputs[1].strategy_note.empty());
 }
 
 TEST_CASE("auto picks the expansion for the seed: far fewer flops and bytes than tiling C + C2", "[planner][expand]") {
