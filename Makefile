@@ -33,7 +33,14 @@ BENCH_SIZES    ?= 400 800 2000
 BENCH_MEMORY   ?= 1GiB
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: deps bench-deps fuzz-deps build demo test fuzz bench clean
+# `make test-asan`: the whole suite built with ASan+UBSan (Debug); `make test-tsan`: the tests labelled `threads`
+# (tests/CMakeLists.txt, tests/e2e/CMakeLists.txt) built with ThreadSanitizer, which must be optimized to be usable.
+ASAN_DIR := build-asan
+TSAN_DIR := build-tsan
+ASAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DTILESUM_SANITIZE=ON -DTILESUM_TSAN=OFF
+TSAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTILESUM_TSAN=ON -DTILESUM_SANITIZE=OFF
+
+.PHONY: deps bench-deps fuzz-deps build demo test test-asan test-tsan fuzz bench clean
 
 # Installs only what dpkg does not report installed; `apt-get update` runs only then.
 deps bench-deps fuzz-deps:
@@ -68,6 +75,17 @@ demo: build
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
 
+# Sanitizer builds configure every time (a few seconds), so that their directory always has their options.
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) $(ASAN_CMAKE_FLAGS)
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	ctest --test-dir $(ASAN_DIR) --output-on-failure -j$(JOBS)
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) $(TSAN_CMAKE_FLAGS)
+	cmake --build $(TSAN_DIR) -j$(JOBS)
+	ctest --test-dir $(TSAN_DIR) --output-on-failure -j$(JOBS) -L threads
+
 # libFuzzer on the script and subscripts parsers (tests/fuzz), FUZZ_SECONDS each, starting from the seed corpus
 # in tests/fuzz/corpus; new inputs go to $(FUZZ_DIR)/corpus_*, a crash to $(FUZZ_DIR)/crash-* and fails the target.
 fuzz: fuzz-deps
@@ -84,4 +102,4 @@ bench: build bench-deps
 	$(PYTHON) tools/bench/seed_compare.py --sizes $(BENCH_SIZES) --memory $(BENCH_MEMORY)
 
 clean:
-	rm -rf $(BUILD_DIR) $(DEMO_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(DEMO_DIR)

@@ -1,6 +1,11 @@
 #include "io/hdf5_output.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -15,6 +20,7 @@ struct OutputState {
     h5::Handle file;
     bool created = false;
     bool committed_any = false;
+    bool kept_for_resume = false;         // a pending dataset stays for --resume: so does the file
     std::set<std::string> pending_names;  // final absolute names of the live pending datasets
 
     OutputState() = default;
@@ -22,7 +28,7 @@ struct OutputState {
     OutputState& operator=(const OutputState&) = delete;
     ~OutputState() {
         file.reset();  // H5Fclose before the file can be removed
-        if (created && !committed_any) std::remove(path.c_str());
+        if (created && !committed_any && !kept_for_resume) std::remove(path.c_str());
     }
 };
 
@@ -37,6 +43,7 @@ struct Hdf5PendingDataset::State {
     h5::Handle dataset;
     h5::Handle real_memory_type, imag_memory_type;  // complex: a compound of one float64 field, `r` or `i`
     bool committed = false;
+    bool kept = false;  // for --resume
 };
 
 class Hdf5PendingDataset::PartWriter final : public TensorWriter {
@@ -118,7 +125,27 @@ Hdf5OutputFile::Hdf5OutputFile(std::string path) : state_(std::make_shared<detai
     const auto status = std::filesystem::status(state.path, status_error);
     std::lock_guard lock(hdf5_mutex());
     if (status.type() == std::filesystem::file_type::not_found) {
-        state.file = h5::file_create(where);
+        // Created under a temporary name and renamed once its superblock is flushed: a run killed at any moment
+        // never leaves a file at `path` that HDF5 cannot open (a killed H5Fcreate leaves a truncated one).
+        const std::string creating = state.path + ".tilesum-creating";
+        std::remove(creating.c_str());  // left by a run killed right here
+        try {
+            state.file = h5::file_create({creating, ""});
+        } catch (const Error& error) {  // name the file the user asked for, not our temporary name
+            std::string message = error.what();
+            for (std::size_t at = message.find(creating); at != std::string::npos;
+                 at = message.find(creating, at + state.path.size()))
+                message.replace(at, creating.size(), state.path);
+            throw Error(error.kind(), message);
+        }
+        h5::file_flush(where, state.file.get());
+        if (std::rename(creating.c_str(), state.path.c_str()) != 0) {
+            const int error = errno;
+            state.file.reset();
+            std::remove(creating.c_str());
+            std::string message = "cannot create '" + state.path;
+            fail(ErrorKind::io, message + "': " + std::strerror(error));
+        }
         state.created = true;
         return;
     }
@@ -140,28 +167,48 @@ bool Hdf5OutputFile::has_dataset(const std::string& name) const {
     return h5::find_object(where, state_->file.get(), where.dataset) == h5::ObjectKind::dataset;
 }
 
-std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::string& name, const Shape& shape,
-                                                                    DType dtype) {
+namespace {
+
+// The state of a pending dataset named `name`, before it is created or opened: names checked, temporary name chosen.
+std::unique_ptr<Hdf5PendingDataset::State> pending_state(const std::shared_ptr<detail::OutputState>& output,
+                                                          const std::string& name, const Shape& shape, DType dtype) {
     for (Extent extent : shape) TILESUM_ASSERT(extent >= 0);
-    detail::OutputState& output = *state_;
     const std::string final_path = h5::absolute_path(name);
     const std::size_t leaf_begin = final_path.rfind('/') + 1;
     const std::string leaf = final_path.substr(leaf_begin);
     if (leaf.empty() || leaf == "." || leaf == "..")
-        fail(ErrorKind::usage, "invalid output dataset name '" + name + "' in '" + output.path + "'");
+        fail(ErrorKind::usage, "invalid output dataset name '" + name + "' in '" + output->path + "'");
+    if (output->pending_names.count(final_path))
+        fail(ErrorKind::usage, "output dataset '" + final_path + "' in '" + output->path + "' is written twice");
 
     auto state = std::make_unique<Hdf5PendingDataset::State>();
-    state->output = state_;
-    state->where = {output.path, final_path};
+    state->output = output;
+    state->where = {output->path, final_path};
     state->temp_path = final_path.substr(0, leaf_begin) + ".tilesum-partial-" + leaf;
     state->shape = shape;
     state->dtype = dtype;
+    return state;
+}
+
+// Storage allocated at creation, so that writing tiles later touches raw data only (no chunk index, no metadata):
+// what a flush put on disk stays consistent however a later write is cut short. Real datasets skip writing the
+// fill value over all of it (the file stays sparse until tiles arrive); complex ones keep it, as writing one part
+// reads the other back (hdf5_output's write_part).
+void allocate_early(const h5::Where& where, hid_t dcpl, DType dtype) {
+    if (H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) h5::fail_call(ErrorKind::io, where, "create", "H5Pset_alloc_time");
+    if (!is_complex(dtype) && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
+        h5::fail_call(ErrorKind::io, where, "create", "H5Pset_fill_time");
+}
+
+}  // namespace
+
+std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::string& name, const Shape& shape,
+                                                                    DType dtype) {
+    detail::OutputState& output = *state_;
+    std::lock_guard lock(hdf5_mutex());
+    auto state = pending_state(state_, name, shape, dtype);
     const h5::Where& where = state->where;
     const hid_t file = output.file.get();
-
-    std::lock_guard lock(hdf5_mutex());
-    if (output.pending_names.count(final_path))
-        fail(ErrorKind::usage, "output dataset '" + final_path + "' in '" + output.path + "' is written twice");
     if (h5::find_object(where, file, state->temp_path) != h5::ObjectKind::missing)
         h5::link_delete(where, file, state->temp_path);
 
@@ -170,6 +217,7 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
     const h5::Handle dcpl = h5::plist_create(where, H5P_DATASET_CREATE);
     const Shape chunk = chunk_shape_for(shape, dtype);
     if (!chunk.empty()) h5::plist_set_chunk(where, dcpl.get(), chunk);
+    allocate_early(where, dcpl.get(), dtype);
     const h5::Handle space = h5::space_create(where, shape);
     // Little-endian explicitly, so that the file is the same whatever machine wrote it.
     const h5::Handle file_type = file_type_for(where, dtype);
@@ -181,8 +229,52 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
         state->imag_memory_type = h5::type_create_compound(where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
     }
 
-    output.pending_names.insert(final_path);
+    output.pending_names.insert(where.dataset);
     return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
+}
+
+std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::open_pending(const std::string& name, const Shape& shape,
+                                                                  DType dtype) {
+    detail::OutputState& output = *state_;
+    std::lock_guard lock(hdf5_mutex());
+    auto state = pending_state(state_, name, shape, dtype);
+    const h5::Where& where = state->where;
+    const hid_t file = output.file.get();
+    const std::string unfinished = "--resume: the unfinished output '" + where.dataset;
+    if (h5::find_object(where, file, state->temp_path) != h5::ObjectKind::dataset)
+        fail(ErrorKind::usage, unfinished + "' is missing from '" + output.path + "' (no dataset '" + state->temp_path +
+                                   "'); run without --resume to start over");
+    state->dataset = h5::dataset_open(where, file, state->temp_path);
+    const h5::Handle space = h5::dataset_space(where, state->dataset.get());
+    const h5::Handle stored_type = h5::dataset_type(where, state->dataset.get());
+    const h5::Handle expected_type = file_type_for(where, dtype);
+    if (h5::space_extent(where, space.get()) != shape || !h5::type_equal(where, stored_type.get(), expected_type.get()))
+        fail(ErrorKind::usage, unfinished + "' in '" + output.path + "' is not " + format_shape(shape) + " " +
+                                   dtype_name(dtype) + "; run without --resume to start over");
+    if (is_complex(dtype)) {
+        state->real_memory_type = h5::type_create_compound(where, sizeof(double), {{"r", 0, H5T_NATIVE_DOUBLE}});
+        state->imag_memory_type = h5::type_create_compound(where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
+    }
+    output.pending_names.insert(where.dataset);
+    return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
+}
+
+void Hdf5OutputFile::flush_durably() {
+    detail::OutputState& output = *state_;
+    const h5::Where where{output.path, ""};
+    {
+        std::lock_guard lock(hdf5_mutex());
+        h5::file_flush(where, output.file.get());
+    }
+    // fsync through a descriptor of our own: Linux writes back the file's dirty pages whichever descriptor asks.
+    const int descriptor = ::open(output.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (descriptor < 0 || ::fsync(descriptor) != 0) {
+        const int error = errno;
+        if (descriptor >= 0) ::close(descriptor);
+        std::string message = "cannot write '" + output.path;
+        fail(ErrorKind::io, message + "' to disk (fsync): " + std::strerror(error));
+    }
+    ::close(descriptor);
 }
 
 Hdf5PendingDataset::Hdf5PendingDataset(std::unique_ptr<State> state)
@@ -201,7 +293,7 @@ TensorWriter& Hdf5PendingDataset::part(ValuePart part) {
 Hdf5PendingDataset::~Hdf5PendingDataset() {
     State& state = *state_;
     std::lock_guard lock(hdf5_mutex());
-    if (!state.committed) {
+    if (!state.committed && !state.kept) {
         state.dataset.reset();
         try {
             h5::link_delete(state.where, state.output->file.get(), state.temp_path);
@@ -211,6 +303,11 @@ Hdf5PendingDataset::~Hdf5PendingDataset() {
         }
     }
     state.output->pending_names.erase(state.where.dataset);
+}
+
+void Hdf5PendingDataset::keep_for_resume() {
+    state_->kept = true;
+    state_->output->kept_for_resume = true;
 }
 
 const std::string& Hdf5PendingDataset::name() const { return state_->where.dataset; }

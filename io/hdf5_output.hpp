@@ -1,5 +1,8 @@
 // The output side: datasets are written under a temporary name and renamed into place only on commit, so that a
-// failed run leaves no output dataset behind (and no output file, if the run created it).
+// failed run leaves no output dataset behind (and no output file, if the run created it), and h5py users never see
+// a partial result under the final name. A run that can be resumed (tilesum run --resume) keeps its temporaries:
+// their storage is allocated when they are created (H5D_ALLOC_TIME_EARLY), so that writing tiles afterwards changes
+// no HDF5 metadata and a run killed at any moment leaves a file that the last flush left consistent.
 // HDF5 stays out of this header; io/hdf5_calls.hpp holds the C API.
 #pragma once
 
@@ -48,6 +51,13 @@ public:
     // first; missing parent groups are created. Error(usage) for an empty name or a name already pending here.
     std::unique_ptr<Hdf5PendingDataset> create_pending(const std::string& name, const Shape& shape, DType dtype);
 
+    // The temporary dataset an earlier, unfinished run created for `name` (tilesum run --resume), with the tiles it
+    // wrote. Error(usage) if it is missing or its shape or dtype differ.
+    std::unique_ptr<Hdf5PendingDataset> open_pending(const std::string& name, const Shape& shape, DType dtype);
+
+    // H5Fflush, then fsync: every tile written so far is on disk when this returns. Error(io) naming the file.
+    void flush_durably();
+
     const std::string& path() const;
     bool created() const;  // whether this object created the file
 
@@ -58,7 +68,7 @@ private:
 // One output dataset being written. write() may be called from several threads (HDF5 calls hold hdf5_mutex()).
 class Hdf5PendingDataset final : public TensorWriter {
 public:
-    // If not committed, unlinks the temporary dataset. Never throws.
+    // If not committed (nor kept for resume), unlinks the temporary dataset. Never throws.
     ~Hdf5PendingDataset() override;
     Hdf5PendingDataset(const Hdf5PendingDataset&) = delete;
     Hdf5PendingDataset& operator=(const Hdf5PendingDataset&) = delete;
@@ -80,13 +90,18 @@ public:
     // overwrite, an io failure between the delete and the rename loses the old dataset.
     void commit(bool overwrite);
 
+    // The run failed but its progress is worth resuming: the temporary dataset stays (and the output file, even if
+    // this run created it) for tilesum run --resume.
+    void keep_for_resume();
+
     const std::string& name() const;  // final, absolute: "/E"
     const Shape& shape() const;
     DType dtype() const;
 
+    struct State;  // opaque: defined in hdf5_output.cpp, where the output file makes it
+
 private:
     friend class Hdf5OutputFile;
-    struct State;
     class PartWriter;
     explicit Hdf5PendingDataset(std::unique_ptr<State> state);
     void write_part(const Ranges& ranges, const double* src, ValuePart part);  // complex datasets

@@ -1,7 +1,10 @@
 #include "io/hdf5_reader.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -99,6 +102,15 @@ std::string top_level_hint(const h5::Where& where, hid_t file) {
     return names.size() > max_names ? hint + ", ..." : hint;
 }
 
+// A name as messages show it: whole up to 80 characters, else its start and its length, so that the error stays one
+// readable line when a script names its input with a 10 MB word.
+std::string shown_name(const std::string& name) {
+    constexpr std::size_t max_chars = 80;
+    if (name.size() <= max_chars) return name;
+    std::string shown = name.substr(0, max_chars - 3);
+    return shown.append("... (").append(std::to_string(name.size())).append(" characters)");
+}
+
 // TILESUM_HDF5_READS=1 sends every read through HDF5: the tests compare both paths, and a user can rule the
 // direct path out when in doubt.
 bool direct_reads_allowed() {
@@ -122,6 +134,9 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset, Valu
         fail(ErrorKind::usage, "cannot open '" + path + "': no such file");
     if (status.type() == std::filesystem::file_type::directory)
         fail(ErrorKind::usage, "'" + path + "' is a directory, not an HDF5 file");
+    // HDF5 would report it as a failed open (an io error) with its internals in the message.
+    if (::access(path.c_str(), R_OK) != 0 && errno == EACCES)
+        fail(ErrorKind::usage, "cannot read '" + path + "': permission denied");
 
     std::lock_guard lock(hdf5_mutex());
     if (!h5::file_is_hdf5(file_where)) fail(ErrorKind::usage, "'" + path + "' is not an HDF5 file");
@@ -131,7 +146,7 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset, Valu
         case h5::ObjectKind::dataset: break;
         case h5::ObjectKind::missing:
             fail(ErrorKind::usage,
-                 "no dataset '" + name + "' in '" + path + "'" + top_level_hint(file_where, state.file.get()));
+                 "no dataset '" + shown_name(name) + "' in '" + path + "'" + top_level_hint(file_where, state.file.get()));
         case h5::ObjectKind::group:
             fail(ErrorKind::usage, "'" + name + "' in '" + path + "' is a group, not a dataset");
         case h5::ObjectKind::other:

@@ -52,7 +52,11 @@ po::options_description command_options(Command command) {
         options.add_options()
             ("out", po::value<std::string>()->value_name("OUT.h5"),
              "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
-            ("overwrite", po::bool_switch(), "replace output datasets that already exist");
+            ("overwrite", po::bool_switch(), "replace output datasets that already exist")
+            ("resume", po::bool_switch(),
+             "continue the unfinished run (killed, or stopped by a write error) journaled beside OUT.h5 in "
+             "OUT.h5.tilesum-resume, computing only what it did not finish; the script, inputs and plan must be the "
+             "same. With nothing to resume, runs from the start");
     else
         options.add_options()("json", po::bool_switch(), "print the plan as JSON");
     options.add(tuning_options());
@@ -84,6 +88,8 @@ InputBinding parse_input_binding(const std::string& text, std::string& name) {
     name = text.substr(0, equals);
     std::string target = text.substr(equals + 1);
     if (is_npy_path(target)) return {target, ""};
+    if (target.ends_with(':'))
+        fail(ErrorKind::usage, "--input '" + text + "': the dataset path after ':' is empty; write NAME=FILE.h5:/path");
     auto colon = target.rfind(":/");
     if (colon == std::string::npos) return {target, "/" + name};
     if (colon == 0) fail(ErrorKind::usage, "--input '" + text + "': the file name is missing before ':'");
@@ -164,6 +170,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         if (!values.count("out")) fail(ErrorKind::usage, "--out OUT.h5 is required (see tilesum run --help)");
         result.out_path = values["out"].as<std::string>();
         result.overwrite = values["overwrite"].as<bool>();
+        result.resume = values["resume"].as<bool>();
     }
     const std::string memory = values.count("memory") ? values["memory"].as<std::string>() : default_memory;
     std::optional<std::uint64_t> budget = parse_size(memory);

@@ -26,6 +26,7 @@ struct CommandOptions {
     std::map<char, Extent> tiles;                // --tile k=64
     std::string strategy = "auto";               // --strategy auto|expand|tile
     bool overwrite = false;
+    bool resume = false;  // run only: continue the unfinished run journaled beside --out (README, "Resuming")
     bool quiet = false;
     bool json = false;  // plan only
     std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)

@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,21 +19,29 @@
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/script/location.hpp"
+#include "engine/script/lexer.hpp"
 #include "engine/script/parser.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/diagonal_view_reader.hpp"
+#include "io/hdf5_reader.hpp"
 #include "io/input_reader.hpp"
+#include "io/run_journal.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
 #include "tools/progress_line.hpp"
+#include "tools/run_fingerprint.hpp"
 
 namespace tilesum::cli {
 
 namespace {
 
 std::string read_script(const std::string& path) {
+    // An ifstream opens a directory and reads it as empty: the script would be reported empty.
+    std::error_code status_error;
+    if (std::filesystem::is_directory(path, status_error))
+        fail(ErrorKind::usage, "cannot read script '" + path + "': it is a directory");
     std::ifstream file(path, std::ios::binary);
-    if (!file) fail(ErrorKind::usage, "cannot read script '" + path + "'");
+    if (!file) fail(ErrorKind::usage, "cannot read script '" + path + "': " + std::strerror(errno));
     std::ostringstream text;
     text << file.rdbuf();
     return text.str();
@@ -47,6 +58,15 @@ bool same_file(const std::string& left, const std::string& right) {
     struct stat left_stat {}, right_stat {};
     return stat(left.c_str(), &left_stat) == 0 && stat(right.c_str(), &right_stat) == 0 &&
            left_stat.st_dev == right_stat.st_dev && left_stat.st_ino == right_stat.st_ino;
+}
+
+// Whether --out names a file inputs are read from (--data, or the file of an --input), known before the script is
+// parsed: that file must be opened for writing before its readers open it (see run_run_command).
+bool out_is_an_input_file(const CommandOptions& options) {
+    if (!options.data_path.empty() && same_file(options.data_path, options.out_path)) return true;
+    for (const auto& [name, binding] : options.inputs)
+        if (same_file(binding.file, options.out_path)) return true;
+    return false;
 }
 
 // Everything up to the plan: the script parsed and bound to its inputs' datasets, every user error found.
@@ -109,7 +129,8 @@ Session prepare(const CommandOptions& options) {
                 return spec;
             } catch (const Error& error) {
                 // Point at the script too: the user may have misspelled the name rather than the dataset.
-                throw Error(error.kind(), std::string(error.what()) + " (input '" + use.name + "' of the script)",
+                std::string message = std::string(error.what()) + " (input " + script::quote_excerpt(use.name);
+                throw Error(error.kind(), message + " of the script)",
                             use.first_use);
             }
         };
@@ -131,6 +152,29 @@ Session prepare(const CommandOptions& options) {
     return session;
 }
 
+// The name of the dataset each output is written to: re(E) and im(E) share the one complex dataset /E.
+std::string output_dataset(const Session& session, const plan::OutputPlan& output) {
+    const auto part = session.complex_parts.output_parts.find(output.name);
+    return part == session.complex_parts.output_parts.end() ? output.name : part->second.name;
+}
+
+// An output never replaces a dataset the run reads, not even with --overwrite: the run would destroy the data it
+// was computed from (and, when it fails, leave neither). Other datasets of an input file may be replaced.
+void refuse_replacing_inputs(const Session& session, const std::string& out_path) {
+    for (const plan::OutputPlan& output : session.plan.outputs) {
+        const std::string dataset = std::string("/").append(output_dataset(session, output));
+        for (const auto& [name, reader] : session.readers) {
+            const auto* hdf5 = dynamic_cast<const io::Hdf5DatasetReader*>(reader.get());
+            if (!hdf5 || hdf5->dataset() != dataset || !same_file(hdf5->file(), out_path)) continue;
+            std::string message = "output '" + dataset;
+            message += "' would replace input dataset '" + dataset;
+            message += "' of '" + out_path;
+            fail(ErrorKind::usage, message + "'; tilesum never writes over its inputs, even with --overwrite: rename "
+                                             "the output or write to another --out");
+        }
+    }
+}
+
 }  // namespace
 
 int run_plan_command(const CommandOptions& options) {
@@ -141,26 +185,38 @@ int run_plan_command(const CommandOptions& options) {
 
 int run_run_command(const CommandOptions& options) {
     const auto start = std::chrono::steady_clock::now();
+    // --out may be an input file, for new datasets. HDF5 opens a file once per process and will not reopen for
+    // writing a file it has open read-only, but readers that open it after it is open read-write share that open
+    // file (and only read through it): so such an output file is opened before the readers.
+    std::unique_ptr<io::Hdf5OutputFile> out_file;
+    if (out_is_an_input_file(options)) out_file = std::make_unique<io::Hdf5OutputFile>(options.out_path);
     Session session = prepare(options);
-    for (const auto& [name, reader] : session.readers)
-        if (same_file(reader->file(), options.out_path))
-            fail(ErrorKind::usage, "--out '" + options.out_path + "' is also the input file of '" + name +
-                                       "'; write outputs to another file");
+    refuse_replacing_inputs(session, options.out_path);
     // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.
     for (const auto& [name, bytes] : session.plan.chunk_cache_bytes)
         if (auto reader = session.readers.find(name);
             reader != session.readers.end() && bytes > plan::hdf5_default_chunk_cache_bytes)
             reader->second->set_chunk_cache(bytes);
 
-    io::Hdf5OutputFile out(options.out_path);
+    if (!out_file) out_file = std::make_unique<io::Hdf5OutputFile>(options.out_path);
+    io::Hdf5OutputFile& out = *out_file;
     for (const plan::OutputPlan& output : session.plan.outputs) {
-        // re(E) and im(E) are written into the one complex dataset /E.
-        const auto part = session.complex_parts.output_parts.find(output.name);
-        const std::string& dataset = part == session.complex_parts.output_parts.end() ? output.name : part->second.name;
+        const std::string dataset = output_dataset(session, output);
         if (out.has_dataset(dataset) && !options.overwrite)
             fail(ErrorKind::usage, "output dataset '/" + dataset + "' already exists in '" + options.out_path +
                                        "' (use --overwrite to replace it)");
     }
+    // Every run journals its progress beside the output (io/run_journal.hpp; README, "Resuming"), so that a killed
+    // run can be continued with --resume. The journal goes when the run ends, unless a write error left finished
+    // work worth resuming.
+    io::RunJournal journal(options.out_path,
+                           run_fingerprint(session.script_text, session.plan, session.readers, options.out_path),
+                           options.resume, [&out] { out.flush_durably(); });
+    if (options.resume && !journal.resuming() && !options.quiet)
+        std::cerr << "tilesum: nothing to resume for " << options.out_path << "; running from the start\n";
+    auto make_pending = [&](const std::string& name, const Shape& shape, DType dtype) {
+        return journal.resuming() ? out.open_pending(name, shape, dtype) : out.create_pending(name, shape, dtype);
+    };
 
     std::vector<std::unique_ptr<io::Hdf5PendingDataset>> pending;
     exec::Bindings bindings;
@@ -177,19 +233,20 @@ int run_run_command(const CommandOptions& options) {
     for (const plan::OutputPlan& output : session.plan.outputs) {
         const auto part = session.complex_parts.output_parts.find(output.name);
         if (part == session.complex_parts.output_parts.end()) {
-            pending.push_back(out.create_pending(output.name, output.root->shape, output.root->dtype));
+            pending.push_back(make_pending(output.name, output.root->shape, output.root->dtype));
             bindings.outputs[output.name] = pending.back().get();
             continue;
         }
         io::Hdf5PendingDataset*& dataset = complex_datasets[part->second.name];
         if (!dataset) {
-            pending.push_back(out.create_pending(part->second.name, output.root->shape,
-                                                 session.complex_parts.complex_outputs.at(part->second.name)));
+            pending.push_back(make_pending(part->second.name, output.root->shape,
+                                           session.complex_parts.complex_outputs.at(part->second.name)));
             dataset = pending.back().get();
         }
         bindings.outputs[output.name] =
             &dataset->part(part->second.part == expr::Part::real ? io::ValuePart::real : io::ValuePart::imag);
     }
+    out.flush_durably();  // the pending datasets' metadata, before any tile is written into them
     exec::RunStats stats;
     {
         ProgressLine progress(!options.quiet);
@@ -197,7 +254,18 @@ int run_run_command(const CommandOptions& options) {
         exec::RunControl control;
         control.on_progress = [&](const exec::Progress& done) { progress.update(done); };
         control.interrupted = &interrupt_guard.requested();
-        stats = exec::execute(session.plan, bindings, control);
+        control.checkpoints = &journal;
+        try {
+            stats = exec::execute(session.plan, bindings, control);
+        } catch (const Error& error) {
+            // A write error (disk full) after finished work: keep it for --resume. Anything else (Ctrl-C, a user
+            // error) leaves the output file as it was.
+            if (error.kind() != ErrorKind::io || !journal.has_progress()) throw;
+            journal.keep_for_resume();
+            for (auto& dataset : pending) dataset->keep_for_resume();
+            throw Error(error.kind(), std::string(error.what()) + "; the finished tiles are kept in '" +
+                                          journal.directory() + "': rerun with --resume once this is fixed");
+        }
     }
     // Only a complete run makes its outputs visible; until here they live under temporary names.
     for (auto& dataset : pending) dataset->commit(options.overwrite);
@@ -207,6 +275,9 @@ int run_run_command(const CommandOptions& options) {
         for (const auto& dataset : pending)
             std::cerr << "tilesum: wrote " << options.out_path << ":" << dataset->name() << " "
                       << format_shape(dataset->shape()) << " " << dtype_name(dataset->dtype()) << "\n";
+        if (journal.resuming())
+            std::fprintf(stderr, "tilesum: resumed: %lld of %lld tiles were done by the unfinished run\n",
+                         static_cast<long long>(stats.tiles_resumed), static_cast<long long>(stats.tiles_total));
         std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", seconds, stats.flops,
                      format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
                      format_bytes(static_cast<double>(session.plan.budget_bytes - session.plan.piece_bytes -

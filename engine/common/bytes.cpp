@@ -30,7 +30,8 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
         ++position;
     if (position == 0) return std::nullopt;
     const std::string number = text.substr(0, position);
-    if (number.find('.') != number.rfind('.')) return std::nullopt;
+    // "." alone, or two dots, is no number (std::stod would throw on ".").
+    if (number == "." || number.find('.') != number.rfind('.')) return std::nullopt;
     std::string suffix;
     for (char c : text.substr(position)) {
         if (c == ' ') continue;

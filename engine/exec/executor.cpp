@@ -11,6 +11,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
+#include "engine/exec/checkpoints.hpp"
 #include "engine/exec/memory_tensor.hpp"
 #include "engine/kernels/block_ops.hpp"
 
@@ -58,14 +59,65 @@ void read_leaves(const Bindings& bindings, const std::vector<eval::LeafKey>& unr
     }
 }
 
+// An output of the plan (not a piece) records its progress: which output tiles are written, and for one summed
+// in chunks, the partial sum of the tile in progress.
+struct OutputCheckpoints {
+    Checkpoints& checkpoints;
+    std::size_t output = 0;  // index into Plan::outputs
+};
+
+// After tile `index` (the tiling's order) of an output passed the write stage: notes an output tile written, and
+// when a record is due, records the written prefix, or the partial sum when a tile is half summed.
+void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent chunks,
+                        const eval::Block& partial_sum, std::vector<char>& written, Extent& written_prefix) {
+    const Extent output_tile = index / chunks, chunk = index % chunks;
+    if (chunk == chunks - 1) {
+        written[static_cast<std::size_t>(output_tile)] = 1;
+        while (written_prefix < static_cast<Extent>(written.size()) && written[static_cast<std::size_t>(written_prefix)])
+            ++written_prefix;
+    }
+    if (!recording.checkpoints.due()) return;
+    if (chunk == chunks - 1) {
+        recording.checkpoints.output_checkpoint(recording.output, written_prefix);
+        return;
+    }
+    // Summed chunks arrive in order, so every tile before this one is written.
+    TILESUM_ASSERT(written_prefix == output_tile);
+    recording.checkpoints.output_checkpoint(recording.output, output_tile, chunk + 1, partial_sum.data(),
+                                            static_cast<std::size_t>(element_count(partial_sum.shape)));
+}
+
 void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings, eval::Arena& arena, Progress& progress,
-                const RunControl& control, RunStats& stats) {
+                const RunControl& control, RunStats& stats, const OutputCheckpoints* recording = nullptr) {
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;
     const expr::Node& root = *output.root;
     const Extent tile_count = output.tiling.tile_count();
+    const Extent chunks = output.tiling.chunk_count();
     Extent next_tile = 0;
+    // Chunks of a reduction arrive in order (serial_in_order) and are added to the first one's buffer, so the
+    // sum is formed in the same order whatever the number of threads; a resumed run starts from the saved sum
+    // after the same chunk, and adds the next ones in the same order: bit-identical.
+    eval::Block partial_sum;
+    // Tiles of an unsummed output are written out of order: the prefix all written is what gets recorded.
+    std::vector<char> written;
+    Extent written_prefix = 0;
+    if (recording) {
+        const OutputProgress start = recording->checkpoints.resumed().outputs.at(recording->output);
+        written.assign(static_cast<std::size_t>(output.tiling.output_tile_count()), 0);
+        written_prefix = start.tiles;
+        next_tile = start.tiles * chunks + start.chunks;
+        if (start.chunks > 0) {
+            const Shape shape = range_shape(output.tiling.tile(next_tile).ranges);
+            const auto count = static_cast<std::size_t>(element_count(shape));
+            partial_sum = {arena.allocate(count), shape};
+            recording->checkpoints.load(Checkpoints::partial_key(recording->output, start.tiles, start.chunks),
+                                        partial_sum.data(), count);
+        }
+        progress.tiles_done += next_tile;
+        stats.tiles_resumed += next_tile;
+    }
 
     auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
         if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
@@ -88,10 +140,6 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         job->leaves.clear();  // free the input slices before the tile waits for the writer
         return job;
     };
-    // Chunks of a reduction arrive in order (serial_in_order) and are added to the first one's buffer, so the
-    // sum is formed in the same order whatever the number of threads.
-    const Extent chunks = output.tiling.chunk_count();
-    eval::Block partial_sum;
     auto write_stage = [&](JobPtr job) {
         const Extent chunk = job->index % chunks;
         if (chunks > 1) {
@@ -110,6 +158,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         }
         stats.flops += job->flops;
         ++progress.tiles_done;
+        if (recording) record_output_tile(*recording, job->index, chunks, partial_sum, written, written_prefix);
         if (control.on_progress) control.on_progress(progress);
     };
 
@@ -118,6 +167,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
                            tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
                                tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
                                tbb::make_filter<JobPtr, void>(write_mode, write_stage));
+    if (recording) recording->checkpoints.output_checkpoint(recording->output, output.tiling.output_tile_count());
 }
 
 // One pass tile: its members' tiles and what they made.
@@ -151,11 +201,20 @@ std::vector<eval::LeafKey> storage_leaves(const std::vector<eval::RootTile>& til
 
 // One fused pass (plan/fuse.hpp): tile t reads its blocks of the shared input once and evaluates every member's
 // part of it; the writer adds each part into the member's in-memory result, in tile order.
+// A resumed pass starts at pass tile `start` with its members' accumulators loaded; as it goes, the accumulators
+// and the number of pass tiles added into them are recorded as step `step`.
+struct PassCheckpoints {
+    Checkpoints& checkpoints;
+    std::size_t step = 0;
+    Extent start = 0;
+};
+
 void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Bindings& bindings,
               const std::vector<MemoryTensor*>& results, eval::Arena& arena, Progress& progress,
-              const RunControl& control, RunStats& stats) {
+              const RunControl& control, RunStats& stats, const PassCheckpoints& recording) {
     const Extent tile_count = pass.tile_count();
-    Extent next_tile = 0;
+    Extent next_tile = recording.start;
+    Extent tiles_added = recording.start;  // pass tiles added into the accumulators, in order
     // Square blocks read the input in an order the disk cannot anticipate: let storage read it ahead in file
     // order meanwhile (measured on the seed at n = 32768 after dropping the page cache: see README).
     std::atomic<bool> pass_over{false};
@@ -227,8 +286,16 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
                     results[member]->accumulate(pass_tile.tiles[member].tile.ranges, pass_tile.results[member].data());
             pass_tile.results.clear();
             ++progress.tiles_done;
+            ++tiles_added;
         }
         stats.flops += job->flops;
+        if (tiles_added < tile_count && recording.checkpoints.due()) {
+            std::vector<Checkpoints::Tensor> accumulators;
+            for (std::size_t member = 0; member < pass.members.size(); ++member)
+                accumulators.push_back({Checkpoints::pass_key(recording.step, tiles_added, pass.members[member].piece),
+                                        results[member]->values().data(), results[member]->values().size()});
+            recording.checkpoints.pass_checkpoint(recording.step, tiles_added, accumulators);
+        }
         if (control.on_progress) control.on_progress(progress);
     };
     tbb::parallel_pipeline(static_cast<std::size_t>(pass.tiles_in_flight),
@@ -256,6 +323,7 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
                                            : plan.pieces[step.index].tiling.tile_count();
     for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
     RunStats stats;
+    stats.tiles_total = progress.tiles_total;
 
     // Pieces first, each into memory (zeros, which fused passes add into), then readable by later pieces and the
     // outputs under its name.
@@ -265,21 +333,49 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
         pieces.push_back(std::make_unique<MemoryTensor>(piece.root->shape));
         with_pieces.outputs[piece.name] = pieces.back().get();
     }
-    for (const plan::Plan::PieceStep& step : steps) {
-        if (!step.fused) {
+    Checkpoints checkpoints(control.checkpoints, steps.size(), plan.outputs.size());
+    for (std::size_t step_index = 0; step_index < steps.size(); ++step_index) {
+        const plan::Plan::PieceStep& step = steps[step_index];
+        std::vector<std::size_t> step_pieces;  // the pieces this step computes
+        if (step.fused)
+            for (const plan::PassMember& member : plan.passes[step.index].members) step_pieces.push_back(member.piece);
+        else
+            step_pieces.push_back(step.index);
+        const StepProgress resumed = checkpoints.resumed().steps[step_index];
+        if (resumed.done) {  // an earlier run finished it: its pieces are saved
+            for (std::size_t piece : step_pieces)
+                checkpoints.load(Checkpoints::piece_key(piece), pieces[piece]->data(), pieces[piece]->values().size());
+            const Extent tiles = step.fused ? plan.passes[step.index].tile_count()
+                                            : plan.pieces[step.index].tiling.tile_count();
+            progress.tiles_done += tiles;
+            stats.tiles_resumed += tiles;
+        } else if (!step.fused) {
             run_output(plan.pieces[step.index], plan.schedule, with_pieces, arena, progress, control, stats);
-            with_pieces.inputs[plan.pieces[step.index].name] = pieces[step.index].get();
-            continue;
+        } else {
+            const plan::FusedPass& pass = plan.passes[step.index];
+            std::vector<MemoryTensor*> results;
+            for (std::size_t piece : step_pieces) {
+                results.push_back(pieces[piece].get());
+                if (resumed.tiles > 0)
+                    checkpoints.load(Checkpoints::pass_key(step_index, resumed.tiles, piece), pieces[piece]->data(),
+                                     pieces[piece]->values().size());
+            }
+            progress.tiles_done += resumed.tiles;
+            stats.tiles_resumed += resumed.tiles;
+            run_pass(pass, plan, with_pieces, results, arena, progress, control, stats,
+                     PassCheckpoints{checkpoints, step_index, resumed.tiles});
         }
-        const plan::FusedPass& pass = plan.passes[step.index];
-        std::vector<MemoryTensor*> results;
-        for (const plan::PassMember& member : pass.members) results.push_back(pieces[member.piece].get());
-        run_pass(pass, plan, with_pieces, results, arena, progress, control, stats);
-        for (const plan::PassMember& member : pass.members)
-            with_pieces.inputs[plan.pieces[member.piece].name] = pieces[member.piece].get();
+        std::vector<Checkpoints::Tensor> finished;
+        for (std::size_t piece : step_pieces) {
+            with_pieces.inputs[plan.pieces[piece].name] = pieces[piece].get();
+            finished.push_back({Checkpoints::piece_key(piece), pieces[piece]->values().data(), pieces[piece]->values().size()});
+        }
+        if (!resumed.done) checkpoints.step_done(step_index, finished);
     }
-    for (const plan::OutputPlan& output : plan.outputs)
-        run_output(output, plan.schedule, with_pieces, arena, progress, control, stats);
+    for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
+        const OutputCheckpoints recording{checkpoints, output};
+        run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording);
+    }
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;
 }

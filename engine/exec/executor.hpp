@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "engine/common/run_progress.hpp"
 #include "engine/common/tensor_io.hpp"
 #include "engine/plan/plan.hpp"
 
@@ -26,6 +27,8 @@ struct Bindings {
 struct RunStats {
     std::size_t arena_peak_bytes = 0;
     double flops = 0;
+    Extent tiles_total = 0;
+    Extent tiles_resumed = 0;  // of which an earlier run had done (RunControl::checkpoints)
 };
 
 struct RunControl {
@@ -33,6 +36,10 @@ struct RunControl {
     // Polled before each tile is started; when it turns true the run stops with Error{interrupted}, so the
     // caller's cleanup (no half-written outputs) runs as for any other failure.
     const std::atomic<bool>* interrupted = nullptr;
+    // Resumable runs (engine/exec/checkpoints.hpp): what an earlier run of this plan recorded is skipped (its
+    // pieces, pass accumulators and partial sums loaded back, its output tiles left as written), and progress is
+    // recorded as the run goes. The outputs must be the pending datasets that earlier run wrote into.
+    CheckpointStore* checkpoints = nullptr;
 };
 
 RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunControl& control = {});

@@ -20,6 +20,7 @@ public:
 
     const Shape& shape() const { return shape_; }
     const std::vector<double>& values() const { return values_; }
+    double* data() { return values_.data(); }  // for a resumed run to load saved values into
 
 private:
     Shape shape_;

@@ -136,7 +136,7 @@ Token Lexer::lex_number(std::size_t begin) {
     Token token = make(TokenKind::number, begin, end);
     if (bad && complex_suffix)
         fail(ErrorKind::unsupported,
-             "complex literal " + quote_excerpt(token.text) + " is not supported yet; complex data is (from HDF5)",
+             "complex literal " + quote_excerpt(token.text) + " is not supported yet; complex inputs are (HDF5, .npy)",
              token.span);
     if (bad) fail(ErrorKind::syntax, "bad number literal " + quote_excerpt(token.text), token.span);
     const char* first = token.text.data();
