@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -168,6 +169,36 @@ void NpyReader::read(const Ranges& ranges, double* dst) {
         read_fortran_order(ranges, dst);
     else
         storage_->read(ranges, dst);
+    if (info_.dtype == DType::i64) refuse_inexact_int64(ranges, dst);
+}
+
+// float64 holds integers exactly only below 2^53 in magnitude: an int64 input beyond is refused (as by the HDF5
+// reader) rather than computed with rounded. Converted values keep their order, so a magnitude of 2^53 or more
+// after conversion means one at least that large in the file.
+void NpyReader::refuse_inexact_int64(const Ranges& ranges, const double* values) const {
+    constexpr double exact_limit = 9007199254740992.0;  // 2^53
+    const Shape block = range_shape(ranges);
+    const Extent count = element_count(block);
+    for (Extent element = 0; element < count; ++element) {
+        if (std::abs(values[element]) < exact_limit) continue;
+        std::string index;
+        Extent rest = element;
+        std::vector<Extent> position(block.size());
+        for (std::size_t axis = block.size(); axis-- > 0;) {
+            position[axis] = ranges[axis].begin + rest % block[axis];
+            rest /= block[axis];
+        }
+        for (std::size_t axis = 0; axis < position.size(); ++axis) {
+            if (axis) index += ", ";
+            index += std::to_string(position[axis]);
+        }
+        std::string message = "'";
+        message += file_;
+        message += "' holds an int64 value of magnitude 2^53 or more at [";
+        message += index;
+        message += "]: tilesum computes in float64, which cannot hold it exactly";
+        fail(ErrorKind::usage, message);
+    }
 }
 
 // The file holds the transpose in C order: a piece of the hyperslab is read with its axes reversed into a small

@@ -43,6 +43,7 @@ public:
 
 private:
     void read_fortran_order(const Ranges& ranges, double* dst) const;
+    void refuse_inexact_int64(const Ranges& ranges, const double* values) const;
 
     std::string file_;
     ValuePart part_;

@@ -129,6 +129,22 @@ def errors(context):
                            contains=["dataset '/U'", "has dtype uint8", "int32, int64"])
     util.expect_no_output(out, ["E", "F"])
 
+    # int64 inputs beyond float64's exact integers are refused where they are read, from HDF5 and from .npy alike;
+    # values below it still run exactly.
+    huge = np.array([[1, 2], [3, 2**53 + 1]], dtype=np.int64)
+    edge = np.array([[1, 2], [3, 2**52 + 1]], dtype=np.int64)
+    huge_data = util.write_h5(context.path("huge.h5"), H=huge, G=edge)
+    np.save(context.path("huge.npy"), huge)
+    script = context.write_text("sum64.tsum", "E = einsum('ij->i', H)\n")
+    util.expect_user_error(context.run("run", script, "--data", huge_data, "--out", out),
+                           contains=["dataset '/H'", "9007199254740993 at [1, 1]", "2^53"])
+    util.expect_user_error(context.run("run", script, "--input", "H=" + context.path("huge.npy"), "--out", out),
+                           contains=["huge.npy", "at [1, 1]", "2^53"])
+    util.expect_no_output(out, ["E"])
+    util.expect_success(context.run("run", script, "--input", "H=" + huge_data + ":/G", "--out", out, "--quiet"))
+    with h5py.File(out, "r") as file:
+        util.expect(file["E"][...].tolist() == [3, 3 + 2**52 + 1], "int64 sums below 2^53 are exact")
+
 
 if __name__ == "__main__":
     util.run_main(None, cases={"promotion": promotion, "tiled": tiled, "errors": errors})
