@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "engine/common/lsan_suppressions.hpp"
 #include "tools/calibrate_command.hpp"
 #include "tools/cli_options.hpp"
 #include "tools/commands.hpp"
