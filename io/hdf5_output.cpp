@@ -83,14 +83,7 @@ void check_integer_values(const h5::Where& where, DType dtype, const Ranges& ran
     for (Extent element = 0; element < count; ++element) {
         const double value = src[element];
         if (value >= low && value <= high) continue;
-        // The element's index in the dataset, for the message.
-        std::string index;
-        Extent rest = element;
-        for (std::size_t axis = ranges.size(); axis-- > 0;) {
-            const Extent length = ranges[axis].length();
-            index = std::to_string(ranges[axis].begin + rest % length) + (index.empty() ? "" : ", ") + index;
-            rest /= length;
-        }
+        const std::string index = format_element_index(ranges, element);
         char value_text[32];
         std::snprintf(value_text, sizeof value_text, "%.17g", value);
         std::string message = "output " + where.dataset + " is " + dtype_name(dtype) + " but its value at (";
@@ -200,6 +193,12 @@ void allocate_early(const h5::Where& where, hid_t dcpl, DType dtype) {
         h5::fail_call(ErrorKind::io, where, "create", "H5Pset_fill_time");
 }
 
+// The memory types through which one part of a complex dataset is written: a compound of one float64 field.
+void create_part_memory_types(Hdf5PendingDataset::State& state) {
+    state.real_memory_type = h5::type_create_compound(state.where, sizeof(double), {{"r", 0, H5T_NATIVE_DOUBLE}});
+    state.imag_memory_type = h5::type_create_compound(state.where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
+}
+
 }  // namespace
 
 std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::string& name, const Shape& shape,
@@ -224,10 +223,7 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
     if (!file_type.valid()) h5::fail_call(ErrorKind::io, where, "create the datatype of", "H5Tcopy");
     state->dataset =
         h5::dataset_create(where, file, state->temp_path, file_type.get(), space.get(), lcpl.get(), dcpl.get());
-    if (is_complex(dtype)) {
-        state->real_memory_type = h5::type_create_compound(where, sizeof(double), {{"r", 0, H5T_NATIVE_DOUBLE}});
-        state->imag_memory_type = h5::type_create_compound(where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
-    }
+    if (is_complex(dtype)) create_part_memory_types(*state);
 
     output.pending_names.insert(where.dataset);
     return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
@@ -251,10 +247,7 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::open_pending(const std::stri
     if (h5::space_extent(where, space.get()) != shape || !h5::type_equal(where, stored_type.get(), expected_type.get()))
         fail(ErrorKind::usage, unfinished + "' in '" + output.path + "' is not " + format_shape(shape) + " " +
                                    dtype_name(dtype) + "; run without --resume to start over");
-    if (is_complex(dtype)) {
-        state->real_memory_type = h5::type_create_compound(where, sizeof(double), {{"r", 0, H5T_NATIVE_DOUBLE}});
-        state->imag_memory_type = h5::type_create_compound(where, sizeof(double), {{"i", 0, H5T_NATIVE_DOUBLE}});
-    }
+    if (is_complex(dtype)) create_part_memory_types(*state);
     output.pending_names.insert(where.dataset);
     return std::unique_ptr<Hdf5PendingDataset>(new Hdf5PendingDataset(std::move(state)));
 }

@@ -236,29 +236,17 @@ namespace {
 
 // dst holds `count` int64 values (as read); each becomes its float64 value. Error(usage) naming the file, dataset
 // and element for a magnitude of 2^53 or more, where float64 stops being exact (the output writer draws the same line).
-void convert_exact_int64_in_place(double* dst, Extent count, const h5::Where& where, const Ranges& ranges,
-                                  const Shape& block) {
+void convert_exact_int64_in_place(double* dst, Extent count, const h5::Where& where, const Ranges& ranges) {
     constexpr std::int64_t exact_limit = std::int64_t{1} << 53;
     for (Extent element = 0; element < count; ++element) {
         std::int64_t value;
         std::memcpy(&value, dst + element, sizeof value);
         if (value >= exact_limit || value <= -exact_limit) {
-            std::string index;
-            Extent rest = element;
-            std::vector<Extent> position(block.size());
-            for (std::size_t axis = block.size(); axis-- > 0;) {
-                position[axis] = ranges[axis].begin + rest % block[axis];
-                rest /= block[axis];
-            }
-            for (std::size_t axis = 0; axis < position.size(); ++axis) {
-                if (axis) index += ", ";
-                index += std::to_string(position[axis]);
-            }
             std::string message = where.describe();
             message += " holds the int64 value ";
             message += std::to_string(value);
             message += " at [";
-            message += index;
+            message += format_element_index(ranges, element);
             message += "], of magnitude 2^53 or more: tilesum computes in float64, which cannot hold it exactly";
             fail(ErrorKind::usage, message);
         }
@@ -286,7 +274,7 @@ void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
         // float64 holds integers exactly only up to 2^53: read the int64 values in place (same 8 bytes) and refuse
         // one beyond, rather than compute with a rounded input where numpy would be exact.
         h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst, H5T_NATIVE_INT64);
-        convert_exact_int64_in_place(dst, element_count(block), state.where, ranges, block);
+        convert_exact_int64_in_place(dst, element_count(block), state.where, ranges);
         return;
     }
     h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst,

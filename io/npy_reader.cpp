@@ -177,25 +177,13 @@ void NpyReader::read(const Ranges& ranges, double* dst) {
 // after conversion means one at least that large in the file.
 void NpyReader::refuse_inexact_int64(const Ranges& ranges, const double* values) const {
     constexpr double exact_limit = 9007199254740992.0;  // 2^53
-    const Shape block = range_shape(ranges);
-    const Extent count = element_count(block);
+    const Extent count = element_count(range_shape(ranges));
     for (Extent element = 0; element < count; ++element) {
         if (std::abs(values[element]) < exact_limit) continue;
-        std::string index;
-        Extent rest = element;
-        std::vector<Extent> position(block.size());
-        for (std::size_t axis = block.size(); axis-- > 0;) {
-            position[axis] = ranges[axis].begin + rest % block[axis];
-            rest /= block[axis];
-        }
-        for (std::size_t axis = 0; axis < position.size(); ++axis) {
-            if (axis) index += ", ";
-            index += std::to_string(position[axis]);
-        }
         std::string message = "'";
         message += file_;
         message += "' holds an int64 value of magnitude 2^53 or more at [";
-        message += index;
+        message += format_element_index(ranges, element);
         message += "]: tilesum computes in float64, which cannot hold it exactly";
         fail(ErrorKind::usage, message);
     }

@@ -68,6 +68,19 @@ inline Ranges full_ranges(const Shape& shape) {
     return ranges;
 }
 
+// "1, 7": the dataset index of element `element` (C order) of the hyperslab `ranges`, for messages naming a value.
+inline std::string format_element_index(const Ranges& ranges, Extent element) {
+    std::string index;
+    for (std::size_t axis = ranges.size(); axis-- > 0;) {
+        const Extent length = ranges[axis].length();
+        std::string position = std::to_string(ranges[axis].begin + element % length);
+        if (!index.empty()) position += ", ";
+        index.insert(0, position);
+        element /= length;
+    }
+    return index;
+}
+
 // "(400, 400)" as numpy prints shapes; "()" for a scalar and "(5,)" for one axis.
 inline std::string format_shape(const Shape& shape) {
     std::string text = "(";

@@ -152,6 +152,20 @@ def resumed_tiles(stderr):
     return (int(match.group(1)), int(match.group(2))) if match else (0, None)
 
 
+def kill_at_first_recorded_tile(process, out):
+    """SIGKILL `process` once its journal records a first output tile; returns whether it was still running then."""
+    journal = out + ".tilesum-resume/journal"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if os.path.exists(journal) and re.search(r"^output [1-9]", open(journal).read(), re.M):
+            break
+        time.sleep(0.002)
+    running = process.poll() is None
+    process.kill()
+    process.wait()
+    return running
+
+
 def check_refusals(context, case):
     """--resume with another script, plan or input: exit 2, one line naming the difference; the unfinished run
     stays resumable, and a run without --resume discards it and starts over."""
@@ -161,15 +175,7 @@ def check_refusals(context, case):
     # Leave an unfinished run the way kill -9 would, after some tiles: kill once progress is recorded.
     process = subprocess.Popen(argv(context, case, out), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, env=env)
-    journal = out + ".tilesum-resume/journal"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if os.path.exists(journal) and re.search(r"^output [1-9]", open(journal).read(), re.M):
-            break
-        time.sleep(0.002)
-    util.expect(process.poll() is None, "the run finished before it could be killed")
-    process.kill()
-    process.wait()
+    util.expect(kill_at_first_recorded_tile(process, out), "the run finished before it could be killed")
 
     other_script = context.write_text("other.tsum", "E = einsum('ij,jk->ik', A, B)\nG = 3 * A\n")
     result = util.run_tilesum(context.tilesum, ["run", other_script, "--data", case.inputs, "--out", out,
@@ -204,14 +210,7 @@ def check_fresh_run_discards(context, case, reference):
     # Killed once a first output tile is recorded, as in check_refusals. A loaded machine may still let the run reach
     # its final renames (or finish) first; what it committed is then a finished dataset, which a run without
     # --resume replaces only with --overwrite, as for any existing output.
-    journal = out + ".tilesum-resume/journal"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if os.path.exists(journal) and re.search(r"^output [1-9]", open(journal).read(), re.M):
-            break
-        time.sleep(0.002)
-    process.kill()
-    process.wait()
+    kill_at_first_recorded_tile(process, out)
     committed = expect_nothing_final(out, case.outputs, reference)
     result, _ = run(context, argv(context, case, out, *(["--overwrite"] if committed else [])))
     util.expect(result.returncode == 0, f"a run after a kill failed: {result.stderr}")
