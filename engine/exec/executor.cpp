@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -27,7 +28,32 @@ struct TileJob {
     eval::Block result;
     double flops = 0;
 };
-using JobPtr = std::shared_ptr<TileJob>;
+
+// The jobs between a pipeline's stages, owned here: stages pass raw pointers. When a stage throws, TBB abandons the
+// items it holds between stages without destroying them (under LeakSanitizer: every tile in flight, with its arena
+// buffers, lost on a disk-full write error); what is still here when the pipeline is over is freed with this.
+template <class Job>
+class JobsInFlight {
+public:
+    Job* start() {
+        std::lock_guard lock(mutex_);
+        jobs_.push_back(std::make_unique<Job>());
+        return jobs_.back().get();
+    }
+    void finish(Job* job) {
+        std::unique_ptr<Job> done;  // destroyed after the lock is released
+        std::lock_guard lock(mutex_);
+        auto it = std::find_if(jobs_.begin(), jobs_.end(), [job](const std::unique_ptr<Job>& owned) { return owned.get() == job; });
+        TILESUM_ASSERT(it != jobs_.end());
+        done = std::move(*it);
+        jobs_.erase(it);
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Job>> jobs_;
+};
+using JobPtr = TileJob*;
 
 
 TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
@@ -119,9 +145,10 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         stats.tiles_resumed += next_tile;
     }
 
+    JobsInFlight<TileJob> jobs;  // before the stages that use it, so that it outlives the pipeline
     auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
         if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
-        auto job = std::make_shared<TileJob>();
+        TileJob* job = jobs.start();
         job->index = next_tile++;
         job->tile = output.tiling.tile(job->index);
         for (eval::LeafKey& key : eval::collect_leaves(root, job->tile)) {
@@ -159,6 +186,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         stats.flops += job->flops;
         ++progress.tiles_done;
         if (recording) record_output_tile(*recording, job->index, chunks, partial_sum, written, written_prefix);
+        jobs.finish(job);
         if (control.on_progress) control.on_progress(progress);
     };
 
@@ -185,7 +213,7 @@ struct PassJob {
     eval::LeafBlocks leaves;            // the union of the group's leaves from storage, each read once
     double flops = 0;
 };
-using PassJobPtr = std::shared_ptr<PassJob>;
+using PassJobPtr = PassJob*;
 
 // The leaves of `tiles` that come from storage; the others (`handed_over`) are tiles of earlier members.
 std::vector<eval::LeafKey> storage_leaves(const std::vector<eval::RootTile>& tiles,
@@ -231,9 +259,10 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     } stop_read_ahead{pass_over, read_ahead};
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
+    JobsInFlight<PassJob> jobs;  // before the stages that use it, so that it outlives the pipeline
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
         if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
-        auto job = std::make_shared<PassJob>();
+        PassJob* job = jobs.start();
         PassTile first{pass.member_tiles(plan.pieces, next_tile++), {}, {}};
         std::vector<eval::LeafKey> keys = storage_leaves(first.tiles, member_names, first.handed_over);
         job->group.push_back(std::move(first));
@@ -296,6 +325,7 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
                                         results[member]->values().data(), results[member]->values().size()});
             recording.checkpoints.pass_checkpoint(recording.step, tiles_added, accumulators);
         }
+        jobs.finish(job);
         if (control.on_progress) control.on_progress(progress);
     };
     tbb::parallel_pipeline(static_cast<std::size_t>(pass.tiles_in_flight),
