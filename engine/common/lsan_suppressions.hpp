@@ -10,4 +10,6 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 extern "C" const char* __lsan_default_suppressions() { return "leak:libhdf5_serial.so\n"; }
+// Without this LSan lists the suppressions it used on stderr, after tilesum's one error line.
+extern "C" const char* __lsan_default_options() { return "print_suppressions=0"; }
 #endif
