@@ -20,21 +20,14 @@
 #include "io/hdf5_output.hpp"
 #include "io/hdf5_reader.hpp"
 
-#ifndef TILESUM_TEST_TMPDIR
-#define TILESUM_TEST_TMPDIR "/tmp"
-#endif
+#include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
 using Catch::Matchers::Contains;
 
 namespace {
 
-// A fresh path per test case (test cases may run in parallel processes); leftovers of an earlier run are removed.
-std::string temp_path(const std::string& name) {
-    const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/test_io_hdf5_" + name;
-    std::filesystem::remove_all(path);
-    return path;
-}
+std::string temp_path(const std::string& name) { return testing::fresh_temp_path("test_io_hdf5", name); }
 
 // Writes an input file with the HDF5 C API, independently of io/. Missing groups on a dataset's path are created.
 class TestFile {

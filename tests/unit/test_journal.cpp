@@ -12,9 +12,7 @@
 #include "engine/common/error.hpp"
 #include "io/run_journal.hpp"
 
-#ifndef TILESUM_TEST_TMPDIR
-#define TILESUM_TEST_TMPDIR "/tmp"
-#endif
+#include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
 using Catch::Matchers::Contains;
@@ -22,7 +20,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::string fresh_output_path(const std::string& name) {
-    const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/test_journal_" + name + ".h5";
+    const std::string path = testing::fresh_temp_path("test_journal", name + ".h5");
     std::filesystem::remove_all(io::journal_directory_for(path));
     return path;
 }

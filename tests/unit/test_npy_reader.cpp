@@ -18,20 +18,14 @@
 #include "io/input_reader.hpp"
 #include "io/npy_reader.hpp"
 
-#ifndef TILESUM_TEST_TMPDIR
-#define TILESUM_TEST_TMPDIR "/tmp"
-#endif
+#include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
 using Catch::Matchers::Contains;
 
 namespace {
 
-std::string temp_path(const std::string& name) {
-    const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/test_npy_reader_" + name;
-    std::filesystem::remove_all(path);
-    return path;
-}
+std::string temp_path(const std::string& name) { return testing::fresh_temp_path("test_npy_reader", name); }
 
 void write_file(const std::string& path, const std::string& bytes) {
     std::ofstream file(path, std::ios::binary);
