@@ -1,9 +1,14 @@
-// Tells ThreadSanitizer about synchronization it cannot see. TBB's library is not built with -fsanitize=thread,
-// so when a pipeline hands a tile from one stage to the next, or a serial stage runs on another thread than its
-// previous call, the atomics that order them are invisible and every access to the tile looks like a race. A
-// HandoffScope around each stage body, on an address the pipeline's stages share, restores what TBB guarantees:
-// whatever a stage call did before it returned happens before any stage call that starts later. Races between
-// stage calls that really overlap (two parallel calls touching the same memory) are still reported.
+// Tells ThreadSanitizer about the synchronization a tbb::parallel_pipeline provides, which it cannot see.
+//
+// TBB's library is not built with -fsanitize=thread: the atomics with which a pipeline hands a token from one stage
+// to the next, and runs a serial stage's successive calls on different threads, are invisible to TSan, so every
+// access to a tile in flight looks like a race. PipelineHandoffs restores exactly what TBB guarantees, and no more:
+//   - what the caller did before parallel_pipeline happens before every stage call;
+//   - what a stage call did to the token it returns happens before the next stage's call on that token;
+//   - a serial stage's calls are ordered among themselves;
+//   - every stage call happens before the caller continues after parallel_pipeline.
+// Two calls of the parallel stage on different tokens stay unordered, so a race between them (two tiles touching
+// the same memory) is still reported, as is a serial stage touching what a parallel call is using.
 // Without -fsanitize=thread it compiles to nothing.
 #pragma once
 
@@ -35,29 +40,44 @@ inline void handoff_acquire([[maybe_unused]] const void* address) {
 #endif
 }
 
-// Acquire on entry, release on exit (also when the body throws).
-class HandoffScope {
+// One per parallel_pipeline run, constructed just before it and destroyed just after it (also when it throws).
+class PipelineHandoffs {
 public:
-    explicit HandoffScope(const void* address) : address_(address) { handoff_acquire(address_); }
-    ~HandoffScope() { handoff_release(address_); }
-    HandoffScope(const HandoffScope&) = delete;
-    HandoffScope& operator=(const HandoffScope&) = delete;
+    PipelineHandoffs() { handoff_release(&setup_); }
+    ~PipelineHandoffs() { handoff_acquire(&done_); }
+    PipelineHandoffs(const PipelineHandoffs&) = delete;
+    PipelineHandoffs& operator=(const PipelineHandoffs&) = delete;
+
+    // Around one stage call, for its whole body. `token_in`: the token the call was given (nullptr for the first
+    // stage); `serial_stage`: any address that stands for a serial stage (nullptr for the parallel stage).
+    class StageCall {
+    public:
+        StageCall(const PipelineHandoffs& pipeline, const void* token_in, const void* serial_stage)
+            : pipeline_(pipeline), serial_stage_(serial_stage) {
+            handoff_acquire(&pipeline_.setup_);
+            if (token_in) handoff_acquire(token_in);
+            if (serial_stage_) handoff_acquire(serial_stage_);
+        }
+        // The token this call returns, handed to the next stage when the call ends.
+        void hand_over(const void* token_out) { token_out_ = token_out; }
+        ~StageCall() {
+            if (token_out_) handoff_release(token_out_);
+            if (serial_stage_) handoff_release(serial_stage_);
+            handoff_release(&pipeline_.done_);
+        }
+        StageCall(const StageCall&) = delete;
+        StageCall& operator=(const StageCall&) = delete;
+
+    private:
+        const PipelineHandoffs& pipeline_;
+        const void* serial_stage_;
+        const void* token_out_ = nullptr;
+    };
 
 private:
-    const void* address_;
-};
-
-// Around a whole pipeline run on the calling thread: release on entry, so the stages see what the caller set up,
-// and acquire on exit (also when a stage threw), so the caller sees what the stages did.
-class HandoffToStages {
-public:
-    explicit HandoffToStages(const void* address) : address_(address) { handoff_release(address_); }
-    ~HandoffToStages() { handoff_acquire(address_); }
-    HandoffToStages(const HandoffToStages&) = delete;
-    HandoffToStages& operator=(const HandoffToStages&) = delete;
-
-private:
-    const void* address_;
+    // Only their addresses matter.
+    char setup_ = 0;
+    char done_ = 0;
 };
 
 }  // namespace tilesum

@@ -7,10 +7,12 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "engine/common/error.hpp"
+#include "engine/common/thread_handoff.hpp"
 #include "engine/eval/tile_eval.hpp"
 #include "engine/exec/checkpoints.hpp"
 #include "engine/exec/memory_tensor.hpp"
@@ -62,16 +64,21 @@ TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
     return *it->second;
 }
 
-// Whether the read stage has another tile to start: false (and the pipeline told so) after the last one; an
-// interrupt (Ctrl-C) ends the run between tiles.
-bool tiles_remain(tbb::flow_control& flow, Extent next_tile, Extent tile_count, const RunControl& control,
-                  const Progress& progress) {
-    if (control.interrupted && control.interrupted->load())
-        fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
-                                         std::to_string(progress.tiles_total) + " tiles; no output was written");
-    if (next_tile < tile_count) return true;
+// Whether the read stage has another tile to start: false (and the pipeline told so) after the last one, or
+// once an interrupt (Ctrl-C) was seen: the tiles in flight are then written (and recorded, for --resume) before
+// the pipeline returns, and the caller reports the interrupt with throw_if_interrupted.
+bool tiles_remain(tbb::flow_control& flow, Extent next_tile, Extent tile_count, const RunControl& control) {
+    if (next_tile < tile_count && !(control.interrupted && control.interrupted->load())) return true;
     flow.stop();
     return false;
+}
+
+// After a pipeline stopped early by tiles_remain: the run ends with Error{interrupted}. Called on the thread that
+// ran the pipeline, once it returned, so the count of written tiles is final.
+void throw_if_interrupted(Extent next_tile, Extent tile_count, const Progress& progress) {
+    if (next_tile < tile_count)
+        fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
+                                         std::to_string(progress.tiles_total) + " tiles; no output was written");
 }
 
 // Fills the leaves the serial stage allocated. Reading in the parallel stage lets two tiles copy from storage
@@ -83,6 +90,18 @@ void read_leaves(const Bindings& bindings, const std::vector<eval::LeafKey>& unr
         TILESUM_ASSERT(it != leaves.end());
         reader_for(bindings, key.input->name).read(key.ranges, it->second.data());
     }
+}
+
+// Runs the stages with `handoffs` (which the stages' calls use) alive for exactly the run: made once the stages are
+// built, ended also when a stage threw, so that ThreadSanitizer sees the order TBB keeps (thread_handoff.hpp).
+void run_pipeline(Extent tiles_in_flight, const tbb::filter<void, void>& stages,
+                  std::optional<PipelineHandoffs>& handoffs) {
+    handoffs.emplace();
+    struct EndOnExit {
+        std::optional<PipelineHandoffs>& handoffs;
+        ~EndOnExit() { handoffs.reset(); }
+    } end_on_exit{handoffs};
+    tbb::parallel_pipeline(static_cast<std::size_t>(tiles_in_flight), stages);
 }
 
 // An output of the plan (not a piece) records its progress: which output tiles are written, and for one summed
@@ -146,9 +165,12 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     }
 
     JobsInFlight<TileJob> jobs;  // before the stages that use it, so that it outlives the pipeline
+    std::optional<PipelineHandoffs> handoffs;
     auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
-        if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
+        PipelineHandoffs::StageCall call(*handoffs, nullptr, &next_tile);
+        if (!tiles_remain(flow, next_tile, tile_count, control)) return nullptr;
         TileJob* job = jobs.start();
+        call.hand_over(job);
         job->index = next_tile++;
         job->tile = output.tiling.tile(job->index);
         for (eval::LeafKey& key : eval::collect_leaves(root, job->tile)) {
@@ -160,6 +182,8 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         return job;
     };
     auto compute_stage = [&](JobPtr job) -> JobPtr {
+        PipelineHandoffs::StageCall call(*handoffs, job, nullptr);
+        call.hand_over(job);
         read_leaves(bindings, job->unread, job->leaves);
         eval::TileCost cost;
         job->result = eval::evaluate_tile(root, job->tile, job->leaves, arena, cost, schedule);
@@ -168,6 +192,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         return job;
     };
     auto write_stage = [&](JobPtr job) {
+        PipelineHandoffs::StageCall call(*handoffs, job, &partial_sum);
         const Extent chunk = job->index % chunks;
         if (chunks > 1) {
             if (chunk == 0) {
@@ -191,10 +216,12 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     };
 
     const auto write_mode = chunks > 1 ? tbb::filter_mode::serial_in_order : tbb::filter_mode::serial_out_of_order;
-    tbb::parallel_pipeline(static_cast<std::size_t>(output.tiles_in_flight),
-                           tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
-                               tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
-                               tbb::make_filter<JobPtr, void>(write_mode, write_stage));
+    run_pipeline(output.tiles_in_flight,
+                 tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
+                     tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
+                     tbb::make_filter<JobPtr, void>(write_mode, write_stage),
+                 handoffs);
+    throw_if_interrupted(next_tile, tile_count, progress);
     if (recording) recording->checkpoints.output_checkpoint(recording->output, output.tiling.output_tile_count());
 }
 
@@ -260,9 +287,12 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
     JobsInFlight<PassJob> jobs;  // before the stages that use it, so that it outlives the pipeline
+    std::optional<PipelineHandoffs> handoffs;
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
-        if (!tiles_remain(flow, next_tile, tile_count, control, progress)) return nullptr;
+        PipelineHandoffs::StageCall call(*handoffs, nullptr, &next_tile);
+        if (!tiles_remain(flow, next_tile, tile_count, control)) return nullptr;
         PassJob* job = jobs.start();
+        call.hand_over(job);
         PassTile first{pass.member_tiles(plan.pieces, next_tile++), {}, {}};
         std::vector<eval::LeafKey> keys = storage_leaves(first.tiles, member_names, first.handed_over);
         job->group.push_back(std::move(first));
@@ -289,6 +319,8 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         return job;
     };
     auto compute_stage = [&](PassJobPtr job) -> PassJobPtr {
+        PipelineHandoffs::StageCall call(*handoffs, job, nullptr);
+        call.hand_over(job);
         read_leaves(bindings, job->unread, job->leaves);
         eval::TileCost cost;
         for (PassTile& pass_tile : job->group) {
@@ -309,6 +341,7 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         return job;
     };
     auto write_stage = [&](PassJobPtr job) {
+        PipelineHandoffs::StageCall call(*handoffs, job, &tiles_added);
         for (PassTile& pass_tile : job->group) {
             for (std::size_t member = 0; member < pass.members.size(); ++member)
                 if (element_count(pass_tile.results[member].shape) > 0)
@@ -328,10 +361,12 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         jobs.finish(job);
         if (control.on_progress) control.on_progress(progress);
     };
-    tbb::parallel_pipeline(static_cast<std::size_t>(pass.tiles_in_flight),
-                           tbb::make_filter<void, PassJobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
-                               tbb::make_filter<PassJobPtr, PassJobPtr>(tbb::filter_mode::parallel, compute_stage) &
-                               tbb::make_filter<PassJobPtr, void>(tbb::filter_mode::serial_in_order, write_stage));
+    run_pipeline(pass.tiles_in_flight,
+                 tbb::make_filter<void, PassJobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
+                     tbb::make_filter<PassJobPtr, PassJobPtr>(tbb::filter_mode::parallel, compute_stage) &
+                     tbb::make_filter<PassJobPtr, void>(tbb::filter_mode::serial_in_order, write_stage),
+                 handoffs);
+    throw_if_interrupted(next_tile, tile_count, progress);
 }
 
 }  // namespace
