@@ -1,18 +1,16 @@
 #include "io/contiguous_reads.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
-#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "io/batched_reads.hpp"
 
 namespace tilesum::io {
 
@@ -134,58 +132,29 @@ std::uint64_t available_memory_bytes() {
 
 }  // namespace
 
-namespace {
-
-// Whether every page of [offset, offset + bytes) of the file is in the page cache (mincore on a mapping that is
-// never touched, so it costs no RSS). False when that cannot be told.
-bool in_page_cache(int descriptor, std::uint64_t offset, std::size_t bytes) {
-    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-    const std::uint64_t start = offset / page * page;
-    const std::size_t length = static_cast<std::size_t>(offset + bytes - start);
-    void* mapping = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, descriptor, static_cast<off_t>(start));
-    if (mapping == MAP_FAILED) return false;
-    std::vector<unsigned char> resident((length + page - 1) / page);
-    const bool known = ::mincore(mapping, length, resident.data()) == 0;
-    ::munmap(mapping, length);
-    return known && std::all_of(resident.begin(), resident.end(), [](unsigned char flags) { return flags & 1; });
-}
-
-}  // namespace
-
 void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexcept {
     const std::uint64_t bytes = static_cast<std::uint64_t>(element_count(shape_)) * element_bytes_;
     if (bytes == 0 || bytes > available_memory_bytes() / 2) return;
-    // The kernel reads ahead what is advised (WILLNEED, a window of pieces in file order), with no copy to user
-    // space; mincore tells when a piece has arrived. A piece that does not arrive soon (the kernel may drop advice
-    // under memory pressure) is read into scratch instead, so that read() never waits on a promise.
-    constexpr std::uint64_t piece_bytes = std::uint64_t{4} << 20;
-    constexpr std::uint64_t window_pieces = 16;
-    constexpr auto patience = std::chrono::milliseconds(200);
-    const auto piece_at = [&](std::uint64_t done) { return std::min(piece_bytes, bytes - done); };
+    // Plain sequential reads into scratch, as cat does: the kernel's own sequential read-ahead then keeps the disk
+    // busy with large requests and large page-cache folios. Advising the range instead (POSIX_FADV_WILLNEED, with
+    // mincore to see arrival) was measured slower on the seed at n = 32768 after dropping the page cache: the pass
+    // over A took 6.9 s against 5.7 s, with 2.2 s more system time spent on the smaller folios it makes.
+    constexpr std::size_t piece_bytes = std::size_t{4} << 20;
+    std::vector<unsigned char> scratch(piece_bytes);  // 4 MiB, part of the stated overhead
     read_ahead_until_.store(0);
-    std::uint64_t advised = 0;  // bytes from the start already advised
-    std::vector<unsigned char> scratch;
     for (std::uint64_t done = 0; done < bytes && !cancel.load();) {
-        for (; advised < bytes && advised < done + window_pieces * piece_bytes; advised += piece_at(advised))
-            ::posix_fadvise(descriptor_, static_cast<off_t>(data_offset_ + advised), static_cast<off_t>(piece_at(advised)),
-                            POSIX_FADV_WILLNEED);
-        const std::size_t piece = static_cast<std::size_t>(piece_at(done));
-        const std::uint64_t offset = data_offset_ + done;
-        const auto since = std::chrono::steady_clock::now();
-        bool arrived = in_page_cache(descriptor_, offset, piece);
-        while (!arrived && !cancel.load() && std::chrono::steady_clock::now() - since < patience) {
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
-            arrived = in_page_cache(descriptor_, offset, piece);
-        }
-        if (!arrived && !cancel.load()) {
-            if (scratch.empty()) scratch.resize(piece_bytes);  // 4 MiB, part of the stated overhead
-            for (std::size_t got = 0; got < piece;) {
-                const ssize_t count = ::pread(descriptor_, scratch.data(), piece - got, static_cast<off_t>(offset + got));
-                if (count <= 0 && errno != EINTR) break;  // read() reports the failure when it meets it
-                if (count > 0) got += static_cast<std::size_t>(count);
+        const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(piece_bytes, bytes - done));
+        for (std::size_t got = 0; got < piece;) {
+            const ssize_t count = ::pread(descriptor_, scratch.data(), piece - got,
+                                          static_cast<off_t>(data_offset_ + done + got));
+            if (count < 0 && errno == EINTR) continue;
+            if (count <= 0) {  // read() meets the same failure and reports it; stop waiting for it
+                done = bytes;
+                break;
             }
+            got += static_cast<std::size_t>(count);
         }
-        done += piece;
+        done = std::min(bytes, done + piece);
         read_ahead_until_.store(done);
         read_ahead_until_.notify_all();
     }
@@ -211,11 +180,14 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
         std::vector<Extent> starts;
     } group;
     double* written = dst;
+    // Runs read straight into dst, submitted together at the end (io/batched_reads.hpp: one system call for
+    // hundreds of runs where io_uring is allowed).
+    std::vector<ReadRequest> direct;
     auto flush = [&] {
         if (group.starts.empty()) return;
         const std::uint64_t byte_offset = data_offset_ + static_cast<std::uint64_t>(group.first_start) * element_bytes_;
         if (group.starts.size() == 1 && raw_float64_) {
-            read_bytes(byte_offset, static_cast<std::size_t>(run_elements) * sizeof(double), written);
+            direct.push_back({byte_offset, static_cast<std::size_t>(run_elements) * sizeof(double), written});
             written += run_elements;
         } else if (group.starts.size() == 1) {  // one run of another type, converted through staging piece by piece
             std::vector<unsigned char>& buffer = staging();
@@ -254,6 +226,8 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
     });
     flush();
     TILESUM_ASSERT(written == dst + total_elements);
+    read_batch(descriptor_, direct,
+               [this](std::uint64_t offset, std::size_t bytes, void* into) { read_bytes(offset, bytes, into); });
 }
 
 }  // namespace tilesum::io

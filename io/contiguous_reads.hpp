@@ -46,10 +46,11 @@ public:
     // threads at once. Error(io) naming file and dataset when the file is shorter than the dataset or a read fails.
     void read(const Ranges& ranges, double* dst) const;
 
-    // Has the kernel read the whole dataset into the page cache in file order, piece by piece, when it takes at most half the memory the system reports available; meanwhile read() waits until the
-    // read-ahead has passed the end of what it asks for. A pass reading square blocks in the order of their
-    // block rows then finds its blocks in memory, instead of sending the disk one short request per row
-    // (measured on the seed at n = 32768 after dropping the page cache: README).
+    // Reads the whole dataset once, in file order, into the page cache (when it takes at most half the memory the
+    // system reports available); meanwhile read() waits until the read-ahead has passed the end of what it asks
+    // for. A pass reading square blocks in the order of their block rows then finds its blocks in memory, instead
+    // of sending the disk one short request per row (measured on the seed at n = 32768 after dropping the page
+    // cache: README). Returns early when `cancel` turns true; a read error ends it (read() reports the error).
     void will_read_all(const std::atomic<bool>& cancel) const noexcept;
 
 private:
