@@ -73,6 +73,13 @@ void read_batch(int descriptor, const std::vector<ReadRequest>& requests,
     // Requests not read completely: (request index, bytes io_uring did read), finished by read_one at the end.
     std::vector<std::pair<std::size_t, std::size_t>> unfinished;
     std::vector<char> completed(requests.size(), 0);  // io_uring reported on it (fully read or in `unfinished`)
+    const auto note_completion = [&](const io_uring_cqe& completion) {
+        const std::size_t index = io_uring_cqe_get_data64(&completion);
+        const int result = completion.res;
+        completed[index] = 1;
+        if (result < 0 || static_cast<std::size_t>(result) < requests[index].bytes)
+            unfinished.emplace_back(index, result > 0 ? static_cast<std::size_t>(result) : 0);
+    };
     std::size_t next = 0, in_flight = 0;
     while (next < requests.size() || in_flight > 0) {
         for (; next < requests.size(); ++next) {
@@ -92,12 +99,8 @@ void read_batch(int descriptor, const std::vector<ReadRequest>& requests,
             const unsigned never_taken = io_uring_sq_ready(ring);
             io_uring_cqe* completion = nullptr;
             for (std::size_t taken = in_flight - never_taken; taken > 0 && io_uring_wait_cqe(ring, &completion) == 0; --taken) {
-                const std::size_t index = io_uring_cqe_get_data64(completion);
-                const int result = completion->res;
+                note_completion(*completion);
                 io_uring_cqe_seen(ring, completion);
-                completed[index] = 1;
-                if (result < 0 || static_cast<std::size_t>(result) < requests[index].bytes)
-                    unfinished.emplace_back(index, result > 0 ? static_cast<std::size_t>(result) : 0);
             }
             thread_ring.retire();
             for (std::size_t index = 0; index < next; ++index)
@@ -110,11 +113,7 @@ void read_batch(int descriptor, const std::vector<ReadRequest>& requests,
         unsigned head = 0, seen = 0;
         io_uring_cqe* completion = nullptr;
         io_uring_for_each_cqe(ring, head, completion) {
-            const std::size_t index = io_uring_cqe_get_data64(completion);
-            const int result = completion->res;
-            completed[index] = 1;
-            if (result < 0 || static_cast<std::size_t>(result) < requests[index].bytes)
-                unfinished.emplace_back(index, result > 0 ? static_cast<std::size_t>(result) : 0);
+            note_completion(*completion);
             ++seen;
         }
         io_uring_cq_advance(ring, seen);
