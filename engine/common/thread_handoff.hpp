@@ -40,44 +40,49 @@ inline void handoff_acquire([[maybe_unused]] const void* address) {
 #endif
 }
 
+namespace detail {
+// Addresses standing for "the caller set the pipeline up" and "a stage call ended". Global, not members of
+// PipelineHandoffs, so that a stage can acquire the setup before it reads anything its lambda captured: TBB
+// copies the lambda into its filter on the caller's thread, and that copy is part of the setup.
+inline char pipeline_setup = 0;
+inline char pipeline_stage_done = 0;
+}  // namespace detail
+
 // One per parallel_pipeline run, constructed just before it and destroyed just after it (also when it throws).
 class PipelineHandoffs {
 public:
-    PipelineHandoffs() { handoff_release(&setup_); }
-    ~PipelineHandoffs() { handoff_acquire(&done_); }
+    PipelineHandoffs() { handoff_release(&detail::pipeline_setup); }
+    ~PipelineHandoffs() { handoff_acquire(&detail::pipeline_stage_done); }
     PipelineHandoffs(const PipelineHandoffs&) = delete;
     PipelineHandoffs& operator=(const PipelineHandoffs&) = delete;
 
-    // Around one stage call, for its whole body. `token_in`: the token the call was given (nullptr for the first
-    // stage); `serial_stage`: any address that stands for a serial stage (nullptr for the parallel stage).
+    // Around one stage call, for its whole body: the first statement of the stage, before any capture is read.
     class StageCall {
     public:
-        StageCall(const PipelineHandoffs& pipeline, const void* token_in, const void* serial_stage)
-            : pipeline_(pipeline), serial_stage_(serial_stage) {
-            handoff_acquire(&pipeline_.setup_);
+        // `token_in`: the token the call was given (nullptr for the first stage).
+        explicit StageCall(const void* token_in) {
+            handoff_acquire(&detail::pipeline_setup);
             if (token_in) handoff_acquire(token_in);
-            if (serial_stage_) handoff_acquire(serial_stage_);
+        }
+        // For a serial stage: `stage` is any address that stands for it; its calls are ordered among themselves.
+        void serial(const void* stage) {
+            serial_stage_ = stage;
+            handoff_acquire(serial_stage_);
         }
         // The token this call returns, handed to the next stage when the call ends.
         void hand_over(const void* token_out) { token_out_ = token_out; }
         ~StageCall() {
             if (token_out_) handoff_release(token_out_);
             if (serial_stage_) handoff_release(serial_stage_);
-            handoff_release(&pipeline_.done_);
+            handoff_release(&detail::pipeline_stage_done);
         }
         StageCall(const StageCall&) = delete;
         StageCall& operator=(const StageCall&) = delete;
 
     private:
-        const PipelineHandoffs& pipeline_;
-        const void* serial_stage_;
+        const void* serial_stage_ = nullptr;
         const void* token_out_ = nullptr;
     };
-
-private:
-    // Only their addresses matter.
-    char setup_ = 0;
-    char done_ = 0;
 };
 
 }  // namespace tilesum

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <thread>
 
@@ -92,15 +91,10 @@ void read_leaves(const Bindings& bindings, const std::vector<eval::LeafKey>& unr
     }
 }
 
-// Runs the stages with `handoffs` (which the stages' calls use) alive for exactly the run: made once the stages are
-// built, ended also when a stage threw, so that ThreadSanitizer sees the order TBB keeps (thread_handoff.hpp).
-void run_pipeline(Extent tiles_in_flight, const tbb::filter<void, void>& stages,
-                  std::optional<PipelineHandoffs>& handoffs) {
-    handoffs.emplace();
-    struct EndOnExit {
-        std::optional<PipelineHandoffs>& handoffs;
-        ~EndOnExit() { handoffs.reset(); }
-    } end_on_exit{handoffs};
+// Runs the stages with ThreadSanitizer told the order TBB keeps (thread_handoff.hpp): the setup is released once
+// the stages are built, and the stages' work acquired when the run ends, also when a stage threw.
+void run_pipeline(Extent tiles_in_flight, const tbb::filter<void, void>& stages) {
+    PipelineHandoffs handoffs;
     tbb::parallel_pipeline(static_cast<std::size_t>(tiles_in_flight), stages);
 }
 
@@ -165,9 +159,9 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     }
 
     JobsInFlight<TileJob> jobs;  // before the stages that use it, so that it outlives the pipeline
-    std::optional<PipelineHandoffs> handoffs;
     auto read_stage = [&](tbb::flow_control& flow) -> JobPtr {
-        PipelineHandoffs::StageCall call(*handoffs, nullptr, &next_tile);
+        PipelineHandoffs::StageCall call(nullptr);
+        call.serial(&next_tile);
         if (!tiles_remain(flow, next_tile, tile_count, control)) return nullptr;
         TileJob* job = jobs.start();
         call.hand_over(job);
@@ -182,7 +176,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         return job;
     };
     auto compute_stage = [&](JobPtr job) -> JobPtr {
-        PipelineHandoffs::StageCall call(*handoffs, job, nullptr);
+        PipelineHandoffs::StageCall call(job);
         call.hand_over(job);
         read_leaves(bindings, job->unread, job->leaves);
         eval::TileCost cost;
@@ -192,7 +186,8 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         return job;
     };
     auto write_stage = [&](JobPtr job) {
-        PipelineHandoffs::StageCall call(*handoffs, job, &partial_sum);
+        PipelineHandoffs::StageCall call(job);
+        call.serial(&partial_sum);
         const Extent chunk = job->index % chunks;
         if (chunks > 1) {
             if (chunk == 0) {
@@ -219,8 +214,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     run_pipeline(output.tiles_in_flight,
                  tbb::make_filter<void, JobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
                      tbb::make_filter<JobPtr, JobPtr>(tbb::filter_mode::parallel, compute_stage) &
-                     tbb::make_filter<JobPtr, void>(write_mode, write_stage),
-                 handoffs);
+                     tbb::make_filter<JobPtr, void>(write_mode, write_stage));
     throw_if_interrupted(next_tile, tile_count, progress);
     if (recording) recording->checkpoints.output_checkpoint(recording->output, output.tiling.output_tile_count());
 }
@@ -287,9 +281,9 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
     JobsInFlight<PassJob> jobs;  // before the stages that use it, so that it outlives the pipeline
-    std::optional<PipelineHandoffs> handoffs;
     auto read_stage = [&](tbb::flow_control& flow) -> PassJobPtr {
-        PipelineHandoffs::StageCall call(*handoffs, nullptr, &next_tile);
+        PipelineHandoffs::StageCall call(nullptr);
+        call.serial(&next_tile);
         if (!tiles_remain(flow, next_tile, tile_count, control)) return nullptr;
         PassJob* job = jobs.start();
         call.hand_over(job);
@@ -319,7 +313,7 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         return job;
     };
     auto compute_stage = [&](PassJobPtr job) -> PassJobPtr {
-        PipelineHandoffs::StageCall call(*handoffs, job, nullptr);
+        PipelineHandoffs::StageCall call(job);
         call.hand_over(job);
         read_leaves(bindings, job->unread, job->leaves);
         eval::TileCost cost;
@@ -341,7 +335,8 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         return job;
     };
     auto write_stage = [&](PassJobPtr job) {
-        PipelineHandoffs::StageCall call(*handoffs, job, &tiles_added);
+        PipelineHandoffs::StageCall call(job);
+        call.serial(&tiles_added);
         for (PassTile& pass_tile : job->group) {
             for (std::size_t member = 0; member < pass.members.size(); ++member)
                 if (element_count(pass_tile.results[member].shape) > 0)
@@ -364,8 +359,7 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     run_pipeline(pass.tiles_in_flight,
                  tbb::make_filter<void, PassJobPtr>(tbb::filter_mode::serial_in_order, read_stage) &
                      tbb::make_filter<PassJobPtr, PassJobPtr>(tbb::filter_mode::parallel, compute_stage) &
-                     tbb::make_filter<PassJobPtr, void>(tbb::filter_mode::serial_in_order, write_stage),
-                 handoffs);
+                     tbb::make_filter<PassJobPtr, void>(tbb::filter_mode::serial_in_order, write_stage));
     throw_if_interrupted(next_tile, tile_count, progress);
 }
 
