@@ -1,6 +1,7 @@
 #include "io/contiguous_reads.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,6 +133,24 @@ std::uint64_t available_memory_bytes() {
 
 }  // namespace
 
+namespace {
+
+// Whether every page of [offset, offset + bytes) of the file is in the page cache (mincore on a mapping that is
+// never touched, so it costs no RSS). False when that cannot be told.
+bool in_page_cache(int descriptor, std::uint64_t offset, std::size_t bytes) {
+    const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t start = offset / page * page;
+    const std::size_t length = static_cast<std::size_t>(offset + bytes - start);
+    void* mapping = ::mmap(nullptr, length, PROT_READ, MAP_SHARED, descriptor, static_cast<off_t>(start));
+    if (mapping == MAP_FAILED) return false;
+    std::vector<unsigned char> resident((length + page - 1) / page);
+    const bool known = ::mincore(mapping, length, resident.data()) == 0;
+    ::munmap(mapping, length);
+    return known && std::all_of(resident.begin(), resident.end(), [](unsigned char flags) { return flags & 1; });
+}
+
+}  // namespace
+
 void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexcept {
     const std::uint64_t bytes = static_cast<std::uint64_t>(element_count(shape_)) * element_bytes_;
     if (bytes == 0 || bytes > available_memory_bytes() / 2) return;
@@ -144,7 +163,9 @@ void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexc
     read_ahead_until_.store(0);
     for (std::uint64_t done = 0; done < bytes && !cancel.load();) {
         const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(piece_bytes, bytes - done));
-        for (std::size_t got = 0; got < piece;) {
+        // A piece already in memory (a warm run) is not copied for nothing.
+        const bool resident = in_page_cache(descriptor_, data_offset_ + done, piece);
+        for (std::size_t got = resident ? piece : 0; got < piece;) {
             const ssize_t count = ::pread(descriptor_, scratch.data(), piece - got,
                                           static_cast<off_t>(data_offset_ + done + got));
             if (count < 0 && errno == EINTR) continue;
