@@ -47,7 +47,7 @@ public:
     void read(const Ranges& ranges, double* dst) const;
 
     // Reads the whole dataset once, in file order, into the page cache (when it takes at most half the memory the
-    // system reports available); meanwhile read() waits until the read-ahead has passed the end of what it asks
+    // system reports available; pieces already there are skipped); meanwhile read() waits until the read-ahead has passed the end of what it asks
     // for. A pass reading square blocks in the order of their block rows then finds its blocks in memory, instead
     // of sending the disk one short request per row (measured on the seed at n = 32768 after dropping the page
     // cache: README). Returns early when `cancel` turns true; a read error ends it (read() reports the error).
