@@ -559,7 +559,10 @@ Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, cons
         fail(ErrorKind::resource, message);
     }
     Plan plan = plan_tiles(program, options, hoisted, defaults, forced_used);
-    return settle(std::move(plan), fit_chunk_caches(chunk_caches_wanted(plan), 0));
+    // Computed before the call: in settle(std::move(plan), ...(plan)) the order of argument evaluation is
+    // unspecified, and g++ and clang did read `plan` on different sides of its move.
+    const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan), 0);
+    return settle(std::move(plan), caches);
 }
 
 }  // namespace
