@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "engine/common/bytes.hpp"
@@ -52,20 +53,29 @@ po::options_description command_options(Command command) {
         options.add_options()
             ("out", po::value<std::string>()->value_name("OUT.h5"),
              "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
+            ("plan", po::value<std::string>()->value_name("PLAN.json"),
+             "run this plan, written by `tilesum plan --json`, instead of planning a SCRIPT: the same bits as "
+             "planning again with the same options. Inputs must have the shapes, dtypes and chunks it was made for")
             ("overwrite", po::bool_switch(), "replace output datasets that already exist")
             ("resume", po::bool_switch(),
              "continue the unfinished run (killed, or stopped by a write error) journaled beside OUT.h5 in "
              "OUT.h5.tilesum-resume, computing only what it did not finish; the script, inputs and plan must be the "
              "same. With nothing to resume, runs from the start");
     else
-        options.add_options()("json", po::bool_switch(), "print the plan as JSON");
+        options.add_options()
+            ("json", po::bool_switch(),
+             "print the plan as JSON: a summary, and under \"plan\" the plan itself, which tilesum run --plan runs")
+            ("dot", po::bool_switch(),
+             "print the plan as a Graphviz graph (outputs, terms, shared pieces, passes, tiled indices, bytes): "
+             "tilesum plan ... --dot | dot -Tsvg > plan.svg");
     options.add(tuning_options());
     return options;
 }
 
 void print_help(Command command, const po::options_description& options) {
     if (command == Command::run)
-        std::cout << "Usage: tilesum run SCRIPT --data IN.h5 --out OUT.h5 [options]\n\n"
+        std::cout << "Usage: tilesum run SCRIPT --data IN.h5 --out OUT.h5 [options]\n"
+                     "       tilesum run --plan PLAN.json --data IN.h5 --out OUT.h5 [options]\n\n"
                      "Evaluates the script's outputs (names assigned but never read) tile by tile under the memory\n"
                      "budget and writes each to dataset /NAME of OUT.h5. Inputs (names read but never assigned)\n"
                      "come from dataset /NAME of IN.h5 or from --input.\n\n";
@@ -130,8 +140,10 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     positional.add("script", 1);
 
     po::variables_map values;
+    std::set<std::string> on_command_line;  // with --plan, a config file's tuning is ignored, the command line's refused
     try {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
+        for (const auto& [name, value] : values) on_command_line.insert(name);
         if (values.count("config")) {
             const std::string config_path = values["config"].as<std::string>();
             std::ifstream config(config_path);
@@ -156,9 +168,20 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     }
 
     CommandOptions& result = parsed.options;
-    if (!values.count("script"))
+    if (command == Command::run && values.count("plan")) {
+        result.plan_path = values["plan"].as<std::string>();
+        if (values.count("script"))
+            fail(ErrorKind::usage, "give a SCRIPT or --plan " + result.plan_path + ", not both");
+        // A saved plan fixed what these options decide; saying them again would be ignored, so they are refused.
+        for (const char* planning : {"memory", "tile", "strategy", "profile"})
+            if (on_command_line.count(planning))
+                fail(ErrorKind::usage, std::string("--") + planning + " cannot be combined with --plan: the plan "
+                                       "already fixed it (plan again with tilesum plan --json to change it)");
+    } else if (!values.count("script")) {
         fail(ErrorKind::usage, std::string("no SCRIPT given (see tilesum ") + command_name(command) + " --help)");
-    result.script_path = values["script"].as<std::string>();
+    } else {
+        result.script_path = values["script"].as<std::string>();
+    }
     if (values.count("data")) result.data_path = values["data"].as<std::string>();
     if (is_npy_path(result.data_path)) {
         std::string message = "--data '" + result.data_path;
@@ -197,7 +220,11 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
             fail(ErrorKind::usage, "--strategy '" + result.strategy + "': expected auto, expand or tile");
     }
     result.quiet = values["quiet"].as<bool>();
-    if (command == Command::plan) result.json = values["json"].as<bool>();
+    if (command == Command::plan) {
+        result.json = values["json"].as<bool>();
+        result.dot = values["dot"].as<bool>();
+        if (result.json && result.dot) fail(ErrorKind::usage, "--json and --dot cannot be combined: choose one");
+    }
     return parsed;
 }
 

@@ -17,7 +17,8 @@ struct InputBinding {
 };
 
 struct CommandOptions {
-    std::string script_path;
+    std::string script_path;  // empty when run takes a saved plan (--plan)
+    std::string plan_path;    // run only: --plan FILE, a plan written by `tilesum plan --json`
     std::string data_path;  // empty when every input is bound by --input
     std::string out_path;   // run only
     std::uint64_t budget_bytes = 0;
@@ -29,6 +30,7 @@ struct CommandOptions {
     bool resume = false;  // run only: continue the unfinished run journaled beside --out (README, "Resuming")
     bool quiet = false;
     bool json = false;  // plan only
+    bool dot = false;   // plan only: Graphviz instead of text
     std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
 };
 

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "engine/common/bytes.hpp"
@@ -18,6 +20,9 @@
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/plan/plan_data.hpp"
+#include "engine/plan/plan_dot.hpp"
+#include "engine/plan/plan_json.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/lexer.hpp"
 #include "engine/script/parser.hpp"
@@ -69,13 +74,22 @@ bool out_is_an_input_file(const CommandOptions& options) {
     return false;
 }
 
-// Everything up to the plan: the script parsed and bound to its inputs' datasets, every user error found.
+// Everything up to the run: the plan as data, the Plan the executor runs made from it, and a reader for each input.
 struct Session {
-    std::string script_text;
-    expr::Program program;
+    plan::PlanData data;
+    expr::Program program;             // as the plan reads it: its inputs and diagonal views
     expr::SplitProgram complex_parts;  // which inputs and outputs of `program` are parts of complex ones
     std::map<std::string, std::unique_ptr<io::InputReader>> readers;
     plan::Plan plan;
+
+    // Every run goes through the plan's data, planned now or loaded (--plan): the same road to the same bits.
+    void adopt(plan::PlanData planned) {
+        data = std::move(planned);
+        plan::Instantiated instantiated = plan::instantiate(data);
+        plan = std::move(instantiated.plan);
+        complex_parts = std::move(instantiated.program);
+        program = complex_parts.program;
+    }
 };
 
 struct InputSource {
@@ -96,11 +110,12 @@ void open_complex_parts(Session& session, const std::map<std::string, InputSourc
     for (auto& [name, reader] : part_readers) session.readers[name] = std::move(reader);
 }
 
-Session prepare(const CommandOptions& options) {
+Session prepare_script(const CommandOptions& options) {
     Session session;
-    session.script_text = read_script(options.script_path);
+    const std::string script_text = read_script(options.script_path);
+    expr::SplitProgram split;
     try {
-        script::Script parsed = script::parse_script(session.script_text);
+        script::Script parsed = script::parse_script(script_text);
         std::vector<expr::InputUse> inputs = expr::find_inputs(parsed);
         for (const auto& [name, binding] : options.inputs) {
             bool used = false;
@@ -134,11 +149,11 @@ Session prepare(const CommandOptions& options) {
                             use.first_use);
             }
         };
-        session.complex_parts = expr::split_complex(expr::bind(parsed, resolve));
-        session.program = session.complex_parts.program;
+        split = expr::split_complex(expr::bind(parsed, resolve));
+        session.complex_parts = split;
         open_complex_parts(session, sources);
     } catch (const Error& error) {
-        rethrow_located(error, options.script_path, session.script_text);
+        rethrow_located(error, options.script_path, script_text);
     }
     plan::PlanOptions plan_options;
     plan_options.machine = load_profile(locate_profile(options.profile_path));
@@ -148,7 +163,71 @@ Session prepare(const CommandOptions& options) {
     plan_options.strategy = options.strategy == "expand" ? plan::Strategy::expand
                             : options.strategy == "tile" ? plan::Strategy::tile
                                                          : plan::Strategy::automatic;
-    session.plan = plan::make_plan(session.program, plan_options);
+    session.adopt(plan::to_data(plan::make_plan(split.program, plan_options), split));
+    return session;
+}
+
+std::string read_plan_file(const std::string& path) {
+    std::error_code status_error;
+    if (std::filesystem::is_directory(path, status_error))
+        fail(ErrorKind::usage, "cannot read plan '" + path + "': it is a directory");
+    std::ifstream file(path, std::ios::binary);
+    if (!file) fail(ErrorKind::usage, "cannot read plan '" + path + "': " + std::strerror(errno));
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+// "(100, 100) float64, chunks (10, 10)": what a plan expects of an input, or what a dataset holds.
+std::string input_description(const Shape& shape, DType dtype, const Shape& chunk_shape) {
+    std::string text = format_shape(shape) + " " + dtype_name(dtype);
+    return text + (chunk_shape.empty() ? ", not chunked" : ", chunks " + format_shape(chunk_shape));
+}
+
+// A saved plan (--plan) and the data it runs on: each input is opened where a script's would be (--input, else
+// dataset /NAME of --data) and must be what the plan was made for, or the run is refused naming the difference.
+Session prepare_saved_plan(const CommandOptions& options) {
+    Session session;
+    session.adopt(plan::plan_from_json(read_plan_file(options.plan_path), options.plan_path));
+    std::set<std::string> script_inputs;  // as the script named them: X for its parts re(X) and im(X)
+    for (const expr::NamedNode& input : session.program.inputs) {
+        const auto part = session.complex_parts.input_parts.find(input.name);
+        const bool is_part = part != session.complex_parts.input_parts.end();
+        const std::string name = is_part ? part->second.name : input.name;
+        script_inputs.insert(name);
+        std::string file = options.data_path, dataset = "/" + name;
+        if (auto bound = options.inputs.find(name); bound != options.inputs.end()) {
+            file = bound->second.file;
+            dataset = bound->second.dataset;
+        } else if (file.empty()) {
+            fail(ErrorKind::usage, "input '" + name + "' of plan '" + options.plan_path + "' has no data: give --data "
+                                   "IN.h5 or --input " + name + "=FILE.h5:/path");
+        }
+        auto reader = io::open_input(file, dataset, is_part && part->second.part == expr::Part::imag
+                                                        ? io::ValuePart::imag
+                                                        : io::ValuePart::real);
+        const expr::Node& expected = *input.node;
+        const io::DatasetInfo& actual = reader->info();
+        if (actual.shape != expected.shape || actual.dtype != expected.dtype ||
+            actual.chunk_shape != expected.chunk_shape) {
+            std::string message = "input '" + name + "': plan '" + options.plan_path + "' was made for ";
+            message += input_description(expected.shape, expected.dtype, expected.chunk_shape) + ", but ";
+            message += reader->describe() + " is " + input_description(actual.shape, actual.dtype, actual.chunk_shape);
+            fail(ErrorKind::usage, message + "; plan again for this data");
+        }
+        session.readers[input.name] = std::move(reader);
+    }
+    for (const auto& [name, binding] : options.inputs)
+        if (!script_inputs.count(name))
+            fail(ErrorKind::usage, "--input " + name + ": plan '" + options.plan_path + "' has no input named '" +
+                                       name + "'");
+    return session;
+}
+
+Session prepare(const CommandOptions& options) {
+    Session session = options.plan_path.empty() ? prepare_script(options) : prepare_saved_plan(options);
+    // The worker count never changes a bit of the result, so a saved plan runs on the threads asked for now.
+    session.plan.threads = options.threads;
     return session;
 }
 
@@ -179,7 +258,16 @@ void refuse_replacing_inputs(const Session& session, const std::string& out_path
 
 int run_plan_command(const CommandOptions& options) {
     Session session = prepare(options);
-    std::cout << (options.json ? plan::describe_json(session.plan) : plan::describe(session.plan));
+    if (options.json) {
+        // The summary scripts read (describe_json), and the plan itself for tilesum run --plan.
+        nlohmann::json document = nlohmann::json::parse(plan::describe_json(session.plan));
+        document["plan"] = nlohmann::json::parse(plan::plan_to_json(session.data));
+        std::cout << document.dump(1) << "\n";
+    } else if (options.dot) {
+        std::cout << plan::plan_dot(session.data);
+    } else {
+        std::cout << plan::describe(session.plan);
+    }
     return 0;
 }
 
@@ -210,7 +298,7 @@ int run_run_command(const CommandOptions& options) {
     // run can be continued with --resume. The journal goes when the run ends, unless a write error left finished
     // work worth resuming.
     io::RunJournal journal(options.out_path,
-                           run_fingerprint(session.script_text, session.plan, session.readers, options.out_path),
+                           run_fingerprint(session.data, session.readers, options.out_path),
                            options.resume, [&out] { out.flush_durably(); });
     if (options.resume && !journal.resuming() && !options.quiet)
         std::cerr << "tilesum: nothing to resume for " << options.out_path << "; running from the start\n";

@@ -3,26 +3,12 @@
 #include <sys/stat.h>
 
 #include <filesystem>
-#include <nlohmann/json.hpp>
+
+#include "engine/plan/plan_json.hpp"
 
 namespace tilesum::cli {
 
 namespace {
-
-// Keys of describe_json whose values may differ between two runs that compute the same bits: how many tiles are
-// in flight follows --threads, and budgets, caches and predictions change how fast, never what is computed (tile
-// sizes, which are what --memory decides, stay in).
-void erase_timing_keys(nlohmann::json& node) {
-    static const char* const keys[] = {"threads", "tiles_in_flight", "peak_bytes", "predicted_seconds",
-                                       "separate_seconds", "machine", "considered", "budget_bytes", "piece_bytes",
-                                       "chunk_cache_bytes", "chunk_cache_total_bytes", "chunk_cache_wanted_bytes"};
-    if (node.is_object()) {
-        for (const char* key : keys) node.erase(key);
-        for (auto& [key, value] : node.items()) erase_timing_keys(value);
-    } else if (node.is_array()) {
-        for (auto& value : node) erase_timing_keys(value);
-    }
-}
 
 std::string input_identity(const io::InputReader& reader, const struct stat& out_status) {
     std::error_code error;
@@ -41,20 +27,13 @@ std::string input_identity(const io::InputReader& reader, const struct stat& out
 
 }  // namespace
 
-std::string plan_identity(const plan::Plan& plan) {
-    nlohmann::json document = nlohmann::json::parse(plan::describe_json(plan));
-    erase_timing_keys(document);
-    return document.dump();
-}
-
-io::Fingerprint run_fingerprint(const std::string& script_text, const plan::Plan& plan,
+io::Fingerprint run_fingerprint(const plan::PlanData& plan,
                                 const std::map<std::string, std::unique_ptr<io::InputReader>>& readers,
                                 const std::string& out_path) {
     struct stat out_status {};
     if (::stat(out_path.c_str(), &out_status) != 0) out_status = {};
     io::Fingerprint fingerprint;
-    fingerprint.push_back({"script", "fnv1a64 " + io::fnv1a_hex(script_text)});
-    fingerprint.push_back({"plan", "fnv1a64 " + io::fnv1a_hex(plan_identity(plan))});
+    fingerprint.push_back({"plan", "fnv1a64 " + io::fnv1a_hex(plan::computation_json(plan))});
     for (const auto& [name, reader] : readers) fingerprint.push_back({"input:" + name, input_identity(*reader, out_status)});
     return fingerprint;
 }

@@ -22,6 +22,7 @@ std::string part_name(const std::string& name, Part part);
 struct PartOf {
     std::string name;  // the complex input or output of the script
     Part part;
+    friend bool operator==(const PartOf&, const PartOf&) = default;
 };
 
 struct SplitProgram {

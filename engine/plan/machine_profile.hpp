@@ -19,6 +19,7 @@ struct MachineProfile {
     std::string source = "defaults";
     std::string measured;  // when calibrate measured them (ISO 8601 UTC); empty for the defaults
     std::string hostname;  // where
+    friend bool operator==(const MachineProfile&, const MachineProfile&) = default;
 };
 
 // The version written into and required of every profile file; bumped when the meaning of a field changes.

@@ -44,6 +44,7 @@ struct Candidate {
     double bytes_read = 0;
     std::size_t peak_bytes = 0;
     double predicted_seconds = 0;
+    friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
 struct OutputPlan {
@@ -75,6 +76,7 @@ struct OutputPlan {
 struct PassMember {
     std::size_t piece = 0;  // index into Plan::pieces
     std::string labels;     // the member's einsum labels for the shared input's axes, one per axis
+    friend bool operator==(const PassMember&, const PassMember&) = default;
 };
 
 struct FusedPass {
@@ -107,6 +109,7 @@ struct Plan {
     struct PieceStep {
         bool fused = false;
         std::size_t index = 0;  // into passes when fused, else into pieces
+        friend bool operator==(const PieceStep&, const PieceStep&) = default;
     };
     std::vector<PieceStep> piece_steps;  // the order pieces and passes run in, each after what it reads
     std::size_t piece_bytes = 0;      // their memory, taken from the budget of everything else

@@ -24,6 +24,7 @@ struct Tiling {
     eval::TileSpec tile(Extent tile_index) const;
     bool is_tiled(std::size_t axis) const { return tile_shape[axis] < extents[axis]; }
     bool is_chunked() const { return chunk_count() > 1; }
+    friend bool operator==(const Tiling&, const Tiling&) = default;
 };
 
 // The number of blocks and the ranges of block `index` when `extents` is cut into blocks of `block` (C order).

@@ -11,7 +11,9 @@ the same script text (`einsum = np.einsum`, inputs bound as numpy arrays; the sc
     largest |expected| or the largest entry of the script evaluated on |inputs|. The expected values are numpy's
     on the inputs widened to float64/complex128, so a float64 result computed in float32 is caught;
   - cases marked multi_tile: `tilesum plan --json` under the same options reports more than one tile (else the
-    case does not test tiling and is itself defective).
+    case does not test tiling and is itself defective);
+  - every passing run is run again from its saved plan (`tilesum plan --json` > plan.json, then `tilesum run --plan
+    plan.json`), which must write the same bits (a difference is WRONG, a failure CRASH).
 
 Each case ends in one status, the worst over its strategies:
   PASS      every strategy gave numpy's answer;
@@ -237,8 +239,8 @@ def run_tilesum(context, *args, timeout_seconds=120):
                        completed.stderr.decode("utf-8", "replace"), 0, 0.0)
 
 
-def plan_tiles(context, script_path, options):
-    """The largest tile count `tilesum plan --json` reports for an output or a fused pass; or (None, reason)."""
+def saved_plan(context, script_path, options, plan_path):
+    """`tilesum plan --json` under the run's options, saved to plan_path: (document, "") or (None, reason)."""
     try:
         result = run_tilesum(context, "plan", script_path, *options, "--json")
     except util.TestFailure as failure:
@@ -246,12 +248,40 @@ def plan_tiles(context, script_path, options):
     if result.status != 0:
         return None, f"plan exited {result.status}: {first_line(result.stderr)}"
     try:
-        plan = json.loads(result.stdout)
+        document = json.loads(result.stdout)
     except ValueError as error:
         return None, f"plan --json is not JSON: {error}"
-    counts = [int(output.get("tiles", 1)) for output in plan.get("outputs", [])]
-    counts += [int(piece.get("tiles", 1)) for piece in plan.get("fused_passes", []) if isinstance(piece, dict)]
-    return max(counts, default=1), ""
+    with open(plan_path, "w") as file:
+        file.write(result.stdout)
+    return document, ""
+
+
+def plan_tiles(document):
+    """The largest tile count a `tilesum plan --json` document reports for an output or a fused pass."""
+    counts = [int(output.get("tiles", 1)) for output in document.get("outputs", [])]
+    counts += [int(piece.get("tiles", 1)) for piece in document.get("fused_passes", []) if isinstance(piece, dict)]
+    return max(counts, default=1)
+
+
+def run_saved_plan(context, plan_path, options, out_path, reference_path, outputs):
+    """`tilesum run --plan` of the saved plan: (status, reason); PASS when every output has the bits of the run that
+    planned for itself (reference_path). The options the plan fixed (memory, strategy, tiles) are not given again."""
+    fixed = {"--memory", "--strategy", "--tile"}
+    kept = []
+    for index in range(0, len(options), 2):
+        if options[index] not in fixed:
+            kept += options[index:index + 2]
+    try:
+        result = run_tilesum(context, "run", "--plan", plan_path, "--out", out_path, "--quiet", *kept)
+    except util.TestFailure as failure:
+        return "CRASH", str(failure)
+    if result.status != 0:
+        return "CRASH", f"run --plan exited {result.status}: {first_line(result.stderr)}"
+    for name in outputs:
+        saved, fresh = read_output(out_path, name), read_output(reference_path, name)
+        if saved.dtype != fresh.dtype or saved.shape != fresh.shape or saved.tobytes() != fresh.tobytes():
+            return "WRONG", f"{name}: run --plan wrote other bits than run"
+    return "PASS", ""
 
 
 def run_strategy(context, case, expected, folder, h5_path, bindings, strategy, threads):
@@ -267,13 +297,18 @@ def run_strategy(context, case, expected, folder, h5_path, bindings, strategy, t
     if result.status != 0:
         return "CRASH", None, f"exit status {result.status}: {first_line(result.stderr)}"
     status, error, reason = compare(expected, out_path)
-    if status == "PASS" and case.multi_tile:
-        tiles, why = plan_tiles(context, script_path, options)
-        if tiles is None:
-            return "NOTILES", error, why
-        if tiles <= 1:
-            return "NOTILES", error, f"plan --json reports {tiles} tile under --memory {case.memory}"
-    return status, error, reason
+    if status != "PASS":
+        return status, error, reason
+    # Every passing run again from its saved plan (issue 11: `run --plan` is bit-identical to `run`).
+    plan_path = os.path.join(folder, f"plan-{strategy}.json")
+    document, why = saved_plan(context, script_path, options, plan_path)
+    if document is None:
+        return "NOTILES" if case.multi_tile else "CRASH", error, why
+    if case.multi_tile and plan_tiles(document) <= 1:
+        return "NOTILES", error, f"plan --json reports {plan_tiles(document)} tile under --memory {case.memory}"
+    saved_status, why = run_saved_plan(context, plan_path, options, os.path.join(folder, f"out-{strategy}-plan.h5"),
+                                       out_path, expected.outputs)
+    return (status, error, reason) if saved_status == "PASS" else (saved_status, error, why)
 
 
 class Outcome:

@@ -10,52 +10,19 @@
 #include "engine/eval/reference_eval.hpp"
 #include "engine/expr/binder.hpp"
 #include "engine/script/parser.hpp"
+#include "tests/unit/engine_fixture.hpp"
 #include "tests/unit/memory_tensors.hpp"
 #include "tests/unit/random_script.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
 using testing::DenseTensor;
+using testing::Bound;
+using testing::bind_random_inputs;
+using testing::run_engine;
+using testing::same_bits;
 
 namespace {
-
-struct Bound {
-    expr::Program program;
-    eval::InputValues values;
-};
-
-Bound bind_random_inputs(const testing::RandomScript& random, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> normal;
-    Bound bound;
-    for (const auto& [name, shape] : random.inputs) {
-        DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
-        for (double& value : tensor.values) value = normal(rng);
-        bound.values[name] = tensor;
-    }
-    bound.program = expr::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
-        return expr::InputSpec{random.inputs.at(use.name), DType::f64};
-    });
-    return bound;
-}
-
-std::map<std::string, DenseTensor> run_engine(const plan::Plan& plan, const Bound& bound) {
-    std::map<std::string, std::unique_ptr<testing::MemoryReader>> readers;
-    std::map<std::string, std::unique_ptr<testing::MemoryWriter>> writers;
-    exec::Bindings bindings;
-    for (const auto& [name, value] : bound.values) {
-        readers[name] = std::make_unique<testing::MemoryReader>(value);
-        bindings.inputs[name] = readers[name].get();
-    }
-    for (const plan::OutputPlan& output : plan.outputs) {
-        writers[output.name] = std::make_unique<testing::MemoryWriter>(output.root->shape);
-        bindings.outputs[output.name] = writers[output.name].get();
-    }
-    exec::execute(plan, bindings);
-    std::map<std::string, DenseTensor> results;
-    for (auto& [name, writer] : writers) results[name] = writer->tensor();
-    return results;
-}
 
 // Accumulated rounding grows with the number of summed products; inputs are standard normal.
 void require_close(const DenseTensor& actual, const DenseTensor& expected) {
@@ -66,11 +33,6 @@ void require_close(const DenseTensor& actual, const DenseTensor& expected) {
         INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
         REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
     }
-}
-
-bool same_bits(const DenseTensor& left, const DenseTensor& right) {
-    return left.shape == right.shape &&
-           std::memcmp(left.values.data(), right.values.data(), left.values.size() * sizeof(double)) == 0;
 }
 
 }  // namespace
