@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "engine/common/bytes.hpp"
+#include "engine/common/printf_string.hpp"
 #include "engine/expr/printer.hpp"
 #include "engine/plan/contraction_path.hpp"
 #include "engine/plan/plan.hpp"
@@ -34,13 +35,12 @@ std::string describe_piece_steps(const Plan& plan) {
             if (axis > 0) block += "x";
             block += std::to_string(pass.block[axis]);
         }
-        char line[160];
-        std::snprintf(line, sizeof line, " in one pass over %s: blocks %s, %lld tiles, %s peak per tile, %s read, "
-                                         "predicted %.3g s (%.3g s as separate passes)\n",
-                      pass.input.c_str(), block.c_str(), static_cast<long long>(pass.tile_count()),
-                      format_bytes(static_cast<double>(pass.peak_bytes)).c_str(), format_bytes(pass.bytes_read).c_str(),
-                      pass.predicted_seconds, pass.separate_seconds);
-        text += "    " + members + line;
+        text += "    " + members +
+                printf_string(" in one pass over %s: blocks %s, %lld tiles, %s peak per tile, %s read, predicted "
+                              "%.3g s (%.3g s as separate passes)\n",
+                              pass.input.c_str(), block.c_str(), static_cast<long long>(pass.tile_count()),
+                              format_bytes(static_cast<double>(pass.peak_bytes)).c_str(),
+                              format_bytes(pass.bytes_read).c_str(), pass.predicted_seconds, pass.separate_seconds);
     }
     return text;
 }
@@ -59,9 +59,8 @@ std::string describe(const Plan& plan) {
                 format_bytes(static_cast<double>(plan.piece_bytes)) + " of the budget):\n";
         for (std::size_t index = 0; index < plan.pieces.size(); ++index) {
             const OutputPlan& piece = plan.pieces[index];
-            char line[64];
-            std::snprintf(line, sizeof line, ", %s flops, %s read", flops_text(piece.flops).c_str(),
-                          format_bytes(piece.bytes_read).c_str());
+            const std::string line = printf_string(", %s flops, %s read", flops_text(piece.flops).c_str(),
+                                                   format_bytes(piece.bytes_read).c_str());
             // A fused piece's own plan is what the pass replaced: say so, the pass's figures are under "run as".
             bool fused = false;
             for (const FusedPass& pass : plan.passes)
@@ -164,12 +163,11 @@ std::string describe(const Plan& plan) {
                     text += candidate.note + "\n";
                     continue;
                 }
-                char line[160];
-                std::snprintf(line, sizeof line, "%s flops, %s read, %s peak per tile, predicted %.3g s%s\n",
-                              flops_text(candidate.flops).c_str(), format_bytes(candidate.bytes_read).c_str(),
-                              format_bytes(static_cast<double>(candidate.peak_bytes)).c_str(),
-                              candidate.predicted_seconds, candidate.strategy == output.strategy ? "  <- chosen" : "");
-                text += line;
+                text += printf_string("%s flops, %s read, %s peak per tile, predicted %.3g s%s\n",
+                                      flops_text(candidate.flops).c_str(), format_bytes(candidate.bytes_read).c_str(),
+                                      format_bytes(static_cast<double>(candidate.peak_bytes)).c_str(),
+                                      candidate.predicted_seconds,
+                                      candidate.strategy == output.strategy ? "  <- chosen" : "");
             }
         }
         for (const expr::Node* node : expr::topological_order({output.root})) {

@@ -200,3 +200,13 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
         require_refused(edited(data, pointer("/execution/piece_steps/0/index"), 99), "names no");
     }
 }
+
+TEST_CASE("explain prints lines of any length whole", "[plan_data]") {
+    plan::PlanData data = seed_plan_data();
+    REQUIRE_FALSE(data.execution.passes.empty());
+    const std::string long_name(300, 'Z');
+    data.execution.passes[0].input = long_name;
+    const std::string text = plan::explain(data);
+    REQUIRE_THAT(text, Catch::Contains("in one pass over " + long_name + ": blocks"));
+    REQUIRE_THAT(text, Catch::Contains("as separate passes)\n"));
+}
