@@ -14,7 +14,7 @@
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
