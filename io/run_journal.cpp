@@ -91,7 +91,9 @@ std::string one_line(std::string text) {
 
 std::string describe_part(const std::string& key) {
     if (key == "script") return "the script";
-    if (key == "plan") return "the plan (--memory, --tile, --strategy or the machine profile)";
+    if (key == "plan")
+        return "the plan (its expression: the script's or a --plan file's; --memory, --tile, --strategy or the "
+               "machine profile)";
     if (key.rfind("input:", 0) == 0) return "input '" + key.substr(6) + "'";
     return "'" + key + "'";
 }

@@ -20,9 +20,9 @@
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/eval/tile_eval.hpp"
-#include "engine/expr/binder.hpp"
 #include "engine/kernels/block_ops.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 #include "tools/calibrate_measure.hpp"
 
@@ -59,7 +59,7 @@ struct CaseResult {
 // Evaluates tile 0 of the case's (only) output over and over on `threads` threads for the context's time.
 CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
     const expr::Program program =
-        expr::bind(script::parse_script(kernel_case.script), [&](const expr::InputUse& use) {
+        script::bind(script::parse_script(kernel_case.script), [&](const expr::InputUse& use) {
             expr::InputSpec spec;
             spec.shape = kernel_case.shapes.at(use.name);
             return spec;

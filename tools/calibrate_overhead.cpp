@@ -13,7 +13,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 #include "io/hdf5_contiguous.hpp"
 #include "io/hdf5_output.hpp"
@@ -44,7 +44,7 @@ TinyProblem make_problem(const std::string& scratch_dir) {
                                      });
         problem.readers[name] = std::make_unique<io::Hdf5DatasetReader>(file, "/X");
     }
-    problem.program = expr::bind(script::parse_script("y = einsum('ij,ij->i', S, T)"), [&](const expr::InputUse& use) {
+    problem.program = script::bind(script::parse_script("y = einsum('ij,ij->i', S, T)"), [&](const expr::InputUse& use) {
         expr::InputSpec spec;
         spec.shape = problem.readers.at(use.name)->info().shape;
         return spec;

@@ -16,7 +16,7 @@
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"
@@ -116,7 +116,7 @@ Session prepare_script(const CommandOptions& options) {
     expr::SplitProgram split;
     try {
         script::Script parsed = script::parse_script(script_text);
-        std::vector<expr::InputUse> inputs = expr::find_inputs(parsed);
+        std::vector<expr::InputUse> inputs = script::find_inputs(parsed);
         for (const auto& [name, binding] : options.inputs) {
             bool used = false;
             for (const expr::InputUse& use : inputs) used = used || use.name == name;
@@ -149,7 +149,7 @@ Session prepare_script(const CommandOptions& options) {
                             use.first_use);
             }
         };
-        split = expr::split_complex(expr::bind(parsed, resolve));
+        split = expr::split_complex(script::bind(parsed, resolve));
         session.complex_parts = split;
         open_complex_parts(session, sources);
     } catch (const Error& error) {

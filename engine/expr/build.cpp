@@ -106,13 +106,13 @@ NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape
 
 NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,
                     const std::vector<Operand>& operands, std::optional<SourceSpan> span) {
-    script::Subscripts subscripts;
+    Subscripts subscripts;
     subscripts.inputs = operand_labels;
     subscripts.output = output_labels;
     return make_einsum(subscripts, operands, span);
 }
 
-NodePtr make_einsum(const script::Subscripts& subscripts, const std::vector<Operand>& operands,
+NodePtr make_einsum(const Subscripts& subscripts, const std::vector<Operand>& operands,
                     std::optional<SourceSpan> span) {
     if (subscripts.inputs.size() != operands.size())
         fail(ErrorKind::semantic,

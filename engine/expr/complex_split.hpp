@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "engine/expr/binder.hpp"
+#include "engine/expr/program.hpp"
 
 namespace tilesum::expr {
 

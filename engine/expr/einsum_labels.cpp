@@ -7,12 +7,10 @@ namespace tilesum::expr {
 
 namespace {
 
-using script::ellipsis_mark;
-
 // Hands out letters that no label of the einsum uses, in fresh_label_pool's order.
 class FreshLabels {
 public:
-    FreshLabels(const script::Subscripts& subscripts, std::optional<SourceSpan> span) : span_(span) {
+    FreshLabels(const Subscripts& subscripts, std::optional<SourceSpan> span) : span_(span) {
         taken_ = subscripts.output;
         for (const std::string& labels : subscripts.inputs) taken_ += labels;
     }
@@ -46,7 +44,7 @@ std::string operand_text(const Operand& operand, std::size_t position) {
 
 }  // namespace
 
-EinsumLabels resolve_einsum_labels(const script::Subscripts& subscripts, const std::vector<Operand>& operands,
+EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vector<Operand>& operands,
                                    std::optional<SourceSpan> span) {
     TILESUM_ASSERT(subscripts.inputs.size() == operands.size());
     const bool has_spans = subscripts.input_spans.size() == operands.size();

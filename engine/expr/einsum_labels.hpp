@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/expr/build.hpp"
-#include "engine/script/subscripts.hpp"
+#include "engine/expr/subscripts.hpp"
 
 namespace tilesum::expr {
 
@@ -27,7 +27,7 @@ inline constexpr const char* fresh_label_pool = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcde
 // than an operand has, ellipsis dimensions that do not broadcast, ellipsis dimensions the explicit output
 // drops, and a label repeated within one operand over axes of different extents. Extents that disagree
 // between operands are left for make_einsum, which names their origin.
-EinsumLabels resolve_einsum_labels(const script::Subscripts& subscripts, const std::vector<Operand>& operands,
+EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vector<Operand>& operands,
                                    std::optional<SourceSpan> span);
 
 }  // namespace tilesum::expr

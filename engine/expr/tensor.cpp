@@ -1,7 +1,7 @@
 #include "engine/expr/tensor.hpp"
 
 #include "engine/expr/build.hpp"
-#include "engine/script/subscripts.hpp"
+#include "engine/expr/subscripts.hpp"
 
 namespace tilesum::expr {
 
@@ -20,7 +20,7 @@ Tensor Tensor::input(std::string name, Shape shape, DType dtype) {
 }
 
 Tensor einsum(const std::string& subscripts, const std::vector<Tensor>& operands) {
-    script::Subscripts parsed = script::parse_subscripts(subscripts, SourceSpan{0, subscripts.size()});
+    Subscripts parsed = parse_subscripts(subscripts, SourceSpan{0, subscripts.size()});
     std::vector<Operand> wrapped;
     for (std::size_t position = 0; position < operands.size(); ++position)
         wrapped.push_back(operand(operands[position], position + 1));

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/eval/schedule.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/expr/program.hpp"
 #include "engine/plan/expand.hpp"
 #include "engine/plan/hoist.hpp"
 #include "engine/plan/machine_profile.hpp"

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "engine/common/error.hpp"
+#include "engine/common/text_excerpt.hpp"
 
 namespace tilesum::script {
 
@@ -60,10 +61,10 @@ private:
 // "name 'b'", "')'", "end of input" — for messages such as "expected '=' after name 'C'".
 std::string describe(const Token& token);
 
-// "'$'" for a printable ASCII character, "(byte 0x00)" otherwise, so binary garbage renders readably.
-std::string describe_character(char c);
-
-// A quoted excerpt of user text for a message, shortened so a 10 MB name cannot make a 10 MB message.
-std::string quote_excerpt(std::string_view text);
+// describe_character ("'$'", "(byte 0x00)") and quote_excerpt (a shortened quote of user text) for messages
+// such as "invalid character '$'" live in engine/common/text_excerpt.hpp: the einsum subscripts parser
+// (engine/expr) words its errors with them too. Named here as well so `script::quote_excerpt` keeps working.
+using tilesum::describe_character;
+using tilesum::quote_excerpt;
 
 }  // namespace tilesum::script

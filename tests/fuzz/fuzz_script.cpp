@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/common/error.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
 
@@ -37,7 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string text(reinterpret_cast<const char*>(data), size);
     try {
         const tilesum::script::Script script = tilesum::script::parse_script(text);
-        (void)tilesum::expr::bind(script, made_up_input);
+        (void)tilesum::script::bind(script, made_up_input);
     } catch (const tilesum::Error& error) {
         check_span(error, text);
     }

@@ -8,7 +8,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/expr/build.hpp"
-#include "engine/script/subscripts.hpp"
+#include "engine/expr/subscripts.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size < 4) return 0;
@@ -16,8 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t operand_count = data[0] % 4 + 1;
     const std::string text(reinterpret_cast<const char*>(data + 4), size - 4);
     try {
-        const tilesum::script::Subscripts subscripts =
-            tilesum::script::parse_subscripts(text, tilesum::SourceSpan{0, text.size()});
+        const tilesum::expr::Subscripts subscripts =
+            tilesum::expr::parse_subscripts(text, tilesum::SourceSpan{0, text.size()});
         std::vector<tilesum::expr::Operand> operands;
         for (std::size_t position = 0; position < operand_count; ++position) {
             const std::size_t rank = position < subscripts.inputs.size() ? subscripts.inputs[position].size() : 1;

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "engine/expr/subscripts.hpp"
 #include "engine/plan/contraction_path.hpp"
-#include "engine/script/subscripts.hpp"
 
 int main() {
     std::string line;
@@ -19,8 +19,8 @@ int main() {
         std::istringstream pairs(line.substr(tab + 1));
         std::string pair;
         while (std::getline(pairs, pair, ',')) extents[pair[0]] = std::stoll(pair.substr(2));
-        const tilesum::script::Subscripts parsed =
-            tilesum::script::parse_subscripts(subscripts, tilesum::SourceSpan{0, subscripts.size()});
+        const tilesum::expr::Subscripts parsed =
+            tilesum::expr::parse_subscripts(subscripts, tilesum::SourceSpan{0, subscripts.size()});
         const auto start = std::chrono::steady_clock::now();
         const tilesum::eval::ContractionPath path = tilesum::plan::choose_path(parsed.inputs, parsed.output, extents);
         const double microseconds =

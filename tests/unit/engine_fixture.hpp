@@ -10,7 +10,7 @@
 
 #include "engine/eval/reference_eval.hpp"
 #include "engine/exec/executor.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/memory_tensors.hpp"
 #include "tests/unit/random_script.hpp"
@@ -32,7 +32,7 @@ inline Bound bind_random_inputs(const RandomScript& random, unsigned seed) {
         for (double& value : tensor.values) value = normal(rng);
         bound.values[name] = tensor;
     }
-    bound.program = expr::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
+    bound.program = script::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
         return expr::InputSpec{random.inputs.at(use.name), DType::f64};
     });
     return bound;

@@ -4,7 +4,7 @@
 #include <map>
 #include <string>
 
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 
 namespace tilesum::testing {
@@ -15,7 +15,7 @@ inline const char* seed_text =
     "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
 
 inline expr::Program bind_text(const std::string& text, const std::map<std::string, expr::InputSpec>& inputs) {
-    return expr::bind(script::parse_script(text), [&](const expr::InputUse& use) { return inputs.at(use.name); });
+    return script::bind(script::parse_script(text), [&](const expr::InputUse& use) { return inputs.at(use.name); });
 }
 
 // Every input float64.

@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "engine/expr/binder.hpp"
 #include "engine/expr/tensor.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/script_fixtures.hpp"

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "engine/expr/binder.hpp"
+#include "engine/expr/program.hpp"
 #include "engine/plan/chunk_alignment.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan.hpp"

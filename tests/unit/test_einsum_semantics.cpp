@@ -9,7 +9,7 @@
 #include <random>
 
 #include "engine/eval/reference_eval.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/expr/program.hpp"
 #include "engine/script/location.hpp"
 #include "io/diagonal_view_reader.hpp"
 #include "tests/unit/memory_tensors.hpp"

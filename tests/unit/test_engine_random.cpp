@@ -8,7 +8,7 @@
 
 #include "engine/exec/executor.hpp"
 #include "engine/eval/reference_eval.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/engine_fixture.hpp"
 #include "tests/unit/memory_tensors.hpp"

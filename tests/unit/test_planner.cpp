@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "engine/eval/tile_eval.hpp"
-#include "engine/expr/binder.hpp"
+#include "engine/expr/program.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/script_fixtures.hpp"

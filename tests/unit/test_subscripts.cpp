@@ -5,13 +5,15 @@
 
 #include <string>
 
+#include "engine/expr/subscripts.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
-#include "engine/script/subscripts.hpp"
 
 using tilesum::Error;
 using tilesum::ErrorKind;
 using tilesum::SourceSpan;
+using tilesum::expr::parse_subscripts;
+using tilesum::expr::Subscripts;
 using namespace tilesum::script;
 
 namespace {

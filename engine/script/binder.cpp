@@ -1,4 +1,4 @@
-#include "engine/expr/binder.hpp"
+#include "engine/script/binder.hpp"
 
 #include <map>
 #include <optional>
@@ -6,13 +6,13 @@
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
-#include "engine/script/subscripts.hpp"
+#include "engine/expr/subscripts.hpp"
 
-namespace tilesum::expr {
+namespace tilesum::script {
 
 namespace {
 
-using script::AstNode;
+using namespace expr;  // the builders: make_einsum, make_lincomb, ...
 
 void collect_reads(const AstNode& node, std::vector<const AstNode*>& reads) {
     if (node.kind == AstNode::Kind::name) reads.push_back(&node);
@@ -38,7 +38,7 @@ NodePtr with_dtype(NodePtr node, DType dtype) {
 
 class Binder {
 public:
-    Binder(const script::Script& script, const InputResolver& resolve) : script_(script), resolve_(resolve) {}
+    Binder(const Script& script, const InputResolver& resolve) : script_(script), resolve_(resolve) {}
 
     Program run() {
         Program program;
@@ -91,7 +91,7 @@ private:
     // with every number in place as a 0-d operand, so a number whose subscripts name axes gets the message a 0-d
     // array would; then the numbers are taken out. When every operand is a number, so is the result.
     Value evaluate_einsum(const AstNode& node) {
-        script::Subscripts subscripts = script::parse_subscripts(node.subscripts, node.subscripts_span);
+        Subscripts subscripts = parse_subscripts(node.subscripts, node.subscripts_span);
         std::vector<Operand> operands;
         std::vector<Value> numbers;
         std::vector<bool> is_number;
@@ -117,7 +117,7 @@ private:
             factor *= *number.number;
             integer = integer && number.integer;
         }
-        script::Subscripts rest;  // the subscripts of the array operands
+        Subscripts rest;  // the subscripts of the array operands
         std::vector<Operand> arrays;
         for (std::size_t position = 0; position < operands.size(); ++position) {
             if (is_number[position]) continue;
@@ -131,11 +131,11 @@ private:
         // An output '...' the numbers alone had stands for no axes once they are gone.
         bool ellipsis = false;
         for (const std::string& labels : rest.inputs)
-            ellipsis = ellipsis || labels.find(script::ellipsis_mark) != std::string::npos;
+            ellipsis = ellipsis || labels.find(ellipsis_mark) != std::string::npos;
         rest.explicit_output = subscripts.explicit_output;
         rest.output_span = subscripts.output_span;
         for (std::size_t index = 0; index < subscripts.output.size(); ++index) {
-            if (!ellipsis && subscripts.output[index] == script::ellipsis_mark) continue;
+            if (!ellipsis && subscripts.output[index] == ellipsis_mark) continue;
             rest.output += subscripts.output[index];
             if (index < subscripts.output_spans.size()) rest.output_spans.push_back(subscripts.output_spans[index]);
         }
@@ -197,14 +197,14 @@ private:
         return Operand{value.node, display, ast.span};
     }
 
-    const script::Script& script_;
+    const Script& script_;
     const InputResolver& resolve_;
     std::map<std::string, Value> values_;
 };
 
 }  // namespace
 
-std::vector<InputUse> find_inputs(const script::Script& script) {
+std::vector<InputUse> find_inputs(const Script& script) {
     std::map<std::string, std::size_t> assigned_at;  // name -> statement index
     for (std::size_t index = 0; index < script.statements.size(); ++index) {
         const auto& statement = script.statements[index];
@@ -230,17 +230,6 @@ std::vector<InputUse> find_inputs(const script::Script& script) {
     return inputs;
 }
 
-std::vector<NamedNode> find_views(const std::vector<NamedNode>& outputs) {
-    std::vector<NodePtr> roots;
-    for (const NamedNode& output : outputs) roots.push_back(output.node);
-    std::vector<NamedNode> views;
-    std::set<std::string> seen;
-    for (const Node* node : topological_order(roots))
-        if (node->kind == NodeKind::input && node->diagonal_of && seen.insert(node->name).second)
-            views.push_back({node->name, std::make_shared<Node>(*node)});
-    return views;
-}
+Program bind(const Script& script, const InputResolver& resolve) { return Binder(script, resolve).run(); }
 
-Program bind(const script::Script& script, const InputResolver& resolve) { return Binder(script, resolve).run(); }
-
-}  // namespace tilesum::expr
+}  // namespace tilesum::script

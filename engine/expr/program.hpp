@@ -1,14 +1,13 @@
-// Script -> DAG: resolves names, folds numeric constants, builds nodes through build.hpp, and finds the
-// program's inputs (names read but never assigned) and outputs (names assigned but never read).
+// A bound program: the DAGs of its outputs, its inputs and the diagonal views the outputs read. What the front
+// ends (engine/script/binder.hpp for scripts) produce and the planner (engine/plan) consumes.
 #pragma once
 
-#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/common/error.hpp"
 #include "engine/expr/node.hpp"
-#include "engine/script/ast.hpp"
 
 namespace tilesum::expr {
 
@@ -44,13 +43,5 @@ struct Program {
 
 // The diagonal views (Node::diagonal_of) that `outputs` read, each name once.
 std::vector<NamedNode> find_views(const std::vector<NamedNode>& outputs);
-
-// The names the script reads but never assigns, in order of first use. Also rejects names read before
-// their assignment and names assigned twice (Error{semantic} at the offending span).
-std::vector<InputUse> find_inputs(const script::Script& script);
-
-// Builds the DAG. `resolve` gives the shape and dtype of each input (it may throw for a missing dataset).
-using InputResolver = std::function<InputSpec(const InputUse&)>;
-Program bind(const script::Script& script, const InputResolver& resolve);
 
 }  // namespace tilesum::expr

@@ -7,10 +7,10 @@
 
 #include "engine/common/error.hpp"
 
-namespace tilesum::script {
+namespace tilesum::expr {
 
 // Stands for an ellipsis in the label strings below: "...ij" is kept as ".ij" until operand ranks are known
-// (expr/einsum_labels expands it into letters the subscripts do not use).
+// (einsum_labels.hpp expands it into letters the subscripts do not use).
 inline constexpr char ellipsis_mark = '.';
 
 struct Subscripts {
@@ -34,4 +34,4 @@ struct Subscripts {
 // character. Rejects (Error{syntax|semantic}) whatever numpy rejects before it looks at the operands.
 Subscripts parse_subscripts(std::string_view text, SourceSpan text_span);
 
-}  // namespace tilesum::script
+}  // namespace tilesum::expr

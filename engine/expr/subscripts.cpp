@@ -1,13 +1,13 @@
 // numpy's einsum subscripts grammar. Every error points at the exact character: text_span.offset + index,
 // which is why string literals admit no escapes.
-#include "engine/script/subscripts.hpp"
+#include "engine/expr/subscripts.hpp"
 
 #include <map>
 #include <string>
 
-#include "engine/script/lexer.hpp"
+#include "engine/common/text_excerpt.hpp"
 
-namespace tilesum::script {
+namespace tilesum::expr {
 namespace {
 
 bool is_label(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -126,4 +126,4 @@ Subscripts parse_subscripts(std::string_view text, SourceSpan text_span) {
     return result;
 }
 
-}  // namespace tilesum::script
+}  // namespace tilesum::expr
