@@ -55,4 +55,17 @@ void MemoryTensor::accumulate(const Ranges& ranges, const double* src) {
     });
 }
 
+void BorrowedTensor::read(const Ranges& ranges, double* dst) {
+    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+        for (Extent element = 0; element < count; ++element) dst[tile + element * tile_stride] = values_[whole + element * whole_stride];
+    });
+}
+
+void BorrowedTensor::write(const Ranges& ranges, const double* src) {
+    TILESUM_ASSERT(writable_ != nullptr);
+    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+        for (Extent element = 0; element < count; ++element) writable_[whole + element * whole_stride] = src[tile + element * tile_stride];
+    });
+}
+
 }  // namespace tilesum::exec

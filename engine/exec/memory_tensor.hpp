@@ -27,4 +27,22 @@ private:
     std::vector<double> values_;  // C order
 };
 
+// A tensor in memory the caller owns (the library API's memory sources and sinks): read from, or written into, in
+// place, never copied whole. The memory must outlive the run and hold element_count(shape) doubles in C order.
+class BorrowedTensor final : public TensorReader, public TensorWriter {
+public:
+    BorrowedTensor(Shape shape, const double* values) : shape_(std::move(shape)), values_(values) {}
+    BorrowedTensor(Shape shape, double* values) : shape_(std::move(shape)), values_(values), writable_(values) {}
+
+    void read(const Ranges& ranges, double* dst) override;
+    void write(const Ranges& ranges, const double* src) override;  // only when made with writable memory
+
+    const Shape& shape() const { return shape_; }
+
+private:
+    Shape shape_;
+    const double* values_;
+    double* writable_ = nullptr;
+};
+
 }  // namespace tilesum::exec

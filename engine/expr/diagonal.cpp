@@ -49,7 +49,7 @@ NodePtr view_of_input(const Node& input, const std::string& labels) {
         for (std::size_t& axis : view.axes)
             if (axis != DiagonalView::dropped_axis) axis = input_to_view[axis];
     } else {
-        view = DiagonalView{input.name, input.shape, input_to_view};
+        view = DiagonalView{input.name, input.shape, input_to_view, input.chunk_shape};
     }
     Shape shape;
     for (char label : order) shape.push_back(input.shape[labels.find(label)]);

@@ -28,6 +28,7 @@ struct DiagonalView {
     std::string base;  // the input read
     Shape base_shape;
     std::vector<std::size_t> axes;  // one per base axis: the view axis it follows, or dropped_axis
+    Shape base_chunk_shape;         // the base input's storage chunks ({} when not chunked)
     friend bool operator==(const DiagonalView&, const DiagonalView&) = default;
 };
 

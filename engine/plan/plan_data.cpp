@@ -221,4 +221,6 @@ Instantiated instantiate(const PlanData& data) {
 
 std::string explain(const PlanData& data) { return describe(instantiate(data).plan); }
 
+std::string PlanData::explain() const { return plan::explain(*this); }
+
 }  // namespace tilesum::plan

@@ -142,6 +142,12 @@ struct PlanData {
         friend bool operator==(const Report&, const Report&) = default;
     } report;
 
+    // The plan as JSON (plan_json.hpp), and back: from_json(p.to_json()) == p. `source` names the text in errors.
+    std::string to_json() const;
+    static PlanData from_json(const std::string& text, const std::string& source = "plan");
+    // The text `tilesum plan` prints.
+    std::string explain() const;
+
     friend bool operator==(const PlanData&, const PlanData&) = default;
 };
 

@@ -49,7 +49,8 @@ json node_json(const GraphNode& node) {
     if (node.diagonal_of)
         entry["diagonal_of"] = {{"base", node.diagonal_of->base},
                                 {"base_shape", node.diagonal_of->base_shape},
-                                {"axes", node.diagonal_of->axes}};
+                                {"axes", node.diagonal_of->axes},
+                                {"base_chunk_shape", node.diagonal_of->base_chunk_shape}};
     return entry;
 }
 
@@ -319,7 +320,8 @@ GraphNode read_node(const Field& field) {
     node.chunk_shape = field["chunk_shape"].shape();
     if (field.has("diagonal_of")) {
         const Field view = field["diagonal_of"];
-        node.diagonal_of = expr::DiagonalView{view["base"].string(), view["base_shape"].shape(), view["axes"].indices()};
+        node.diagonal_of = expr::DiagonalView{view["base"].string(), view["base_shape"].shape(), view["axes"].indices(),
+                                              view["base_chunk_shape"].shape()};
     }
     node.operands = field["operands"].indices();
     node.operand_labels = field["operand_labels"].strings();
@@ -501,6 +503,12 @@ std::string plan_to_json(const PlanData& data) {
                      {"execution", execution_json(data.execution)},
                      {"report", report_json(data.report)}};
     return document.dump(1);
+}
+
+std::string PlanData::to_json() const { return plan_to_json(*this); }
+
+PlanData PlanData::from_json(const std::string& text, const std::string& source) {
+    return plan_from_json(text, source);
 }
 
 std::string computation_json(const PlanData& data) {

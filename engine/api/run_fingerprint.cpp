@@ -1,4 +1,4 @@
-#include "tools/run_fingerprint.hpp"
+#include "engine/api/run_fingerprint.hpp"
 
 #include <sys/stat.h>
 
@@ -6,7 +6,7 @@
 
 #include "engine/plan/plan_json.hpp"
 
-namespace tilesum::cli {
+namespace tilesum::api {
 
 namespace {
 
@@ -28,14 +28,15 @@ std::string input_identity(const io::InputReader& reader, const struct stat& out
 }  // namespace
 
 io::Fingerprint run_fingerprint(const plan::PlanData& plan,
-                                const std::map<std::string, std::unique_ptr<io::InputReader>>& readers,
+                                const std::map<std::string, const io::InputReader*>& readers,
                                 const std::string& out_path) {
     struct stat out_status {};
     if (::stat(out_path.c_str(), &out_status) != 0) out_status = {};
     io::Fingerprint fingerprint;
     fingerprint.push_back({"plan", "fnv1a64 " + io::fnv1a_hex(plan::computation_json(plan))});
-    for (const auto& [name, reader] : readers) fingerprint.push_back({"input:" + name, input_identity(*reader, out_status)});
+    for (const auto& [name, reader] : readers)
+        fingerprint.push_back({"input:" + name, reader ? input_identity(*reader, out_status) : "the caller's memory"});
     return fingerprint;
 }
 
-}  // namespace tilesum::cli
+}  // namespace tilesum::api

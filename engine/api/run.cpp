@@ -1,0 +1,243 @@
+// run(): binds a plan's inputs to their sources and its outputs to the sink, then executes it. What used to be wired
+// by hand in the CLI, in one place for every front end: validation against the plan, complex parts and diagonal
+// views, chunk caches, pending HDF5 datasets committed only on success, the resume journal, progress and cancel.
+#include "engine/api/run.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <set>
+
+#include "engine/api/run_fingerprint.hpp"
+#include "engine/api/sink_state.hpp"
+#include "engine/api/source.hpp"
+#include "engine/common/error.hpp"
+#include "engine/exec/executor.hpp"
+#include "engine/plan/chunk_cache.hpp"
+#include "io/diagonal_view_reader.hpp"
+#include "io/hdf5_reader.hpp"
+#include "io/run_journal.hpp"
+
+namespace tilesum {
+
+namespace {
+
+bool same_file(const std::string& left, const std::string& right) {
+    struct stat left_stat {}, right_stat {};
+    return stat(left.c_str(), &left_stat) == 0 && stat(right.c_str(), &right_stat) == 0 &&
+           left_stat.st_dev == right_stat.st_dev && left_stat.st_ino == right_stat.st_ino;
+}
+
+// "(100, 100) float64, chunks (10, 10)": what a plan expects of an input, or what a source holds.
+std::string input_description(const Shape& shape, DType dtype, const Shape& chunk_shape) {
+    std::string text = format_shape(shape) + " " + dtype_name(dtype);
+    return text + (chunk_shape.empty() ? ", not chunked" : ", chunks " + format_shape(chunk_shape));
+}
+
+// The plan's inputs bound to readers: sources as they are, the imaginary part of a complex source through a second
+// reader of it, and diagonal views through their base's reader.
+struct BoundInputs {
+    std::map<std::string, std::unique_ptr<io::InputReader>> part_readers;
+    std::vector<std::unique_ptr<io::DiagonalViewReader>> view_readers;
+    std::map<std::string, const Sources::Source*> sources;  // by the plan's input name
+    exec::Bindings bindings;
+};
+
+BoundInputs bind_inputs(const plan::Instantiated& plan, const Sources& sources) {
+    BoundInputs bound;
+    const expr::SplitProgram& program = plan.program;
+    for (const expr::NamedNode& input : program.program.inputs) {
+        const auto part = program.input_parts.find(input.name);
+        const bool is_part = part != program.input_parts.end();
+        const std::string name = is_part ? part->second.name : input.name;  // as the sources know it: X of re(X)
+        if (!sources.has(name))
+            fail(ErrorKind::usage, "input '" + name + "' of the plan is bound to no source");
+        const Sources::Source& source = sources.source(name);
+        const expr::Node& expected = *input.node;
+        const io::DatasetInfo& actual = source.info();
+        if (actual.shape != expected.shape || actual.dtype != expected.dtype ||
+            actual.chunk_shape != expected.chunk_shape) {
+            std::string message = "input '" + name + "': the plan was made for ";
+            message += input_description(expected.shape, expected.dtype, expected.chunk_shape) + ", but ";
+            message += source.describe() + " is " + input_description(actual.shape, actual.dtype, actual.chunk_shape);
+            fail(ErrorKind::usage, message + "; plan again for this data");
+        }
+        bound.sources[input.name] = &source;
+        if (is_part && part->second.part == expr::Part::imag) {
+            TILESUM_ASSERT(source.reader != nullptr);  // memory sources are float64
+            bound.part_readers[input.name] = io::open_input(source.file, source.dataset, io::ValuePart::imag);
+            bound.bindings.inputs[input.name] = bound.part_readers[input.name].get();
+        } else {
+            bound.bindings.inputs[input.name] = &source.tensor_reader();
+        }
+    }
+    // Diagonal views (repeated subscript labels, einsum('ii->i', A)) read their base input through its reader.
+    for (const expr::NamedNode& view : program.program.views) {
+        const expr::DiagonalView& diagonal = *view.node->diagonal_of;
+        bound.view_readers.push_back(std::make_unique<io::DiagonalViewReader>(
+            *bound.bindings.inputs.at(diagonal.base), diagonal.base_shape, diagonal.axes, view.node->shape));
+        bound.bindings.inputs[view.name] = bound.view_readers.back().get();
+    }
+    // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.
+    for (const auto& [name, bytes] : plan.plan.chunk_cache_bytes)
+        if (auto source = bound.sources.find(name);
+            source != bound.sources.end() && source->second->reader && bytes > plan::hdf5_default_chunk_cache_bytes)
+            source->second->reader->set_chunk_cache(bytes);
+    return bound;
+}
+
+// The name of the dataset each output is written to: re(E) and im(E) share the one complex dataset /E.
+std::string output_dataset(const expr::SplitProgram& program, const std::string& output) {
+    const auto part = program.output_parts.find(output);
+    return part == program.output_parts.end() ? output : part->second.name;
+}
+
+// An output never replaces a dataset the run reads, not even with overwrite: the run would destroy the data it was
+// computed from (and, when it fails, leave neither). Other datasets of an input file may be replaced.
+void refuse_replacing_inputs(const plan::Instantiated& plan, const BoundInputs& bound, const std::string& out_path) {
+    for (const plan::OutputPlan& output : plan.plan.outputs) {
+        // append(): GCC 12 reports a false -Wrestrict on "/" + std::string (GCC bug 105329).
+        const std::string dataset = std::string("/").append(output_dataset(plan.program, output.name));
+        for (const auto& [name, source] : bound.sources) {
+            const auto* hdf5 = dynamic_cast<const io::Hdf5DatasetReader*>(source->reader.get());
+            if (!hdf5 || hdf5->dataset() != dataset || !same_file(hdf5->file(), out_path)) continue;
+            std::string message = "output '" + dataset;
+            message += "' would replace input dataset '" + dataset;
+            message += "' of '" + out_path;
+            fail(ErrorKind::usage, message + "'; tilesum never writes over its inputs, even with --overwrite: rename "
+                                             "the output or write to another --out");
+        }
+    }
+}
+
+exec::RunControl exec_control(const RunControl& control, CheckpointStore* checkpoints) {
+    exec::RunControl result;
+    if (control.on_progress)
+        result.on_progress = [&control](const exec::Progress& done) {
+            control.on_progress(Progress{done.tiles_done, done.tiles_total});
+        };
+    result.interrupted = control.cancel;
+    result.checkpoints = checkpoints;
+    return result;
+}
+
+void fill_stats(RunStats& stats, const exec::RunStats& executed, const plan::Plan& plan) {
+    stats.flops = executed.flops;
+    stats.arena_peak_bytes = executed.arena_peak_bytes;
+    stats.tiles_total = executed.tiles_total;
+    stats.tiles_resumed = executed.tiles_resumed;
+    stats.tile_budget_bytes = plan.budget_bytes - plan.piece_bytes - plan.chunk_cache_total_bytes;
+    stats.chunk_cache_total_bytes = plan.chunk_cache_total_bytes;
+}
+
+void run_into_memory(const plan::Instantiated& plan, BoundInputs& bound, Sink::State& sink, const RunControl& control,
+                     RunStats& stats) {
+    std::map<std::string, std::unique_ptr<exec::BorrowedTensor>> writers;
+    for (const plan::OutputPlan& output : plan.plan.outputs) {
+        if (plan.program.output_parts.count(output.name))
+            fail(ErrorKind::unsupported, "output '" + output_dataset(plan.program, output.name) +
+                                             "' is complex: memory sinks take float64 outputs; write it to HDF5");
+        const Shape& shape = output.root->shape;
+        double* values = nullptr;
+        if (auto given = sink.into.find(output.name); given != sink.into.end()) {
+            if (given->second.second != shape)
+                fail(ErrorKind::usage, "output '" + output.name + "' is " + format_shape(shape) +
+                                           ", but the memory given for it is " + format_shape(given->second.second));
+            values = given->second.first;
+        } else {
+            std::vector<double>& result = sink.results[output.name];
+            result.assign(static_cast<std::size_t>(element_count(shape)), 0.0);
+            values = result.data();
+        }
+        writers[output.name] = std::make_unique<exec::BorrowedTensor>(shape, values);
+        bound.bindings.outputs[output.name] = writers[output.name].get();
+        stats.written.push_back({output.name, "memory", shape, output.root->dtype});
+    }
+    fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, nullptr)), plan.plan);
+}
+
+void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, BoundInputs& bound,
+                   Sink::State& sink, const RunControl& control, RunStats& stats) {
+    refuse_replacing_inputs(plan, bound, sink.path);
+    if (!sink.file) sink.file = std::make_unique<io::Hdf5OutputFile>(sink.path);
+    io::Hdf5OutputFile& out = *sink.file;
+    for (const plan::OutputPlan& output : plan.plan.outputs) {
+        const std::string dataset = output_dataset(plan.program, output.name);
+        if (out.has_dataset(dataset) && !sink.overwrite)
+            fail(ErrorKind::usage, "output dataset '/" + dataset + "' already exists in '" + sink.path +
+                                       "' (use --overwrite to replace it)");
+    }
+    // Every run journals its progress beside the output (io/run_journal.hpp), so that a killed run can be continued
+    // with resume. The journal goes when the run ends, unless a write error left finished work worth resuming.
+    std::map<std::string, const io::InputReader*> readers;  // null for memory
+    for (const auto& [name, source] : bound.sources) readers[name] = source->reader.get();
+    io::RunJournal journal(sink.path, api::run_fingerprint(data, readers, sink.path), sink.resume,
+                           [&out] { out.flush_durably(); });
+    if (sink.resume && !journal.resuming() && control.on_note)
+        control.on_note("nothing to resume for " + sink.path + "; running from the start");
+    stats.resumed = journal.resuming();
+    auto make_pending = [&](const std::string& name, const Shape& shape, DType dtype) {
+        return journal.resuming() ? out.open_pending(name, shape, dtype) : out.create_pending(name, shape, dtype);
+    };
+    std::vector<std::unique_ptr<io::Hdf5PendingDataset>> pending;
+    std::map<std::string, io::Hdf5PendingDataset*> complex_datasets;  // by output name
+    for (const plan::OutputPlan& output : plan.plan.outputs) {
+        const auto part = plan.program.output_parts.find(output.name);
+        if (part == plan.program.output_parts.end()) {
+            pending.push_back(make_pending(output.name, output.root->shape, output.root->dtype));
+            bound.bindings.outputs[output.name] = pending.back().get();
+            continue;
+        }
+        io::Hdf5PendingDataset*& dataset = complex_datasets[part->second.name];
+        if (!dataset) {
+            pending.push_back(make_pending(part->second.name, output.root->shape,
+                                           plan.program.complex_outputs.at(part->second.name)));
+            dataset = pending.back().get();
+        }
+        bound.bindings.outputs[output.name] =
+            &dataset->part(part->second.part == expr::Part::real ? io::ValuePart::real : io::ValuePart::imag);
+    }
+    out.flush_durably();  // the pending datasets' metadata, before any tile is written into them
+    try {
+        fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan);
+    } catch (const Error& error) {
+        // A write error (disk full) after finished work: keep it for resume. Anything else (cancel, a user error)
+        // leaves the output file as it was.
+        if (error.kind() != ErrorKind::io || !journal.has_progress()) throw;
+        journal.keep_for_resume();
+        for (auto& dataset : pending) dataset->keep_for_resume();
+        throw Error(error.kind(), std::string(error.what()) + "; the finished tiles are kept in '" +
+                                      journal.directory() + "': rerun with --resume once this is fixed");
+    }
+    // Only a complete run makes its outputs visible; until here they live under temporary names.
+    for (auto& dataset : pending) dataset->commit(sink.overwrite);
+    for (const auto& dataset : pending)
+        stats.written.push_back({dataset->name().substr(1), sink.path + ":" + dataset->name(), dataset->shape(),
+                                 dataset->dtype()});
+}
+
+}  // namespace
+
+RunStats run(const plan::PlanData& data, Sources& sources, Sink& sink, const RunControl& control) {
+    const auto start = std::chrono::steady_clock::now();
+    plan::Instantiated plan = plan::instantiate(data);
+    if (control.threads > 0) plan.plan.threads = control.threads;
+    BoundInputs bound = bind_inputs(plan, sources);
+    RunStats stats;
+    Sink::State& state = sink.state();
+    if (state.kind == Sink::State::Kind::memory) {
+        run_into_memory(plan, bound, state, control, stats);
+    } else {
+        // The output file is closed when the run ends, whatever the outcome: a file this run created and committed
+        // nothing to is removed then (a failed run leaves nothing behind), a committed one can be read at once.
+        struct CloseFile {
+            Sink::State& sink;
+            ~CloseFile() { sink.file.reset(); }
+        } close_file{state};
+        run_into_hdf5(data, plan, bound, state, control, stats);
+    }
+    stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return stats;
+}
+
+}  // namespace tilesum

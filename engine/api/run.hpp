@@ -1,0 +1,56 @@
+// The one entry point that runs a plan: the CLI, the tests and every other front end call run().
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/api/sources.hpp"
+#include "engine/plan/plan_data.hpp"
+
+namespace tilesum {
+
+struct Progress {
+    Extent tiles_done = 0;
+    Extent tiles_total = 0;
+};
+
+struct RunControl {
+    // After each finished tile, from one thread at a time.
+    std::function<void(const Progress&)> on_progress;
+    // Notes worth telling a person before the run ends ("nothing to resume for out.h5; running from the start").
+    std::function<void(const std::string&)> on_note;
+    // Polled between tiles; once true, the run stops with Error{interrupted} and leaves no output (an HDF5 sink
+    // keeps its journal, so a rerun with resume continues).
+    const std::atomic<bool>* cancel = nullptr;
+    // Worker threads; 0: the plan's. Results never depend on it.
+    int threads = 0;
+};
+
+struct WrittenOutput {
+    std::string name;     // the output's name ("E"), a complex output's once for both parts
+    std::string where;    // "out.h5:/E", or "memory"
+    Shape shape;
+    DType dtype = DType::f64;
+};
+
+struct RunStats {
+    double seconds = 0;
+    double flops = 0;
+    std::size_t arena_peak_bytes = 0;   // tile buffers at their worst moment
+    std::size_t tile_budget_bytes = 0;  // what tiles could use: the budget less pieces and chunk caches
+    std::size_t chunk_cache_total_bytes = 0;
+    Extent tiles_total = 0;
+    Extent tiles_resumed = 0;  // of which an earlier, unfinished run had done
+    bool resumed = false;
+    std::vector<WrittenOutput> written;
+};
+
+// Runs `plan` reading its inputs from `sources` (by name) into `sink`. Before anything is read, every input the
+// plan reads must be bound, with the shape, dtype and chunks the plan was made for: else Error{usage} naming the
+// input and both descriptions. Errors as the CLI reports them: Error{usage} and the other user kinds for what the
+// caller can fix, Error{io} for failed reads and writes, Error{interrupted} when `control.cancel` was set.
+RunStats run(const plan::PlanData& plan, Sources& sources, Sink& sink, const RunControl& control = {});
+
+}  // namespace tilesum

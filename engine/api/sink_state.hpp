@@ -1,0 +1,28 @@
+// What a Sink (sources.hpp) holds until and after a run.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/api/sources.hpp"
+#include "io/hdf5_output.hpp"
+
+namespace tilesum {
+
+struct Sink::State {
+    enum class Kind { hdf5, memory };
+    Kind kind = Kind::memory;
+    // HDF5
+    std::string path;
+    bool overwrite = false;
+    bool resume = false;
+    std::unique_ptr<io::Hdf5OutputFile> file;  // opened by Sink::hdf5 when it existed, else by the run
+    // memory
+    std::map<std::string, std::pair<double*, Shape>> into;
+    std::map<std::string, std::vector<double>> results;
+};
+
+}  // namespace tilesum

@@ -1,0 +1,80 @@
+// Where a run's inputs come from and where its outputs go: the library API's sources and sinks (run.hpp).
+//   tilesum::Sources sources;
+//   tilesum::Tensor A = sources.hdf5("A", "in.h5", "/A");          // shape, dtype and chunks from the file
+//   tilesum::Tensor B = sources.memory("B", values.data(), {q});   // borrowed, never copied
+//   auto sink = tilesum::Sink::hdf5("out.h5");                     // or Sink::memory()
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/common/shape.hpp"
+#include "engine/expr/tensor.hpp"
+
+namespace tilesum {
+
+// Inputs by name. Each binding opens its source at once (a missing file or dataset is Error{usage} naming it) and
+// returns the input as a Tensor of the source's shape and dtype (and HDF5 chunks, which the planner follows), to
+// build expressions from. run() reads a plan's inputs from here by name.
+class Sources {
+public:
+    Sources();
+    ~Sources();
+    Sources(Sources&&) noexcept;
+    Sources& operator=(Sources&&) noexcept;
+
+    // Dataset `dataset` ("/A") of an HDF5 file, read by hyperslabs as tiles need them.
+    expr::Tensor hdf5(const std::string& name, const std::string& file, const std::string& dataset);
+    // A numpy .npy file (any dtype tilesum reads, either byte order, C or Fortran order).
+    expr::Tensor npy(const std::string& name, const std::string& file);
+    // hdf5() or npy(), chosen by the file name (".npy": `dataset` must be empty).
+    expr::Tensor file(const std::string& name, const std::string& file, const std::string& dataset);
+    // Caller-owned float64 values in C order, element_count(shape) of them: borrowed, not copied; they must stay
+    // valid and unchanged until run() returns.
+    expr::Tensor memory(const std::string& name, const double* values, Shape shape);
+
+    bool has(const std::string& name) const;
+    // The input bound to `name`, as a Tensor; Error{usage} when nothing is bound to it.
+    expr::Tensor tensor(const std::string& name) const;
+
+    struct Source;  // opaque: engine/api/sources.cpp
+    const Source& source(const std::string& name) const;  // for run(); asserts it is bound
+
+private:
+    expr::Tensor bind(const std::string& name, std::unique_ptr<Source> source);
+    std::map<std::string, std::unique_ptr<Source>> sources_;
+};
+
+// Where outputs go.
+class Sink {
+public:
+    // Each output NAME into dataset /NAME of an HDF5 file, created if missing. Outputs are written under temporary
+    // names and renamed into place only when the run completes, so a failed run leaves nothing behind. An existing
+    // dataset is replaced only with `overwrite`; `resume` continues an unfinished run of the same plan journaled
+    // beside the file (FILE.tilesum-resume). When inputs are read from this file too, make the sink first: HDF5
+    // opens a file once per process, and it must be opened for writing before its readers open it.
+    static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false);
+    // Outputs into memory: into caller-owned arrays given with into(), the others into arrays the sink allocates,
+    // read after the run with result().
+    static Sink memory();
+
+    ~Sink();
+    Sink(Sink&&) noexcept;
+    Sink& operator=(Sink&&) noexcept;
+
+    // Memory sinks: output `name` is written into `values` (element_count(shape) doubles, C order), borrowed.
+    void into(const std::string& name, double* values, Shape shape);
+    // Memory sinks, after run(): an output the sink allocated, C order. Error{usage} for an unknown name.
+    const std::vector<double>& result(const std::string& name) const;
+
+    struct State;  // opaque: engine/api/sources.cpp
+    State& state() { return *state_; }
+
+private:
+    explicit Sink(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+}  // namespace tilesum

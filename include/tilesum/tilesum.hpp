@@ -1,0 +1,36 @@
+// tilesum as a library: lazy einsum expressions over data larger than memory, planned under a byte budget and run
+// tile by tile from HDF5, .npy or memory into HDF5 or memory.
+//
+//   #include <tilesum/tilesum.hpp>
+//
+//   tilesum::Sources sources;
+//   auto A = sources.hdf5("A", "in.h5", "/A");                 // (n, n): shape, dtype, chunks from the file
+//   auto B = sources.memory("B", b.data(), {q});              // (q,): borrowed, not copied
+//   auto C = tilesum::einsum("i,jk->ijk", {B, A});            // lazy: nothing is computed or stored
+//   tilesum::PlanOptions options;
+//   options.budget_bytes = std::size_t{1} << 30;
+//   tilesum::Plan plan = tilesum::make_plan({{"E", tilesum::einsum("ijk,ikj->k", {C, C})}}, options);
+//   std::cout << plan.explain();                              // what `tilesum plan` prints
+//   std::string json = plan.to_json();                        // save, compare (==), send; Plan::from_json reads it
+//   auto sink = tilesum::Sink::hdf5("out.h5");
+//   tilesum::RunStats stats = tilesum::run(plan, sources, sink);
+//
+// Errors are tilesum::Error with a kind (error.hpp): syntax, semantic, unsupported, resource and usage are mistakes
+// the caller can fix; io is a failed read or write; interrupted a cancelled run; internal a bug in tilesum.
+// docs/cpp-api.md has the whole story; examples/cpp is a project that uses the installed library.
+#pragma once
+
+#include "engine/api/planning.hpp"
+#include "engine/api/run.hpp"
+#include "engine/api/sources.hpp"
+#include "engine/common/error.hpp"
+#include "engine/common/shape.hpp"
+#include "engine/expr/tensor.hpp"
+#include "engine/plan/plan_data.hpp"
+
+namespace tilesum {
+
+using expr::einsum;
+using expr::Tensor;
+
+}  // namespace tilesum
