@@ -40,7 +40,11 @@ TSAN_DIR := build-tsan
 ASAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DTILESUM_SANITIZE=ON -DTILESUM_TSAN=OFF
 TSAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTILESUM_TSAN=ON -DTILESUM_SANITIZE=OFF
 
-.PHONY: deps bench-deps fuzz-deps build demo test test-asan test-tsan fuzz bench clean
+# `make install`: the CLI, libtilesum.so, headers, the CMake package and the man page under PREFIX.
+PREFIX ?= /usr/local
+SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: deps bench-deps fuzz-deps build demo test test-asan test-tsan fuzz bench clean install plan-picture
 
 # Installs only what dpkg does not report installed; `apt-get update` runs only then.
 deps bench-deps fuzz-deps:
@@ -74,6 +78,16 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)
+
+install: build
+	$(SUDO) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
+	$(SUDO) ldconfig
+
+# The plan picture of the README (docs/seed-plan.svg): the demo's plan drawn by Graphviz.
+plan-picture: build
+	@mkdir -p $(DEMO_DIR)
+	$(PYTHON) tools/data/gen_seed.py --n $(DEMO_N) --q $(DEMO_Q) --out $(DEMO_IN) --skip-if-same
+	$(TILESUM) plan data/seed.tsum --data $(DEMO_IN) --memory $(DEMO_MEMORY) --dot | dot -Tsvg > docs/seed-plan.svg
 
 # Sanitizer builds configure every time (a few seconds), so that their directory always has their options.
 test-asan: deps

@@ -36,6 +36,8 @@ function(tilesum_layer name)
     message(FATAL_ERROR "tilesum_layer(${name}): needs FOLDER and SOURCES; unexpected: ${arg_UNPARSED_ARGUMENTS}")
   endif()
   add_library(${name} STATIC ${arg_SOURCES})
+  # Position-independent: the layers are also linked into libtilesum.so (cmake/TilesumInstall.cmake).
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   tilesum_include_view(${name} PUBLIC ${arg_FOLDER})
   target_link_libraries(${name} PUBLIC ${arg_DEPENDS} PRIVATE tilesum_options ${arg_PRIVATE_LIBS})
 endfunction()

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "engine/common/bytes.hpp"
+#include "engine/common/printf_string.hpp"
 #include "engine/expr/printer.hpp"
 
 namespace tilesum::plan {
@@ -74,6 +75,22 @@ std::string tiling_text(const UnitExecution& unit, const UnitReport& report, con
     return text.append(format_bytes(report.bytes_read)).append(" read");
 }
 
+// "+1 * einsum(',jk,kj->k', ~0, A, A)": one line per term of an expanded output.
+std::string terms_text(const UnitReport& report, const std::vector<GraphNode>& nodes) {
+    std::string text;
+    for (const TermData& term : report.terms) {
+        std::string subscripts, operands;
+        for (std::size_t position = 0; position < term.operand_labels.size(); ++position) {
+            if (position) subscripts += ',';
+            subscripts += term.operand_labels[position];
+            operands.append(", ").append(nodes[term.inputs[position]].name);
+        }
+        text.append("\n").append(printf_string("%+g", term.coefficient)).append(" * einsum('").append(subscripts);
+        text.append("->").append(term.output_labels).append("'").append(operands).append(")");
+    }
+    return text;
+}
+
 }  // namespace
 
 std::string plan_dot(const PlanData& data) {
@@ -131,7 +148,8 @@ std::string plan_dot(const PlanData& data) {
         const std::string id = quoted("output " + output.name);
         dot += "  " + id + " [peripheries=2, label=" +
                quoted(output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + "\n" +
-                      strategy_name(report.strategy) + ": " + tiling_text(output, report, root)) +
+                      strategy_name(report.strategy) + ": " + tiling_text(output, report, root) +
+                      terms_text(report, nodes)) +
                "];\n";
         for (const std::string& input : inputs_read(nodes, output.root))
             dot += "  " + dot_id(input) + " -> " + id + ";\n";

@@ -23,6 +23,7 @@
 #include "engine/api/planning.hpp"
 #include "engine/api/run.hpp"
 #include "engine/api/sources.hpp"
+#include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/common/shape.hpp"
 #include "engine/expr/tensor.hpp"
