@@ -1,296 +1,16 @@
-#include "engine/plan/plan_json.hpp"
-
-#include <cmath>
-#include <limits>
+// JSON -> PlanData (plan_json.hpp), checked as a document a person may have edited.
 #include <nlohmann/json.hpp>
 
 #include "engine/common/error.hpp"
+#include "engine/plan/json_field.hpp"
+#include "engine/plan/plan_json.hpp"
+#include "engine/plan/plan_json_format.hpp"
 
 namespace tilesum::plan {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr const char* format_name = "tilesum-plan";
-
-// ---------------------------------------------------------------------------------------------------- writing
-// nlohmann writes a finite double in the shortest form that reads back to the same bits; JSON has no infinity or
-// NaN, so those are written as the strings "inf", "-inf" and "nan".
-json number_json(double value) {
-    if (std::isfinite(value)) return value;
-    return std::isnan(value) ? "nan" : value > 0 ? "inf" : "-inf";
-}
-
-json numbers_json(const std::vector<double>& values) {
-    json array = json::array();
-    for (double value : values) array.push_back(number_json(value));
-    return array;
-}
-
-const char* kind_name(expr::NodeKind kind) {
-    switch (kind) {
-        case expr::NodeKind::input: return "input";
-        case expr::NodeKind::einsum: return "einsum";
-        case expr::NodeKind::lincomb: return "lincomb";
-        case expr::NodeKind::product: return "product";
-    }
-    return "input";
-}
-
-const char* part_text(expr::Part part) { return part == expr::Part::real ? "real" : "imag"; }
-
-json node_json(const GraphNode& node) {
-    json entry = {{"kind", kind_name(node.kind)},   {"shape", node.shape},
-                  {"dtype", dtype_name(node.dtype)}, {"name", node.name},
-                  {"chunk_shape", node.chunk_shape}, {"operands", node.operands},
-                  {"operand_labels", node.operand_labels}, {"output_labels", node.output_labels},
-                  {"coefficients", numbers_json(node.coefficients)}, {"axis_labels", node.axis_labels}};
-    if (node.diagonal_of)
-        entry["diagonal_of"] = {{"base", node.diagonal_of->base},
-                                {"base_shape", node.diagonal_of->base_shape},
-                                {"axes", node.diagonal_of->axes},
-                                {"base_chunk_shape", node.diagonal_of->base_chunk_shape}};
-    return entry;
-}
-
-json named_ids_json(const std::vector<NamedId>& ids) {
-    json array = json::array();
-    for (const NamedId& id : ids) array.push_back({{"name", id.name}, {"node", id.node}});
-    return array;
-}
-
-json parts_json(const std::map<std::string, expr::PartOf>& parts) {
-    json object = json::object();
-    for (const auto& [name, part] : parts) object[name] = {{"of", part.name}, {"part", part_text(part.part)}};
-    return object;
-}
-
-json expression_json(const PlanData::Expression& expression) {
-    json nodes = json::array();
-    for (const GraphNode& node : expression.nodes) nodes.push_back(node_json(node));
-    json complex_outputs = json::object();
-    for (const auto& [name, dtype] : expression.complex_outputs) complex_outputs[name] = dtype_name(dtype);
-    return {{"nodes", nodes},
-            {"inputs", named_ids_json(expression.inputs)},
-            {"views", named_ids_json(expression.views)},
-            {"input_parts", parts_json(expression.input_parts)},
-            {"output_parts", parts_json(expression.output_parts)},
-            {"complex_outputs", complex_outputs}};
-}
-
-json tiling_json(const Tiling& tiling) {
-    return {{"extents", tiling.extents},
-            {"tile_shape", tiling.tile_shape},
-            {"summed_labels", tiling.summed_labels},
-            {"summed_extents", tiling.summed_extents},
-            {"summed_tile", tiling.summed_tile}};
-}
-
-// The unit's fields that decide the bits; tiles_in_flight is added by execution_json.
-json unit_computation_json(const UnitExecution& unit) {
-    return {{"name", unit.name}, {"root", unit.root}, {"tiling", tiling_json(unit.tiling)}};
-}
-
-json pass_computation_json(const PassExecution& pass) {
-    json members = json::array();
-    for (const PassMember& member : pass.members) members.push_back({{"piece", member.piece}, {"labels", member.labels}});
-    return {{"input", pass.input}, {"extents", pass.extents},        {"block", pass.block},
-            {"members", members},  {"order", pass.order}, {"reuses_leaves", pass.reuses_leaves}};
-}
-
-json computation_parts_json(const PlanData::Execution& execution) {
-    json paths = json::array();
-    for (const auto& [node, path] : execution.paths) {
-        json steps = json::array();
-        for (const auto& [first, second] : path) steps.push_back({first, second});
-        paths.push_back({{"node", node}, {"path", steps}});
-    }
-    json pieces = json::array(), outputs = json::array(), passes = json::array(), steps = json::array();
-    for (const UnitExecution& piece : execution.pieces) pieces.push_back(unit_computation_json(piece));
-    for (const UnitExecution& output : execution.outputs) outputs.push_back(unit_computation_json(output));
-    for (const PassExecution& pass : execution.passes) passes.push_back(pass_computation_json(pass));
-    for (const Plan::PieceStep& step : execution.piece_steps)
-        steps.push_back({{"fused", step.fused}, {"index", step.index}});
-    return {{"paths", paths}, {"pieces", pieces}, {"passes", passes}, {"piece_steps", steps}, {"outputs", outputs}};
-}
-
-json execution_json(const PlanData::Execution& execution) {
-    json document = computation_parts_json(execution);
-    auto add_in_flight = [](json& units, const auto& source) {
-        for (std::size_t index = 0; index < source.size(); ++index)
-            units[index]["tiles_in_flight"] = source[index].tiles_in_flight;
-    };
-    add_in_flight(document["pieces"], execution.pieces);
-    add_in_flight(document["outputs"], execution.outputs);
-    add_in_flight(document["passes"], execution.passes);
-    document["budget_bytes"] = execution.budget_bytes;
-    document["piece_bytes"] = execution.piece_bytes;
-    document["chunk_cache_bytes"] = execution.chunk_cache_bytes;
-    document["chunk_cache_total_bytes"] = execution.chunk_cache_total_bytes;
-    document["threads"] = execution.threads;
-    return document;
-}
-
-json unit_report_json(const UnitReport& unit) {
-    json terms = json::array();
-    for (const TermData& term : unit.terms)
-        terms.push_back({{"coefficient", number_json(term.coefficient)},
-                         {"inputs", term.inputs},
-                         {"operand_labels", term.operand_labels},
-                         {"output_labels", term.output_labels}});
-    json considered = json::array();
-    for (const Candidate& candidate : unit.considered)
-        considered.push_back({{"strategy", strategy_name(candidate.strategy)},
-                              {"feasible", candidate.feasible},
-                              {"note", candidate.note},
-                              {"flops", number_json(candidate.flops)},
-                              {"bytes_read", number_json(candidate.bytes_read)},
-                              {"peak_bytes", candidate.peak_bytes},
-                              {"predicted_seconds", number_json(candidate.predicted_seconds)}});
-    return {{"strategy", strategy_name(unit.strategy)},
-            {"terms", terms},
-            {"considered", considered},
-            {"strategy_note", unit.strategy_note},
-            {"predicted_seconds", number_json(unit.predicted_seconds)},
-            {"forced", unit.forced},
-            {"chunk_note", unit.chunk_note},
-            {"summed_chunk_note", unit.summed_chunk_note},
-            {"peak_bytes", unit.peak_bytes},
-            {"bytes_read", number_json(unit.bytes_read)},
-            {"strided_bytes_read", number_json(unit.strided_bytes_read)},
-            {"read_runs", number_json(unit.read_runs)},
-            {"flops", number_json(unit.flops)}};
-}
-
-json machine_json(const MachineProfile& machine) {
-    return {{"flops_per_second", number_json(machine.flops_per_second)},
-            {"read_bytes_per_second", number_json(machine.read_bytes_per_second)},
-            {"seconds_per_pass", number_json(machine.seconds_per_pass)},
-            {"seconds_per_tile", number_json(machine.seconds_per_tile)},
-            {"seconds_per_run", number_json(machine.seconds_per_run)},
-            {"source", machine.source},
-            {"measured", machine.measured},
-            {"hostname", machine.hostname}};
-}
-
-json report_json(const PlanData::Report& report) {
-    json pieces = json::array(), outputs = json::array(), passes = json::array();
-    for (const UnitReport& piece : report.pieces) pieces.push_back(unit_report_json(piece));
-    for (const UnitReport& output : report.outputs) outputs.push_back(unit_report_json(output));
-    for (const PassReport& pass : report.passes)
-        passes.push_back({{"peak_bytes", pass.peak_bytes},
-                          {"flops", number_json(pass.flops)},
-                          {"bytes_read", number_json(pass.bytes_read)},
-                          {"read_runs", number_json(pass.read_runs)},
-                          {"predicted_seconds", number_json(pass.predicted_seconds)},
-                          {"separate_seconds", number_json(pass.separate_seconds)}});
-    return {{"machine", machine_json(report.machine)},
-            {"pieces", pieces},
-            {"passes", passes},
-            {"outputs", outputs},
-            {"chunk_cache_wanted_bytes", report.chunk_cache_wanted_bytes}};
-}
-
-// ---------------------------------------------------------------------------------------------------- reading
-// A value of the document and where it is ("execution.outputs[0].tiling"), for messages that name the key.
-class Field {
-public:
-    Field(const json& value, std::string where, const std::string& source)
-        : value_(value), where_(std::move(where)), source_(source) {}
-
-    [[noreturn]] void fail_here(const std::string& what) const {
-        fail(ErrorKind::usage, "plan file '" + source_ + "': " + (where_.empty() ? "" : where_ + ": ") + what);
-    }
-    Field operator[](const char* key) const {
-        if (!value_.is_object()) fail_here("expected an object");
-        auto it = value_.find(key);
-        const std::string path = where_.empty() ? key : where_ + "." + key;
-        if (it == value_.end()) Field(value_, path, source_).fail_here("missing");
-        return Field(*it, path, source_);
-    }
-    std::vector<Field> items() const {
-        if (!value_.is_array()) fail_here("expected an array");
-        std::vector<Field> items;
-        for (std::size_t index = 0; index < value_.size(); ++index)
-            items.emplace_back(value_[index], where_ + "[" + std::to_string(index) + "]", source_);
-        return items;
-    }
-    std::vector<std::pair<std::string, Field>> members() const {
-        if (!value_.is_object()) fail_here("expected an object");
-        std::vector<std::pair<std::string, Field>> members;
-        for (const auto& [key, value] : value_.items()) members.emplace_back(key, Field(value, where_ + "." + key, source_));
-        return members;
-    }
-    bool has(const char* key) const { return value_.is_object() && value_.contains(key); }
-
-    std::uint64_t unsigned_number() const {
-        if (!value_.is_number_unsigned() && !(value_.is_number_integer() && value_.get<std::int64_t>() >= 0))
-            fail_here("expected a non-negative integer, not " + value_.dump());
-        return value_.get<std::uint64_t>();
-    }
-    Extent extent() const {
-        const std::uint64_t value = unsigned_number();
-        if (value > static_cast<std::uint64_t>(std::numeric_limits<Extent>::max())) fail_here("out of range");
-        return static_cast<Extent>(value);
-    }
-    int positive_int() const {
-        const std::uint64_t value = unsigned_number();
-        if (value < 1 || value > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
-            fail_here("expected a positive integer, not " + value_.dump());
-        return static_cast<int>(value);
-    }
-    double number() const {
-        if (value_.is_number()) return value_.get<double>();
-        if (value_ == "inf") return std::numeric_limits<double>::infinity();
-        if (value_ == "-inf") return -std::numeric_limits<double>::infinity();
-        if (value_ == "nan") return std::numeric_limits<double>::quiet_NaN();
-        fail_here("expected a number, not " + value_.dump());
-    }
-    std::string string() const {
-        if (!value_.is_string()) fail_here("expected a string, not " + value_.dump());
-        return value_.get<std::string>();
-    }
-    bool boolean() const {
-        if (!value_.is_boolean()) fail_here("expected true or false, not " + value_.dump());
-        return value_.get<bool>();
-    }
-    Shape shape() const {
-        Shape shape;
-        for (const Field& item : items()) shape.push_back(item.extent());
-        return shape;
-    }
-    std::vector<std::size_t> indices() const {
-        std::vector<std::size_t> indices;
-        for (const Field& item : items()) indices.push_back(static_cast<std::size_t>(item.unsigned_number()));
-        return indices;
-    }
-    std::vector<std::string> strings() const {
-        std::vector<std::string> strings;
-        for (const Field& item : items()) strings.push_back(item.string());
-        return strings;
-    }
-    std::vector<double> numbers() const {
-        std::vector<double> numbers;
-        for (const Field& item : items()) numbers.push_back(item.number());
-        return numbers;
-    }
-    template <class Enum, std::size_t N>
-    Enum one_of(const std::pair<const char*, Enum> (&choices)[N]) const {
-        const std::string text = string();
-        std::string known;
-        for (const auto& [name, value] : choices) {
-            if (text == name) return value;
-            known += (known.empty() ? "" : ", ") + std::string(name);
-        }
-        fail_here("'" + text + "' is none of " + known);
-    }
-
-private:
-    const json& value_;
-    std::string where_;
-    const std::string& source_;
-};
 
 DType read_dtype(const Field& field) {
     static const std::pair<const char*, DType> dtypes[] = {{"int32", DType::i32},     {"int64", DType::i64},
@@ -496,28 +216,6 @@ void check_consistent(const PlanData& data, const Field& document) {
 
 }  // namespace
 
-std::string plan_to_json(const PlanData& data) {
-    json document = {{"format", format_name},
-                     {"version", data.format_version},
-                     {"expression", expression_json(data.expression)},
-                     {"execution", execution_json(data.execution)},
-                     {"report", report_json(data.report)}};
-    return document.dump(1);
-}
-
-std::string PlanData::to_json() const { return plan_to_json(*this); }
-
-PlanData PlanData::from_json(const std::string& text, const std::string& source) {
-    return plan_from_json(text, source);
-}
-
-std::string computation_json(const PlanData& data) {
-    json document = {{"version", data.format_version},
-                     {"expression", expression_json(data.expression)},
-                     {"computation", computation_parts_json(data.execution)}};
-    return document.dump();
-}
-
 PlanData plan_from_json(const std::string& text, const std::string& source) {
     json parsed;
     try {
@@ -528,8 +226,8 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
     // The whole output of `tilesum plan --json` holds the plan under "plan", beside its summary.
     const json& document = parsed.is_object() && parsed.contains("plan") ? parsed["plan"] : parsed;
     const Field root(document, "", source);
-    if (!document.is_object() || !document.contains("format") || document["format"] != format_name)
-        root.fail_here("not a tilesum plan (expected \"format\": \"" + std::string(format_name) +
+    if (!document.is_object() || !document.contains("format") || document["format"] != plan_format_name)
+        root.fail_here("not a tilesum plan (expected \"format\": \"" + std::string(plan_format_name) +
                        "\"; write one with `tilesum plan --json`)");
     PlanData data;
     data.format_version = static_cast<int>(root["version"].unsigned_number());
@@ -596,5 +294,6 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
     check_consistent(data, root);
     return data;
 }
+
 
 }  // namespace tilesum::plan
