@@ -19,6 +19,7 @@
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/plan/machine_profile.hpp"
+#include "io/text_files.hpp"
 #include "tools/calibrate_measure.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
@@ -224,7 +225,7 @@ int run_calibrate_command(const std::vector<std::string>& args) {
     profile.hostname = host_name();
 
     print_table(rows);
-    plan::save_machine_profile(profile, location.path);
+    io::write_file_atomically(location.path, plan::machine_profile_json(profile), "machine profile");
     std::printf("\nwrote %s (measured in %.1f s); tilesum run and tilesum plan use it%s\n", location.path.c_str(),
                 calibrate::seconds_since(start),
                 location.named_by.empty() ? "" : (" when " + location.named_by + " names it").c_str());

@@ -1,13 +1,8 @@
 #include "tools/commands.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "engine/api/planning.hpp"
 #include "engine/api/run.hpp"
@@ -19,6 +14,7 @@
 #include "engine/script/lexer.hpp"
 #include "engine/script/location.hpp"
 #include "engine/script/parser.hpp"
+#include "io/text_files.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
 #include "tools/progress_line.hpp"
@@ -26,19 +22,6 @@
 namespace tilesum::cli {
 
 namespace {
-
-// `what` is "script" or "plan", for the message.
-std::string read_text(const std::string& path, const std::string& what) {
-    // An ifstream opens a directory and reads it as empty: the file would be reported empty.
-    std::error_code status_error;
-    if (std::filesystem::is_directory(path, status_error))
-        fail(ErrorKind::usage, "cannot read " + what + " '" + path + "': it is a directory");
-    std::ifstream file(path, std::ios::binary);
-    if (!file) fail(ErrorKind::usage, "cannot read " + what + " '" + path + "': " + std::strerror(errno));
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 // A script error, located: "seed.tsum:3:17: index 'k' is ..."
 [[noreturn]] void rethrow_located(const Error& error, const std::string& path, const std::string& text) {
@@ -86,7 +69,7 @@ PlanOptions plan_options(const CommandOptions& options) {
 
 Session prepare_script(const CommandOptions& options) {
     Session session;
-    const std::string script_text = read_text(options.script_path, "script");
+    const std::string script_text = io::read_text_file(options.script_path, "script");
     expr::SplitProgram split;
     try {
         script::Script parsed = script::parse_script(script_text);
@@ -116,7 +99,7 @@ Session prepare_script(const CommandOptions& options) {
 // data the plan was not made for, naming the input and both shapes.
 Session prepare_saved_plan(const CommandOptions& options) {
     Session session;
-    session.plan = Plan::from_json(read_text(options.plan_path, "plan"), options.plan_path);
+    session.plan = Plan::from_json(io::read_text_file(options.plan_path, "plan"), options.plan_path);
     std::set<std::string> inputs;  // as the script named them: X for its parts re(X) and im(X)
     for (const plan::NamedId& input : session.plan.expression.inputs) {
         const auto part = session.plan.expression.input_parts.find(input.name);

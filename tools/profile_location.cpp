@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "engine/common/error.hpp"
+#include "io/text_files.hpp"
 
 namespace tilesum::cli {
 
@@ -41,7 +42,7 @@ plan::MachineProfile load_profile(const ProfileLocation& location) {
                                    ", or use " + location.named_by + (location.named_by == "--profile" ? " " : "=") +
                                    defaults_profile_word + " for the built-in defaults");
     }
-    return plan::load_machine_profile(location.path);
+    return plan::parse_machine_profile(io::read_text_file(location.path, "machine profile"), location.path);
 }
 
 }  // namespace tilesum::cli

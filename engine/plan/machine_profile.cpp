@@ -1,16 +1,8 @@
 #include "engine/plan/machine_profile.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "engine/common/error.hpp"
 
@@ -44,8 +36,6 @@ std::string optional_string(const json& document, const char* key, const std::st
     if (!it->is_string()) fail_profile(path, std::string("key '") + key + "' must be a string");
     return it->get<std::string>();
 }
-
-std::string errno_text() { return std::strerror(errno); }
 
 }  // namespace
 
@@ -94,55 +84,6 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
     profile.hostname = optional_string(document, "hostname", path);
     profile.source = path;
     return profile;
-}
-
-MachineProfile load_machine_profile(const std::string& path) {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) fail(ErrorKind::usage, "cannot read machine profile '" + path + "': " + errno_text());
-    std::ostringstream text;
-    text << file.rdbuf();
-    return parse_machine_profile(text.str(), path);
-}
-
-void save_machine_profile(const MachineProfile& profile, const std::string& path) {
-    namespace fs = std::filesystem;
-    auto fail_io = [&](const std::string& what) {
-        fail(ErrorKind::io, "cannot write machine profile '" + path + "': " + what);
-    };
-    const fs::path target(path);
-    std::error_code error;
-    if (target.has_parent_path()) {
-        fs::create_directories(target.parent_path(), error);
-        if (error) fail_io("cannot create directory '" + target.parent_path().string() + "': " + error.message());
-    }
-    // mkstemp in the same directory: rename() is atomic only within one file system.
-    std::string temporary = path + ".tmp-XXXXXX";
-    const int descriptor = mkstemp(temporary.data());
-    if (descriptor < 0) fail_io(errno_text());
-    const std::string text = machine_profile_json(profile);
-    std::size_t written = 0;
-    while (written < text.size()) {
-        const ssize_t count = ::write(descriptor, text.data() + written, text.size() - written);
-        if (count < 0 && errno == EINTR) continue;
-        if (count <= 0) break;
-        written += static_cast<std::size_t>(count);
-    }
-    const std::string write_error = written < text.size() ? errno_text() : "";
-    // mkstemp makes the file 0600; a profile is no secret, so give it the usual 0644 (less the umask).
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    ::fchmod(descriptor, 0644 & ~mask);
-    const bool synced = ::fsync(descriptor) == 0;
-    ::close(descriptor);
-    if (!write_error.empty() || !synced) {
-        ::unlink(temporary.c_str());
-        fail_io(write_error.empty() ? errno_text() : write_error);
-    }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-        const std::string rename_error = errno_text();
-        ::unlink(temporary.c_str());
-        fail_io(rename_error);
-    }
 }
 
 }  // namespace tilesum::plan

@@ -34,11 +34,6 @@ std::string machine_profile_json(const MachineProfile& profile);
 // type, and a number that is not finite and positive ("measured" and "hostname" are optional strings).
 MachineProfile parse_machine_profile(const std::string& text, const std::string& path);
 
-// Reads and parses `path`; Error{usage} when it cannot be read (naming it), and as parse_machine_profile.
-MachineProfile load_machine_profile(const std::string& path);
-
-// Writes the profile atomically: into a temporary file next to `path`, then renamed over it, so a reader never
-// sees half a profile. Creates missing parent directories. Error{io} naming the file when anything fails.
-void save_machine_profile(const MachineProfile& profile, const std::string& path);
+// Reading and writing the file is io's (io/text_files.hpp): tools/profile_location.cpp and the calibrate command.
 
 }  // namespace tilesum::plan

@@ -9,6 +9,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/plan/machine_profile.hpp"
+#include "io/text_files.hpp"
 
 using namespace tilesum;
 
@@ -74,11 +75,12 @@ TEST_CASE("a saved profile loads back, written atomically into a directory made 
     const std::string directory = std::string(TILESUM_TEST_TMPDIR) + "/machine_profile_test";
     std::filesystem::remove_all(directory);
     const std::string path = directory + "/nested/machine.json";
-    plan::save_machine_profile(measured_profile(), path);
+    io::write_file_atomically(path, plan::machine_profile_json(measured_profile()), "machine profile");
     plan::MachineProfile overwritten = measured_profile();
     overwritten.flops_per_second = 1e9;
-    plan::save_machine_profile(overwritten, path);  // replaces the first
-    const plan::MachineProfile loaded = plan::load_machine_profile(path);
+    io::write_file_atomically(path, plan::machine_profile_json(overwritten), "machine profile");  // replaces the first
+    const plan::MachineProfile loaded =
+        plan::parse_machine_profile(io::read_text_file(path, "machine profile"), path);
     CHECK(loaded.flops_per_second == 1e9);
     CHECK(loaded.seconds_per_tile == measured_profile().seconds_per_tile);
     CHECK(loaded.source == path);
@@ -93,7 +95,7 @@ TEST_CASE("a profile file that cannot be read is a usage error naming it", "[mac
     const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/no_such_machine.json";
     std::remove(path.c_str());
     try {
-        plan::load_machine_profile(path);
+        io::read_text_file(path, "machine profile");
         FAIL("loaded a missing file");
     } catch (const Error& error) {
         CHECK(error.kind() == ErrorKind::usage);
