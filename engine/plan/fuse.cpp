@@ -5,16 +5,16 @@
 #include <optional>
 
 #include "engine/common/error.hpp"
+#include "engine/plan/cost_model.hpp"
 
 namespace tilesum::plan {
 
 namespace {
 
-// As for one output's tiles (planner.cpp): a quarter of the budget so that four tiles can be in flight, and at
-// most 32 MiB, beyond which a tile's buffers stream from DRAM on every pass over them.
-constexpr std::size_t tiles_in_flight_target = 4;
-constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
-constexpr Extent minimum_tile_count = 8;
+// Tiles sized as one output's are (cost_model.hpp).
+using cost::minimum_tile_count;
+using cost::tile_bytes_cap;
+using cost::tiles_in_flight_target;
 
 // The labels with which einsum `root` reads the input `name` as an operand of its own; std::nullopt when it does
 // not. Its first such operand decides: a second one (the input transposed) is read through the same labels.

@@ -11,6 +11,7 @@
 #include "engine/plan/chunk_alignment.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/contraction_path.hpp"
+#include "engine/plan/cost_model.hpp"
 #include "engine/plan/fuse.hpp"
 #include "engine/plan/plan.hpp"
 
@@ -18,16 +19,9 @@ namespace tilesum::plan {
 
 namespace {
 
-// Each tile aims at a quarter of the budget so that at least four tiles can be in flight: reading the next
-// tiles overlaps computing the current ones on two cores. A tile that only fits the whole budget still runs,
-// one at a time.
-constexpr std::size_t tiles_in_flight_target = 4;
-// ... and at most this much: a tile's buffers are touched several times over while it is computed, and beyond a
-// few tens of MiB each pass streams from DRAM instead of cache (measured: the seed at n = q = 400 tiled as written
-// takes 0.42 s with 8 MiB tiles, 1.6 s with 250 MiB tiles). GEMM-shaped tiles are as fast at this size.
-constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
-// Below this many tiles an output is split further, so that the workers have something to share.
-constexpr Extent minimum_tile_count = 8;
+using cost::minimum_tile_count;
+using cost::tile_bytes_cap;
+using cost::tiles_in_flight_target;
 
 // The cheapest contraction order of every einsum reachable from `root`, for the full extents, among those whose
 // peak bytes stay within the budget or twice the operands' own bytes, whichever is more; when none does, the one
@@ -119,9 +113,7 @@ std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {
 }
 
 double predicted_seconds(const OutputPlan& output, const MachineProfile& machine) {
-    return machine.seconds_per_pass + static_cast<double>(output.tiling.tile_count()) * machine.seconds_per_tile +
-           output.flops / machine.flops_per_second + output.bytes_read / machine.read_bytes_per_second +
-           output.read_runs * machine.seconds_per_run;
+    return cost::seconds(output, machine);
 }
 
 // Bytes read and flops over all tiles: tiles differ only at the ragged end of an axis, so each distinct
