@@ -39,6 +39,9 @@ struct Node {
     std::string name;  // input: the input's name; others: the script name it was assigned to, if any
     Shape chunk_shape;  // input: its storage chunk shape, one extent per axis; {} when not chunked
     std::optional<DiagonalView> diagonal_of;  // input: set when it is a diagonal view of another input
+    // input: a shared piece the plan computes before the outputs (plan/hoist.hpp), held in memory, not storage.
+    // Named "~0", "~1", ... for people; code asks this, never the name.
+    bool piece = false;
 
     std::vector<NodePtr> operands;
     std::vector<std::string> operand_labels;  // einsum: one label string per operand

@@ -286,7 +286,7 @@ void fuse_pieces(Plan& plan, const PlanOptions& options) {
         const expr::Node& root = *plan.pieces[piece].root;
         if (root.kind != expr::NodeKind::einsum) continue;
         for (const expr::NodePtr& operand : root.operands) {
-            if (operand->kind != expr::NodeKind::input || operand->name.starts_with("~") || operand->shape.empty())
+            if (operand->kind != expr::NodeKind::input || operand->piece || operand->shape.empty())
                 continue;
             InputUse& use = uses[operand->name];
             use.node = operand.get();

@@ -91,7 +91,10 @@ Term PieceRegistry::hoist(const Term& term) {
                                                      {{left.leaves[0], left.leaves[0]->name, std::nullopt},
                                                       {right.leaves[0], right.leaves[0]->name, std::nullopt}},
                                                      std::nullopt);
-                piece.input = expr::make_input("~" + std::to_string(pieces_.size()), piece.definition->shape, DType::f64);
+                auto input = std::make_shared<expr::Node>(
+                    *expr::make_input("~" + std::to_string(pieces_.size()), piece.definition->shape, DType::f64));
+                input->piece = true;
+                piece.input = std::move(input);
                 piece.bytes = kept_bytes;
                 bytes_ += kept_bytes;
                 known = by_key_.emplace(key, pieces_.size()).first;

@@ -23,6 +23,7 @@ public:
         entry.name = node->name;
         entry.chunk_shape = node->chunk_shape;
         entry.diagonal_of = node->diagonal_of;
+        entry.piece = node->piece;
         entry.operand_labels = node->operand_labels;
         entry.output_labels = node->output_labels;
         entry.coefficients = node->coefficients;
@@ -163,6 +164,7 @@ Instantiated instantiate(const PlanData& data) {
         node->name = entry.name;
         node->chunk_shape = entry.chunk_shape;
         node->diagonal_of = entry.diagonal_of;
+        node->piece = entry.piece;
         for (NodeId operand : entry.operands) {
             TILESUM_ASSERT(operand < nodes.size());
             node->operands.push_back(nodes[operand]);

@@ -36,6 +36,7 @@ struct GraphNode {
     std::string name;
     Shape chunk_shape;
     std::optional<expr::DiagonalView> diagonal_of;
+    bool piece = false;
     std::vector<NodeId> operands;
     std::vector<std::string> operand_labels;
     std::string output_labels;

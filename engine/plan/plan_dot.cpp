@@ -24,32 +24,35 @@ std::string quoted(const std::string& text) {
     return result + "\"";
 }
 
-// The names of the inputs (storage, or pieces "~0") the node reads, each once, in the order they are met.
-void collect_inputs(const std::vector<GraphNode>& nodes, NodeId id, std::set<NodeId>& seen,
-                    std::vector<std::string>& names) {
+// What a node reads: an input in storage, or a shared piece (GraphNode::piece), by name.
+struct Read {
+    std::string name;
+    bool piece = false;
+    friend bool operator==(const Read&, const Read&) = default;
+};
+
+// The inputs and pieces the node reads, each once, in the order they are met.
+void collect_reads(const std::vector<GraphNode>& nodes, NodeId id, std::set<NodeId>& seen, std::vector<Read>& reads) {
     if (!seen.insert(id).second) return;
     const GraphNode& node = nodes[id];
     if (node.kind == expr::NodeKind::input) {
-        const std::string& name = node.diagonal_of ? node.diagonal_of->base : node.name;
-        for (const std::string& known : names)
-            if (known == name) return;
-        names.push_back(name);
+        const Read read{node.diagonal_of ? node.diagonal_of->base : node.name, node.piece};
+        for (const Read& known : reads)
+            if (known == read) return;
+        reads.push_back(read);
         return;
     }
-    for (NodeId operand : node.operands) collect_inputs(nodes, operand, seen, names);
+    for (NodeId operand : node.operands) collect_reads(nodes, operand, seen, reads);
 }
 
-std::vector<std::string> inputs_read(const std::vector<GraphNode>& nodes, NodeId root) {
+std::vector<Read> reads_of(const std::vector<GraphNode>& nodes, NodeId root) {
     std::set<NodeId> seen;
-    std::vector<std::string> names;
-    collect_inputs(nodes, root, seen, names);
-    return names;
+    std::vector<Read> reads;
+    collect_reads(nodes, root, seen, reads);
+    return reads;
 }
 
-std::string dot_id(const std::string& name) {
-    if (name.starts_with("~")) return quoted("piece" + name.substr(1));
-    return quoted("input " + name);
-}
+std::string dot_id(const Read& read) { return quoted((read.piece ? "piece " : "input ") + read.name); }
 
 // "k=64/1000 sum j=100/400\n16 tile(s), 8.0 MiB peak, 1.2 GiB read". Built by append(): GCC 12 reports a false
 // -Wrestrict on `literal + std::string` chains (GCC bug 105329).
@@ -103,7 +106,7 @@ std::string plan_dot(const PlanData& data) {
     for (const NamedId& input : data.expression.inputs) {
         const GraphNode& node = nodes[input.node];
         if (!drawn.insert(input.name).second) continue;
-        dot += "  " + dot_id(input.name) + " [shape=cylinder, label=" +
+        dot += "  " + dot_id({input.name, false}) + " [shape=cylinder, label=" +
                quoted(input.name + "\n" + format_shape(node.shape) + " " + dtype_name(node.dtype) + "\n" +
                       format_bytes(static_cast<double>(element_count(node.shape) * dtype_size(node.dtype)))) +
                "];\n";
@@ -116,7 +119,7 @@ std::string plan_dot(const PlanData& data) {
     auto piece_node = [&](std::size_t index, const char* indent) {
         const UnitExecution& piece = data.execution.pieces[index];
         const expr::Node& root = *instantiated.plan.pieces[index].root;
-        return indent + dot_id(piece.name) + " [style=rounded, label=" +
+        return indent + dot_id({piece.name, true}) + " [style=rounded, label=" +
                quoted("piece " + piece.name + " " + format_shape(root.shape) + "\n" + expr::to_text(root) + "\n" +
                       format_bytes(static_cast<double>(element_count(root.shape)) * sizeof(double)) +
                       " in memory") +
@@ -137,8 +140,8 @@ std::string plan_dot(const PlanData& data) {
     for (std::size_t index = 0; index < data.execution.pieces.size(); ++index)
         if (pass_of[index] < 0) dot += piece_node(index, "  ");
     for (const UnitExecution& piece : data.execution.pieces)
-        for (const std::string& input : inputs_read(nodes, piece.root))
-            dot += "  " + dot_id(input) + " -> " + dot_id(piece.name) + ";\n";
+        for (const Read& read : reads_of(nodes, piece.root))
+            dot += "  " + dot_id(read) + " -> " + dot_id({piece.name, true}) + ";\n";
 
     // Outputs (double border), with their terms when expanded.
     for (std::size_t index = 0; index < data.execution.outputs.size(); ++index) {
@@ -151,8 +154,7 @@ std::string plan_dot(const PlanData& data) {
                       strategy_name(report.strategy) + ": " + tiling_text(output, report, root) +
                       terms_text(report, nodes)) +
                "];\n";
-        for (const std::string& input : inputs_read(nodes, output.root))
-            dot += "  " + dot_id(input) + " -> " + id + ";\n";
+        for (const Read& read : reads_of(nodes, output.root)) dot += "  " + dot_id(read) + " -> " + id + ";\n";
     }
     return dot + "}\n";
 }

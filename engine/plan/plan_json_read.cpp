@@ -48,6 +48,7 @@ GraphNode read_node(const Field& field) {
     node.output_labels = field["output_labels"].string();
     node.coefficients = field["coefficients"].numbers();
     node.axis_labels = field["axis_labels"].string();
+    node.piece = field["piece"].boolean();
     return node;
 }
 

@@ -41,7 +41,8 @@ json node_json(const GraphNode& node) {
                   {"dtype", dtype_name(node.dtype)}, {"name", node.name},
                   {"chunk_shape", node.chunk_shape}, {"operands", node.operands},
                   {"operand_labels", node.operand_labels}, {"output_labels", node.output_labels},
-                  {"coefficients", numbers_json(node.coefficients)}, {"axis_labels", node.axis_labels}};
+                  {"coefficients", numbers_json(node.coefficients)}, {"axis_labels", node.axis_labels},
+                  {"piece", node.piece}};
     if (node.diagonal_of)
         entry["diagonal_of"] = {{"base", node.diagonal_of->base},
                                 {"base_shape", node.diagonal_of->base_shape},
