@@ -559,7 +559,8 @@ Plan plan_hoisted(const expr::Program& program, const PlanOptions& options, cons
         fail(ErrorKind::resource, message);
     }
     Plan plan = plan_tiles(program, options, hoisted, defaults, forced_used);
-    return settle(std::move(plan), fit_chunk_caches(chunk_caches_wanted(plan), 0));
+    const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan), 0);  // before plan is moved from
+    return settle(std::move(plan), caches);
 }
 
 }  // namespace
