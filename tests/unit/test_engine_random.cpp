@@ -185,7 +185,7 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
             REQUIRE(pass.members.size() >= 2);
             fused_tiles = std::max(fused_tiles, pass.tile_count());
             paired = paired || pass.reuses_leaves;
-            handed_over = handed_over || pass.members.size() == 3 && pass.input == "Z2";
+            handed_over = handed_over || (pass.members.size() == 3 && pass.input == "Z2");
         }
         REQUIRE(fused_tiles >= 4);
         REQUIRE(paired);
