@@ -7,6 +7,8 @@ SHELL := /bin/bash
 
 BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
+# Extra flags for the configure of $(BUILD_DIR) (CI: CMAKE_FLAGS=-DTILESUM_WERROR=ON); used when it first configures.
+CMAKE_FLAGS ?=
 JOBS       ?= 2
 # Debian's interpreter: it has python3-numpy and python3-h5py; a python3 earlier on PATH may not.
 PYTHON     := /usr/bin/python3
@@ -31,6 +33,9 @@ FUZZ_TARGETS  := script subscripts
 BENCH_PACKAGES := python3-dask python3-matplotlib
 BENCH_SIZES    ?= 400 800 2000
 BENCH_MEMORY   ?= 1GiB
+# Only for `make lint`, `make format`, `make format-check` and `make test-clang` (clang-tidy 14, clang-format 14 and
+# clang++ 14 on Debian 12; the versions matter: another clang-format may format differently).
+LINT_PACKAGES := clang clang-format clang-tidy
 APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 # `make test-asan`: the whole suite built with ASan+UBSan (Debug); `make test-tsan`: the tests labelled `threads`
@@ -39,17 +44,28 @@ ASAN_DIR := build-asan
 TSAN_DIR := build-tsan
 ASAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=Debug -DTILESUM_SANITIZE=ON -DTILESUM_TSAN=OFF
 TSAN_CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTILESUM_TSAN=ON -DTILESUM_SANITIZE=OFF
+# `make test-clang`: the tree built by clang++ with warnings as errors, and its unit tests.
+CLANG_DIR := build-clang
+CLANG_CMAKE_FLAGS := -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+                     -DTILESUM_WERROR=ON -DTILESUM_SANITIZE=OFF -DTILESUM_TSAN=OFF
+# `make lint`: clang-tidy (checks in .clang-tidy) over every source file of the build, compiled as clang++ would
+# (only configured, never built, in LINT_DIR); `make format` / `make format-check`: clang-format (.clang-format) over
+# the tracked C++ files. Nothing tracked is generated or third-party; add exclusions to FORMAT_FILES if that changes.
+LINT_DIR     := build-lint
+LINT_SOURCES := '^$(CURDIR)/(engine|io|tools|tests)/'
+FORMAT_FILES  = $(shell git ls-files '*.cpp' '*.hpp' '*.h' '*.cc')
 
 # `make install`: the CLI, libtilesum.so, headers, the CMake package and the man page under PREFIX.
 PREFIX ?= /usr/local
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: deps bench-deps fuzz-deps build demo test test-asan test-tsan fuzz bench clean install plan-picture
+.PHONY: deps bench-deps fuzz-deps lint-deps build demo test test-asan test-tsan test-clang fuzz bench lint format \
+        format-check clean install plan-picture
 
 # Installs only what dpkg does not report installed; `apt-get update` runs only then.
-deps bench-deps fuzz-deps:
+deps bench-deps fuzz-deps lint-deps:
 	@missing=""; \
-	for package in $(if $(filter bench-deps,$@),$(BENCH_PACKAGES),$(if $(filter fuzz-deps,$@),$(FUZZ_PACKAGES),$(DEB_PACKAGES))); do \
+	for package in $(if $(filter bench-deps,$@),$(BENCH_PACKAGES),$(if $(filter fuzz-deps,$@),$(FUZZ_PACKAGES),$(if $(filter lint-deps,$@),$(LINT_PACKAGES),$(DEB_PACKAGES)))); do \
 	  dpkg-query -W -f='$${db:Status-Status}\n' "$$package" 2>/dev/null | grep -qx installed \
 	    || missing="$$missing $$package"; \
 	done; \
@@ -63,8 +79,8 @@ deps bench-deps fuzz-deps:
 build: deps
 	@if [ ! -f $(BUILD_DIR)/CMakeCache.txt ] \
 	    || { [ ! -f $(BUILD_DIR)/Makefile ] && [ ! -f $(BUILD_DIR)/build.ninja ]; }; then \
-	  echo "cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)"; \
-	  cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE); \
+	  echo "cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS)"; \
+	  cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_FLAGS); \
 	fi
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
@@ -100,6 +116,37 @@ test-tsan: deps
 	cmake --build $(TSAN_DIR) -j$(JOBS)
 	ctest --test-dir $(TSAN_DIR) --output-on-failure -j$(JOBS) -L threads
 
+# The unit tests only: the point is that clang++ builds everything without a warning; the e2e tests run with g++.
+# Then the plans of the random script corpus (tests/plans) from this build and from the g++ one must be the same
+# bytes: a plan may not depend on the compiler.
+test-clang: build lint-deps
+	cmake -S . -B $(CLANG_DIR) $(CLANG_CMAKE_FLAGS)
+	cmake --build $(CLANG_DIR) -j$(JOBS)
+	ctest --test-dir $(CLANG_DIR) --output-on-failure -j$(JOBS) -L unit
+	cmake --build $(BUILD_DIR) -j$(JOBS) --target tilesum_print_random_plans
+	cmp <($(BUILD_DIR)/tests/plans/tilesum_print_random_plans) <($(CLANG_DIR)/tests/plans/tilesum_print_random_plans)
+	@echo "g++ and clang++ plan the random corpus identically: $$($(BUILD_DIR)/tests/plans/tilesum_print_random_plans | grep -c '^# seed') plans compared"
+
+# Fails on any finding (WarningsAsErrors in .clang-tidy); the findings are printed with the check's name.
+lint: deps lint-deps
+	cmake -S . -B $(LINT_DIR) $(CLANG_CMAKE_FLAGS) -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+	run-clang-tidy -p $(LINT_DIR) -j$(JOBS) -quiet $(LINT_SOURCES)
+
+format: lint-deps
+	clang-format -i $(FORMAT_FILES)
+
+# Lists the files `make format` would change, and fails if there is one.
+format-check: lint-deps
+	@unformatted=""; \
+	for file in $(FORMAT_FILES); do \
+	  clang-format --dry-run -Werror "$$file" >/dev/null 2>&1 || unformatted="$$unformatted $$file"; \
+	done; \
+	if [ -n "$$unformatted" ]; then \
+	  echo "make format-check: not formatted as .clang-format says (make format fixes them):"; \
+	  printf '  %s\n' $$unformatted; \
+	  exit 1; \
+	fi
+
 # libFuzzer on the script and subscripts parsers (tests/fuzz), FUZZ_SECONDS each, starting from the seed corpus
 # in tests/fuzz/corpus; new inputs go to $(FUZZ_DIR)/corpus_*, a crash to $(FUZZ_DIR)/crash-* and fails the target.
 fuzz: fuzz-deps
@@ -116,4 +163,4 @@ bench: build bench-deps
 	$(PYTHON) tools/bench/seed_compare.py --sizes $(BENCH_SIZES) --memory $(BENCH_MEMORY)
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(DEMO_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(CLANG_DIR) $(LINT_DIR) $(DEMO_DIR)

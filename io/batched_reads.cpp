@@ -106,8 +106,6 @@ void read_batch(int descriptor, const std::vector<ReadRequest>& requests,
             for (std::size_t index = 0; index < next; ++index)
                 if (!completed[index]) unfinished.emplace_back(index, 0);
             for (std::size_t index = next; index < requests.size(); ++index) unfinished.emplace_back(index, 0);
-            in_flight = 0;
-            next = requests.size();
             break;
         }
         unsigned head = 0, seen = 0;

@@ -124,7 +124,7 @@ bool direct_reads_allowed() {
 
 }  // namespace
 
-Hdf5DatasetReader::Hdf5DatasetReader(std::string file, std::string dataset, ValuePart part)
+Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& dataset, ValuePart part)
     : state_(std::make_unique<State>()) {
     State& state = *state_;
     state.where = {std::move(file), h5::absolute_path(dataset)};

@@ -18,10 +18,10 @@ public:
     // complex dataset (a real dataset has only the real part). Throws Error(usage) naming the culprit when the file
     // is missing, is not HDF5, has no such dataset, the path is a group, or the dtype is none of int32, int64,
     // IEEE float32/float64 (either byte order), or h5py's complex64/complex128; Error(io) if HDF5 fails otherwise.
-    Hdf5DatasetReader(std::string file, std::string dataset, ValuePart part = ValuePart::real);
+    Hdf5DatasetReader(std::string file, const std::string& dataset, ValuePart part = ValuePart::real);
     ~Hdf5DatasetReader() override;
-    Hdf5DatasetReader(Hdf5DatasetReader&&) noexcept;
-    Hdf5DatasetReader& operator=(Hdf5DatasetReader&&) noexcept;
+    Hdf5DatasetReader(Hdf5DatasetReader&& other) noexcept;
+    Hdf5DatasetReader& operator=(Hdf5DatasetReader&& other) noexcept;
 
     const DatasetInfo& info() const override;
     const std::string& file() const override;

@@ -207,7 +207,7 @@ JournalContents parse_journal(const std::string& text, const std::string& path) 
 
 std::string journal_directory_for(const std::string& output_path) { return output_path + ".tilesum-resume"; }
 
-RunJournal::RunJournal(std::string output_path, Fingerprint fingerprint, bool resume,
+RunJournal::RunJournal(const std::string& output_path, Fingerprint fingerprint, bool resume,
                        std::function<void()> make_outputs_durable)
     : directory_(journal_directory_for(output_path)),
       fingerprint_(std::move(fingerprint)),
@@ -262,7 +262,7 @@ void RunJournal::load_tensor(const std::string& key, double* dst, std::size_t co
     std::uint64_t stored_count = 0;
     const std::size_t header = sizeof tensor_magic + sizeof stored_count;
     if (bytes.size() >= header) std::memcpy(&stored_count, bytes.data() + sizeof tensor_magic, sizeof stored_count);
-    if (bytes.size() != header + count * sizeof(double) || std::memcmp(bytes.data(), tensor_magic, sizeof tensor_magic) ||
+    if (bytes.size() != header + count * sizeof(double) || std::memcmp(bytes.data(), tensor_magic, sizeof tensor_magic) != 0 ||
         stored_count != count) {
         std::string message = "resume journal file '" + path;
         message += "' is damaged (expected " + std::to_string(count) + " values); run without --resume to start over";

@@ -59,7 +59,8 @@ public:
     // Error(usage) "--resume: ...; run without --resume to start over" on a mismatch. Without resume (or with nothing
     // to resume), removes any stale journal and starts a fresh one recording `fingerprint`. `make_outputs_durable`
     // flushes and fsyncs the outputs (record() calls it first).
-    RunJournal(std::string output_path, Fingerprint fingerprint, bool resume, std::function<void()> make_outputs_durable);
+    RunJournal(const std::string& output_path, Fingerprint fingerprint, bool resume,
+               std::function<void()> make_outputs_durable);
     // Removes the journal directory unless keep_for_resume() was called: a run that ends (committed, or failed
     // with nothing worth resuming) leaves nothing beside its output. A killed run leaves it all. Never throws.
     ~RunJournal() override;

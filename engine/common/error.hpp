@@ -28,8 +28,8 @@ struct SourceSpan {
 
 class Error : public std::runtime_error {
 public:
-    Error(ErrorKind kind, std::string message, std::optional<SourceSpan> span = std::nullopt)
-        : std::runtime_error(std::move(message)), kind_(kind), span_(span) {}
+    Error(ErrorKind kind, const std::string& message, std::optional<SourceSpan> span = std::nullopt)
+        : std::runtime_error(message), kind_(kind), span_(span) {}
 
     ErrorKind kind() const { return kind_; }
     const std::optional<SourceSpan>& span() const { return span_; }
@@ -57,8 +57,9 @@ inline const char* error_kind_name(ErrorKind kind) {
     return "unknown";
 }
 
-[[noreturn]] inline void fail(ErrorKind kind, std::string message, std::optional<SourceSpan> span = std::nullopt) {
-    throw Error(kind, std::move(message), span);
+[[noreturn]] inline void fail(ErrorKind kind, const std::string& message,
+                              std::optional<SourceSpan> span = std::nullopt) {
+    throw Error(kind, message, span);
 }
 
 }  // namespace tilesum

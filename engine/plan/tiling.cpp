@@ -28,6 +28,7 @@ Ranges block_ranges(const Shape& extents, const Shape& block, Extent index) {
             continue;
         }
         const Extent along = blocks_along(extents[axis], block[axis]);
+        TILESUM_ASSERT(along > 0);  // a non-empty axis has a positive block size
         const Extent position = index % along;
         index /= along;
         ranges[axis] = {position * block[axis], std::min(extents[axis], (position + 1) * block[axis])};
@@ -41,6 +42,7 @@ Extent Tiling::chunk_count() const { return block_count(summed_extents, summed_t
 
 eval::TileSpec Tiling::tile(Extent tile_index) const {
     const Extent chunks = chunk_count();
+    TILESUM_ASSERT(chunks > 0);
     eval::TileSpec spec;
     spec.ranges = block_ranges(extents, tile_shape, tile_index / chunks);
     if (chunks > 1) {

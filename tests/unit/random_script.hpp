@@ -88,7 +88,7 @@ private:
             }
         }
         // A named intermediate, sometimes read twice.
-        auto key = labels;
+        const std::string& key = labels;
         if (named_.count(key) && chance(0.6)) return named_[key];
         std::string name = "T" + std::to_string(next_name_++);
         std::string value = expression(labels, depth - 1);

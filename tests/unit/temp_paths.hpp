@@ -13,7 +13,7 @@ namespace tilesum::testing {
 // A fresh path per test file and name (test cases may run in parallel processes); leftovers of an earlier run
 // are removed.
 inline std::string fresh_temp_path(const std::string& test_file, const std::string& name) {
-    const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/" + test_file + "_" + name;
+    std::string path = std::string(TILESUM_TEST_TMPDIR) + "/" + test_file + "_" + name;
     std::filesystem::remove_all(path);
     return path;
 }

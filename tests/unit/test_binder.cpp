@@ -27,9 +27,9 @@ struct Caught {
     std::string location;
 };
 
-Caught bind_error(const std::string& text, std::map<std::string, expr::InputSpec> inputs) {
+Caught bind_error(const std::string& text, const std::map<std::string, expr::InputSpec>& inputs) {
     try {
-        bind_text(text, std::move(inputs));
+        bind_text(text, inputs);
     } catch (const Error& error) {
         return {error.kind(), error.what(),
                 error.span() ? script::format_location("s.tsum", text, *error.span()) : std::string("(no span)")};
@@ -92,7 +92,7 @@ TEST_CASE("a number as an einsum operand is a 0-d operand: it scales the einsum 
     // Several numbers multiply; the others' einsum keeps its own subscripts.
     const expr::NodePtr sum = output("X = einsum(',i,->', 2, F, -0.5)\n");
     CHECK(sum->coefficients == std::vector<double>{-1.0});
-    CHECK(sum->shape == Shape{});
+    CHECK(sum->shape.empty());
     CHECK(sum->operands[0]->operand_labels == std::vector<std::string>{"i"});
     // The dtype takes each number as a Python scalar, as np.einsum does (value-based casting, numpy 1.24).
     CHECK(output("X = einsum(',i', 2, I)\n")->dtype == DType::i32);

@@ -159,7 +159,7 @@ TEST_CASE("HDF5 chunk caches are planned from tile shapes and taken from the bud
     // Rows of (1000, 1000) chunks of 8 MB: tiles of a few hundred rows split them, and one tile touches 5 chunks.
     const expr::Program program = bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {1000, 1000}}},
                                                                   {"V", {{4096, 4096}, {1000, 1000}}}});
-    const std::size_t five_chunks = 5 * 1000 * 1000 * sizeof(double);
+    const std::size_t five_chunks = std::size_t{5} * 1000 * 1000 * sizeof(double);
 
     SECTION("a budget with room for one input's cache gives it that cache; the other keeps HDF5's default") {
         const plan::Plan plan = plan_all(program, 128 * MiB);

@@ -24,7 +24,7 @@ namespace {
 const DType all_dtypes[] = {DType::i32, DType::i64, DType::f32, DType::f64, DType::c64, DType::c128};
 
 std::string temp_path(const std::string& name) {
-    const std::string path = std::string(TILESUM_TEST_TMPDIR) + "/test_dtypes_" + name;
+    std::string path = std::string(TILESUM_TEST_TMPDIR) + "/test_dtypes_" + name;
     std::filesystem::remove_all(path);
     return path;
 }

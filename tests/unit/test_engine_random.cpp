@@ -56,7 +56,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
 
         // Five plans per script: the planner's own choice; the expression tiled as written under a small budget
         // and with forced tiles; the expanded terms with forced tiles and under a small budget.
-        std::mt19937 rng(seed * 7919u);
+        std::mt19937 rng(std::mt19937::result_type{seed} * 7919u);
         std::vector<plan::PlanOptions> variants(5);
         variants[1].strategy = variants[2].strategy = plan::Strategy::tile;
         variants[3].strategy = variants[4].strategy = plan::Strategy::expand;
@@ -140,14 +140,14 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
         options.minimum_budget = 0;
         options.threads = threads;
         const plan::Plan plan = plan::make_plan(bound.program, options);
-        REQUIRE(plan.passes.size() >= 1);
+        REQUIRE(!plan.passes.empty());
         Extent fused_tiles = 0;
         bool paired = false, handed_over = false;  // blocks kept for the next tile; a member reading another's tile
         for (const plan::FusedPass& pass : plan.passes) {
             REQUIRE(pass.members.size() >= 2);
             fused_tiles = std::max(fused_tiles, pass.tile_count());
             paired = paired || pass.reuses_leaves;
-            handed_over = handed_over || pass.members.size() == 3 && pass.input == "Z2";
+            handed_over = handed_over || (pass.members.size() == 3 && pass.input == "Z2");
         }
         REQUIRE(fused_tiles >= 4);
         REQUIRE(paired);

@@ -20,7 +20,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::string fresh_output_path(const std::string& name) {
-    const std::string path = testing::fresh_temp_path("test_journal", name + ".h5");
+    std::string path = testing::fresh_temp_path("test_journal", name + ".h5");
     std::filesystem::remove_all(io::journal_directory_for(path));
     return path;
 }
