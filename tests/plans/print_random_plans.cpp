@@ -3,13 +3,13 @@
 // output with the clang build's, which must be identical (issue 11: plans may not depend on the compiler, as they
 // did when planner.cpp read a moved-from plan in an unspecified argument order).
 #include <iostream>
-#include <random>
 
 #include "engine/common/error.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/plan_json.hpp"
 #include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
+#include "tests/unit/plan_variants.hpp"
 #include "tests/unit/random_script.hpp"
 
 using namespace tilesum;
@@ -23,17 +23,7 @@ int main() {
             script::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
                 return expr::InputSpec{random.inputs.at(use.name), DType::f64};
             });
-        std::mt19937 rng(seed * 7919u);
-        std::vector<plan::PlanOptions> variants(4);
-        variants[1].strategy = plan::Strategy::tile;
-        variants[2].strategy = plan::Strategy::expand;
-        variants[1].budget_bytes = variants[2].budget_bytes = 2048 + rng() % 8192;
-        for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
-        for (const expr::NamedNode& output : program.outputs)
-            for (char label : output.node->axis_labels)
-                if (label && rng() % 2)
-                    variants[3].forced_tiles[label] =
-                        1 + static_cast<Extent>(rng() % static_cast<unsigned>(random.extents.at(label)));
+        const std::vector<plan::PlanOptions> variants = testing::plan_variants(random, program, seed);
         for (std::size_t variant = 0; variant < variants.size(); ++variant) {
             std::cout << "# seed " << seed << ", variant " << variant << "\n";
             try {

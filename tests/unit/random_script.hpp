@@ -66,7 +66,9 @@ private:
         return name;
     }
 
-    // An expression whose axes are exactly `labels`, in that order.
+    // An expression whose axes are exactly `labels`, in that order. Each draw from the generator is a statement of
+    // its own: the operands of `+` are unsequenced, and g++ and clang evaluate them in different orders, which
+    // made the same seed two different scripts (and the plans compared across compilers different).
     std::string expression(const std::string& labels, int depth) {
         const int choice = depth <= 0 ? 0 : uniform(0, 9);
         if (choice <= 1) return input_with(labels);
@@ -74,23 +76,33 @@ private:
         if (choice == 5) {  // a sum with numpy broadcasting: the right side may have only the last axes
             std::string suffix = labels.substr(static_cast<std::size_t>(uniform(0, static_cast<int>(labels.size()))));
             const char* op = chance(0.5) ? " + " : " - ";
-            return "(" + expression(labels, depth - 1) + op + expression(suffix, depth - 1) + ")";
+            const std::string left = expression(labels, depth - 1);
+            const std::string right = expression(suffix, depth - 1);
+            return "(" + left + op + right + ")";
         }
         if (choice == 6) {
             std::string suffix = labels.substr(static_cast<std::size_t>(uniform(0, static_cast<int>(labels.size()))));
-            return "(" + expression(labels, depth - 1) + " * " + expression(suffix, depth - 1) + ")";
+            const std::string left = expression(labels, depth - 1);
+            const std::string right = expression(suffix, depth - 1);
+            return "(" + left + " * " + right + ")";
         }
         if (choice == 7) {
             switch (uniform(0, 2)) {
-                case 0: return number() + " * " + expression(labels, depth - 1);
-                case 1: return "(" + expression(labels, depth - 1) + " / " + number() + ")";
+                case 0: {
+                    const std::string factor = number();
+                    return factor + " * " + expression(labels, depth - 1);
+                }
+                case 1: {
+                    const std::string dividend = expression(labels, depth - 1);
+                    return "(" + dividend + " / " + number() + ")";
+                }
                 default: return "(-" + expression(labels, depth - 1) + ")";
             }
         }
         // A named intermediate, sometimes read twice.
         const std::string& key = labels;
         if (named_.count(key) && chance(0.6)) return named_[key];
-        std::string name = "T" + std::to_string(next_name_++);
+        std::string name = std::string("T").append(std::to_string(next_name_++));  // append(): GCC bug 105329
         std::string value = expression(labels, depth - 1);
         statements_ += name + " = " + value + "\n";
         named_[key] = name;

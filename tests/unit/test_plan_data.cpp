@@ -3,35 +3,18 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
-#include <random>
 
 #include "engine/common/error.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/plan_json.hpp"
 #include "tests/unit/engine_fixture.hpp"
+#include "tests/unit/plan_variants.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
 using testing::DenseTensor;
 
 namespace {
-
-// A few plans of the same script: the planner's choice, and as written, expanded and forced under small budgets.
-std::vector<plan::PlanOptions> plan_variants(const testing::RandomScript& random, const expr::Program& program,
-                                             unsigned seed) {
-    std::mt19937 rng(seed * 104729u);
-    std::vector<plan::PlanOptions> variants(4);
-    variants[1].strategy = plan::Strategy::tile;
-    variants[2].strategy = plan::Strategy::expand;
-    variants[1].budget_bytes = variants[2].budget_bytes = 2048 + rng() % 8192;
-    for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
-    for (const expr::NamedNode& output : program.outputs)
-        for (char label : output.node->axis_labels)
-            if (label && rng() % 2)
-                variants[3].forced_tiles[label] =
-                    1 + static_cast<Extent>(rng() % static_cast<unsigned>(random.extents.at(label)));
-    return variants;
-}
 
 std::optional<plan::Plan> try_plan(const expr::Program& program, const plan::PlanOptions& options) {
     try {
@@ -85,7 +68,7 @@ TEST_CASE("plans of 240 random scripts survive JSON exactly and run to the same 
         INFO("seed " << seed << ", script:\n" << random.text);
         const testing::Bound bound = testing::bind_random_inputs(random, seed);
         const expr::SplitProgram program = expr::split_complex(bound.program);
-        const std::vector<plan::PlanOptions> variants = plan_variants(random, bound.program, seed);
+        const std::vector<plan::PlanOptions> variants = testing::plan_variants(random, bound.program, seed);
         for (std::size_t variant = 0; variant < variants.size(); ++variant) {
             INFO("plan variant " << variant);
             const std::optional<plan::Plan> made = try_plan(bound.program, variants[variant]);
