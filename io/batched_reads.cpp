@@ -39,8 +39,10 @@ public:
     io_uring* ring() {
         if (broken_ || disabled_by_environment()) return nullptr;
         if (!ready_ && !io_uring_refused.load()) {
-            if (io_uring_queue_init(ring_entries, &ring_, 0) == 0) ready_ = true;
-            else io_uring_refused.store(true);
+            if (io_uring_queue_init(ring_entries, &ring_, 0) == 0)
+                ready_ = true;
+            else
+                io_uring_refused.store(true);
         }
         return ready_ ? &ring_ : nullptr;
     }
@@ -98,7 +100,8 @@ void read_batch(int descriptor, const std::vector<ReadRequest>& requests,
             // that, leave the ring for good, and read the rest (entries it never took, or took and failed) by pread.
             const unsigned never_taken = io_uring_sq_ready(ring);
             io_uring_cqe* completion = nullptr;
-            for (std::size_t taken = in_flight - never_taken; taken > 0 && io_uring_wait_cqe(ring, &completion) == 0; --taken) {
+            for (std::size_t taken = in_flight - never_taken; taken > 0 && io_uring_wait_cqe(ring, &completion) == 0;
+                 --taken) {
                 note_completion(*completion);
                 io_uring_cqe_seen(ring, completion);
             }

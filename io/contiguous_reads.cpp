@@ -109,7 +109,8 @@ void ContiguousReads::for_each_run(const Ranges& ranges, Visit&& visit) const {
     std::vector<Extent> index(outer_axes, 0);  // odometer over the outer axes, relative to their range begin
     while (true) {
         Extent start = partial == rank ? 0 : ranges[partial].begin * strides[partial];
-        for (std::size_t axis = 0; axis < outer_axes; ++axis) start += (ranges[axis].begin + index[axis]) * strides[axis];
+        for (std::size_t axis = 0; axis < outer_axes; ++axis)
+            start += (ranges[axis].begin + index[axis]) * strides[axis];
         visit(start, run_elements);
         std::size_t axis = outer_axes;
         while (axis > 0 && ++index[axis - 1] == lengths[axis - 1]) index[--axis] = 0;
@@ -166,8 +167,8 @@ void ContiguousReads::will_read_all(const std::atomic<bool>& cancel) const noexc
         // A piece already in memory (a warm run) is not copied for nothing.
         const bool resident = in_page_cache(descriptor_, data_offset_ + done, piece);
         for (std::size_t got = resident ? piece : 0; got < piece;) {
-            const ssize_t count = ::pread(descriptor_, scratch.data(), piece - got,
-                                          static_cast<off_t>(data_offset_ + done + got));
+            const ssize_t count =
+                ::pread(descriptor_, scratch.data(), piece - got, static_cast<off_t>(data_offset_ + done + got));
             if (count < 0 && errno == EINTR) continue;
             if (count <= 0) {  // read() meets the same failure and reports it; stop waiting for it
                 done = bytes;
@@ -189,7 +190,8 @@ void ContiguousReads::read(const Ranges& ranges, double* dst) const {
     if (total_elements == 0) return;
     // While will_read_all runs, wait until it has passed the hyperslab's last element.
     Extent last_element = 0;
-    for (std::size_t axis = 0; axis < ranges.size(); ++axis) last_element = last_element * shape_[axis] + ranges[axis].end - 1;
+    for (std::size_t axis = 0; axis < ranges.size(); ++axis)
+        last_element = last_element * shape_[axis] + ranges[axis].end - 1;
     const std::uint64_t needed = static_cast<std::uint64_t>(last_element + 1) * element_bytes_;
     for (std::uint64_t ahead = read_ahead_until_.load(); ahead < needed; ahead = read_ahead_until_.load())
         read_ahead_until_.wait(ahead);

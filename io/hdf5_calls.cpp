@@ -199,7 +199,7 @@ std::vector<std::string> group_link_names(const Where& where, hid_t group, std::
 }
 
 ObjectKind find_object(const Where& where, hid_t file, const std::string& absolute) {
-    CallGuard guard;  // one consistent view of the file for the whole walk
+    CallGuard guard;                      // one consistent view of the file for the whole walk
     std::vector<std::string> components;  // empty components ("//", a trailing "/") name nothing
     for (std::size_t begin = 0; begin <= absolute.size();) {
         std::size_t end = absolute.find('/', begin);
@@ -238,8 +238,8 @@ Handle dataset_create_plist(const Where& where, hid_t dataset) {
     return Handle(plist);
 }
 
-Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space,
-                      hid_t lcpl, hid_t dcpl) {
+Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space, hid_t lcpl,
+                      hid_t dcpl) {
     CallGuard guard;
     const hid_t dataset = H5Dcreate2(loc, path.c_str(), file_type, space, lcpl, dcpl, H5P_DEFAULT);
     if (dataset < 0) fail_call(ErrorKind::io, where, "create", "H5Dcreate2");

@@ -53,7 +53,7 @@ private:
 // What a call was working on, for error messages.
 struct Where {
     std::string file;
-    std::string dataset;  // "/A"; empty when the call concerns the file itself
+    std::string dataset;           // "/A"; empty when the call concerns the file itself
     std::string describe() const;  // "dataset '/A' in 'in.h5'" or "'in.h5'"
 };
 
@@ -89,30 +89,30 @@ ObjectKind find_object(const Where& where, hid_t file, const std::string& absolu
 
 // Datasets.
 Handle dataset_open(const Where& where, hid_t loc, const std::string& path,
-                    hid_t dapl = H5P_DEFAULT);                                // H5Dopen2
-Handle dataset_create_plist(const Where& where, hid_t dataset);               // H5Dget_create_plist
-Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space,
-                      hid_t lcpl, hid_t dcpl);                                // H5Dcreate2
-Handle dataset_space(const Where& where, hid_t dataset);                      // H5Dget_space
-Handle dataset_type(const Where& where, hid_t dataset);                       // H5Dget_type
+                    hid_t dapl = H5P_DEFAULT);                   // H5Dopen2
+Handle dataset_create_plist(const Where& where, hid_t dataset);  // H5Dget_create_plist
+Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hid_t file_type, hid_t space, hid_t lcpl,
+                      hid_t dcpl);                        // H5Dcreate2
+Handle dataset_space(const Where& where, hid_t dataset);  // H5Dget_space
+Handle dataset_type(const Where& where, hid_t dataset);   // H5Dget_type
 // `memory_type` describes dst/src: float64 by default, or a compound holding one float64 field of a complex dataset.
 void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst,
-                  hid_t memory_type = H5T_NATIVE_DOUBLE);                                                   // H5Dread
+                  hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dread
 void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
-                   hid_t memory_type = H5T_NATIVE_DOUBLE);                                                  // H5Dwrite
+                   hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dwrite
 
 // Dataspaces.
-H5S_class_t space_class(const Where& where, hid_t space);  // H5Sget_simple_extent_type
-Shape space_extent(const Where& where, hid_t space);       // H5Sget_simple_extent_ndims, _dims
-Handle space_create(const Where& where, const Shape& shape);  // H5Screate (scalar) or H5Screate_simple
+H5S_class_t space_class(const Where& where, hid_t space);                  // H5Sget_simple_extent_type
+Shape space_extent(const Where& where, hid_t space);                       // H5Sget_simple_extent_ndims, _dims
+Handle space_create(const Where& where, const Shape& shape);               // H5Screate (scalar) or H5Screate_simple
 void space_select(const Where& where, hid_t space, const Ranges& ranges);  // H5Sselect_hyperslab or _all (0-d)
 
 // Datatypes.
-H5T_class_t type_class(const Where& where, hid_t type);                 // H5Tget_class
-std::size_t type_size(const Where& where, hid_t type);                  // H5Tget_size
-H5T_sign_t type_sign(const Where& where, hid_t type);                   // H5Tget_sign
-bool type_equal(const Where& where, hid_t type, hid_t other);           // H5Tequal
-int type_member_count(const Where& where, hid_t compound);              // H5Tget_nmembers
+H5T_class_t type_class(const Where& where, hid_t type);                        // H5Tget_class
+std::size_t type_size(const Where& where, hid_t type);                         // H5Tget_size
+H5T_sign_t type_sign(const Where& where, hid_t type);                          // H5Tget_sign
+bool type_equal(const Where& where, hid_t type, hid_t other);                  // H5Tequal
+int type_member_count(const Where& where, hid_t compound);                     // H5Tget_nmembers
 std::string type_member_name(const Where& where, hid_t compound, int member);  // H5Tget_member_name
 Handle type_member_type(const Where& where, hid_t compound, int member);       // H5Tget_member_type
 // A compound of `size` bytes with the given fields (name, byte offset, type): h5py's complex layout, or the memory
@@ -126,13 +126,13 @@ Handle type_create_compound(const Where& where, std::size_t size,
                             const std::vector<CompoundField>& fields);  // H5Tcreate, H5Tinsert
 
 // Property lists.
-Handle plist_create(const Where& where, hid_t plist_class);                       // H5Pcreate
-void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);         // H5Pset_chunk
+Handle plist_create(const Where& where, hid_t plist_class);                // H5Pcreate
+void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);  // H5Pset_chunk
 // The chunk shape of a dataset creation property list; {} when the layout is contiguous or compact.
-Shape plist_chunk(const Where& where, hid_t dcpl);                                 // H5Pget_layout, H5Pget_chunk
+Shape plist_chunk(const Where& where, hid_t dcpl);  // H5Pget_layout, H5Pget_chunk
 // The raw-data chunk cache of a dataset access property list: `slots` hash slots, `bytes` in all.
 void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes);  // H5Pset_chunk_cache
-void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);        // H5Pset_create_intermediate_group
+void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);  // H5Pset_create_intermediate_group
 
 // Where the raw data of `dataset` starts in its file when it can be read there directly: contiguous layout, storage
 // allocated, no external files, and a file without a user block. std::nullopt otherwise.

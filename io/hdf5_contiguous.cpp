@@ -15,8 +15,8 @@ void write_contiguous_dataset(const std::string& file, const std::string& datase
     h5::Handle handle = h5::file_create(where);
     const h5::Handle space = h5::space_create(where, shape);
     // Default creation properties: contiguous layout, the file's storage allocated late (as h5py does).
-    const h5::Handle data = h5::dataset_create(where, handle.get(), where.dataset, H5T_IEEE_F64LE, space.get(),
-                                               H5P_DEFAULT, H5P_DEFAULT);
+    const h5::Handle data =
+        h5::dataset_create(where, handle.get(), where.dataset, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT);
     std::vector<double> block(static_cast<std::size_t>(std::min(rows_per_write, shape[0]) * shape[1]));
     for (Extent first_row = 0; first_row < shape[0]; first_row += rows_per_write) {
         const Extent rows = std::min(rows_per_write, shape[0] - first_row);

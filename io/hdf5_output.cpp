@@ -66,7 +66,8 @@ h5::Handle file_type_for(const h5::Where& where, DType dtype) {
         case DType::i64: return copy(H5T_STD_I64LE);
         case DType::f32: return copy(H5T_IEEE_F32LE);
         case DType::f64: return copy(H5T_IEEE_F64LE);
-        case DType::c64: return h5::type_create_compound(where, 8, {{"r", 0, H5T_IEEE_F32LE}, {"i", 4, H5T_IEEE_F32LE}});
+        case DType::c64:
+            return h5::type_create_compound(where, 8, {{"r", 0, H5T_IEEE_F32LE}, {"i", 4, H5T_IEEE_F32LE}});
         case DType::c128:
             return h5::type_create_compound(where, 16, {{"r", 0, H5T_IEEE_F64LE}, {"i", 8, H5T_IEEE_F64LE}});
     }
@@ -164,7 +165,7 @@ namespace {
 
 // The state of a pending dataset named `name`, before it is created or opened: names checked, temporary name chosen.
 std::unique_ptr<Hdf5PendingDataset::State> pending_state(const std::shared_ptr<detail::OutputState>& output,
-                                                          const std::string& name, const Shape& shape, DType dtype) {
+                                                         const std::string& name, const Shape& shape, DType dtype) {
     for (Extent extent : shape) TILESUM_ASSERT(extent >= 0);
     const std::string final_path = h5::absolute_path(name);
     const std::size_t leaf_begin = final_path.rfind('/') + 1;
@@ -188,7 +189,8 @@ std::unique_ptr<Hdf5PendingDataset::State> pending_state(const std::shared_ptr<d
 // fill value over all of it (the file stays sparse until tiles arrive); complex ones keep it, as writing one part
 // reads the other back (hdf5_output's write_part).
 void allocate_early(const h5::Where& where, hid_t dcpl, DType dtype) {
-    if (H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0) h5::fail_call(ErrorKind::io, where, "create", "H5Pset_alloc_time");
+    if (H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
+        h5::fail_call(ErrorKind::io, where, "create", "H5Pset_alloc_time");
     if (!is_complex(dtype) && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)
         h5::fail_call(ErrorKind::io, where, "create", "H5Pset_fill_time");
 }
@@ -202,7 +204,7 @@ void create_part_memory_types(Hdf5PendingDataset::State& state) {
 }  // namespace
 
 std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::string& name, const Shape& shape,
-                                                                    DType dtype) {
+                                                                   DType dtype) {
     detail::OutputState& output = *state_;
     std::lock_guard lock(hdf5_mutex());
     auto state = pending_state(state_, name, shape, dtype);
@@ -230,7 +232,7 @@ std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::create_pending(const std::st
 }
 
 std::unique_ptr<Hdf5PendingDataset> Hdf5OutputFile::open_pending(const std::string& name, const Shape& shape,
-                                                                  DType dtype) {
+                                                                 DType dtype) {
     detail::OutputState& output = *state_;
     std::lock_guard lock(hdf5_mutex());
     auto state = pending_state(state_, name, shape, dtype);
@@ -351,8 +353,8 @@ void Hdf5PendingDataset::commit(bool overwrite) {
         case h5::ObjectKind::missing: break;
         case h5::ObjectKind::dataset:
             if (!overwrite)
-                fail(ErrorKind::usage, "output dataset '" + final_path + "' already exists in '" + where.file +
-                                           "' (use --overwrite)");
+                fail(ErrorKind::usage,
+                     "output dataset '" + final_path + "' already exists in '" + where.file + "' (use --overwrite)");
             h5::link_delete(where, file, final_path);
             break;
         case h5::ObjectKind::group:

@@ -37,8 +37,9 @@ std::string dtype_description(const h5::Where& where, hid_t type) {
         case H5T_INTEGER: return (h5::type_sign(where, type) == H5T_SGN_NONE ? "uint" : "int") + bits;
         case H5T_FLOAT: {
             // float16 has class H5T_FLOAT too; a 32- or 64-bit float that is not IEEE is laid out otherwise.
-            const bool ieee = h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE) ||
-                              h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE);
+            const bool ieee =
+                h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE) ||
+                h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE);
             return "float" + bits + (!ieee && (bits == "32" || bits == "64") ? " (non-IEEE layout)" : "");
         }
         case H5T_STRING: return "string";
@@ -65,10 +66,8 @@ std::string dtype_description(const h5::Where& where, hid_t type) {
 // float16 has class H5T_FLOAT too, so compare with the exact IEEE types rather than trusting class and size.
 // The caller holds hdf5_mutex(): the H5T_IEEE_* macros call into HDF5.
 std::optional<DType> supported_real_dtype(const h5::Where& where, hid_t type) {
-    if (h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE))
-        return DType::f64;
-    if (h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE))
-        return DType::f32;
+    if (h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE)) return DType::f64;
+    if (h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE)) return DType::f32;
     // Smaller and unsigned ints are refused: numpy computes in them (uint8 + uint8 wraps at 256, and stays uint8),
     // which tilesum's dtypes cannot follow.
     if (h5::type_equal(where, type, H5T_STD_I64LE) || h5::type_equal(where, type, H5T_STD_I64BE)) return DType::i64;
@@ -149,8 +148,8 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& datase
     switch (h5::find_object(state.where, state.file.get(), name)) {
         case h5::ObjectKind::dataset: break;
         case h5::ObjectKind::missing:
-            fail(ErrorKind::usage,
-                 "no dataset '" + shown_name(name) + "' in '" + path + "'" + top_level_hint(file_where, state.file.get()));
+            fail(ErrorKind::usage, "no dataset '" + shown_name(name) + "' in '" + path + "'" +
+                                       top_level_hint(file_where, state.file.get()));
         case h5::ObjectKind::group:
             fail(ErrorKind::usage, "'" + name + "' in '" + path + "' is a group, not a dataset");
         case h5::ObjectKind::other:
@@ -221,8 +220,8 @@ void Hdf5DatasetReader::set_chunk_cache(std::size_t bytes) {
         static_cast<std::size_t>(element_count(state.info.chunk_shape)) * dtype_size(state.info.dtype);
     std::lock_guard lock(hdf5_mutex());
     const h5::Handle access = h5::plist_create(state.where, H5P_DATASET_ACCESS);
-    h5::plist_set_chunk_cache(state.where, access.get(), chunk_cache_slots(bytes / std::max<std::size_t>(chunk_bytes, 1) + 1),
-                              bytes);
+    h5::plist_set_chunk_cache(state.where, access.get(),
+                              chunk_cache_slots(bytes / std::max<std::size_t>(chunk_bytes, 1) + 1), bytes);
     // Closed first: H5Dopen2 of a dataset that is still open returns the open one, with its old cache.
     state.dataset.reset();
     state.dataset = h5::dataset_open(state.where, state.file.get(), state.where.dataset, access.get());

@@ -26,12 +26,13 @@ public:
     const DatasetInfo& info() const override;
     const std::string& file() const override;
     std::string describe() const override;  // "in.h5:/A"
-    const std::string& dataset() const;  // absolute: "/A"
+    const std::string& dataset() const;     // absolute: "/A"
 
     // Fills dst (C order, shape range_shape(ranges)) with the hyperslab (of the part), converted to float64 by HDF5.
     // A scalar dataset takes ranges {}. Throws Error(io) naming file and dataset if the read fails.
     void read(const Ranges& ranges, double* dst) override;
-    void will_read_all(const std::atomic<bool>& cancel) noexcept override;  // for a directly read dataset (contiguous_reads.hpp); else nothing
+    void will_read_all(const std::atomic<bool>& cancel) noexcept
+        override;  // for a directly read dataset (contiguous_reads.hpp); else nothing
 
     // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB): when consecutive tiles each
     // read part of the same chunks, a cache holding the chunks one tile touches reads (and decompresses) each chunk

@@ -10,7 +10,8 @@ std::unique_ptr<InputReader> open_input(const std::string& file, const std::stri
     if (file.ends_with(".npy")) {
         if (!dataset.empty()) {  // e.g. --data x.npy: the input's name made a dataset path
             std::string message = "'" + file;
-            message += "' is a .npy file, holding one array and no dataset '" + dataset + "'; bind it with --input NAME=";
+            message +=
+                "' is a .npy file, holding one array and no dataset '" + dataset + "'; bind it with --input NAME=";
             fail(ErrorKind::usage, message + file);
         }
         return std::make_unique<NpyReader>(file, part);

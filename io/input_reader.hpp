@@ -11,7 +11,7 @@
 namespace tilesum::io {
 
 struct DatasetInfo {
-    Shape shape;                // {} for a scalar (0-d) dataset
+    Shape shape;               // {} for a scalar (0-d) dataset
     DType dtype = DType::f64;  // as stored; reads always deliver float64
     Shape chunk_shape;         // the storage chunk shape; {} when the data is contiguous or compact
 };

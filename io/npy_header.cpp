@@ -46,8 +46,9 @@ public:
             skip_spaces();
             if (key == "descr") {
                 if (peek() == '[')
-                    fail(ErrorKind::usage, "'" + file_ + "' holds a structured dtype (a record of named fields); "
-                                                         "tilesum reads arrays of numbers");
+                    fail(ErrorKind::usage, "'" + file_ +
+                                               "' holds a structured dtype (a record of named fields); "
+                                               "tilesum reads arrays of numbers");
                 header.descr = parse_string();
             } else if (key == "fortran_order") {
                 header.fortran_order = parse_bool();
@@ -117,7 +118,8 @@ private:
                 malformed("the shape holds something other than non-negative integers");
             Extent extent = 0;
             while (std::isdigit(static_cast<unsigned char>(peek()))) {
-                if (extent > (std::numeric_limits<Extent>::max() - 9) / 10) malformed("an extent of the shape is too large");
+                if (extent > (std::numeric_limits<Extent>::max() - 9) / 10)
+                    malformed("an extent of the shape is too large");
                 extent = extent * 10 + (text_[position_++] - '0');
             }
             if (peek() == 'L') ++position_;  // Python 2 longs, in files written by old numpy

@@ -30,7 +30,8 @@ void decode(const unsigned char* src, std::size_t count, double* dst) {
 
 template <class Value, std::size_t element_bytes = sizeof(Value), std::size_t offset = 0>
 ElementDecoder decoder(bool swapped) {
-    return {element_bytes, swapped ? decode<Value, true, element_bytes, offset> : decode<Value, false, element_bytes, offset>};
+    return {element_bytes,
+            swapped ? decode<Value, true, element_bytes, offset> : decode<Value, false, element_bytes, offset>};
 }
 
 template <class Part>
@@ -76,7 +77,8 @@ std::optional<ElementType> element_type(const std::string& descr, ValuePart part
     const std::string size = descr.substr(2);
     const bool one_byte = size == "1";
     // '|' is numpy's "byte order does not apply", only for one-byte types; '=' is the host's order.
-    if (one_byte ? order != '|' && order != '<' && order != '>' && order != '=' : order != '<' && order != '>' && order != '=')
+    if (one_byte ? order != '|' && order != '<' && order != '>' && order != '='
+                 : order != '<' && order != '>' && order != '=')
         return std::nullopt;
     const bool host_little = std::endian::native == std::endian::little;
     const bool file_little = order == '<' || (order == '=' && host_little);
@@ -126,8 +128,9 @@ NpyReader::NpyReader(std::string file, ValuePart part)
         message += "; tilesum reads int32, int64, float32, float64, complex64 and complex128";
         const char letter = header_.descr.size() > 1 ? header_.descr[1] : '?';
         if ((letter == 'b' || letter == 'i' || letter == 'u') && !kind.empty())
-            message.append(": numpy computes in ").append(kind).append(
-                ", which tilesum does not follow; convert it with .astype(np.int32) or the like");
+            message.append(": numpy computes in ")
+                .append(kind)
+                .append(", which tilesum does not follow; convert it with .astype(np.int32) or the like");
         fail(ErrorKind::usage, message);
     }
     if (part == ValuePart::imag && !is_complex(type->dtype)) {
@@ -142,10 +145,11 @@ NpyReader::NpyReader(std::string file, ValuePart part)
     const std::optional<std::uint64_t> data_bytes = checked_count(header_.shape, decoder.bytes);
     if (!data_bytes || header_.file_bytes < header_.data_offset + *data_bytes) {
         std::string message = "'" + file_;
-        message += "' is shorter than its header says: shape " + format_shape(header_.shape) + " of " +
-                   header_.descr + " takes " + (data_bytes ? std::to_string(*data_bytes) : std::string("more than 2^64")) +
-                   " bytes after the header, the file has " +
-                   std::to_string(header_.file_bytes > header_.data_offset ? header_.file_bytes - header_.data_offset : 0);
+        message +=
+            "' is shorter than its header says: shape " + format_shape(header_.shape) + " of " + header_.descr +
+            " takes " + (data_bytes ? std::to_string(*data_bytes) : std::string("more than 2^64")) +
+            " bytes after the header, the file has " +
+            std::to_string(header_.file_bytes > header_.data_offset ? header_.file_bytes - header_.data_offset : 0);
         fail(ErrorKind::usage, message);
     }
     Shape file_order_shape = header_.shape;

@@ -152,7 +152,8 @@ JournalContents parse_journal(const std::string& text, const std::string& path) 
     std::size_t number = 0;
     auto damaged = [&](const std::string& why) {
         std::string message = "resume journal '" + path;
-        message += "' is damaged (line " + std::to_string(number) + ": " + why + "); run without --resume to start over";
+        message +=
+            "' is damaged (line " + std::to_string(number) + ": " + why + "); run without --resume to start over";
         fail(ErrorKind::io, message);
     };
     auto count = [&](const std::string& word) -> Extent {
@@ -182,9 +183,12 @@ JournalContents parse_journal(const std::string& text, const std::string& path) 
         } else if (word == "step") {
             std::string kind, tiles;
             words >> kind >> tiles;
-            if (kind == "done" && tiles.empty()) contents.progress.steps.push_back({true, 0});
-            else if (kind == "tiles") contents.progress.steps.push_back({false, count(tiles)});
-            else damaged("expected 'step done' or 'step tiles T'");
+            if (kind == "done" && tiles.empty())
+                contents.progress.steps.push_back({true, 0});
+            else if (kind == "tiles")
+                contents.progress.steps.push_back({false, count(tiles)});
+            else
+                damaged("expected 'step done' or 'step tiles T'");
         } else if (word == "output") {
             std::string tiles, chunks;
             words >> tiles >> chunks;
@@ -262,8 +266,8 @@ void RunJournal::load_tensor(const std::string& key, double* dst, std::size_t co
     std::uint64_t stored_count = 0;
     const std::size_t header = sizeof tensor_magic + sizeof stored_count;
     if (bytes.size() >= header) std::memcpy(&stored_count, bytes.data() + sizeof tensor_magic, sizeof stored_count);
-    if (bytes.size() != header + count * sizeof(double) || std::memcmp(bytes.data(), tensor_magic, sizeof tensor_magic) != 0 ||
-        stored_count != count) {
+    if (bytes.size() != header + count * sizeof(double) ||
+        std::memcmp(bytes.data(), tensor_magic, sizeof tensor_magic) != 0 || stored_count != count) {
         std::string message = "resume journal file '" + path;
         message += "' is damaged (expected " + std::to_string(count) + " values); run without --resume to start over";
         fail(ErrorKind::io, message);

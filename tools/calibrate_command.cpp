@@ -91,6 +91,8 @@ const char* help_text =
 
 po::options_description calibrate_options() {
     po::options_description options("Options of tilesum calibrate");
+    // One option per line, as Boost.Program_options chains read best: not for clang-format.
+    // clang-format off
     options.add_options()
         ("help,h", "show this help")
         ("profile", po::value<std::string>()->value_name("FILE"), "where to write the profile (see above)")
@@ -103,6 +105,7 @@ po::options_description calibrate_options() {
         ("cold", po::bool_switch(),
          "drop the page cache (write 3 to /proc/sys/vm/drop_caches) before each read pass, to measure reads from "
          "the device; root only, and it slows down everything else on the machine for a while");
+    // clang-format on
     return options;
 }
 
@@ -123,8 +126,8 @@ std::optional<CalibrateOptions> parse(const std::vector<std::string>& args) {
     if (values.count("profile")) result.profile_path = values["profile"].as<std::string>();
     const char* tmpdir = std::getenv("TMPDIR");
     result.scratch_parent = values.count("scratch") ? values["scratch"].as<std::string>()
-                            : tmpdir && *tmpdir   ? tmpdir
-                                                  : "/tmp";
+                            : tmpdir && *tmpdir     ? tmpdir
+                                                    : "/tmp";
     if (values.count("size")) {
         const std::string text = values["size"].as<std::string>();
         const std::optional<std::uint64_t> size = parse_size(text);
@@ -142,8 +145,9 @@ std::optional<CalibrateOptions> parse(const std::vector<std::string>& args) {
     }
     result.cold = values["cold"].as<bool>();
     if (result.cold && ::geteuid() != 0)
-        fail(ErrorKind::usage, "--cold needs root: it writes /proc/sys/vm/drop_caches (run without it for "
-                               "page-cache-warm read rates)");
+        fail(ErrorKind::usage,
+             "--cold needs root: it writes /proc/sys/vm/drop_caches (run without it for "
+             "page-cache-warm read rates)");
     return result;
 }
 
@@ -154,8 +158,8 @@ public:
     explicit ScratchDirectory(const std::string& parent) {
         std::string pattern = parent + "/tilesum-calibrate-XXXXXX";
         if (!::mkdtemp(pattern.data()))
-            fail(ErrorKind::usage, "--scratch '" + parent + "': cannot create a scratch directory there: " +
-                                       std::strerror(errno));
+            fail(ErrorKind::usage,
+                 "--scratch '" + parent + "': cannot create a scratch directory there: " + std::strerror(errno));
         path_ = pattern;
     }
     ~ScratchDirectory() {

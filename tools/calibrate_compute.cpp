@@ -140,13 +140,13 @@ double measure_flops_per_second(const Context& context, std::vector<Row>& rows) 
         context.progress(std::string("evaluating tiles: ") + kernel_case.name);
         const CaseResult result = time_case(context, kernel_case);
         seconds_per_flop += 1.0 / result.flops_per_second;
-        rows.push_back({std::string("  tiles: ") + kernel_case.name, rate_text(result.flops_per_second),
-                        result.tile_text});
+        rows.push_back(
+            {std::string("  tiles: ") + kernel_case.name, rate_text(result.flops_per_second), result.tile_text});
     }
     const double combined = static_cast<double>(kernel_cases().size()) / seconds_per_flop;
-    rows.push_back({"flops_per_second", rate_text(combined),
-                    "harmonic mean of the tiles above (equal flops of each), " + std::to_string(context.threads) +
-                        " thread(s)"});
+    rows.push_back(
+        {"flops_per_second", rate_text(combined),
+         "harmonic mean of the tiles above (equal flops of each), " + std::to_string(context.threads) + " thread(s)"});
     return combined;
 }
 

@@ -33,7 +33,7 @@ struct Row {
 };
 
 double seconds_since(double start_seconds);
-double now_seconds();  // steady clock
+double now_seconds();                      // steady clock
 std::string seconds_text(double seconds);  // "2.5 us", "40 ms"
 
 // Combined rate of the representative tiles, in flops per second (calibrate_compute.cpp says which and why).

@@ -38,17 +38,17 @@ TinyProblem make_problem(const std::string& scratch_dir) {
     TinyProblem problem;
     for (const char* name : {"S", "T"}) {
         const std::string file = scratch_dir + "/overhead_" + name + ".h5";
-        io::write_contiguous_dataset(file, "/X", {overhead_rows, overhead_columns}, overhead_rows,
-                                     [](Extent, Extent rows, double* dst) {
-                                         std::fill(dst, dst + rows * overhead_columns, 0.5);
-                                     });
+        io::write_contiguous_dataset(
+            file, "/X", {overhead_rows, overhead_columns}, overhead_rows,
+            [](Extent, Extent rows, double* dst) { std::fill(dst, dst + rows * overhead_columns, 0.5); });
         problem.readers[name] = std::make_unique<io::Hdf5DatasetReader>(file, "/X");
     }
-    problem.program = script::bind(script::parse_script("y = einsum('ij,ij->i', S, T)"), [&](const expr::InputUse& use) {
-        expr::InputSpec spec;
-        spec.shape = problem.readers.at(use.name)->info().shape;
-        return spec;
-    });
+    problem.program =
+        script::bind(script::parse_script("y = einsum('ij,ij->i', S, T)"), [&](const expr::InputUse& use) {
+            expr::InputSpec spec;
+            spec.shape = problem.readers.at(use.name)->info().shape;
+            return spec;
+        });
     return problem;
 }
 
@@ -83,7 +83,8 @@ double median_run_seconds(const Context& context, TinyProblem& problem, io::Hdf5
 }  // namespace
 
 Overheads measure_overheads(const Context& context, const std::string& scratch_dir, std::vector<Row>& rows) {
-    context.progress("running the executor on a tiny problem, in " + std::to_string(overhead_rows) + " tiles and in one");
+    context.progress("running the executor on a tiny problem, in " + std::to_string(overhead_rows) +
+                     " tiles and in one");
     TinyProblem problem = make_problem(scratch_dir);
     // Never committed: the pending dataset is unlinked and the file, created here, removed when they go.
     io::Hdf5OutputFile out(scratch_dir + "/overhead_out.h5");

@@ -28,8 +28,8 @@ namespace tilesum::cli::calibrate {
 
 namespace {
 
-constexpr Extent scratch_columns = 4096;          // 32 KiB rows
-constexpr Extent strips_per_row = 64;             // column strips of 64 columns: 512-byte runs, 32 KiB apart
+constexpr Extent scratch_columns = 4096;            // 32 KiB rows
+constexpr Extent strips_per_row = 64;               // column strips of 64 columns: 512-byte runs, 32 KiB apart
 constexpr std::uint64_t row_block_bytes = 8 << 20;  // a row block the size of a typical input slice of a tile
 constexpr int passes_at_least = 2;
 // The floor of seconds_per_run, when the strips took no longer than their bytes (page-cache noise): a cost model
@@ -123,8 +123,8 @@ ReadRates measure_read_rates(const Context& context, const std::string& scratch_
     const Timed row_blocks = time_passes(context, reader, row_plan, cold);
     rates.bytes_per_second = row_blocks.bytes / row_blocks.seconds;
     rows.push_back({"read_bytes_per_second", rate_text(rates.bytes_per_second),
-                    "row blocks of " + format_bytes(static_cast<double>(rows_per_block * row_bytes)) + " (one run each), " +
-                        std::to_string(row_blocks.passes) + " pass(es), " + cache});
+                    "row blocks of " + format_bytes(static_cast<double>(rows_per_block * row_bytes)) +
+                        " (one run each), " + std::to_string(row_blocks.passes) + " pass(es), " + cache});
     context.progress("reading it in column strips");
     const Timed strips = time_passes(context, reader, column_plan, cold);
     const double beyond_bytes_seconds = strips.seconds - strips.bytes / rates.bytes_per_second;

@@ -21,6 +21,8 @@ const char* command_name(Command command) { return command == Command::run ? "ru
 // Options that may also come from the config file; the command line wins over it.
 po::options_description tuning_options() {
     po::options_description options("Tuning (also accepted in the --config file)");
+    // One option per line, as Boost.Program_options chains read best: not for clang-format.
+    // clang-format off
     options.add_options()
         ("memory", po::value<std::string>()->value_name("SIZE"),
          "memory budget for all tile buffers: bytes or a number with K, M, G (KiB, MiB, GiB; powers of 1024). "
@@ -32,11 +34,14 @@ po::options_description tuning_options() {
          "auto (default): the plan with the lowest predicted time that fits; expand: distribute sums over "
          "contractions into terms, each an einsum over inputs; tile: tile the expression as written")
         ("quiet", po::bool_switch(), "no progress line on stderr");
+    // clang-format on
     return options;
 }
 
 po::options_description command_options(Command command) {
     po::options_description options(std::string("Options of tilesum ") + command_name(command));
+    // One option per line, as Boost.Program_options chains read best: not for clang-format.
+    // clang-format off
     options.add_options()
         ("help,h", "show this help")
         ("version", "show the version")
@@ -49,7 +54,10 @@ po::options_description command_options(Command command) {
          "machine profile from tilesum calibrate, for predicted times (default: $TILESUM_PROFILE, else "
          "$XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json if present, else built-in "
          "defaults; 'defaults' names the built-in ones)");
+    // clang-format on
     if (command == Command::run)
+        // One option per line, as Boost.Program_options chains read best: not for clang-format.
+        // clang-format off
         options.add_options()
             ("out", po::value<std::string>()->value_name("OUT.h5"),
              "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
@@ -61,13 +69,17 @@ po::options_description command_options(Command command) {
              "continue the unfinished run (killed, or stopped by a write error) journaled beside OUT.h5 in "
              "OUT.h5.tilesum-resume, computing only what it did not finish; the script, inputs and plan must be the "
              "same. With nothing to resume, runs from the start");
+    // clang-format on
     else
+        // One option per line, as Boost.Program_options chains read best: not for clang-format.
+        // clang-format off
         options.add_options()
             ("json", po::bool_switch(),
              "print the plan as JSON: a summary, and under \"plan\" the plan itself, which tilesum run --plan runs")
             ("dot", po::bool_switch(),
              "print the plan as a Graphviz graph (outputs, terms, shared pieces, passes, tiled indices, bytes): "
              "tilesum plan ... --dot | dot -Tsvg > plan.svg");
+    // clang-format on
     options.add(tuning_options());
     return options;
 }
@@ -83,9 +95,8 @@ void print_help(Command command, const po::options_description& options) {
         std::cout << "Usage: tilesum plan SCRIPT --data IN.h5 [options]\n\n"
                      "Prints the plan without computing: per output, the tiled index or indices, tile sizes,\n"
                      "number of tiles, estimated peak bytes and flops.\n\n";
-    std::cout << options << "\nExample:\n  tilesum " << command_name(command)
-              << " data/seed.tsum --data in.h5" << (command == Command::run ? " --out out.h5" : "")
-              << " --memory 64MiB --tile k=8\n";
+    std::cout << options << "\nExample:\n  tilesum " << command_name(command) << " data/seed.tsum --data in.h5"
+              << (command == Command::run ? " --out out.h5" : "") << " --memory 64MiB --tile k=8\n";
 }
 
 bool is_npy_path(const std::string& path) { return path.ends_with(".npy"); }
@@ -117,13 +128,15 @@ std::pair<char, Extent> parse_tile(const std::string& text) {
     if (equals != 1 || !std::isalpha(static_cast<unsigned char>(text[0])))
         fail(ErrorKind::usage, "--tile '" + text + "': expected INDEX=SIZE with a one-letter index, e.g. k=64");
     const std::string size = text.substr(2);
-    if (size.empty() || size.size() > 15 || size.find_first_not_of("0123456789") != std::string::npos || std::stoll(size) < 1)
+    if (size.empty() || size.size() > 15 || size.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoll(size) < 1)
         fail(ErrorKind::usage, "--tile '" + text + "': the tile size must be a positive integer");
     return {text[0], std::stoll(size)};
 }
 
 int parse_threads(const std::string& text) {
-    if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) < 1)
+    if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(text) < 1)
         fail(ErrorKind::usage, "--threads '" + text + "': expected a whole number of threads, at least 1");
     return std::stoi(text);
 }
@@ -140,7 +153,8 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     positional.add("script", 1);
 
     po::variables_map values;
-    std::set<std::string> on_command_line;  // with --plan, a config file's tuning is ignored, the command line's refused
+    std::set<std::string>
+        on_command_line;  // with --plan, a config file's tuning is ignored, the command line's refused
     try {
         po::store(po::command_line_parser(args).options(all).positional(positional).run(), values);
         for (const auto& [name, value] : values) on_command_line.insert(name);
@@ -175,8 +189,9 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         // A saved plan fixed what these options decide; saying them again would be ignored, so they are refused.
         for (const char* planning : {"memory", "tile", "strategy", "profile"})
             if (on_command_line.count(planning))
-                fail(ErrorKind::usage, std::string("--") + planning + " cannot be combined with --plan: the plan "
-                                       "already fixed it (plan again with tilesum plan --json to change it)");
+                fail(ErrorKind::usage, std::string("--") + planning +
+                                           " cannot be combined with --plan: the plan "
+                                           "already fixed it (plan again with tilesum plan --json to change it)");
     } else if (!values.count("script")) {
         fail(ErrorKind::usage, std::string("no SCRIPT given (see tilesum ") + command_name(command) + " --help)");
     } else {
@@ -197,8 +212,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     }
     const std::string memory = values.count("memory") ? values["memory"].as<std::string>() : default_memory;
     std::optional<std::uint64_t> budget = parse_size(memory);
-    if (!budget)
-        fail(ErrorKind::usage, "--memory '" + memory + "': expected a size such as 64MiB, 2G or 1048576");
+    if (!budget) fail(ErrorKind::usage, "--memory '" + memory + "': expected a size such as 64MiB, 2G or 1048576");
     result.budget_bytes = *budget;
     result.threads = values.count("threads") ? parse_threads(values["threads"].as<std::string>())
                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

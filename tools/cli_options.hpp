@@ -19,8 +19,8 @@ struct InputBinding {
 struct CommandOptions {
     std::string script_path;  // empty when run takes a saved plan (--plan)
     std::string plan_path;    // run only: --plan FILE, a plan written by `tilesum plan --json`
-    std::string data_path;  // empty when every input is bound by --input
-    std::string out_path;   // run only
+    std::string data_path;    // empty when every input is bound by --input
+    std::string out_path;     // run only
     std::uint64_t budget_bytes = 0;
     int threads = 1;
     std::map<std::string, InputBinding> inputs;  // --input NAME=FILE:/path or NAME=FILE.npy
@@ -29,8 +29,8 @@ struct CommandOptions {
     bool overwrite = false;
     bool resume = false;  // run only: continue the unfinished run journaled beside --out (README, "Resuming")
     bool quiet = false;
-    bool json = false;  // plan only
-    bool dot = false;   // plan only: Graphviz instead of text
+    bool json = false;         // plan only
+    bool dot = false;          // plan only: Graphviz instead of text
     std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
 };
 

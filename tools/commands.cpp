@@ -36,8 +36,9 @@ InputBinding locate_input(const CommandOptions& options, const std::string& name
                           std::optional<SourceSpan> span = std::nullopt) {
     if (auto bound = options.inputs.find(name); bound != options.inputs.end()) return bound->second;
     if (options.data_path.empty())
-        fail(ErrorKind::usage, "input '" + name + "'" + whose + " has no data: give --data IN.h5 or --input " + name +
-                                   "=FILE.h5:/path", span);
+        fail(ErrorKind::usage,
+             "input '" + name + "'" + whose + " has no data: give --data IN.h5 or --input " + name + "=FILE.h5:/path",
+             span);
     return {options.data_path, "/" + name};
 }
 

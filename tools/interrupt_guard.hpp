@@ -9,7 +9,7 @@ namespace tilesum::cli {
 
 class InterruptGuard {
 public:
-    InterruptGuard();  // installs the handlers and clears the flag
+    InterruptGuard();   // installs the handlers and clears the flag
     ~InterruptGuard();  // restores the default actions
     InterruptGuard(const InterruptGuard&) = delete;
     InterruptGuard& operator=(const InterruptGuard&) = delete;

@@ -23,7 +23,8 @@ void ProgressLine::update(const exec::Progress& progress) {
     const double eta = rate > 0 ? static_cast<double>(progress.tiles_total - progress.tiles_done) / rate : 0;
     std::fprintf(stderr, "\rtilesum: %lld/%lld tiles (%.0f%%), %.1f tiles/s, ETA %.0f s   ",
                  static_cast<long long>(progress.tiles_done), static_cast<long long>(progress.tiles_total),
-                 100.0 * static_cast<double>(progress.tiles_done) / static_cast<double>(progress.tiles_total), rate, eta);
+                 100.0 * static_cast<double>(progress.tiles_done) / static_cast<double>(progress.tiles_total), rate,
+                 eta);
     std::fflush(stderr);
     drawn_ = true;
 }

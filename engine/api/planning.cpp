@@ -31,9 +31,9 @@ void collect_input(const expr::NodePtr& node, std::vector<expr::NamedNode>& inpu
         if (input.name != node->name) continue;
         const expr::Node& other = *input.node;
         if (other.shape != node->shape || other.dtype != node->dtype || other.chunk_shape != node->chunk_shape)
-            fail(ErrorKind::usage, "two different inputs are named '" + node->name + "': " +
-                                       format_shape(other.shape) + " " + dtype_name(other.dtype) + " and " +
-                                       format_shape(node->shape) + " " + dtype_name(node->dtype));
+            fail(ErrorKind::usage, "two different inputs are named '" + node->name + "': " + format_shape(other.shape) +
+                                       " " + dtype_name(other.dtype) + " and " + format_shape(node->shape) + " " +
+                                       dtype_name(node->dtype));
         return;
     }
     inputs.push_back({node->name, node});
@@ -60,8 +60,7 @@ Plan make_plan(const std::vector<Output>& outputs, const PlanOptions& options) {
     }
     program.inputs = find_inputs(program.outputs);
     for (const expr::NamedNode& input : program.inputs)
-        if (names.count(input.name))
-            fail(ErrorKind::usage, "'" + input.name + "' names both an input and an output");
+        if (names.count(input.name)) fail(ErrorKind::usage, "'" + input.name + "' names both an input and an output");
     program.views = expr::find_views(program.outputs);
     const expr::SplitProgram split = expr::split_complex(program);
     return plan::to_data(plan::make_plan(split.program, options), split);

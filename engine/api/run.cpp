@@ -23,7 +23,8 @@ namespace tilesum {
 namespace {
 
 bool same_file(const std::string& left, const std::string& right) {
-    struct stat left_stat {}, right_stat {};
+    struct stat left_stat {
+    }, right_stat{};
     return stat(left.c_str(), &left_stat) == 0 && stat(right.c_str(), &right_stat) == 0 &&
            left_stat.st_dev == right_stat.st_dev && left_stat.st_ino == right_stat.st_ino;
 }
@@ -50,8 +51,7 @@ BoundInputs bind_inputs(const plan::Instantiated& plan, const Sources& sources) 
         const auto part = program.input_parts.find(input.name);
         const bool is_part = part != program.input_parts.end();
         const std::string name = is_part ? part->second.name : input.name;  // as the sources know it: X of re(X)
-        if (!sources.has(name))
-            fail(ErrorKind::usage, "input '" + name + "' of the plan is bound to no source");
+        if (!sources.has(name)) fail(ErrorKind::usage, "input '" + name + "' of the plan is bound to no source");
         const Sources::Source& source = sources.source(name);
         const expr::Node& expected = *input.node;
         const io::DatasetInfo& actual = source.info();
@@ -104,8 +104,9 @@ void refuse_replacing_inputs(const plan::Instantiated& plan, const BoundInputs& 
             std::string message = "output '" + dataset;
             message += "' would replace input dataset '" + dataset;
             message += "' of '" + out_path;
-            fail(ErrorKind::usage, message + "'; tilesum never writes over its inputs, even with --overwrite: rename "
-                                             "the output or write to another --out");
+            fail(ErrorKind::usage, message +
+                                       "'; tilesum never writes over its inputs, even with --overwrite: rename "
+                                       "the output or write to another --out");
         }
     }
 }
@@ -156,8 +157,8 @@ void run_into_memory(const plan::Instantiated& plan, BoundInputs& bound, Sink::S
     fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, nullptr)), plan.plan);
 }
 
-void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, BoundInputs& bound,
-                   Sink::State& sink, const RunControl& control, RunStats& stats) {
+void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, BoundInputs& bound, Sink::State& sink,
+                   const RunControl& control, RunStats& stats) {
     refuse_replacing_inputs(plan, bound, sink.path);
     if (!sink.file) sink.file = std::make_unique<io::Hdf5OutputFile>(sink.path);
     io::Hdf5OutputFile& out = *sink.file;
@@ -212,8 +213,8 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     // Only a complete run makes its outputs visible; until here they live under temporary names.
     for (auto& dataset : pending) dataset->commit(sink.overwrite);
     for (const auto& dataset : pending)
-        stats.written.push_back({dataset->name().substr(1), sink.path + ":" + dataset->name(), dataset->shape(),
-                                 dataset->dtype()});
+        stats.written.push_back(
+            {dataset->name().substr(1), sink.path + ":" + dataset->name(), dataset->shape(), dataset->dtype()});
 }
 
 }  // namespace

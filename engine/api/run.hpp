@@ -29,8 +29,8 @@ struct RunControl {
 };
 
 struct WrittenOutput {
-    std::string name;     // the output's name ("E"), a complex output's once for both parts
-    std::string where;    // "out.h5:/E", or "memory"
+    std::string name;   // the output's name ("E"), a complex output's once for both parts
+    std::string where;  // "out.h5:/E", or "memory"
     Shape shape;
     DType dtype = DType::f64;
 };

@@ -11,8 +11,8 @@
 namespace tilesum {
 
 struct Sources::Source {
-    std::string file;     // empty for memory
-    std::string dataset;  // empty for .npy files and memory
+    std::string file;                              // empty for memory
+    std::string dataset;                           // empty for .npy files and memory
     std::unique_ptr<io::InputReader> reader;       // files
     std::unique_ptr<exec::BorrowedTensor> memory;  // caller-owned values
     io::DatasetInfo memory_info;

@@ -29,7 +29,8 @@ expr::Tensor Sources::hdf5(const std::string& name, const std::string& file, con
 }
 
 expr::Tensor Sources::npy(const std::string& name, const std::string& file) {
-    if (!file.ends_with(".npy")) fail(ErrorKind::usage, "'" + file + "' is not a .npy file (its name must end in .npy)");
+    if (!file.ends_with(".npy"))
+        fail(ErrorKind::usage, "'" + file + "' is not a .npy file (its name must end in .npy)");
     return bind(name, Source::open(file, ""));
 }
 

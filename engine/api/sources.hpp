@@ -39,7 +39,7 @@ public:
     // The input bound to `name`, as a Tensor; Error{usage} when nothing is bound to it.
     expr::Tensor tensor(const std::string& name) const;
 
-    struct Source;  // opaque: engine/api/sources.cpp
+    struct Source;                                        // opaque: engine/api/sources.cpp
     const Source& source(const std::string& name) const;  // for run(); asserts it is bound
 
 private:

@@ -26,7 +26,8 @@ std::string format_size_option(std::uint64_t bytes) {
 
 std::optional<std::uint64_t> parse_size(const std::string& text) {
     std::size_t position = 0;
-    while (position < text.size() && (std::isdigit(static_cast<unsigned char>(text[position])) || text[position] == '.'))
+    while (position < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[position])) || text[position] == '.'))
         ++position;
     if (position == 0) return std::nullopt;
     const std::string number = text.substr(0, position);
@@ -38,12 +39,18 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
         suffix += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     double multiplier = 0;
-    if (suffix.empty() || suffix == "B") multiplier = 1;
-    else if (suffix == "K" || suffix == "KB" || suffix == "KIB") multiplier = 1024.0;
-    else if (suffix == "M" || suffix == "MB" || suffix == "MIB") multiplier = 1024.0 * 1024;
-    else if (suffix == "G" || suffix == "GB" || suffix == "GIB") multiplier = 1024.0 * 1024 * 1024;
-    else if (suffix == "T" || suffix == "TB" || suffix == "TIB") multiplier = 1024.0 * 1024 * 1024 * 1024;
-    else return std::nullopt;
+    if (suffix.empty() || suffix == "B")
+        multiplier = 1;
+    else if (suffix == "K" || suffix == "KB" || suffix == "KIB")
+        multiplier = 1024.0;
+    else if (suffix == "M" || suffix == "MB" || suffix == "MIB")
+        multiplier = 1024.0 * 1024;
+    else if (suffix == "G" || suffix == "GB" || suffix == "GIB")
+        multiplier = 1024.0 * 1024 * 1024;
+    else if (suffix == "T" || suffix == "TB" || suffix == "TIB")
+        multiplier = 1024.0 * 1024 * 1024 * 1024;
+    else
+        return std::nullopt;
     double value = std::stod(number) * multiplier;
     if (!(value >= 1) || value > 1e18) return std::nullopt;
     return static_cast<std::uint64_t>(std::floor(value));

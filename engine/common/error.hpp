@@ -65,10 +65,10 @@ inline const char* error_kind_name(ErrorKind kind) {
 }  // namespace tilesum
 
 // An internal invariant: stays on in release builds; a failure is a bug in tilesum, never a user mistake.
-#define TILESUM_ASSERT(cond)                                                                              \
-    do {                                                                                                  \
-        if (!(cond))                                                                                      \
-            ::tilesum::fail(::tilesum::ErrorKind::internal,                                               \
-                            std::string("internal error (a bug in tilesum): ") + #cond + " at " __FILE__ \
-                                ":" + std::to_string(__LINE__));                                          \
+#define TILESUM_ASSERT(cond)                                                                                     \
+    do {                                                                                                         \
+        if (!(cond))                                                                                             \
+            ::tilesum::fail(::tilesum::ErrorKind::internal, std::string("internal error (a bug in tilesum): ") + \
+                                                                #cond + " at " __FILE__ ":" +                    \
+                                                                std::to_string(__LINE__));                       \
     } while (0)

@@ -38,9 +38,9 @@ std::shared_ptr<Arena::Buffer> Arena::allocate(std::size_t elements) {
             } else {
                 drop_kept_buffers_locked(bytes);
                 if (used_bytes_ + bytes > budget_bytes_)
-                    fail(ErrorKind::internal, "internal error (a bug in tilesum): the plan exceeded its memory budget (" +
-                                                  std::to_string(used_bytes_ + bytes) + " > " +
-                                                  std::to_string(budget_bytes_) + " bytes)");
+                    fail(ErrorKind::internal,
+                         "internal error (a bug in tilesum): the plan exceeded its memory budget (" +
+                             std::to_string(used_bytes_ + bytes) + " > " + std::to_string(budget_bytes_) + " bytes)");
                 data = static_cast<double*>(std::malloc(bytes));
                 if (!data) fail(ErrorKind::resource, "out of memory allocating " + std::to_string(bytes) + " bytes");
             }

@@ -15,7 +15,8 @@ using expr::NodeKind;
 namespace {
 
 // The ranges each operand of `node` needs for the tile `ranges` of `node`; `summed` narrows summed labels.
-std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges, const std::map<char, Range>* summed = nullptr) {
+std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges,
+                                   const std::map<char, Range>* summed = nullptr) {
     std::vector<Ranges> result;
     if (node.kind == NodeKind::einsum) {
         std::map<char, Range> label_ranges;
@@ -39,8 +40,8 @@ std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges, const
         const std::size_t offset = node.shape.size() - operand->shape.size();
         Ranges operand_ranges;
         for (std::size_t axis = 0; axis < operand->shape.size(); ++axis)
-            operand_ranges.push_back(operand->shape[axis] == 1 && node.shape[offset + axis] != 1 ? Range{0, 1}
-                                                                                                  : ranges[offset + axis]);
+            operand_ranges.push_back(
+                operand->shape[axis] == 1 && node.shape[offset + axis] != 1 ? Range{0, 1} : ranges[offset + axis]);
         result.push_back(std::move(operand_ranges));
     }
     return result;
@@ -124,9 +125,9 @@ private:
                 continue;
             }
             if (position == 0) result = allocate(shape);
-            kernels::Combine combine = position == 0 ? kernels::Combine::assign
+            kernels::Combine combine = position == 0                    ? kernels::Combine::assign
                                        : node.kind == NodeKind::product ? kernels::Combine::multiply
-                                                                          : kernels::Combine::accumulate;
+                                                                        : kernels::Combine::accumulate;
             if (!arena_.dry())
                 kernels::broadcast_combine(combine, coefficient, operand.data(), operand.shape, result.data(),
                                            result.shape);
@@ -217,7 +218,8 @@ private:
         {
             const PairLabels roles(left.labels, right.labels, keep);
             const std::string swapped = roles.batch + roles.right_free + roles.left_free;
-            if (swapped == preferred && swapped != roles.batch + roles.left_free + roles.right_free) std::swap(left, right);
+            if (swapped == preferred && swapped != roles.batch + roles.left_free + roles.right_free)
+                std::swap(left, right);
         }
         const PairLabels roles(left.labels, right.labels, keep);
         const std::string& batch = roles.batch;
@@ -301,8 +303,8 @@ private:
             Labelled left = materialize(items[first]);
             Labelled right = materialize(items[second]);
             const bool last_step = items.size() == 2;
-            Labelled result = contract_pair(std::move(left), std::move(right), keep,
-                                            last_step ? node.output_labels : std::string());
+            Labelled result =
+                contract_pair(std::move(left), std::move(right), keep, last_step ? node.output_labels : std::string());
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(second));
             items.erase(items.begin() + static_cast<std::ptrdiff_t>(first));
             items.push_back(Item{std::nullopt, 0, result.labels});
@@ -354,7 +356,8 @@ TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& 
         const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * sizeof(double);
         auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
         if (std::any_of(already_read.begin(), already_read.end(), same)) {
-            leaves.emplace(std::move(key), Block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape});
+            leaves.emplace(std::move(key),
+                           Block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape});
             continue;
         }
         estimate.leaf_bytes += bytes;

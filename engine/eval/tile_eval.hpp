@@ -54,7 +54,7 @@ Block evaluate_tile(const expr::Node& root, const TileSpec& tile, const LeafBloc
                     TileCost& cost, const Schedule& schedule);
 
 struct TileEstimate {
-    std::size_t peak_bytes = 0;  // leaves + intermediates + result, at the worst moment
+    std::size_t peak_bytes = 0;          // leaves + intermediates + result, at the worst moment
     std::size_t leaf_bytes = 0;          // bytes read from storage
     std::size_t strided_leaf_bytes = 0;  // of which in hyperslabs that are not one contiguous run (column blocks)
     double leaf_runs = 0;                // contiguous runs of storage those bytes are in (one read each)

@@ -44,7 +44,8 @@ public:
     void finish(Job* job) {
         std::unique_ptr<Job> done;  // destroyed after the lock is released
         std::lock_guard lock(mutex_);
-        auto it = std::find_if(jobs_.begin(), jobs_.end(), [job](const std::unique_ptr<Job>& owned) { return owned.get() == job; });
+        auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                               [job](const std::unique_ptr<Job>& owned) { return owned.get() == job; });
         TILESUM_ASSERT(it != jobs_.end());
         done = std::move(*it);
         jobs_.erase(it);
@@ -55,7 +56,6 @@ private:
     std::vector<std::unique_ptr<Job>> jobs_;
 };
 using JobPtr = TileJob*;
-
 
 TensorReader& reader_for(const Bindings& bindings, const std::string& name) {
     auto it = bindings.inputs.find(name);
@@ -107,12 +107,13 @@ struct OutputCheckpoints {
 
 // After tile `index` (the tiling's order) of an output passed the write stage: notes an output tile written, and
 // when a record is due, records the written prefix, or the partial sum when a tile is half summed.
-void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent chunks,
-                        const eval::Block& partial_sum, std::vector<char>& written, Extent& written_prefix) {
+void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent chunks, const eval::Block& partial_sum,
+                        std::vector<char>& written, Extent& written_prefix) {
     const Extent output_tile = index / chunks, chunk = index % chunks;
     if (chunk == chunks - 1) {
         written[static_cast<std::size_t>(output_tile)] = 1;
-        while (written_prefix < static_cast<Extent>(written.size()) && written[static_cast<std::size_t>(written_prefix)])
+        while (written_prefix < static_cast<Extent>(written.size()) &&
+               written[static_cast<std::size_t>(written_prefix)])
             ++written_prefix;
     }
     if (!recording.checkpoints.due()) return;
@@ -126,8 +127,9 @@ void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent
                                             static_cast<std::size_t>(element_count(partial_sum.shape)));
 }
 
-void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings, eval::Arena& arena, Progress& progress,
-                const RunControl& control, RunStats& stats, const OutputCheckpoints* recording = nullptr) {
+void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings,
+                eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
+                const OutputCheckpoints* recording = nullptr) {
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;
@@ -194,7 +196,8 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
                 partial_sum = std::move(job->result);
             } else {
                 const Extent elements = element_count(partial_sum.shape);
-                for (Extent element = 0; element < elements; ++element) partial_sum.data()[element] += job->result.data()[element];
+                for (Extent element = 0; element < elements; ++element)
+                    partial_sum.data()[element] += job->result.data()[element];
             }
             job->result = {};
         }
@@ -242,8 +245,10 @@ std::vector<eval::LeafKey> storage_leaves(const std::vector<eval::RootTile>& til
                                           std::vector<eval::LeafKey>& handed_over) {
     std::vector<eval::LeafKey> from_storage;
     for (eval::LeafKey& key : eval::collect_leaves(tiles)) {
-        if (std::count(member_names.begin(), member_names.end(), key.input->name)) handed_over.push_back(std::move(key));
-        else from_storage.push_back(std::move(key));
+        if (std::count(member_names.begin(), member_names.end(), key.input->name))
+            handed_over.push_back(std::move(key));
+        else
+            from_storage.push_back(std::move(key));
     }
     return from_storage;
 }
@@ -269,7 +274,8 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     std::atomic<bool> pass_over{false};
     std::thread read_ahead;
     if (pass.reuses_leaves)
-        read_ahead = std::thread([&reader = reader_for(bindings, pass.input), &pass_over] { reader.will_read_all(pass_over); });
+        read_ahead =
+            std::thread([&reader = reader_for(bindings, pass.input), &pass_over] { reader.will_read_all(pass_over); });
     struct StopOnExit {  // also when the pass fails or is interrupted
         std::atomic<bool>& pass_over;
         std::thread& thread;
@@ -294,7 +300,8 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         // the parallel stage then needs no tile to wait for another's read.
         if (pass.reuses_leaves && next_tile < tile_count) {
             PassTile second{pass.member_tiles(plan.pieces, next_tile), {}, {}};
-            const std::vector<eval::LeafKey> second_keys = storage_leaves(second.tiles, member_names, second.handed_over);
+            const std::vector<eval::LeafKey> second_keys =
+                storage_leaves(second.tiles, member_names, second.handed_over);
             const std::set<eval::LeafKey> first_keys(keys.begin(), keys.end());
             const bool shares_all = std::all_of(second_keys.begin(), second_keys.end(),
                                                 [&](const eval::LeafKey& key) { return first_keys.count(key) > 0; });
@@ -321,7 +328,8 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
             eval::LeafBlocks leaves = job->leaves;  // shares the blocks; handed-over tiles are this tile's own
             for (std::size_t member = 0; member < pass_tile.tiles.size(); ++member) {
                 const eval::RootTile& tile = pass_tile.tiles[member];
-                pass_tile.results.push_back(eval::evaluate_tile(*tile.root, tile.tile, leaves, arena, cost, plan.schedule));
+                pass_tile.results.push_back(
+                    eval::evaluate_tile(*tile.root, tile.tile, leaves, arena, cost, plan.schedule));
                 // Later members that read this one get its tile as it is (the plan checked it is exactly their read).
                 for (const eval::LeafKey& key : pass_tile.handed_over)
                     if (key.input->name == member_names[member]) {
@@ -427,7 +435,8 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
         std::vector<Checkpoints::Tensor> finished;
         for (std::size_t piece : step_pieces) {
             with_pieces.inputs[plan.pieces[piece].name] = pieces[piece].get();
-            finished.push_back({Checkpoints::piece_key(piece), pieces[piece]->values().data(), pieces[piece]->values().size()});
+            finished.push_back(
+                {Checkpoints::piece_key(piece), pieces[piece]->values().data(), pieces[piece]->values().size()});
         }
         if (!resumed.done) checkpoints.step_done(step_index, finished);
     }

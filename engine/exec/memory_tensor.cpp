@@ -30,42 +30,50 @@ void for_each_hyperslab_row(const Shape& whole_shape, const Ranges& ranges, Copy
 MemoryTensor::MemoryTensor(Shape shape, double fill)
     : shape_(std::move(shape)), values_(static_cast<std::size_t>(element_count(shape_)), fill) {}
 
-MemoryTensor::MemoryTensor(Shape shape, std::vector<double> values) : shape_(std::move(shape)), values_(std::move(values)) {
+MemoryTensor::MemoryTensor(Shape shape, std::vector<double> values)
+    : shape_(std::move(shape)), values_(std::move(values)) {
     TILESUM_ASSERT(static_cast<Extent>(values_.size()) == element_count(shape_));
 }
 
 void MemoryTensor::read(const Ranges& ranges, double* dst) {
-    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
-        for (Extent element = 0; element < count; ++element)
-            dst[tile + element * tile_stride] = values_[static_cast<std::size_t>(whole + element * whole_stride)];
-    });
+    for_each_hyperslab_row(
+        shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+            for (Extent element = 0; element < count; ++element)
+                dst[tile + element * tile_stride] = values_[static_cast<std::size_t>(whole + element * whole_stride)];
+        });
 }
 
 void MemoryTensor::write(const Ranges& ranges, const double* src) {
-    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
-        for (Extent element = 0; element < count; ++element)
-            values_[static_cast<std::size_t>(whole + element * whole_stride)] = src[tile + element * tile_stride];
-    });
+    for_each_hyperslab_row(
+        shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+            for (Extent element = 0; element < count; ++element)
+                values_[static_cast<std::size_t>(whole + element * whole_stride)] = src[tile + element * tile_stride];
+        });
 }
 
 void MemoryTensor::accumulate(const Ranges& ranges, const double* src) {
-    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
-        for (Extent element = 0; element < count; ++element)
-            values_[static_cast<std::size_t>(whole + element * whole_stride)] += src[tile + element * tile_stride];
-    });
+    for_each_hyperslab_row(
+        shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+            for (Extent element = 0; element < count; ++element)
+                values_[static_cast<std::size_t>(whole + element * whole_stride)] += src[tile + element * tile_stride];
+        });
 }
 
 void BorrowedTensor::read(const Ranges& ranges, double* dst) {
-    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
-        for (Extent element = 0; element < count; ++element) dst[tile + element * tile_stride] = values_[whole + element * whole_stride];
-    });
+    for_each_hyperslab_row(shape_, ranges,
+                           [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+                               for (Extent element = 0; element < count; ++element)
+                                   dst[tile + element * tile_stride] = values_[whole + element * whole_stride];
+                           });
 }
 
 void BorrowedTensor::write(const Ranges& ranges, const double* src) {
     TILESUM_ASSERT(writable_ != nullptr);
-    for_each_hyperslab_row(shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
-        for (Extent element = 0; element < count; ++element) writable_[whole + element * whole_stride] = src[tile + element * tile_stride];
-    });
+    for_each_hyperslab_row(shape_, ranges,
+                           [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+                               for (Extent element = 0; element < count; ++element)
+                                   writable_[whole + element * whole_stride] = src[tile + element * tile_stride];
+                           });
 }
 
 }  // namespace tilesum::exec

@@ -80,7 +80,8 @@ std::string extent_origin(const Node& node, std::size_t axis) {
             const std::size_t first_axis = first.shape.size() - back, other_axis = other.shape.size() - back;
             const Extent first_extent = first.shape[first_axis], other_extent = other.shape[other_axis];
             if (first_extent == other_extent || first_extent == 1 || other_extent == 1) continue;
-            const char label = first.axis_labels[first_axis] ? first.axis_labels[first_axis] : other.axis_labels[other_axis];
+            const char label = first.axis_labels[first_axis] ? first.axis_labels[first_axis]
+                                                             : other.axis_labels[other_axis];
             detail = (label ? std::string("index '") + label + "'" : "axis " + std::to_string(first_axis)) + " is " +
                      std::to_string(first_extent) + " in " + operands[0].display + " (from " +
                      extent_origin(first, first_axis) + ") but " + std::to_string(other_extent) + " in " +

@@ -25,8 +25,7 @@ NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape
 // numpy's einsum, all of its subscripts (validated for syntax already): ellipsis, implicit output, extent-1
 // broadcasting (expr/einsum_labels.hpp) and repeated labels in one operand (pushed down as diagonals,
 // expr/diagonal.hpp). The node built has operands with distinct letters and agreeing extents.
-NodePtr make_einsum(const Subscripts& subscripts, const std::vector<Operand>& operands,
-                    std::optional<SourceSpan> span);
+NodePtr make_einsum(const Subscripts& subscripts, const std::vector<Operand>& operands, std::optional<SourceSpan> span);
 
 // The same with explicit letters (a letter may repeat within an operand): how the engine builds einsums.
 NodePtr make_einsum(const std::vector<std::string>& operand_labels, const std::string& output_labels,

@@ -38,7 +38,8 @@ NodePtr sum(const std::vector<double>& coefficients, const std::vector<NodePtr>&
 class Splitter {
 public:
     Parts split(const NodePtr& node) {
-        if (!is_complex(node->dtype)) return {node, nullptr};  // promotion makes every tensor above a complex one complex
+        if (!is_complex(node->dtype))
+            return {node, nullptr};  // promotion makes every tensor above a complex one complex
         if (auto found = memo_.find(node.get()); found != memo_.end()) return found->second;
         Parts parts;
         switch (node->kind) {
@@ -50,7 +51,8 @@ public:
             case NodeKind::lincomb: parts = split_lincomb(*node); break;
             case NodeKind::product: parts = split_product(*node); break;
         }
-        TILESUM_ASSERT(parts.real && parts.imag && parts.real->shape == node->shape && parts.imag->shape == node->shape);
+        TILESUM_ASSERT(parts.real && parts.imag && parts.real->shape == node->shape &&
+                       parts.imag->shape == node->shape);
         parts.real = as_part_of(parts.real, *node, Part::real);
         parts.imag = as_part_of(parts.imag, *node, Part::imag);
         return memo_[node.get()] = parts;
@@ -132,7 +134,9 @@ private:
     Parts split_product(const Node& node) {
         const Parts left = split(node.operands[0]);
         const Parts right = split(node.operands[1]);
-        auto times = [](const NodePtr& a, const NodePtr& b) { return make_product(operand(a), operand(b), std::nullopt); };
+        auto times = [](const NodePtr& a, const NodePtr& b) {
+            return make_product(operand(a), operand(b), std::nullopt);
+        };
         std::vector<double> real_signs{1.0}, imag_signs;
         std::vector<NodePtr> real_terms{times(left.real, right.real)}, imag_terms;
         if (left.imag && right.imag) {

@@ -63,8 +63,8 @@ NodePtr view_of_input(const Node& input, const std::string& labels) {
 NodePtr diagonal_of_einsum(const Node& einsum, const std::string& labels, const std::string& order) {
     std::string used = einsum.output_labels;
     for (const std::string& operand_labels : einsum.operand_labels) used += operand_labels;
-    std::map<char, char> renamed;        // einsum letter -> its new letter
-    std::map<char, char> letter_of;      // caller's letter -> einsum letter
+    std::map<char, char> renamed;    // einsum letter -> its new letter
+    std::map<char, char> letter_of;  // caller's letter -> einsum letter
     for (std::size_t axis = 0; axis < labels.size(); ++axis) {
         const char own = einsum.output_labels[axis];
         if (labels[axis] == dropped_label) {
@@ -98,7 +98,8 @@ NodePtr diagonal_of_elementwise(const Node& node, const std::string& labels, con
     for (std::size_t axis = 0; axis < rank; ++axis)
         if (labels[axis] != dropped_label) last_axis[labels[axis]] = axis;
     std::string natural = distinct_labels(labels);
-    std::sort(natural.begin(), natural.end(), [&](char left, char right) { return last_axis[left] < last_axis[right]; });
+    std::sort(natural.begin(), natural.end(),
+              [&](char left, char right) { return last_axis[left] < last_axis[right]; });
 
     std::vector<Operand> operands;
     for (const NodePtr& operand : node.operands) {

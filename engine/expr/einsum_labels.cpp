@@ -48,7 +48,9 @@ EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vect
                                    std::optional<SourceSpan> span) {
     TILESUM_ASSERT(subscripts.inputs.size() == operands.size());
     const bool has_spans = subscripts.input_spans.size() == operands.size();
-    const auto operand_span = [&](std::size_t position) { return operands[position].span ? operands[position].span : span; };
+    const auto operand_span = [&](std::size_t position) {
+        return operands[position].span ? operands[position].span : span;
+    };
     const auto label_span = [&](std::size_t position, std::size_t index) -> std::optional<SourceSpan> {
         return has_spans ? std::optional<SourceSpan>(subscripts.input_spans[position][index]) : span;
     };
@@ -61,9 +63,9 @@ EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vect
         const bool has_ellipsis = labels.find(ellipsis_mark) != std::string::npos;
         const std::size_t named = labels.size() - (has_ellipsis ? 1 : 0);
         if (has_ellipsis ? named > shape.size() : named != shape.size()) {
-            std::string message = operand_text(operands[position], position) + " has " +
-                                  std::to_string(shape.size()) + " dimension(s) " + format_shape(shape) +
-                                  " but its subscripts '" + written(labels) + "' name ";
+            std::string message = operand_text(operands[position], position) + " has " + std::to_string(shape.size()) +
+                                  " dimension(s) " + format_shape(shape) + " but its subscripts '" + written(labels) +
+                                  "' name ";
             if (has_ellipsis) message += "at least ";
             message += std::to_string(named);
             if (!has_ellipsis && named < shape.size()) message += " (an ellipsis '...' would stand for the rest)";
@@ -79,7 +81,8 @@ EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vect
     const auto ellipsis_shape = [&](std::size_t position) {
         const Shape& shape = operands[position].node->shape;
         const auto start = static_cast<std::ptrdiff_t>(subscripts.inputs[position].find(ellipsis_mark));
-        return Shape(shape.begin() + start, shape.begin() + start + static_cast<std::ptrdiff_t>(ellipsis_rank[position]));
+        return Shape(shape.begin() + start,
+                     shape.begin() + start + static_cast<std::ptrdiff_t>(ellipsis_rank[position]));
     };
     for (std::size_t position = 0; position < operands.size(); ++position) {
         if (subscripts.inputs[position].find(ellipsis_mark) == std::string::npos) continue;
@@ -105,8 +108,7 @@ EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vect
         std::string message = "the operands' ellipsis '...' stands for " + std::to_string(broadcast_rank) +
                               " dimension(s) " + format_shape(broadcast) +
                               " but the output subscripts have no '...' to keep them (numpy does not sum them)";
-        fail(ErrorKind::semantic, message,
-             has_spans ? std::optional<SourceSpan>(subscripts.output_span) : span);
+        fail(ErrorKind::semantic, message, has_spans ? std::optional<SourceSpan>(subscripts.output_span) : span);
     }
 
     // Operands that repeat a label take a diagonal, which needs equal extents (numpy does not broadcast there).
@@ -115,7 +117,8 @@ EinsumLabels resolve_einsum_labels(const Subscripts& subscripts, const std::vect
         const Shape& shape = operands[position].node->shape;
         const std::size_t ellipsis_at = labels.find(ellipsis_mark);
         const auto axis_of = [&](std::size_t index) {
-            return ellipsis_at == std::string::npos || index < ellipsis_at ? index : index - 1 + ellipsis_rank[position];
+            return ellipsis_at == std::string::npos || index < ellipsis_at ? index
+                                                                           : index - 1 + ellipsis_rank[position];
         };
         for (std::size_t index = 0; index < labels.size(); ++index) {
             if (labels[index] == ellipsis_mark) continue;

@@ -36,7 +36,7 @@ struct Node {
     NodeKind kind = NodeKind::input;
     Shape shape;
     DType dtype = DType::f64;
-    std::string name;  // input: the input's name; others: the script name it was assigned to, if any
+    std::string name;   // input: the input's name; others: the script name it was assigned to, if any
     Shape chunk_shape;  // input: its storage chunk shape, one extent per axis; {} when not chunked
     std::optional<DiagonalView> diagonal_of;  // input: set when it is a diagonal view of another input
     // input: a shared piece the plan computes before the outputs (plan/hoist.hpp), held in memory, not storage.

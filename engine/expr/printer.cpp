@@ -29,18 +29,20 @@ std::string render(const Node& node, bool top) {
                 double coefficient = node.coefficients[term];
                 std::string operand = render(*node.operands[term], false);
                 if (term == 0)
-                    text = coefficient == 1 ? operand : coefficient == -1 ? "-" + operand : number_text(coefficient) + "*" + operand;
+                    text = coefficient == 1    ? operand
+                           : coefficient == -1 ? "-" + operand
+                                               : number_text(coefficient) + "*" + operand;
                 else if (coefficient == 1)
                     text += " + " + operand;
                 else if (coefficient == -1)
                     text += " - " + operand;
                 else
-                    text += (coefficient < 0 ? " - " + number_text(-coefficient) : " + " + number_text(coefficient)) + "*" + operand;
+                    text += (coefficient < 0 ? " - " + number_text(-coefficient) : " + " + number_text(coefficient)) +
+                            "*" + operand;
             }
             return top ? text : "(" + text + ")";
         }
-        case NodeKind::product:
-            return render(*node.operands[0], false) + " * " + render(*node.operands[1], false);
+        case NodeKind::product: return render(*node.operands[0], false) + " * " + render(*node.operands[1], false);
         case NodeKind::input: break;
     }
     return node.name;

@@ -59,7 +59,8 @@ Subscripts parse_subscripts(std::string_view text, SourceSpan text_span) {
         if (c == ' ') continue;  // numpy strips spaces before parsing
         if (c == '.') {
             if (text.substr(index, 3) != "...")
-                fail(ErrorKind::syntax, "invalid character '.' in subscripts (an ellipsis is written '...')", at(index));
+                fail(ErrorKind::syntax, "invalid character '.' in subscripts (an ellipsis is written '...')",
+                     at(index));
             std::string& labels = arrow_seen ? result.output : result.inputs.back();
             if (labels.find(ellipsis_mark) != std::string::npos)
                 fail(ErrorKind::syntax,
@@ -90,8 +91,7 @@ Subscripts parse_subscripts(std::string_view text, SourceSpan text_span) {
         if (c == '>')
             fail(ErrorKind::syntax, "'>' in subscripts must follow '-' (the output arrow is '->')", at(index));
         if (c == ',') {
-            if (arrow_seen)
-                fail(ErrorKind::syntax, "',' after '->': the output is a single list of labels", at(index));
+            if (arrow_seen) fail(ErrorKind::syntax, "',' after '->': the output is a single list of labels", at(index));
             result.inputs.emplace_back();
             result.input_spans.emplace_back();
             result.operand_spans.push_back(at(index + 1, 0));

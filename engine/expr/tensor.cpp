@@ -9,8 +9,8 @@ namespace {
 Operand operand(const Tensor& tensor, std::size_t position = 0) {
     const Node& node = *tensor.node();
     std::string display = !node.name.empty() ? node.name
-                          : position        ? "operand " + std::to_string(position)
-                                            : "the operand of shape " + format_shape(node.shape);
+                          : position         ? "operand " + std::to_string(position)
+                                             : "the operand of shape " + format_shape(node.shape);
     return Operand{tensor.node(), display, std::nullopt};
 }
 }  // namespace

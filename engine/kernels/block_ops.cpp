@@ -39,12 +39,13 @@ void permute(const double* src, const Shape& src_shape, const std::vector<std::s
     }
     if (rank == 0 || dst_shape.back() >= src_shape.back()) {
         // Write dst rows contiguously, gathering from src.
-        for_each_row<2>(dst_shape, {&dst_dense, &src_strides}, [&](const auto& offsets, Extent count, const auto& inner) {
-            double* out = dst + offsets[0];
-            const double* in = src + offsets[1];
-            const Extent in_stride = inner[1];
-            for (Extent element = 0; element < count; ++element) out[element] = in[element * in_stride];
-        });
+        for_each_row<2>(dst_shape, {&dst_dense, &src_strides},
+                        [&](const auto& offsets, Extent count, const auto& inner) {
+                            double* out = dst + offsets[0];
+                            const double* in = src + offsets[1];
+                            const Extent in_stride = inner[1];
+                            for (Extent element = 0; element < count; ++element) out[element] = in[element * in_stride];
+                        });
         return;
     }
     // dst's last axis is short (a narrow tile): read src rows contiguously and scatter, so the inner loop is long.
@@ -100,13 +101,16 @@ void broadcast_combine(Combine combine, double coefficient, const double* src, c
         const Extent in_stride = inner[1];
         switch (combine) {
             case Combine::assign:
-                for (Extent element = 0; element < count; ++element) out[element] = coefficient * in[element * in_stride];
+                for (Extent element = 0; element < count; ++element)
+                    out[element] = coefficient * in[element * in_stride];
                 break;
             case Combine::accumulate:
-                for (Extent element = 0; element < count; ++element) out[element] += coefficient * in[element * in_stride];
+                for (Extent element = 0; element < count; ++element)
+                    out[element] += coefficient * in[element * in_stride];
                 break;
             case Combine::multiply:
-                for (Extent element = 0; element < count; ++element) out[element] *= coefficient * in[element * in_stride];
+                for (Extent element = 0; element < count; ++element)
+                    out[element] *= coefficient * in[element * in_stride];
                 break;
         }
     });
@@ -145,13 +149,12 @@ void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, Gem
                         c_block, 1);
         } else if (m == 1) {  // C (n) = a · B: B stored (k, n), or (n, k) when transposed
             cblas_dgemv(CblasRowMajor, b.transposed ? CblasNoTrans : CblasTrans, b.transposed ? columns : depth,
-                        b.transposed ? depth : columns, 1.0, b_block, b.transposed ? depth : columns, a_block, 1,
-                        0.0, c_block, 1);
+                        b.transposed ? depth : columns, 1.0, b_block, b.transposed ? depth : columns, a_block, 1, 0.0,
+                        c_block, 1);
         } else {
             cblas_dgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans,
                         b.transposed ? CblasTrans : CblasNoTrans, rows, columns, depth, 1.0, a_block,
-                        a.transposed ? rows : depth, b_block, b.transposed ? depth : columns, 0.0, c_block,
-                        columns);
+                        a.transposed ? rows : depth, b_block, b.transposed ? depth : columns, 0.0, c_block, columns);
         }
     }
 }

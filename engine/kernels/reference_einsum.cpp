@@ -42,7 +42,8 @@ DenseTensor reference_einsum(const std::vector<std::string>& operand_labels, con
         double product = 1.0;
         for (std::size_t position = 0; position < operands.size(); ++position) {
             Extent offset = 0;
-            for (std::size_t loop = 0; loop < index.size(); ++loop) offset += index[loop] * operand_strides[position][loop];
+            for (std::size_t loop = 0; loop < index.size(); ++loop)
+                offset += index[loop] * operand_strides[position][loop];
             product *= operands[position]->values[offset];
         }
         Extent out_offset = 0;

@@ -23,7 +23,8 @@ struct Reached {
 std::vector<Reached> reached_chunked_axes(const CutAxes& axes, std::size_t cut_axis) {
     const Range probe_range{1, 2};
     eval::TileSpec probe;
-    probe.ranges = full_ranges(Shape(axes.extents.begin(), axes.extents.begin() + static_cast<std::ptrdiff_t>(axes.output_rank)));
+    probe.ranges =
+        full_ranges(Shape(axes.extents.begin(), axes.extents.begin() + static_cast<std::ptrdiff_t>(axes.output_rank)));
     if (cut_axis < axes.output_rank)
         probe.ranges[cut_axis] = probe_range;
     else

@@ -23,8 +23,8 @@ struct CutAxes {
 };
 
 struct ChunkAlignment {
-    Shape sizes;                       // the aligned tile sizes
-    std::vector<std::string> inputs;   // per axis: the input whose chunks it follows; "" where unchanged
+    Shape sizes;                      // the aligned tile sizes
+    std::vector<std::string> inputs;  // per axis: the input whose chunks it follows; "" where unchanged
     // "aligned to chunks of A" (or "of A, B") for the axes [first_axis, end_axis); "" when none of them follows
     // chunks. For `tilesum plan`, which shows output axes and summed labels on separate lines.
     std::string note(std::size_t first_axis, std::size_t end_axis) const;

@@ -103,7 +103,8 @@ TileGrid grid_of(const OutputPlan& output) {
     grid.leaves_of = [root, rank, labels](const Ranges& cut) {
         eval::TileSpec spec;
         spec.ranges.assign(cut.begin(), cut.begin() + static_cast<std::ptrdiff_t>(rank));
-        for (std::size_t position = 0; position < labels.size(); ++position) spec.summed[labels[position]] = cut[rank + position];
+        for (std::size_t position = 0; position < labels.size(); ++position)
+            spec.summed[labels[position]] = cut[rank + position];
         return eval::collect_leaves(*root, spec);
     };
     return grid;
@@ -118,8 +119,9 @@ std::optional<TileGrid> grid_of(const Plan& plan, const FusedPass& pass) {
             if (leaf.input->name == pass.input) input = leaf.input;
     }
     if (!input) return std::nullopt;
-    return TileGrid{pass.extents, pass.block,
-                    [input](const Ranges& cut) { return std::vector<eval::LeafKey>{{input, cut}}; }};
+    return TileGrid{pass.extents, pass.block, [input](const Ranges& cut) {
+                        return std::vector<eval::LeafKey>{{input, cut}};
+                    }};
 }
 
 }  // namespace

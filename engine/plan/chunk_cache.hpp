@@ -33,8 +33,8 @@ std::map<std::string, std::size_t> chunk_caches_wanted(const Plan& plan);
 inline constexpr std::size_t cached_chunk_memory_factor = 2;
 
 struct ChunkCaches {
-    std::map<std::string, std::size_t> bytes;   // per input: the cache it gets (at least HDF5's default)
-    std::size_t total_bytes = 0;                 // the memory they take: a sized cache counts twice its bytes
+    std::map<std::string, std::size_t> bytes;  // per input: the cache it gets (at least HDF5's default)
+    std::size_t total_bytes = 0;               // the memory they take: a sized cache counts twice its bytes
 };
 
 // The caches that fit `limit_bytes` of memory in all: each input gets what it wants (at least HDF5's default, which it

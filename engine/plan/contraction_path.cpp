@@ -118,7 +118,8 @@ public:
             return;
         }
         if (capacity == 1) {  // lexicographic: fewest flops, then fewest peak bytes
-            if (candidate.flops < front[0].flops || (candidate.flops == front[0].flops && candidate.peak < front[0].peak))
+            if (candidate.flops < front[0].flops ||
+                (candidate.flops == front[0].flops && candidate.peak < front[0].peak))
                 front[0] = candidate;
             return;
         }
@@ -207,7 +208,8 @@ eval::ContractionPath best_order(const std::vector<Join>& joins, std::size_t ope
         }
     }
     std::vector<std::size_t> order;
-    for (std::size_t done = states - 1; done; done &= ~(std::size_t{1} << last_step[done])) order.push_back(last_step[done]);
+    for (std::size_t done = states - 1; done; done &= ~(std::size_t{1} << last_step[done]))
+        order.push_back(last_step[done]);
     std::reverse(order.begin(), order.end());
 
     // numpy's linear format: the list starts as the operands; each step appends its result.

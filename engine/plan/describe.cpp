@@ -36,11 +36,12 @@ std::string describe_piece_steps(const Plan& plan) {
             block += std::to_string(pass.block[axis]);
         }
         text += "    " + members +
-                printf_string(" in one pass over %s: blocks %s, %lld tiles, %s peak per tile, %s read, predicted "
-                              "%.3g s (%.3g s as separate passes)\n",
-                              pass.input.c_str(), block.c_str(), static_cast<long long>(pass.tile_count()),
-                              format_bytes(static_cast<double>(pass.peak_bytes)).c_str(),
-                              format_bytes(pass.bytes_read).c_str(), pass.predicted_seconds, pass.separate_seconds);
+                printf_string(
+                    " in one pass over %s: blocks %s, %lld tiles, %s peak per tile, %s read, predicted "
+                    "%.3g s (%.3g s as separate passes)\n",
+                    pass.input.c_str(), block.c_str(), static_cast<long long>(pass.tile_count()),
+                    format_bytes(static_cast<double>(pass.peak_bytes)).c_str(), format_bytes(pass.bytes_read).c_str(),
+                    pass.predicted_seconds, pass.separate_seconds);
     }
     return text;
 }
@@ -92,7 +93,8 @@ std::string describe(const Plan& plan) {
         std::size_t cache_bytes = 0;
         for (const auto& [name, bytes] : plan.chunk_cache_bytes) cache_bytes += bytes;
         if (cache_bytes != plan.chunk_cache_total_bytes)
-            text.append(" (").append(format_bytes(static_cast<double>(plan.chunk_cache_total_bytes)))
+            text.append(" (")
+                .append(format_bytes(static_cast<double>(plan.chunk_cache_total_bytes)))
                 .append(" of memory: a cached chunk may take twice its size)");
         text += "\n";
     }
@@ -110,12 +112,14 @@ std::string describe(const Plan& plan) {
                 for (const expr::NodePtr& input : term.inputs) operands += (operands.empty() ? "" : ", ") + input->name;
                 char coefficient[32];
                 std::snprintf(coefficient, sizeof coefficient, "%+g", term.coefficient);
-                text += "    " + std::string(coefficient) + " * einsum('" + term.subscripts() + "', " + operands + ")\n";
+                text +=
+                    "    " + std::string(coefficient) + " * einsum('" + term.subscripts() + "', " + operands + ")\n";
             }
         }
         std::string tiled, sizes;
         for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
-            std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis]) : "axis" + std::to_string(axis);
+            std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis])
+                                                       : "axis" + std::to_string(axis);
             sizes += (sizes.empty() ? "" : " ") + label + "=" + std::to_string(output.tiling.tile_shape[axis]) + "/" +
                      std::to_string(root.shape[axis]);
             if (output.tiling.is_tiled(axis)) tiled += (tiled.empty() ? "" : ",") + label;
@@ -128,8 +132,7 @@ std::string describe(const Plan& plan) {
         text += "\n";
         if (output.tiling.is_chunked()) {
             std::string chunks;
-            for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position)
-            {
+            for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position) {
                 if (!chunks.empty()) chunks += ' ';
                 chunks += output.tiling.summed_labels[position];
                 chunks += '=';

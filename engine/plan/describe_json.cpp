@@ -68,21 +68,21 @@ json output_json(const OutputPlan& output) {
         considered.push_back(entry);
     }
     json described = {{"name", output.name},
-            {"shape", output.root->shape},
-            {"dtype", dtype_name(output.root->dtype)},
-            {"expression", expr::to_text(*output.root)},
-            {"strategy", strategy_name(output.strategy)},
-            {"tile_sizes", tiles},
-            {"summed_chunks", chunks},
-            {"tiles", output.tiling.tile_count()},
-            {"tiles_in_flight", output.tiles_in_flight},
-            {"flops", output.flops},
-            {"bytes_read", output.bytes_read},
-            {"read_runs", output.read_runs},
-            {"peak_bytes", output.peak_bytes},
-            {"predicted_seconds", output.predicted_seconds},
-            {"terms", terms},
-            {"considered", considered}};
+                      {"shape", output.root->shape},
+                      {"dtype", dtype_name(output.root->dtype)},
+                      {"expression", expr::to_text(*output.root)},
+                      {"strategy", strategy_name(output.strategy)},
+                      {"tile_sizes", tiles},
+                      {"summed_chunks", chunks},
+                      {"tiles", output.tiling.tile_count()},
+                      {"tiles_in_flight", output.tiles_in_flight},
+                      {"flops", output.flops},
+                      {"bytes_read", output.bytes_read},
+                      {"read_runs", output.read_runs},
+                      {"peak_bytes", output.peak_bytes},
+                      {"predicted_seconds", output.predicted_seconds},
+                      {"terms", terms},
+                      {"considered", considered}};
     if (!output.strategy_note.empty()) described["strategy_note"] = output.strategy_note;
     return described;
 }
@@ -109,8 +109,11 @@ std::string describe_json(const Plan& plan) {
     // Shared pieces: computed once before the outputs, held in memory.
     json pieces = json::array();
     for (const OutputPlan& piece : plan.pieces) {
-        pieces.push_back({{"name", piece.name}, {"expression", expr::to_text(*piece.root)},
-                          {"shape", piece.root->shape}, {"flops", piece.flops}, {"bytes_read", piece.bytes_read}});
+        pieces.push_back({{"name", piece.name},
+                          {"expression", expr::to_text(*piece.root)},
+                          {"shape", piece.root->shape},
+                          {"flops", piece.flops},
+                          {"bytes_read", piece.bytes_read}});
         flops += piece.flops;
         bytes_read += piece.bytes_read;
         predicted_seconds += piece.predicted_seconds;
@@ -129,9 +132,14 @@ std::string describe_json(const Plan& plan) {
         bytes_read += pass.bytes_read;
         predicted_seconds += pass.predicted_seconds - pass.separate_seconds;
         peak_bytes = std::max(peak_bytes, pass.peak_bytes * static_cast<std::size_t>(pass.tiles_in_flight));
-        passes.push_back({{"input", pass.input}, {"block", pass.block}, {"members", members},
-                          {"tiles", pass.tile_count()}, {"peak_bytes", pass.peak_bytes}, {"flops", pass.flops},
-                          {"bytes_read", pass.bytes_read}, {"read_runs", pass.read_runs},
+        passes.push_back({{"input", pass.input},
+                          {"block", pass.block},
+                          {"members", members},
+                          {"tiles", pass.tile_count()},
+                          {"peak_bytes", pass.peak_bytes},
+                          {"flops", pass.flops},
+                          {"bytes_read", pass.bytes_read},
+                          {"read_runs", pass.read_runs},
                           {"predicted_seconds", pass.predicted_seconds},
                           {"separate_seconds", pass.separate_seconds}});
     }
@@ -147,14 +155,15 @@ std::string describe_json(const Plan& plan) {
                      {"chunk_cache_wanted_bytes", plan.chunk_cache_wanted_bytes},
                      {"chunk_cache_total_bytes", plan.chunk_cache_total_bytes},
                      {"threads", plan.threads},
-                     {"machine", {{"source", plan.machine.source},
-                                  {"measured", plan.machine.measured},
-                                  {"hostname", plan.machine.hostname},
-                                  {"flops_per_second", plan.machine.flops_per_second},
-                                  {"read_bytes_per_second", plan.machine.read_bytes_per_second},
-                                  {"seconds_per_pass", plan.machine.seconds_per_pass},
-                                  {"seconds_per_tile", plan.machine.seconds_per_tile},
-                                  {"seconds_per_run", plan.machine.seconds_per_run}}},
+                     {"machine",
+                      {{"source", plan.machine.source},
+                       {"measured", plan.machine.measured},
+                       {"hostname", plan.machine.hostname},
+                       {"flops_per_second", plan.machine.flops_per_second},
+                       {"read_bytes_per_second", plan.machine.read_bytes_per_second},
+                       {"seconds_per_pass", plan.machine.seconds_per_pass},
+                       {"seconds_per_tile", plan.machine.seconds_per_tile},
+                       {"seconds_per_run", plan.machine.seconds_per_run}}},
                      {"terms", terms},
                      {"shared_pieces", pieces},
                      {"fused_passes", passes},

@@ -44,7 +44,8 @@ std::string broadcast_labels(const Term& term) {
 // (which grows). std::nullopt when the letters run out.
 std::optional<Term> rename(const Term& term, const std::string& target_output, std::string& taken) {
     std::map<char, char> mapping;
-    for (std::size_t axis = 0; axis < term.output_labels.size(); ++axis) mapping[term.output_labels[axis]] = target_output[axis];
+    for (std::size_t axis = 0; axis < term.output_labels.size(); ++axis)
+        mapping[term.output_labels[axis]] = target_output[axis];
     for (char label : used_labels(term)) {
         if (mapping.count(label)) continue;
         auto fresh = std::find_if(all_letters.begin(), all_letters.end(),
@@ -111,7 +112,8 @@ std::string canonical_key(const Term& term) {
     std::vector<std::size_t> order(term.inputs.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t left, std::size_t right) {
-        if (term.inputs[left]->name != term.inputs[right]->name) return term.inputs[left]->name < term.inputs[right]->name;
+        if (term.inputs[left]->name != term.inputs[right]->name)
+            return term.inputs[left]->name < term.inputs[right]->name;
         return term.operand_labels[left] < term.operand_labels[right];
     });
     std::map<char, char> mapping;
@@ -259,8 +261,7 @@ std::string Term::subscripts() const {
 std::optional<std::vector<Term>> expand_terms(const NodePtr& node, std::string* why) {
     auto terms = expand(node);
     if (!terms) {
-        if (why)
-            *why = "the expansion exceeds " + std::to_string(max_expanded_terms) + " terms or 52 index letters";
+        if (why) *why = "the expansion exceeds " + std::to_string(max_expanded_terms) + " terms or 52 index letters";
         return std::nullopt;
     }
     std::vector<Term> merged = merge_identical(*terms);
@@ -281,7 +282,8 @@ std::optional<std::vector<Term>> expand_terms(const NodePtr& node, std::string* 
                 }
                 *why = "a sum broadcasts ";
                 why->append(term.inputs.size() == 1 ? inputs : "the product of " + inputs)
-                    .append(missing.size() == 1 ? " along axis " : " along axes ").append(along)
+                    .append(missing.size() == 1 ? " along axis " : " along axes ")
+                    .append(along)
                     .append(": no einsum over inputs repeats a term along an axis none of them has");
             }
             return std::nullopt;
@@ -296,12 +298,13 @@ NodePtr terms_to_node(const std::vector<Term>& terms, const Node& original) {
     for (const Term& term : terms) {
         std::vector<expr::Operand> operands;
         for (const NodePtr& input : term.inputs) operands.push_back({input, input->name, std::nullopt});
-        einsums.push_back({expr::make_einsum(term.operand_labels, term.output_labels, operands, std::nullopt),
-                           "term", std::nullopt});
+        einsums.push_back(
+            {expr::make_einsum(term.operand_labels, term.output_labels, operands, std::nullopt), "term", std::nullopt});
         coefficients.push_back(term.coefficient);
     }
-    NodePtr result = terms.size() == 1 && coefficients[0] == 1.0 ? einsums[0].node
-                                                                 : expr::make_lincomb(coefficients, einsums, std::nullopt);
+    NodePtr result = terms.size() == 1 && coefficients[0] == 1.0
+                         ? einsums[0].node
+                         : expr::make_lincomb(coefficients, einsums, std::nullopt);
     // Keep the original's index letters (for --tile and plan printing) and dtype (shared pieces are float64).
     auto named = std::make_shared<Node>(*result);
     named->name = original.name;

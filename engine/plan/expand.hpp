@@ -14,7 +14,7 @@ namespace tilesum::plan {
 
 struct Term {
     double coefficient = 1;
-    std::vector<expr::NodePtr> inputs;       // input nodes, possibly repeated
+    std::vector<expr::NodePtr> inputs;        // input nodes, possibly repeated
     std::vector<std::string> operand_labels;  // one per input
     std::string output_labels;                // the node's axes, in order
 

@@ -86,7 +86,7 @@ namespace {
 
 // The leaves of pass tile `tile` that are not read from storage: tiles of earlier members of the same pass.
 std::vector<eval::LeafKey> produced_in_pass(const Plan& plan, const FusedPass& pass,
-                                           const std::vector<eval::RootTile>& tiles) {
+                                            const std::vector<eval::RootTile>& tiles) {
     std::vector<eval::LeafKey> produced;
     for (const eval::LeafKey& key : eval::collect_leaves(tiles))
         for (const PassMember& member : pass.members)
@@ -122,7 +122,8 @@ eval::TileEstimate estimate_pass_tile(const Plan& plan, const FusedPass& pass, E
     const std::vector<eval::RootTile> tiles = pass.member_tiles(plan.pieces, tile);
     std::vector<eval::LeafKey> not_read = produced_in_pass(plan, pass, tiles);
     if (pass.reuses_leaves && tile > 0)
-        for (eval::LeafKey& key : eval::collect_leaves(pass.member_tiles(plan.pieces, tile - 1))) not_read.push_back(std::move(key));
+        for (eval::LeafKey& key : eval::collect_leaves(pass.member_tiles(plan.pieces, tile - 1)))
+            not_read.push_back(std::move(key));
     return eval::estimate_tiles(tiles, plan.schedule, not_read);
 }
 
@@ -144,7 +145,8 @@ std::size_t tile_peak(const Plan& plan, const FusedPass& pass) {
         FusedPass unordered = pass;  // by block index, whatever the tile order
         unordered.order.clear();
         unordered.reuses_leaves = false;
-        peak = std::max(peak, eval::estimate_tiles(unordered.member_tiles(plan.pieces, block_index), plan.schedule).peak_bytes);
+        peak = std::max(
+            peak, eval::estimate_tiles(unordered.member_tiles(plan.pieces, block_index), plan.schedule).peak_bytes);
     }
     return peak;
 }
@@ -219,8 +221,10 @@ std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_
     Extent low = 1, high = largest;  // fits(low); find the largest that fits
     while (low < high) {
         const Extent middle = low + (high - low + 1) / 2;
-        if (fits(middle)) low = middle;
-        else high = middle - 1;
+        if (fits(middle))
+            low = middle;
+        else
+            high = middle - 1;
     }
     pass.block = block_of(pass.extents, cut_axes, low);
     // Enough tiles for the workers to share, as for an output's tiles (smaller blocks still fit).
@@ -230,8 +234,8 @@ std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_
     }
     if (!reads_within_pass_complete(plan, pass)) return std::nullopt;
     pass.peak_bytes = tile_peak(plan, pass);
-    if (cut_axes == 2 && pass.extents.size() >= 2 && pass.extents[0] == pass.extents[1] && pass.block[0] == pass.block[1] &&
-        pass.block[0] < pass.extents[0]) {
+    if (cut_axes == 2 && pass.extents.size() >= 2 && pass.extents[0] == pass.extents[1] &&
+        pass.block[0] == pass.block[1] && pass.block[0] < pass.extents[0]) {
         pass.order = paired_order(pass.extents, pass.block);
         pass.reuses_leaves = true;
     }
@@ -286,8 +290,7 @@ void fuse_pieces(Plan& plan, const PlanOptions& options) {
         const expr::Node& root = *plan.pieces[piece].root;
         if (root.kind != expr::NodeKind::einsum) continue;
         for (const expr::NodePtr& operand : root.operands) {
-            if (operand->kind != expr::NodeKind::input || operand->piece || operand->shape.empty())
-                continue;
+            if (operand->kind != expr::NodeKind::input || operand->piece || operand->shape.empty()) continue;
             InputUse& use = uses[operand->name];
             use.node = operand.get();
             if (use.readers.empty() || use.readers.back() != piece) use.readers.push_back(piece);
@@ -317,7 +320,8 @@ void fuse_pieces(Plan& plan, const PlanOptions& options) {
         if (best_members < 2) continue;
         std::vector<std::size_t> members;
         for (std::size_t piece : use->readers)
-            if (!level_of[piece] && earliest[piece] <= best_level && best_level <= latest[piece]) members.push_back(piece);
+            if (!level_of[piece] && earliest[piece] <= best_level && best_level <= latest[piece])
+                members.push_back(piece);
         // Readers that read members as well may join at the same level when each tile hands them the member's
         // tile (the seed's Σ_i Z2_ik v_i with v_i = Σ_j Y2_j Z2_ij, row blocks of Z2): everything else they read
         // must be done by then.

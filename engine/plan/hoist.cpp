@@ -31,7 +31,8 @@ double elements(const std::string& labels, const std::map<char, Extent>& extents
 }
 
 // The kept labels of contracting items `first` and `second`: those the output or another item still needs.
-std::string kept_labels(const std::vector<Item>& items, std::size_t first, std::size_t second, const std::string& output) {
+std::string kept_labels(const std::vector<Item>& items, std::size_t first, std::size_t second,
+                        const std::string& output) {
     std::string needed = output;
     for (std::size_t other = 0; other < items.size(); ++other)
         if (other != first && other != second) needed += items[other].labels;
@@ -56,7 +57,8 @@ void PieceRegistry::count(const Term& term) {
     for (const auto& [first, second] : choose_path(term.operand_labels, term.output_labels, extents_of(term))) {
         if (second >= items.size()) continue;  // a step on an earlier step's result: not two inputs
         const std::string kept = kept_labels(items, first, second, term.output_labels);
-        Term step{1.0, {items[first].leaves[0], items[second].leaves[0]}, {items[first].labels, items[second].labels}, kept};
+        Term step{
+            1.0, {items[first].leaves[0], items[second].leaves[0]}, {items[first].labels, items[second].labels}, kept};
         ++occurrences_[canonical_key(step)];
     }
 }
@@ -83,8 +85,7 @@ Term PieceRegistry::hoist(const Term& term) {
             Term step{1.0, {left.leaves[0], right.leaves[0]}, {left.labels, right.labels}, kept};
             const std::string key = canonical_key(step);
             auto known = by_key_.find(key);
-            const bool worth_it =
-                policy_ == PiecePolicy::every_reduction || independent || occurrences_[key] > 1;
+            const bool worth_it = policy_ == PiecePolicy::every_reduction || independent || occurrences_[key] > 1;
             if (known == by_key_.end() && worth_it && bytes_ + kept_bytes <= byte_limit_) {
                 SharedPiece piece;
                 piece.definition = expr::make_einsum(step.operand_labels, kept,

@@ -41,7 +41,8 @@ public:
     std::vector<std::pair<std::string, Field>> members() const {
         if (!value_.is_object()) fail_here("expected an object");
         std::vector<std::pair<std::string, Field>> members;
-        for (const auto& [key, value] : value_.items()) members.emplace_back(key, Field(value, where_ + "." + key, source_));
+        for (const auto& [key, value] : value_.items())
+            members.emplace_back(key, Field(value, where_ + "." + key, source_));
         return members;
     }
     bool has(const char* key) const { return value_.is_object() && value_.contains(key); }

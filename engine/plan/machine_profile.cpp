@@ -1,6 +1,5 @@
 #include "engine/plan/machine_profile.hpp"
 
-
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -40,9 +39,8 @@ std::string optional_string(const json& document, const char* key, const std::st
 }  // namespace
 
 std::string machine_profile_json(const MachineProfile& profile) {
-    json document = {{"version", machine_profile_format_version},
-                     {"measured", profile.measured},
-                     {"hostname", profile.hostname}};
+    json document = {
+        {"version", machine_profile_format_version}, {"measured", profile.measured}, {"hostname", profile.hostname}};
     for (const NumberField& field : number_fields) document[field.key] = profile.*field.member;
     return document.dump(2) + "\n";
 }
@@ -62,9 +60,11 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
     if (!version->is_number_integer()) fail_profile(path, "key 'version' must be an integer");
     // Checked before the numbers, so that an old file is reported as old rather than as missing a key.
     if (version->get<long long>() == 1)
-        fail_profile(path, "version 1 was written by an older tilesum, which priced column-block reads with a "
-                           "strided byte rate; this tilesum prices each contiguous run (seconds_per_run) and reads "
-                           "version " + std::to_string(machine_profile_format_version));
+        fail_profile(path,
+                     "version 1 was written by an older tilesum, which priced column-block reads with a "
+                     "strided byte rate; this tilesum prices each contiguous run (seconds_per_run) and reads "
+                     "version " +
+                         std::to_string(machine_profile_format_version));
     if (version->get<long long>() != machine_profile_format_version)
         fail_profile(path, "version " + version->dump() + " is not supported (this tilesum reads version " +
                                std::to_string(machine_profile_format_version) + ")");
@@ -76,8 +76,8 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
         if (!it->is_number()) fail_profile(path, std::string("key '") + field.key + "' must be a number");
         const double value = it->get<double>();
         if (!std::isfinite(value) || value <= 0)
-            fail_profile(path, std::string("key '") + field.key + "' must be a finite positive number, not " +
-                                   it->dump());
+            fail_profile(path,
+                         std::string("key '") + field.key + "' must be a finite positive number, not " + it->dump());
         profile.*field.member = value;
     }
     profile.measured = optional_string(document, "measured", path);

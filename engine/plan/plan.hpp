@@ -49,25 +49,25 @@ struct Candidate {
 
 struct OutputPlan {
     std::string name;
-    expr::NodePtr root;              // what is evaluated: the expression as written, or its expanded terms
+    expr::NodePtr root;  // what is evaluated: the expression as written, or its expanded terms
     Strategy strategy = Strategy::tile;
-    std::vector<Term> terms;         // the expanded terms over inputs, when strategy is expand (the root reads
-                                     // shared pieces in their place where the plan has any)
+    std::vector<Term> terms;  // the expanded terms over inputs, when strategy is expand (the root reads
+                              // shared pieces in their place where the plan has any)
     std::vector<Candidate> considered;
     // Set when the strategy asked for could not be used for this output and why, in one line (`tilesum plan`
     // prints it beside the strategy): "--strategy expand cannot expand: ...; planned as written".
     std::string strategy_note;
     double predicted_seconds = 0;
     Tiling tiling;
-    bool forced = false;             // tile sizes came from --tile / the config file
-    std::string chunk_note;          // "aligned to chunks of A" when tile sizes follow an input's chunks
-    std::string summed_chunk_note;   // the same for the chunks of summed labels
-    std::size_t peak_bytes = 0;      // one tile at its worst moment (the largest tile)
-    double bytes_read = 0;           // from storage, over all tiles
-    double strided_bytes_read = 0;   // of which in column blocks (not contiguous runs)
-    double read_runs = 0;            // contiguous runs those bytes are in: storage serves each with one read
-    double flops = 0;                // over all tiles
-    int tiles_in_flight = 1;         // tiles * peak_bytes <= budget
+    bool forced = false;            // tile sizes came from --tile / the config file
+    std::string chunk_note;         // "aligned to chunks of A" when tile sizes follow an input's chunks
+    std::string summed_chunk_note;  // the same for the chunks of summed labels
+    std::size_t peak_bytes = 0;     // one tile at its worst moment (the largest tile)
+    double bytes_read = 0;          // from storage, over all tiles
+    double strided_bytes_read = 0;  // of which in column blocks (not contiguous runs)
+    double read_runs = 0;           // contiguous runs those bytes are in: storage serves each with one read
+    double flops = 0;               // over all tiles
+    int tiles_in_flight = 1;        // tiles * peak_bytes <= budget
 };
 
 // Pieces computed in one pass over an input they all read (fuse.hpp), instead of one pass each. Tile t of the pass
@@ -80,9 +80,9 @@ struct PassMember {
 };
 
 struct FusedPass {
-    std::string input;  // the shared input's name
-    Shape extents;      // its shape
-    Shape block;        // its block along each axis (the extent where not cut)
+    std::string input;                // the shared input's name
+    Shape extents;                    // its shape
+    Shape block;                      // its block along each axis (the extent where not cut)
     std::vector<PassMember> members;  // in piece order: a member may read an earlier member's tile of this pass
     // Tile t is block order[t] (C order) of the input; block t when empty. With square blocks, blocks (p, q) and
     // (q, p) are adjacent, and the read stage keeps a tile's leaves for the next, so a member reading the input
@@ -104,15 +104,15 @@ struct FusedPass {
 };
 
 struct Plan {
-    std::vector<OutputPlan> pieces;   // shared pieces (hoist.hpp), computed first, in order, held in memory
-    std::vector<FusedPass> passes;    // pieces computed together
+    std::vector<OutputPlan> pieces;  // shared pieces (hoist.hpp), computed first, in order, held in memory
+    std::vector<FusedPass> passes;   // pieces computed together
     struct PieceStep {
         bool fused = false;
         std::size_t index = 0;  // into passes when fused, else into pieces
         friend bool operator==(const PieceStep&, const PieceStep&) = default;
     };
     std::vector<PieceStep> piece_steps;  // the order pieces and passes run in, each after what it reads
-    std::size_t piece_bytes = 0;      // their memory, taken from the budget of everything else
+    std::size_t piece_bytes = 0;         // their memory, taken from the budget of everything else
     // HDF5 chunk caches (chunk_cache.hpp), per chunked input whose chunks tiles read only in part: the bytes its
     // cache gets (HDF5's default 1 MiB when the cache it wants does not fit), and what it wants. Taken from the
     // budget like the pieces: tiles get budget_bytes - piece_bytes - chunk_cache_total_bytes.

@@ -132,8 +132,8 @@ PlanData to_data(const Plan& plan, const expr::SplitProgram& program) {
     expression.nodes = table.take_nodes();
 
     for (const FusedPass& pass : plan.passes) {
-        execution.passes.push_back({pass.input, pass.extents, pass.block, pass.members, pass.order,
-                                    pass.reuses_leaves, pass.tiles_in_flight});
+        execution.passes.push_back(
+            {pass.input, pass.extents, pass.block, pass.members, pass.order, pass.reuses_leaves, pass.tiles_in_flight});
         data.report.passes.push_back({pass.peak_bytes, pass.flops, pass.bytes_read, pass.read_runs,
                                       pass.predicted_seconds, pass.separate_seconds});
     }

@@ -99,8 +99,9 @@ std::string terms_text(const UnitReport& report, const std::vector<GraphNode>& n
 std::string plan_dot(const PlanData& data) {
     const std::vector<GraphNode>& nodes = data.expression.nodes;
     const Instantiated instantiated = instantiate(data);  // for the expressions' text
-    std::string dot = "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
-                      "  edge [fontname=\"Helvetica\", fontsize=9];\n";
+    std::string dot =
+        "digraph plan {\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10];\n"
+        "  edge [fontname=\"Helvetica\", fontsize=9];\n";
     // Inputs as cylinders: storage.
     std::set<std::string> drawn;
     for (const NamedId& input : data.expression.inputs) {
@@ -121,18 +122,18 @@ std::string plan_dot(const PlanData& data) {
         const expr::Node& root = *instantiated.plan.pieces[index].root;
         return indent + dot_id({piece.name, true}) + " [style=rounded, label=" +
                quoted("piece " + piece.name + " " + format_shape(root.shape) + "\n" + expr::to_text(root) + "\n" +
-                      format_bytes(static_cast<double>(element_count(root.shape)) * sizeof(double)) +
-                      " in memory") +
+                      format_bytes(static_cast<double>(element_count(root.shape)) * sizeof(double)) + " in memory") +
                "];\n";
     };
     for (std::size_t pass = 0; pass < data.execution.passes.size(); ++pass) {
         const PassExecution& execution = data.execution.passes[pass];
         const PassReport& report = data.report.passes[pass];
-        dot += "  subgraph cluster_pass" + std::to_string(pass) + " {\n    style=dashed; fontname=\"Helvetica\"; "
+        dot += "  subgraph cluster_pass" + std::to_string(pass) +
+               " {\n    style=dashed; fontname=\"Helvetica\"; "
                "fontsize=9;\n    label=" +
-               quoted("one pass over " + execution.input + ": " + std::to_string(block_count(execution.extents,
-                                                                                           execution.block)) +
-                      " blocks, " + format_bytes(report.bytes_read) + " read") +
+               quoted("one pass over " + execution.input + ": " +
+                      std::to_string(block_count(execution.extents, execution.block)) + " blocks, " +
+                      format_bytes(report.bytes_read) + " read") +
                ";\n";
         for (const PassMember& member : execution.members) dot += piece_node(member.piece, "    ");
         dot += "  }\n";

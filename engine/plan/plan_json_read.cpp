@@ -169,8 +169,9 @@ void check_consistent(const PlanData& data, const Field& document) {
                               tiling.tile_shape.size() == tiling.extents.size() &&
                               tiling.summed_extents.size() == tiling.summed_labels.size() &&
                               tiling.summed_tile.size() == tiling.summed_labels.size();
-            if (!fits) fields[index]["tiling"].fail_here("does not fit the root's shape " +
-                                                          format_shape(nodes[unit.root].shape));
+            if (!fits)
+                fields[index]["tiling"].fail_here("does not fit the root's shape " +
+                                                  format_shape(nodes[unit.root].shape));
             for (std::size_t axis = 0; axis < tiling.tile_shape.size(); ++axis)
                 if (tiling.tile_shape[axis] < 1 && tiling.extents[axis] > 0)
                     fields[index]["tiling"].fail_here("a tile size must be positive");
@@ -265,8 +266,8 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
         pass.extents = entry["extents"].shape();
         pass.block = entry["block"].shape();
         for (const Field& member : entry["members"].items())
-            pass.members.push_back({static_cast<std::size_t>(member["piece"].unsigned_number()),
-                                    member["labels"].string()});
+            pass.members.push_back(
+                {static_cast<std::size_t>(member["piece"].unsigned_number()), member["labels"].string()});
         pass.order = entry["order"].shape();
         pass.reuses_leaves = entry["reuses_leaves"].boolean();
         pass.tiles_in_flight = entry["tiles_in_flight"].positive_int();
@@ -295,6 +296,5 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
     check_consistent(data, root);
     return data;
 }
-
 
 }  // namespace tilesum::plan

@@ -37,11 +37,16 @@ const char* kind_name(expr::NodeKind kind) {
 const char* part_text(expr::Part part) { return part == expr::Part::real ? "real" : "imag"; }
 
 json node_json(const GraphNode& node) {
-    json entry = {{"kind", kind_name(node.kind)},   {"shape", node.shape},
-                  {"dtype", dtype_name(node.dtype)}, {"name", node.name},
-                  {"chunk_shape", node.chunk_shape}, {"operands", node.operands},
-                  {"operand_labels", node.operand_labels}, {"output_labels", node.output_labels},
-                  {"coefficients", numbers_json(node.coefficients)}, {"axis_labels", node.axis_labels},
+    json entry = {{"kind", kind_name(node.kind)},
+                  {"shape", node.shape},
+                  {"dtype", dtype_name(node.dtype)},
+                  {"name", node.name},
+                  {"chunk_shape", node.chunk_shape},
+                  {"operands", node.operands},
+                  {"operand_labels", node.operand_labels},
+                  {"output_labels", node.output_labels},
+                  {"coefficients", numbers_json(node.coefficients)},
+                  {"axis_labels", node.axis_labels},
                   {"piece", node.piece}};
     if (node.diagonal_of)
         entry["diagonal_of"] = {{"base", node.diagonal_of->base},
@@ -91,9 +96,10 @@ json unit_computation_json(const UnitExecution& unit) {
 
 json pass_computation_json(const PassExecution& pass) {
     json members = json::array();
-    for (const PassMember& member : pass.members) members.push_back({{"piece", member.piece}, {"labels", member.labels}});
-    return {{"input", pass.input}, {"extents", pass.extents},        {"block", pass.block},
-            {"members", members},  {"order", pass.order}, {"reuses_leaves", pass.reuses_leaves}};
+    for (const PassMember& member : pass.members)
+        members.push_back({{"piece", member.piece}, {"labels", member.labels}});
+    return {{"input", pass.input}, {"extents", pass.extents}, {"block", pass.block},
+            {"members", members},  {"order", pass.order},     {"reuses_leaves", pass.reuses_leaves}};
 }
 
 json computation_parts_json(const PlanData::Execution& execution) {
@@ -189,7 +195,6 @@ json report_json(const PlanData::Report& report) {
             {"chunk_cache_wanted_bytes", report.chunk_cache_wanted_bytes}};
 }
 
-
 }  // namespace
 
 std::string plan_to_json(const PlanData& data) {
@@ -213,6 +218,5 @@ std::string computation_json(const PlanData& data) {
                      {"computation", computation_parts_json(data.execution)}};
     return document.dump();
 }
-
 
 }  // namespace tilesum::plan

@@ -96,7 +96,8 @@ struct Cuttable {
     std::size_t peak(const Shape& sizes, const eval::Schedule& schedule) const {
         eval::TileSpec spec = first_tile(sizes);
         std::size_t bytes = eval::estimate_tile(*root, spec, schedule).peak_bytes;
-        if (!spec.summed.empty()) bytes += static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
+        if (!spec.summed.empty())
+            bytes += static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
         return bytes;
     }
 };
@@ -220,8 +221,8 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
     const Phase outputs{0, cuttable.output_rank, target};
     const Phase summed{cuttable.output_rank, sizes.size(), outputs_first ? budget_bytes / 2 : target};
     const std::vector<Phase> phases = order == CutOrder::together ? std::vector<Phase>{{0, sizes.size(), target}}
-                                      : outputs_first              ? std::vector<Phase>{outputs, summed}
-                                                                   : std::vector<Phase>{summed, outputs};
+                                      : outputs_first             ? std::vector<Phase>{outputs, summed}
+                                                                  : std::vector<Phase>{summed, outputs};
     for (const Phase& phase : phases) {
         const auto [first_axis, end_axis, phase_target] = phase;
         while (cuttable.peak(sizes, schedule) > phase_target) {
@@ -234,12 +235,11 @@ Shape cut_sizes(const Cuttable& cuttable, const std::string& name, std::size_t b
     }
     const std::size_t smallest_peak = cuttable.peak(sizes, schedule);
     if (smallest_peak > budget_bytes)
-        fail(ErrorKind::resource, "memory budget " + format_bytes(static_cast<double>(budget_bytes)) +
-                                      " is too small for output '" + name + "': its smallest tile (" +
-                                      tile_text(cuttable, sizes) + ") needs " +
-                                      format_bytes(static_cast<double>(smallest_peak)) +
-                                      "; the smallest budget that works is --memory " +
-                                      format_size_option(smallest_peak));
+        fail(ErrorKind::resource,
+             "memory budget " + format_bytes(static_cast<double>(budget_bytes)) + " is too small for output '" + name +
+                 "': its smallest tile (" + tile_text(cuttable, sizes) + ") needs " +
+                 format_bytes(static_cast<double>(smallest_peak)) + "; the smallest budget that works is --memory " +
+                 format_size_option(smallest_peak));
     // The last halving may have overshot: grow that axis back to the largest size that still fits.
     if (last_axis && smallest_peak <= target) {
         Extent fits = sizes[*last_axis];
@@ -294,8 +294,8 @@ struct Evaluated {
 
 // Tiles `root` (the expression as written or its expansion) under the options; throws Error{resource} when it
 // does not fit.
-Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
-                    const PlanOptions& options, std::set<char>& forced_used) {
+Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy strategy, const PlanOptions& options,
+                    std::set<char>& forced_used) {
     Evaluated result;
     result.schedule = choose_schedule(root, options.budget_bytes);
     OutputPlan& output = result.output;
@@ -323,7 +323,8 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
         output.summed_chunk_note = aligned.note(cuttable.output_rank, sizes.size());
     }
     // Sizes stay at least 1 while cutting; an output axis of extent 0 is one empty tile of size 0 (as printed).
-    for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
+    for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis)
+        sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
     output.tiling = cuttable.tiling(sizes);
     output.peak_bytes = cuttable.peak(sizes, result.schedule);
     if (output.forced && output.peak_bytes > options.budget_bytes)
@@ -332,9 +333,11 @@ Evaluated plan_root(const std::string& name, const expr::NodePtr& root, Strategy
                                       ", more than the memory budget " +
                                       format_bytes(static_cast<double>(options.budget_bytes)) +
                                       "; use a smaller --tile or --memory " + format_size_option(output.peak_bytes));
-    const std::size_t fitting = std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
-    output.tiles_in_flight = static_cast<int>(std::min<std::size_t>(
-        {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(output.tiling.tile_count())}));
+    const std::size_t fitting =
+        std::max<std::size_t>(1, options.budget_bytes / std::max<std::size_t>(output.peak_bytes, 1));
+    output.tiles_in_flight =
+        static_cast<int>(std::min<std::size_t>({fitting, static_cast<std::size_t>(2 * options.threads),
+                                                static_cast<std::size_t>(output.tiling.tile_count())}));
     estimate_totals(cuttable, sizes, output, result.schedule);
     output.predicted_seconds = predicted_seconds(output, options.machine);
     return result;
@@ -350,7 +353,7 @@ bool predicted_better(const OutputPlan& candidate, const OutputPlan& best) {
 }
 
 Candidate summarize(const OutputPlan& output) {
-    return Candidate{output.strategy, true, "", output.flops, output.bytes_read, output.peak_bytes,
+    return Candidate{output.strategy,         true, "", output.flops, output.bytes_read, output.peak_bytes,
                      output.predicted_seconds};
 }
 
@@ -387,7 +390,8 @@ Evaluated plan_output(const expr::NamedNode& named, const std::optional<std::vec
             why += why_not;
             considered.push_back(Candidate{Strategy::expand, false, why, 0, 0, 0, 0});
             // --strategy expand asks for every output that can be expanded; this one is evaluated as written.
-            if (options.strategy == Strategy::expand) fallback_note = "--strategy expand " + why + "; planned as written";
+            if (options.strategy == Strategy::expand)
+                fallback_note = "--strategy expand " + why + "; planned as written";
         }
     }
     if (options.strategy != Strategy::expand || !fallback_note.empty()) consider(Strategy::tile, named.node, {});
@@ -484,7 +488,7 @@ Plan plan_tiles(const expr::Program& program, const PlanOptions& options, const 
 
     for (std::size_t index = 0; index < program.outputs.size(); ++index) {
         Evaluated chosen = plan_output(program.outputs[index], expanded[index], terms[index],
-                                        hoisted.why_not_expanded[index], remaining, forced_used);
+                                       hoisted.why_not_expanded[index], remaining, forced_used);
         plan.schedule.paths.insert(chosen.schedule.paths.begin(), chosen.schedule.paths.end());
         plan.outputs.push_back(std::move(chosen.output));
     }
@@ -585,8 +589,8 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
             for (char axis_label : output.root->axis_labels)
                 if (axis_label && known.find(axis_label) == std::string::npos) known += axis_label;
         fail(ErrorKind::usage, std::string("--tile ") + label + "=" + std::to_string(size) +
-                                   ": no output has an index '" + label + "' (output indices: " +
-                                   (known.empty() ? "none" : known) + ")");
+                                   ": no output has an index '" + label +
+                                   "' (output indices: " + (known.empty() ? "none" : known) + ")");
     }
     return plan;
 }

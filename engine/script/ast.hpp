@@ -23,12 +23,12 @@ struct AstNode {
     Kind kind = Kind::number;
     SourceSpan span;  // the whole node in the text
 
-    double value = 0;                 // number
-    bool is_integer = false;          // number: written as a Python int (no '.', no exponent): numpy's dtype rules
-    std::string name;                 // name
-    std::string subscripts;           // einsum: the string literal's contents, unescaped
-    SourceSpan subscripts_span;       // einsum: span of the contents (inside the quotes)
-    char op = 0;                      // binary
+    double value = 0;            // number
+    bool is_integer = false;     // number: written as a Python int (no '.', no exponent): numpy's dtype rules
+    std::string name;            // name
+    std::string subscripts;      // einsum: the string literal's contents, unescaped
+    SourceSpan subscripts_span;  // einsum: span of the contents (inside the quotes)
+    char op = 0;                 // binary
     std::vector<AstPtr> args;
 };
 

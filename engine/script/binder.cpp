@@ -123,7 +123,8 @@ private:
             if (is_number[position]) continue;
             arrays.push_back(operands[position]);
             rest.inputs.push_back(subscripts.inputs[position]);
-            if (subscripts.input_spans.size() == operands.size()) rest.input_spans.push_back(subscripts.input_spans[position]);
+            if (subscripts.input_spans.size() == operands.size())
+                rest.input_spans.push_back(subscripts.input_spans[position]);
             if (subscripts.operand_spans.size() == operands.size())
                 rest.operand_spans.push_back(subscripts.operand_spans[position]);
         }
@@ -166,22 +167,26 @@ private:
             if (left.number || right.number)
                 fail(ErrorKind::unsupported, "adding a number to an array is not supported yet", node.span);
             double sign = node.op == '+' ? 1.0 : -1.0;
-            return Value{std::nullopt, make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)},
-                                                    node.span)};
+            return Value{
+                std::nullopt,
+                make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)}, node.span)};
         }
         if (node.op == '*') {
             if (left.number || right.number) {
                 const Value& number = left.number ? left : right;
                 const Value& array = left.number ? right : left;
-                NodePtr scaled = make_lincomb({*number.number}, {as_operand(array, left.number ? right_ast : left_ast)},
-                                              node.span);
-                return Value{std::nullopt, with_dtype(scaled, promote_with_scalar(array.node->dtype, as_scalar(number)))};
+                NodePtr scaled =
+                    make_lincomb({*number.number}, {as_operand(array, left.number ? right_ast : left_ast)}, node.span);
+                return Value{std::nullopt,
+                             with_dtype(scaled, promote_with_scalar(array.node->dtype, as_scalar(number)))};
             }
-            return Value{std::nullopt, make_product(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
+            return Value{std::nullopt,
+                         make_product(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
         }
         TILESUM_ASSERT(node.op == '/');
         if (!right.number)
-            fail(ErrorKind::unsupported, "dividing by an array is not supported yet; divide by a number", right_ast.span);
+            fail(ErrorKind::unsupported, "dividing by an array is not supported yet; divide by a number",
+                 right_ast.span);
         NodePtr divided = make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span);
         return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};
     }

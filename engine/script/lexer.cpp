@@ -20,21 +20,21 @@ bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f'; 
 
 std::string describe(const Token& token) {
     switch (token.kind) {
-    case TokenKind::name: return "name " + quote_excerpt(token.text);
-    case TokenKind::number: return "number " + quote_excerpt(token.text);
-    case TokenKind::string: return "string " + quote_excerpt(token.text);
-    case TokenKind::lparen: return "'('";
-    case TokenKind::rparen: return "')'";
-    case TokenKind::comma: return "','";
-    case TokenKind::dot: return "'.'";
-    case TokenKind::assign: return "'='";
-    case TokenKind::plus: return "'+'";
-    case TokenKind::minus: return "'-'";
-    case TokenKind::star: return "'*'";
-    case TokenKind::slash: return "'/'";
-    case TokenKind::newline: return "end of line";
-    case TokenKind::semicolon: return "';'";
-    case TokenKind::end: return "end of input";
+        case TokenKind::name: return "name " + quote_excerpt(token.text);
+        case TokenKind::number: return "number " + quote_excerpt(token.text);
+        case TokenKind::string: return "string " + quote_excerpt(token.text);
+        case TokenKind::lparen: return "'('";
+        case TokenKind::rparen: return "')'";
+        case TokenKind::comma: return "','";
+        case TokenKind::dot: return "'.'";
+        case TokenKind::assign: return "'='";
+        case TokenKind::plus: return "'+'";
+        case TokenKind::minus: return "'-'";
+        case TokenKind::star: return "'*'";
+        case TokenKind::slash: return "'/'";
+        case TokenKind::newline: return "end of line";
+        case TokenKind::semicolon: return "';'";
+        case TokenKind::end: return "end of input";
     }
     return "token";
 }
@@ -46,8 +46,7 @@ Token Lexer::next() {
     const char c = text_[begin];
     if (c == '\n') return make(TokenKind::newline, begin, begin + 1);
     if (is_letter(c)) return lex_name(begin);
-    if (is_digit(c) || (c == '.' && begin + 1 < text_.size() && is_digit(text_[begin + 1])))
-        return lex_number(begin);
+    if (is_digit(c) || (c == '.' && begin + 1 < text_.size() && is_digit(text_[begin + 1]))) return lex_number(begin);
     if (c == '"' || c == '\'') return lex_string(begin);
     return lex_punctuation(begin);
 }
@@ -145,8 +144,7 @@ Token Lexer::lex_string(std::size_t begin) {
         if (c == '\n') break;
         // Escapes would break the promise that subscripts_span.offset + i is the i-th subscripts character;
         // subscripts never need one.
-        if (c == '\\')
-            fail(ErrorKind::unsupported, "escape sequences in strings are not supported", SourceSpan{at, 1});
+        if (c == '\\') fail(ErrorKind::unsupported, "escape sequences in strings are not supported", SourceSpan{at, 1});
     }
     fail(ErrorKind::syntax, "unterminated string", SourceSpan{begin, 1});
 }
@@ -155,35 +153,31 @@ Token Lexer::lex_punctuation(std::size_t begin) {
     const char c = text_[begin];
     const char following = begin + 1 < text_.size() ? text_[begin + 1] : '\0';
     switch (c) {
-    case '(':
-        ++paren_depth_;
-        return make(TokenKind::lparen, begin, begin + 1);
-    case ')':
-        // An unmatched ')' is the parser's to report; here it only must not wrap the depth around.
-        if (paren_depth_ > 0) --paren_depth_;
-        return make(TokenKind::rparen, begin, begin + 1);
-    case ',': return make(TokenKind::comma, begin, begin + 1);
-    case '.': return make(TokenKind::dot, begin, begin + 1);
-    case '=': return make(TokenKind::assign, begin, begin + 1);
-    case '+': return make(TokenKind::plus, begin, begin + 1);
-    case '-': return make(TokenKind::minus, begin, begin + 1);
-    case ';': return make(TokenKind::semicolon, begin, begin + 1);
-    case '*':
-        if (following == '*')
-            fail(ErrorKind::syntax, "the power operator '**' is not supported", SourceSpan{begin, 2});
-        return make(TokenKind::star, begin, begin + 1);
-    case '/':
-        if (following == '/')
-            fail(ErrorKind::unsupported, "floor division '//' is not supported", SourceSpan{begin, 2});
-        return make(TokenKind::slash, begin, begin + 1);
-    case '@':
-        fail(ErrorKind::unsupported, "matrix multiplication '@' is not supported; write it with einsum",
-             SourceSpan{begin, 1});
-    case '[':
-    case ']':
-        fail(ErrorKind::unsupported, "indexing with '[...]' is not supported", SourceSpan{begin, 1});
-    default:
-        fail(ErrorKind::syntax, "invalid character " + describe_character(c), SourceSpan{begin, 1});
+        case '(': ++paren_depth_; return make(TokenKind::lparen, begin, begin + 1);
+        case ')':
+            // An unmatched ')' is the parser's to report; here it only must not wrap the depth around.
+            if (paren_depth_ > 0) --paren_depth_;
+            return make(TokenKind::rparen, begin, begin + 1);
+        case ',': return make(TokenKind::comma, begin, begin + 1);
+        case '.': return make(TokenKind::dot, begin, begin + 1);
+        case '=': return make(TokenKind::assign, begin, begin + 1);
+        case '+': return make(TokenKind::plus, begin, begin + 1);
+        case '-': return make(TokenKind::minus, begin, begin + 1);
+        case ';': return make(TokenKind::semicolon, begin, begin + 1);
+        case '*':
+            if (following == '*')
+                fail(ErrorKind::syntax, "the power operator '**' is not supported", SourceSpan{begin, 2});
+            return make(TokenKind::star, begin, begin + 1);
+        case '/':
+            if (following == '/')
+                fail(ErrorKind::unsupported, "floor division '//' is not supported", SourceSpan{begin, 2});
+            return make(TokenKind::slash, begin, begin + 1);
+        case '@':
+            fail(ErrorKind::unsupported, "matrix multiplication '@' is not supported; write it with einsum",
+                 SourceSpan{begin, 1});
+        case '[':
+        case ']': fail(ErrorKind::unsupported, "indexing with '[...]' is not supported", SourceSpan{begin, 1});
+        default: fail(ErrorKind::syntax, "invalid character " + describe_character(c), SourceSpan{begin, 1});
     }
 }
 

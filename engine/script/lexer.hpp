@@ -33,8 +33,8 @@ enum class TokenKind {
 struct Token {
     TokenKind kind = TokenKind::end;
     SourceSpan span;
-    std::string_view text;   // the token's text; for strings, the contents without quotes
-    double number = 0;       // value of a number token
+    std::string_view text;  // the token's text; for strings, the contents without quotes
+    double number = 0;      // value of a number token
 };
 
 class Lexer {

@@ -32,8 +32,8 @@ bool is_einsum_name(std::string_view callee) {
 // A parsed expression and what its parent needs to know about it.
 struct Parsed {
     AstPtr node;
-    SourceSpan extent;        // the node's text plus any parentheses around it: a parent's span covers these
-    std::size_t height = 1;   // of the tree below and including `node`
+    SourceSpan extent;       // the node's text plus any parentheses around it: a parent's span covers these
+    std::size_t height = 1;  // of the tree below and including `node`
 };
 
 struct DottedName {
@@ -87,17 +87,15 @@ private:
         current_ = lexer_.next();
     }
     bool at(TokenKind kind) const { return current_.kind == kind; }
-    bool at_statement_end() const {
-        return at(TokenKind::newline) || at(TokenKind::semicolon) || at(TokenKind::end);
-    }
+    bool at_statement_end() const { return at(TokenKind::newline) || at(TokenKind::semicolon) || at(TokenKind::end); }
     Token peek() const {
         Lexer ahead = lexer_;
         return ahead.next();
     }
 
-    Lexer lexer_;             // positioned just after current_
+    Lexer lexer_;  // positioned just after current_
     Token current_;
-    Token previous_;          // for "expected an expression after '+'"
+    Token previous_;  // for "expected an expression after '+'"
     std::size_t nesting_ = 0;
     std::size_t open_parens_ = 0;  // '(' consumed and not yet closed, in expressions and calls
     std::size_t node_count_ = 0;
@@ -119,8 +117,7 @@ Script Parser::script() {
 Statement Parser::statement() {
     if (at(TokenKind::rparen)) fail(ErrorKind::syntax, "unexpected ')'", current_.span);
     if (!at(TokenKind::name))
-        fail(ErrorKind::syntax, "expected a statement 'name = expression', found " + describe(current_),
-             current_.span);
+        fail(ErrorKind::syntax, "expected a statement 'name = expression', found " + describe(current_), current_.span);
     Statement result;
     result.target = std::string(current_.text);
     result.target_span = current_.span;
@@ -178,32 +175,33 @@ Parsed Parser::unary() {
 // primary := NUMBER | '(' expression ')' | dotted_name | einsum_call
 Parsed Parser::primary() {
     switch (current_.kind) {
-    case TokenKind::number: {
-        Parsed result = make_node(AstNode::Kind::number, current_.span, 0, current_.span);
-        result.node->value = current_.number;
-        result.node->is_integer = current_.text.find_first_of(".eE") == std::string_view::npos;
-        advance();
-        return result;
-    }
-    case TokenKind::lparen: return parenthesized();
-    case TokenKind::name: {
-        DottedName name = dotted_name();
-        if (at(TokenKind::lparen)) return einsum_call(name);
-        if (name.name.find('.') != std::string::npos)
-            fail(ErrorKind::unsupported,
-                 "name " + quote_excerpt(name.name) + " is not supported: only np.einsum(...) may use a dotted name",
-                 name.span);
-        Parsed result = make_node(AstNode::Kind::name, name.span, 0, name.span);
-        result.node->name = std::move(name.name);
-        return result;
-    }
-    case TokenKind::string:
-        fail(ErrorKind::syntax, "unexpected string: only the first argument of einsum may be a string",
-             current_.span);
-    case TokenKind::rparen:
-        if (open_parens_ == 0) fail(ErrorKind::syntax, "unexpected ')'", current_.span);
-        break;
-    default: break;
+        case TokenKind::number: {
+            Parsed result = make_node(AstNode::Kind::number, current_.span, 0, current_.span);
+            result.node->value = current_.number;
+            result.node->is_integer = current_.text.find_first_of(".eE") == std::string_view::npos;
+            advance();
+            return result;
+        }
+        case TokenKind::lparen: return parenthesized();
+        case TokenKind::name: {
+            DottedName name = dotted_name();
+            if (at(TokenKind::lparen)) return einsum_call(name);
+            if (name.name.find('.') != std::string::npos)
+                fail(
+                    ErrorKind::unsupported,
+                    "name " + quote_excerpt(name.name) + " is not supported: only np.einsum(...) may use a dotted name",
+                    name.span);
+            Parsed result = make_node(AstNode::Kind::name, name.span, 0, name.span);
+            result.node->name = std::move(name.name);
+            return result;
+        }
+        case TokenKind::string:
+            fail(ErrorKind::syntax, "unexpected string: only the first argument of einsum may be a string",
+                 current_.span);
+        case TokenKind::rparen:
+            if (open_parens_ == 0) fail(ErrorKind::syntax, "unexpected ')'", current_.span);
+            break;
+        default: break;
     }
     fail(ErrorKind::syntax, "expected an expression after " + describe(previous_), current_.span);
 }
@@ -256,8 +254,7 @@ Parsed Parser::einsum_call(const DottedName& callee) {
             keyword_seen = true;
             continue;
         }
-        if (keyword_seen)
-            fail(ErrorKind::syntax, "positional argument follows keyword argument", current_.span);
+        if (keyword_seen) fail(ErrorKind::syntax, "positional argument follows keyword argument", current_.span);
         Parsed operand = expression();
         operand_height = std::max(operand_height, operand.height);
         operands.push_back(std::move(operand.node));
@@ -290,8 +287,7 @@ void Parser::keyword_argument() {
         if (at(TokenKind::plus) || at(TokenKind::minus)) advance();
         if (!at(TokenKind::number))
             fail(ErrorKind::syntax,
-                 "expected a string, number or name as the value of keyword argument " +
-                     quote_excerpt(keyword.text),
+                 "expected a string, number or name as the value of keyword argument " + quote_excerpt(keyword.text),
                  current_.span);
         advance();
     }

@@ -46,9 +46,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         const tilesum::RunStats stats = tilesum::run(plan, sources, sink);
-        std::printf("wrote %s in %.2f s (%lld tiles, %.3g flops) with tilesum %s\n",
-                    stats.written.at(0).where.c_str(), stats.seconds, static_cast<long long>(stats.tiles_total),
-                    stats.flops, tilesum::version());
+        std::printf("wrote %s in %.2f s (%lld tiles, %.3g flops) with tilesum %s\n", stats.written.at(0).where.c_str(),
+                    stats.seconds, static_cast<long long>(stats.tiles_total), stats.flops, tilesum::version());
         return 0;
     } catch (const tilesum::Error& error) {
         std::fprintf(stderr, "seed: error: %s\n", error.what());

@@ -19,10 +19,9 @@ int main() {
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
         const testing::RandomScript random = generator.generate();
-        const expr::Program program =
-            script::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
-                return expr::InputSpec{random.inputs.at(use.name), DType::f64};
-            });
+        const expr::Program program = script::bind(script::parse_script(random.text), [&](const expr::InputUse& use) {
+            return expr::InputSpec{random.inputs.at(use.name), DType::f64};
+        });
         const std::vector<plan::PlanOptions> variants = testing::plan_variants(random, program, seed);
         for (std::size_t variant = 0; variant < variants.size(); ++variant) {
             std::cout << "# seed " << seed << ", variant " << variant << "\n";

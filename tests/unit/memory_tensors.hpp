@@ -5,8 +5,8 @@
 #include <string>
 
 #include "engine/common/tensor_io.hpp"
-#include "engine/kernels/reference_einsum.hpp"
 #include "engine/exec/memory_tensor.hpp"
+#include "engine/kernels/reference_einsum.hpp"
 
 namespace tilesum::testing {
 

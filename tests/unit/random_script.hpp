@@ -114,7 +114,8 @@ private:
         std::string contracted;
         for (char label : random_labels(pool, 7))
             if (output.find(label) == std::string::npos && contracted.size() < 2) contracted += label;
-        const std::string all = output + contracted.substr(0, static_cast<std::size_t>(uniform(0, static_cast<int>(contracted.size()))));
+        const std::string all =
+            output + contracted.substr(0, static_cast<std::size_t>(uniform(0, static_cast<int>(contracted.size()))));
         const int operand_count = uniform(1, 3);
         std::vector<std::string> operand_labels(static_cast<std::size_t>(operand_count));
         for (char label : all) {  // every label appears in at least one operand, maybe more

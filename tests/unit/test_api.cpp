@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <random>
 
-#include "engine/eval/reference_eval.hpp"
 #include <tilesum/tilesum.hpp>
+#include "engine/eval/reference_eval.hpp"
 #include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
@@ -113,8 +113,8 @@ TEST_CASE("run reads HDF5 and writes HDF5: outputs appear under their names only
         Sink sink = Sink::hdf5(inputs);
         const Tensor a = memory.memory("A", seed.A.data(), {Seed::n, Seed::n});
         const Tensor z2 = memory.memory("Z2", seed.Z2.data(), {Seed::q, Seed::n});
-        const RunStats stats = run(make_plan({{"A2", einsum("ij->ij", {a})}, {"Z", einsum("ij->ij", {z2})}}), memory,
-                                   sink);
+        const RunStats stats =
+            run(make_plan({{"A2", einsum("ij->ij", {a})}, {"Z", einsum("ij->ij", {z2})}}), memory, sink);
         REQUIRE(stats.written.size() == 2);
         CHECK(stats.written[0].where == inputs + ":/A2");
     }
@@ -155,8 +155,9 @@ TEST_CASE("run refuses sources that are not what the plan was made for, naming t
     other.memory("Y2", seed.Y2.data(), {Seed::n});
     other.memory("Z2", seed.Z2.data(), {Seed::q, Seed::n});
     Sink sink = Sink::memory();
-    require_error(ErrorKind::usage, "input 'A': the plan was made for (24, 24) float64, not chunked, but the caller's "
-                                    "memory is (25, 24) float64",
+    require_error(ErrorKind::usage,
+                  "input 'A': the plan was made for (24, 24) float64, not chunked, but the caller's "
+                  "memory is (25, 24) float64",
                   [&] { run(plan, other, sink); });
     Sources missing;
     missing.memory("A", seed.A.data(), {Seed::n, Seed::n});
@@ -190,11 +191,13 @@ TEST_CASE("make_plan refuses outputs without names, twice the same name, and two
     const Tensor x = sources.memory("x", values.data(), {4});
     require_error(ErrorKind::usage, "at least one output", [&] { make_plan({}); });
     require_error(ErrorKind::usage, "an output needs a name", [&] { make_plan({{"", x}}); });
-    require_error(ErrorKind::usage, "two outputs are named 'S'",
-                  [&] { make_plan({{"S", einsum("i->", {x})}, {"S", einsum("i->", {x})}}); });
+    require_error(ErrorKind::usage, "two outputs are named 'S'", [&] {
+        make_plan({{"S", einsum("i->", {x})}, {"S", einsum("i->", {x})}});
+    });
     const Tensor other = Tensor::input("x", {2, 2});
-    require_error(ErrorKind::usage, "two different inputs are named 'x'",
-                  [&] { make_plan({{"S", einsum("i,jk->", {x, other})}}); });
+    require_error(ErrorKind::usage, "two different inputs are named 'x'", [&] {
+        make_plan({{"S", einsum("i,jk->", {x, other})}});
+    });
     require_error(ErrorKind::usage, "input 'x' is bound twice", [&] { sources.memory("x", values.data(), {4}); });
 }
 

@@ -1,7 +1,7 @@
 // io/batched_reads: many reads submitted together (io_uring) or one by one (pread), with the same results.
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdlib>
 #include <fstream>
@@ -29,8 +29,8 @@ std::vector<unsigned char> random_bytes(std::size_t count, std::uint64_t seed) {
 // A file holding `contents`, open read-only for the test's lifetime.
 struct OpenFile {
     OpenFile(const std::string& path, const std::vector<unsigned char>& contents) {
-        std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(contents.data()),
-                                                    static_cast<std::streamsize>(contents.size()));
+        std::ofstream(path, std::ios::binary)
+            .write(reinterpret_cast<const char*>(contents.data()), static_cast<std::streamsize>(contents.size()));
         descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         REQUIRE(descriptor >= 0);
     }
@@ -59,8 +59,10 @@ struct PreadOne {
 template <class Body>
 void with_and_without_io_uring(Body&& body) {
     for (const bool io_uring_allowed : {true, false}) {
-        if (io_uring_allowed) unsetenv("TILESUM_IO_URING");
-        else setenv("TILESUM_IO_URING", "0", 1);
+        if (io_uring_allowed)
+            unsetenv("TILESUM_IO_URING");
+        else
+            setenv("TILESUM_IO_URING", "0", 1);
         const bool used = io::batched_reads_use_io_uring();
         DYNAMIC_SECTION((io_uring_allowed ? "io_uring allowed" : "TILESUM_IO_URING=0")) {
             if (io_uring_allowed && !used) WARN("this kernel refuses io_uring: both sections test pread");

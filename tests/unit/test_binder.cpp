@@ -74,11 +74,12 @@ TEST_CASE("numeric constants fold and scale arrays", "[binder]") {
 }
 
 TEST_CASE("a number as an einsum operand is a 0-d operand: it scales the einsum of the others", "[binder]") {
-    const std::map<std::string, expr::InputSpec> inputs{{"C", {{2, 3}, DType::f64}}, {"I", {{3}, DType::i32}},
-                                                        {"F", {{3}, DType::f32}}};
+    const std::map<std::string, expr::InputSpec> inputs{
+        {"C", {{2, 3}, DType::f64}}, {"I", {{3}, DType::i32}}, {"F", {{3}, DType::f32}}};
     auto output = [&](const std::string& text) { return bind_text(text, inputs).outputs.at(0).node; };
     // numpy's docstring: einsum('..., ...', 3, c) and einsum(',ij', 3, c) are 3 * c.
-    for (const char* text : {"X = einsum('..., ...', 3, C)\n", "X = einsum(',ij', 3, C)\n", "X = einsum('ij,', C, 3)\n"}) {
+    for (const char* text :
+         {"X = einsum('..., ...', 3, C)\n", "X = einsum(',ij', 3, C)\n", "X = einsum('ij,', C, 3)\n"}) {
         INFO(text);
         const expr::NodePtr x = output(text);
         REQUIRE(x->kind == expr::NodeKind::lincomb);
@@ -106,12 +107,13 @@ TEST_CASE("a number as an einsum operand is a 0-d operand: it scales the einsum 
 TEST_CASE("an einsum of numbers only is a number; a number whose subscripts name axes is refused as numpy does",
           "[binder][errors]") {
     // einsum(',', 2, 3) is 6 (numpy returns a 0-d result): a number, usable as one.
-    expr::Program program = bind_text("k = einsum(',', 2, 3)\nh = einsum('...', 0.5)\nX = k * h * A\n",
-                                      {{"A", {{2}, DType::i32}}});
+    expr::Program program =
+        bind_text("k = einsum(',', 2, 3)\nh = einsum('...', 0.5)\nX = k * h * A\n", {{"A", {{2}, DType::i32}}});
     REQUIRE(program.outputs.size() == 1);
     CHECK(program.outputs[0].node->coefficients == std::vector<double>{3.0});
     CHECK(program.outputs[0].node->dtype == DType::f64);  // 6 * 0.5 is the float 3.0
-    CHECK(bind_error("X = einsum('->', 2)\n", {}).message == "output 'X' is a number, not an array: nothing to compute");
+    CHECK(bind_error("X = einsum('->', 2)\n", {}).message ==
+          "output 'X' is a number, not an array: nothing to compute");
 
     // numpy: "einstein sum subscripts string contains too many subscripts for operand 0".
     Caught named = bind_error("X = einsum('i,i', 3, A)\n", {{"A", {{3}, DType::f64}}});
@@ -119,13 +121,15 @@ TEST_CASE("an einsum of numbers only is a number; a number whose subscripts name
     CHECK(named.message == "einsum operand 1 (a number) has 0 dimension(s) () but its subscripts 'i' name 1");
     CHECK(named.location == "s.tsum:1:19");
     Caught ellipsis = bind_error("X = einsum('...i', 2.5)\n", {});
-    CHECK(ellipsis.message == "einsum operand 1 (a number) has 0 dimension(s) () but its subscripts '...i' name at least 1");
+    CHECK(ellipsis.message ==
+          "einsum operand 1 (a number) has 0 dimension(s) () but its subscripts '...i' name at least 1");
     // An output letter no operand has, numbers included.
     CHECK(bind_error("X = einsum(',->i', 3, A)\n", {{"A", {{3}, DType::f64}}}).kind == ErrorKind::semantic);
 }
 
 TEST_CASE("mismatched extents name the index, both extents and both operands at the operand", "[binder][errors]") {
-    Caught caught = bind_error("X = einsum('ij,jk->ik', A, Z)\n", {{"A", {{3, 4}, DType::f64}}, {"Z", {{5, 2}, DType::f64}}});
+    Caught caught =
+        bind_error("X = einsum('ij,jk->ik', A, Z)\n", {{"A", {{3, 4}, DType::f64}}, {"Z", {{5, 2}, DType::f64}}});
     REQUIRE(caught.kind == ErrorKind::semantic);
     REQUIRE(caught.message == "index 'j' is 4 in A but 5 in Z (input Z: expected shape (4, 2), actual (5, 2))");
     REQUIRE(caught.location == "s.tsum:1:28");

@@ -157,13 +157,14 @@ const char* chunked_dot_text = "s = einsum('ij,ij->', U, V)\n";
 
 TEST_CASE("HDF5 chunk caches are planned from tile shapes and taken from the budget", "[planner][chunks]") {
     // Rows of (1000, 1000) chunks of 8 MB: tiles of a few hundred rows split them, and one tile touches 5 chunks.
-    const expr::Program program = bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {1000, 1000}}},
-                                                                  {"V", {{4096, 4096}, {1000, 1000}}}});
+    const expr::Program program =
+        bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {1000, 1000}}}, {"V", {{4096, 4096}, {1000, 1000}}}});
     const std::size_t five_chunks = std::size_t{5} * 1000 * 1000 * sizeof(double);
 
     SECTION("a budget with room for one input's cache gives it that cache; the other keeps HDF5's default") {
         const plan::Plan plan = plan_all(program, 128 * MiB);
-        REQUIRE(plan.chunk_cache_wanted_bytes == std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", five_chunks}});
+        REQUIRE(plan.chunk_cache_wanted_bytes ==
+                std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", five_chunks}});
         REQUIRE(plan.chunk_cache_bytes ==
                 std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", plan::hdf5_default_chunk_cache_bytes}});
         REQUIRE(plan.chunk_cache_total_bytes ==
@@ -172,8 +173,9 @@ TEST_CASE("HDF5 chunk caches are planned from tile shapes and taken from the bud
     }
     SECTION("a budget too small for any cache keeps HDF5's default for both, counted too") {
         const plan::Plan plan = plan_all(program, 16 * MiB);
-        REQUIRE(plan.chunk_cache_bytes == std::map<std::string, std::size_t>{{"U", plan::hdf5_default_chunk_cache_bytes},
-                                                                             {"V", plan::hdf5_default_chunk_cache_bytes}});
+        REQUIRE(plan.chunk_cache_bytes ==
+                std::map<std::string, std::size_t>{{"U", plan::hdf5_default_chunk_cache_bytes},
+                                                   {"V", plan::hdf5_default_chunk_cache_bytes}});
         REQUIRE(plan.chunk_cache_total_bytes == 2 * plan::hdf5_default_chunk_cache_bytes);
         require_within_budget(plan);
     }
@@ -194,8 +196,9 @@ TEST_CASE("inputs that are not chunked, or whose chunks tiles read whole, get no
     REQUIRE(unchunked.chunk_cache_bytes.empty());
     REQUIRE(unchunked.chunk_cache_total_bytes == 0);
     // Row chunks (16, 4096): every tile of whole rows reads whole chunks.
-    const plan::Plan rows = plan_all(
-        bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {16, 4096}}}, {"V", {{4096, 4096}, {16, 4096}}}}), 16 * MiB);
+    const plan::Plan rows =
+        plan_all(bind_chunked(chunked_dot_text, {{"U", {{4096, 4096}, {16, 4096}}}, {"V", {{4096, 4096}, {16, 4096}}}}),
+                 16 * MiB);
     REQUIRE(rows.chunk_cache_bytes.empty());
     require_within_budget(rows);
 }

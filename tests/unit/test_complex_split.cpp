@@ -74,8 +74,8 @@ public:
                 for_each_index(node.shape, [&](const std::vector<Extent>& index) {
                     Complex value = node.kind == expr::NodeKind::product ? Complex(1) : Complex(0);
                     for (std::size_t term = 0; term < operands.size(); ++term) {
-                        const Complex operand = operands[term].values[static_cast<std::size_t>(
-                            broadcast_offset(operands[term], index))];
+                        const Complex operand =
+                            operands[term].values[static_cast<std::size_t>(broadcast_offset(operands[term], index))];
                         if (node.kind == expr::NodeKind::product)
                             value *= operand;
                         else
@@ -232,7 +232,8 @@ TEST_CASE("random complex scripts split into real ones give the complex answer, 
 }
 
 TEST_CASE("a program without complex tensors comes back unchanged, node for node", "[complex_split]") {
-    const expr::Program program = testing::bind_shapes(testing::seed_text, {{"A", {4, 4}}, {"B", {3}}, {"Y2", {4}}, {"Z2", {3, 4}}});
+    const expr::Program program =
+        testing::bind_shapes(testing::seed_text, {{"A", {4, 4}}, {"B", {3}}, {"Y2", {4}}, {"Z2", {3, 4}}});
     const expr::SplitProgram split = expr::split_complex(program);
     REQUIRE(split.program.inputs.size() == program.inputs.size());
     REQUIRE(split.program.outputs.size() == program.outputs.size());
@@ -278,9 +279,8 @@ TEST_CASE("a diagonal view of a complex input becomes the same view of each part
     const expr::SplitProgram split = expr::split_complex(program);
     std::map<std::string, std::string> view_bases;
     for (const expr::NamedNode& view : split.program.views) view_bases[view.name] = view.node->diagonal_of->base;
-    CHECK(view_bases == std::map<std::string, std::string>{{"diag(re(X),0,0)", "re(X)"},
-                                                           {"diag(im(X),0,0)", "im(X)"},
-                                                           {"diag(Y,0,0)", "Y"}});
+    CHECK(view_bases == std::map<std::string, std::string>{
+                            {"diag(re(X),0,0)", "re(X)"}, {"diag(im(X),0,0)", "im(X)"}, {"diag(Y,0,0)", "Y"}});
     for (const expr::NamedNode& view : split.program.views) {
         CHECK(view.node->diagonal_of->axes == std::vector<std::size_t>{0, 0});
         CHECK(view.node->shape == Shape{4});
@@ -291,7 +291,8 @@ TEST_CASE("a diagonal view of a complex input becomes the same view of each part
     CHECK(inputs == std::vector<std::string>{"re(X)", "im(X)", "Y"});
 
     // X[i][j] = (i + 4j) + i(10 i - j), Y[i][j] = i - 3j: D = diag(X), T = trace(X) + trace(Y).
-    std::map<std::string, kernels::DenseTensor> parts{{"re(X)", {shape, {}}}, {"im(X)", {shape, {}}}, {"Y", {shape, {}}}};
+    std::map<std::string, kernels::DenseTensor> parts{
+        {"re(X)", {shape, {}}}, {"im(X)", {shape, {}}}, {"Y", {shape, {}}}};
     for (Extent i = 0; i < 4; ++i)
         for (Extent j = 0; j < 4; ++j) {
             parts["re(X)"].values.push_back(static_cast<double>(i + 4 * j));

@@ -112,8 +112,8 @@ void enumerate_orders(std::vector<std::string> items, std::vector<Made> made, co
             Costed next = so_far;
             next.flops += elements(touched, extents) * (touched.size() == result.size() ? 1 : 2);
             next.peak_bytes = std::max(next.peak_bytes, live_bytes + result_bytes);
-            const double next_live = live_bytes + result_bytes - 8 * elements(items[first], extents) -
-                                     8 * elements(items[second], extents);
+            const double next_live =
+                live_bytes + result_bytes - 8 * elements(items[first], extents) - 8 * elements(items[second], extents);
             // The joined subtree is contiguous when its steps (both parts' and this one) end here without a gap.
             Made joined{step, 1 + made[first].step_count + made[second].step_count};
             for (const Made& part : {made[first], made[second]})
@@ -217,9 +217,10 @@ TEST_CASE("when no path fits the memory limit the search returns the smallest pe
 // The search composes peaks of contiguously evaluated subtrees (exact over those), then reorders the chosen tree's
 // steps for its smallest peak over every order. A different tree with as few flops can occasionally peak lower
 // when interleaved (about 1 einsum in 5000 of these); that is not searched, so the bound is the contiguous one.
-TEST_CASE("without a limit the flops are the fewest of every pairwise order, the peak the smallest among those "
-          "orders that evaluate each subtree in one go",
-          "[path]") {
+TEST_CASE(
+    "without a limit the flops are the fewest of every pairwise order, the peak the smallest among those "
+    "orders that evaluate each subtree in one go",
+    "[path]") {
     std::mt19937 rng(20240611);
     for (int trial = 0; trial < 300; ++trial) {
         const RandomEinsum einsum = random_einsum(rng, 2, 6);

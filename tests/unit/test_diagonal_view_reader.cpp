@@ -13,7 +13,8 @@ namespace {
 
 DenseTensor counting(const Shape& shape) {
     DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
-    for (std::size_t index = 0; index < tensor.values.size(); ++index) tensor.values[index] = static_cast<double>(index);
+    for (std::size_t index = 0; index < tensor.values.size(); ++index)
+        tensor.values[index] = static_cast<double>(index);
     return tensor;
 }
 

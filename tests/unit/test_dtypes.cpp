@@ -1,7 +1,7 @@
 // numpy's dtypes: result dtypes as numpy 1.24 gives them (tables printed by numpy), inputs of every dtype read as
 // float64 (complex ones one part per reader), and outputs stored as h5py stores each dtype.
-#include <catch2/catch.hpp>
 #include <hdf5.h>
+#include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <string>
@@ -238,9 +238,10 @@ TEST_CASE("Other dtypes are refused with one message naming file, dataset and dt
             FAIL("accepted");
         } catch (const Error& error) {
             CHECK(error.kind() == ErrorKind::usage);
-            CHECK_THAT(error.what(), Contains(std::string("dataset '") + name + "' in '" + path + "' has dtype " +
-                                              dtype + "; tilesum reads int32, int64, float32, float64, complex64 "
-                                                      "and complex128"));
+            CHECK_THAT(error.what(),
+                       Contains(std::string("dataset '") + name + "' in '" + path + "' has dtype " + dtype +
+                                "; tilesum reads int32, int64, float32, float64, complex64 "
+                                "and complex128"));
         }
     }
 }
@@ -268,9 +269,9 @@ TEST_CASE("Outputs are stored in their dtype as h5py stores it", "[dtypes][io]")
     const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
     REQUIRE(file >= 0);
     const hid_t c64 = complex_type(H5T_IEEE_F32LE), c128 = complex_type(H5T_IEEE_F64LE);
-    const std::pair<DType, hid_t> stored[] = {{DType::i32, H5T_STD_I32LE}, {DType::i64, H5T_STD_I64LE},
-                                              {DType::f32, H5T_IEEE_F32LE}, {DType::f64, H5T_IEEE_F64LE},
-                                              {DType::c64, c64},           {DType::c128, c128}};
+    const std::pair<DType, hid_t> stored[] = {
+        {DType::i32, H5T_STD_I32LE},  {DType::i64, H5T_STD_I64LE}, {DType::f32, H5T_IEEE_F32LE},
+        {DType::f64, H5T_IEEE_F64LE}, {DType::c64, c64},           {DType::c128, c128}};
     for (const auto& [dtype, file_type] : stored) {
         INFO(dtype_name(dtype));
         const hid_t dataset = H5Dopen2(file, (std::string("/") + dtype_name(dtype)).c_str(), H5P_DEFAULT);
@@ -281,7 +282,8 @@ TEST_CASE("Outputs are stored in their dtype as h5py stores it", "[dtypes][io]")
             const hid_t memory = complex_type(H5T_NATIVE_DOUBLE);
             std::vector<double> pairs(8);
             REQUIRE(H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, pairs.data()) >= 0);
-            CHECK(pairs == std::vector<double>{-2, 1, 0, 2, 5, 3, dtype == DType::c64 ? 2147483648.0 : 2147483647.0, 4});
+            CHECK(pairs ==
+                  std::vector<double>{-2, 1, 0, 2, 5, 3, dtype == DType::c64 ? 2147483648.0 : 2147483647.0, 4});
             H5Tclose(memory);
         } else {
             std::vector<double> read(4);
@@ -314,7 +316,8 @@ TEST_CASE("An integer output numpy would compute differently is refused, naming 
     check_refused(DType::i32, 2147483648.0,
                   "output /E_int32 is int32 but its value at (1, 1) is 2147483648, outside int32's range");
     check_refused(DType::i32, -2147483649.0, "is -2147483649, outside int32's range");
-    check_refused(DType::i64, 9007199254740992.0, "output /E_int64 is int64 but its value at (1, 1) is 9007199254740992");
+    check_refused(DType::i64, 9007199254740992.0,
+                  "output /E_int64 is int64 but its value at (1, 1) is 9007199254740992");
     // The largest values that are exact are accepted.
     auto dataset = out.create_pending("ok", {2}, DType::i64);
     const std::vector<double> edge{9007199254740991.0, -9007199254740991.0};

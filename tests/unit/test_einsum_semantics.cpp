@@ -34,14 +34,17 @@ DenseTensor naive_einsum(const std::string& subscripts, const std::vector<const 
     const std::size_t arrow = subscripts.find("->");
     std::vector<std::string> inputs(1);
     for (char c : subscripts.substr(0, arrow)) {
-        if (c == ',') inputs.emplace_back();
-        else inputs.back() += c;
+        if (c == ',')
+            inputs.emplace_back();
+        else
+            inputs.back() += c;
     }
     const std::string output = subscripts.substr(arrow + 2);
     std::map<char, Extent> extents;
     for (std::size_t position = 0; position < operands.size(); ++position)
         for (std::size_t axis = 0; axis < inputs[position].size(); ++axis)
-            extents[inputs[position][axis]] = std::max(extents[inputs[position][axis]], operands[position]->shape[axis]);
+            extents[inputs[position][axis]] =
+                std::max(extents[inputs[position][axis]], operands[position]->shape[axis]);
     std::string letters;
     for (const auto& [letter, extent] : extents) letters += letter;
     DenseTensor result;
@@ -64,7 +67,8 @@ DenseTensor naive_einsum(const std::string& subscripts, const std::vector<const 
         }
         double product = 1.0;
         for (std::size_t position = 0; position < operands.size(); ++position)
-            product *= operands[position]->values[static_cast<std::size_t>(offset_of(inputs[position], operands[position]->shape))];
+            product *= operands[position]
+                           ->values[static_cast<std::size_t>(offset_of(inputs[position], operands[position]->shape))];
         result.values[static_cast<std::size_t>(offset_of(output, result.shape))] += product;
     }
     return result;
@@ -83,7 +87,8 @@ Bound bind_values(const std::string& text, const std::map<std::string, DenseTens
         const expr::DiagonalView& diagonal = *view.node->diagonal_of;
         testing::MemoryReader base(inputs.at(diagonal.base));
         io::DiagonalViewReader reader(base, diagonal.base_shape, diagonal.axes, view.node->shape);
-        DenseTensor values{view.node->shape, std::vector<double>(static_cast<std::size_t>(element_count(view.node->shape)))};
+        DenseTensor values{view.node->shape,
+                           std::vector<double>(static_cast<std::size_t>(element_count(view.node->shape)))};
         reader.read(full_ranges(view.node->shape), values.values.data());
         bound.values[view.name] = values;
     }
@@ -111,8 +116,8 @@ void require_plain_einsums(const expr::Program& program) {
 }
 
 // Binds `script` (one output), evaluates it naively and compares with naive_einsum(`oracle`, oracle_operands).
-void require_same(const std::string& script, const std::map<std::string, DenseTensor>& inputs, const std::string& oracle,
-                  const std::vector<std::string>& oracle_operands) {
+void require_same(const std::string& script, const std::map<std::string, DenseTensor>& inputs,
+                  const std::string& oracle, const std::vector<std::string>& oracle_operands) {
     INFO("script: " << script);
     const Bound bound = bind_values(script, inputs);
     require_plain_einsums(bound.program);
@@ -150,7 +155,8 @@ TEST_CASE("a trace sums the diagonal, written explicitly or implicitly", "[einsu
     require_same("T = einsum('ii', A)\n", inputs, "ii->", {"A"});
 }
 
-TEST_CASE("a diagonal of an input becomes a view input diag(A,0,0) listed in the program's views", "[einsum_semantics]") {
+TEST_CASE("a diagonal of an input becomes a view input diag(A,0,0) listed in the program's views",
+          "[einsum_semantics]") {
     const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({4, 4}, 2)}};
     require_same("D = einsum('ii->i', A)\n", inputs, "ii->i", {"A"});
     const Bound bound = bind_values("D = einsum('ii->i', A)\n", inputs);
@@ -162,9 +168,11 @@ TEST_CASE("a diagonal of an input becomes a view input diag(A,0,0) listed in the
 }
 
 TEST_CASE("repeated labels mixed with free and summed ones: iij->j, iii->i, iji->ij, ij,ii->j", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{
-        {"T", random_tensor({3, 3, 5}, 3)}, {"C", random_tensor({3, 3, 3}, 4)},
-        {"U", random_tensor({3, 5, 3}, 5)}, {"A", random_tensor({3, 4}, 6)}, {"S", random_tensor({3, 3}, 7)}};
+    const std::map<std::string, DenseTensor> inputs{{"T", random_tensor({3, 3, 5}, 3)},
+                                                    {"C", random_tensor({3, 3, 3}, 4)},
+                                                    {"U", random_tensor({3, 5, 3}, 5)},
+                                                    {"A", random_tensor({3, 4}, 6)},
+                                                    {"S", random_tensor({3, 3}, 7)}};
     require_same("X = einsum('iij->j', T)\n", inputs, "iij->j", {"T"});
     require_same("X = einsum('iii->i', C)\n", inputs, "iii->i", {"C"});
     require_same("X = einsum('iji->ij', U)\n", inputs, "iji->ij", {"U"});
@@ -179,9 +187,12 @@ TEST_CASE("a diagonal of an einsum result is pushed into the einsum's operands",
     require_same("P = einsum('ij,jk->ki', A, B)\nD = einsum('ii', P)\n", inputs, "ij,ji->", {"A", "B"});
 }
 
-TEST_CASE("a diagonal of a sum with broadcasting operands reads each operand along its own axes", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({3, 3}, 10)}, {"r", random_tensor({3}, 11)},
-                                                    {"R", random_tensor({1, 3}, 12)}, {"c", random_tensor({3, 1}, 13)}};
+TEST_CASE("a diagonal of a sum with broadcasting operands reads each operand along its own axes",
+          "[einsum_semantics]") {
+    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({3, 3}, 10)},
+                                                    {"r", random_tensor({3}, 11)},
+                                                    {"R", random_tensor({1, 3}, 12)},
+                                                    {"c", random_tensor({3, 1}, 13)}};
     // (A + r)[i, i] = A[i, i] + r[i];  (A - R)[i, i] = A[i, i] - R[0, i];  (A * c)[i, i] = A[i, i] c[i, 0]
     const DenseTensor diag_a = naive_einsum("ii->i", {&inputs.at("A")});
     const Bound sum = bind_values("D = einsum('ii->i', A + r)\n", inputs);
@@ -191,7 +202,8 @@ TEST_CASE("a diagonal of a sum with broadcasting operands reads each operand alo
     const Bound product = bind_values("D = einsum('ii->i', A * c)\n", inputs);
     require_plain_einsums(product.program);
     const DenseTensor sum_value = eval::reference_evaluate(*sum.program.outputs[0].node, sum.values);
-    const DenseTensor difference_value = eval::reference_evaluate(*difference.program.outputs[0].node, difference.values);
+    const DenseTensor difference_value =
+        eval::reference_evaluate(*difference.program.outputs[0].node, difference.values);
     const DenseTensor product_value = eval::reference_evaluate(*product.program.outputs[0].node, product.values);
     for (std::size_t i = 0; i < 3; ++i) {
         CHECK(sum_value.values[i] == Approx(diag_a.values[i] + inputs.at("r").values[i]));
@@ -210,8 +222,8 @@ TEST_CASE("a diagonal of a diagonal view is one view of the base input", "[einsu
 }
 
 TEST_CASE("an ellipsis stands for the leading, trailing or middle axes it covers", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3, 4}, 15)}, {"B", random_tensor({4, 5}, 16)},
-                                                    {"M", random_tensor({2, 3, 4, 5}, 17)}};
+    const std::map<std::string, DenseTensor> inputs{
+        {"A", random_tensor({2, 3, 4}, 15)}, {"B", random_tensor({4, 5}, 16)}, {"M", random_tensor({2, 3, 4, 5}, 17)}};
     require_same("X = einsum('...ij,jk->...ik', A, B)\n", inputs, "xij,jk->xik", {"A", "B"});
     require_same("X = einsum('i...->...i', A)\n", inputs, "ixy->xyi", {"A"});
     require_same("X = einsum('i...l->li...', M)\n", inputs, "ixyl->lixy", {"M"});
@@ -219,20 +231,23 @@ TEST_CASE("an ellipsis stands for the leading, trailing or middle axes it covers
 }
 
 TEST_CASE("ellipsis dimensions broadcast right-aligned, extent 1 stretching", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3}, 18)}, {"B", random_tensor({5, 1, 3}, 19)}};
+    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3}, 18)},
+                                                    {"B", random_tensor({5, 1, 3}, 19)}};
     // A's ellipsis is (2,), B's (5, 1): together (5, 2).
     require_same("X = einsum('...i,...i->...', A, B)\n", inputs, "yi,xyi->xy", {"A", "B"});
     require_same("X = einsum('...i,...i', A, B)\n", inputs, "yi,xyi->xy", {"A", "B"});
 }
 
 TEST_CASE("the ellipsis letters never collide with the letters the subscripts use", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3, 4}, 20)}, {"B", random_tensor({4, 3}, 21)}};
+    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3, 4}, 20)},
+                                                    {"B", random_tensor({4, 3}, 21)}};
     require_same("X = einsum('...AB,BA->...', A, B)\n", inputs, "xAB,BA->x", {"A", "B"});
 }
 
-TEST_CASE("implicit output: letters used once in ASCII order, upper case first, after the ellipsis", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"A", random_tensor({2, 3}, 22)}, {"B", random_tensor({3, 4}, 23)},
-                                                    {"T", random_tensor({5, 2, 3}, 24)}};
+TEST_CASE("implicit output: letters used once in ASCII order, upper case first, after the ellipsis",
+          "[einsum_semantics]") {
+    const std::map<std::string, DenseTensor> inputs{
+        {"A", random_tensor({2, 3}, 22)}, {"B", random_tensor({3, 4}, 23)}, {"T", random_tensor({5, 2, 3}, 24)}};
     require_same("X = einsum('ba', A)\n", inputs, "ba->ab", {"A"});
     require_same("X = einsum('aB', A)\n", inputs, "aB->Ba", {"A"});
     require_same("X = einsum('ij,jk', A, B)\n", inputs, "ij,jk->ik", {"A", "B"});
@@ -240,8 +255,10 @@ TEST_CASE("implicit output: letters used once in ASCII order, upper case first, 
 }
 
 TEST_CASE("a label of extent 1 broadcasts against the same label elsewhere", "[einsum_semantics]") {
-    const std::map<std::string, DenseTensor> inputs{{"C", random_tensor({3, 1}, 25)}, {"v", random_tensor({4}, 26)},
-                                                    {"w", random_tensor({1}, 27)}, {"S", random_tensor({3, 3}, 28)}};
+    const std::map<std::string, DenseTensor> inputs{{"C", random_tensor({3, 1}, 25)},
+                                                    {"v", random_tensor({4}, 26)},
+                                                    {"w", random_tensor({1}, 27)},
+                                                    {"S", random_tensor({3, 3}, 28)}};
     require_same("X = einsum('ij,j->ij', C, v)\n", inputs, "ij,j->ij", {"C", "v"});
     require_same("X = einsum('ij,j->i', C, v)\n", inputs, "ij,j->i", {"C", "v"});
     require_same("X = einsum('ii,i->i', S, w)\n", inputs, "ii,i->i", {"S", "w"});
@@ -260,11 +277,13 @@ TEST_CASE("an operand with more axes than its subscripts name, ellipsis included
           "[einsum_semantics][errors]") {
     Caught caught = bind_error("X = einsum('...ijk,k->i', A, v)\n", {{"A", {3, 4}}, {"v", {4}}});
     CHECK(caught.kind == ErrorKind::semantic);
-    CHECK(caught.message == "einsum operand 1 (A) has 2 dimension(s) (3, 4) but its subscripts '...ijk' name at least 3");
+    CHECK(caught.message ==
+          "einsum operand 1 (A) has 2 dimension(s) (3, 4) but its subscripts '...ijk' name at least 3");
     CHECK(caught.location == "s.tsum:1:27");
 }
 
-TEST_CASE("ellipsis dimensions that do not broadcast are rejected at the second operand", "[einsum_semantics][errors]") {
+TEST_CASE("ellipsis dimensions that do not broadcast are rejected at the second operand",
+          "[einsum_semantics][errors]") {
     Caught caught = bind_error("X = einsum('...i,...i->...', A, B)\n", {{"A", {2, 3}}, {"B", {5, 4, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK(caught.message ==
@@ -276,8 +295,8 @@ TEST_CASE("ellipsis dimensions that do not broadcast are rejected at the second 
 TEST_CASE("an explicit output without '...' cannot drop the ellipsis dimensions", "[einsum_semantics][errors]") {
     Caught caught = bind_error("X = einsum('...i->i', A)\n", {{"A", {2, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
-    CHECK_THAT(caught.message, Catch::Contains("stands for 1 dimension(s) (2,)") &&
-                                   Catch::Contains("output subscripts have no '...'"));
+    CHECK_THAT(caught.message,
+               Catch::Contains("stands for 1 dimension(s) (2,)") && Catch::Contains("output subscripts have no '...'"));
     CHECK(caught.location == "s.tsum:1:19");
 }
 
@@ -285,12 +304,14 @@ TEST_CASE("a label repeated in one operand over different extents is rejected at
           "[einsum_semantics][errors]") {
     Caught caught = bind_error("X = einsum('jii->j', A)\n", {{"A", {2, 3, 4}}});
     CHECK(caught.kind == ErrorKind::semantic);
-    CHECK(caught.message == "einsum operand 1 (A) repeats index 'i' (a diagonal) over axes of different extents: 3 at "
-                            "axis 1 and 4 at axis 2 of shape (2, 3, 4)");
+    CHECK(caught.message ==
+          "einsum operand 1 (A) repeats index 'i' (a diagonal) over axes of different extents: 3 at "
+          "axis 1 and 4 at axis 2 of shape (2, 3, 4)");
     CHECK(caught.location == "s.tsum:1:15");
 }
 
-TEST_CASE("a repeated label of extent 1 does not broadcast within its operand, as in numpy", "[einsum_semantics][errors]") {
+TEST_CASE("a repeated label of extent 1 does not broadcast within its operand, as in numpy",
+          "[einsum_semantics][errors]") {
     Caught caught = bind_error("X = einsum('ii->i', A)\n", {{"A", {1, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK_THAT(caught.message, Catch::Contains("repeats index 'i'"));

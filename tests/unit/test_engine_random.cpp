@@ -6,8 +6,8 @@
 #include <cstring>
 #include <random>
 
-#include "engine/exec/executor.hpp"
 #include "engine/eval/reference_eval.hpp"
+#include "engine/exec/executor.hpp"
 #include "engine/script/binder.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/engine_fixture.hpp"
@@ -16,9 +16,9 @@
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
-using testing::DenseTensor;
-using testing::Bound;
 using testing::bind_random_inputs;
+using testing::Bound;
+using testing::DenseTensor;
 using testing::run_engine;
 using testing::same_bits;
 
@@ -154,7 +154,9 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
         REQUIRE(handed_over);
         const DenseTensor result = run_engine(plan, bound).at("E");
         require_close(result, expected);
-        if (threads == 1) first = result;
-        else REQUIRE(same_bits(result, first));
+        if (threads == 1)
+            first = result;
+        else
+            REQUIRE(same_bits(result, first));
     }
 }

@@ -1,17 +1,17 @@
 // io/: HDF5 datasets read as float64 hyperslabs, outputs written under a temporary name and committed, and every
 // user mistake reported with its kind and the file or dataset it concerns. Inputs are made with the C API here.
-#include <catch2/catch.hpp>
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
+#include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -148,10 +148,10 @@ TEST_CASE("A float64 dataset reads back whole, by row block, by column block and
     CHECK(reader.dataset() == "/A");
     CHECK(reader.info().shape == shape);
     CHECK(reader.info().dtype == DType::f64);
-    for (const Ranges& ranges : std::vector<Ranges>{{{0, 5}, {0, 7}},    // whole
-                                                    {{1, 3}, {0, 7}},    // row block
-                                                    {{0, 5}, {2, 5}},    // column block
-                                                    {{2, 4}, {6, 7}},    // corner
+    for (const Ranges& ranges : std::vector<Ranges>{{{0, 5}, {0, 7}},     // whole
+                                                    {{1, 3}, {0, 7}},     // row block
+                                                    {{0, 5}, {2, 5}},     // column block
+                                                    {{2, 4}, {6, 7}},     // corner
                                                     {{4, 5}, {3, 4}}}) {  // one element
         CAPTURE(ranges[0].begin, ranges[0].end, ranges[1].begin, ranges[1].end);
         CHECK(read_block(reader, ranges) == block_of(full, shape, ranges));
@@ -165,8 +165,10 @@ TEST_CASE("A float64 dataset reads back whole, by row block, by column block and
 // datasets are read directly, io/contiguous_reads.hpp).
 std::vector<std::vector<double>> read_all_with(const char* value, const std::string& path, const std::string& name,
                                                const std::vector<Ranges>& slabs) {
-    if (value) setenv("TILESUM_HDF5_READS", value, 1);
-    else unsetenv("TILESUM_HDF5_READS");
+    if (value)
+        setenv("TILESUM_HDF5_READS", value, 1);
+    else
+        unsetenv("TILESUM_HDF5_READS");
     io::Hdf5DatasetReader reader(path, name);
     unsetenv("TILESUM_HDF5_READS");
     std::vector<std::vector<double>> blocks;
@@ -232,7 +234,9 @@ TEST_CASE("A direct read of a file truncated while open is an io error naming th
     TestFile(path).add("/A", H5T_IEEE_F64LE, {1000}, counting(1000));
     io::Hdf5DatasetReader reader(path, "A");  // HDF5 refuses to open a truncated file; cut it once it is open
     std::filesystem::resize_file(path, std::filesystem::file_size(path) - 4000);
-    check_error(ErrorKind::io, "reading dataset '/A' in '" + path + "' failed", [&] { read_block(reader, {{0, 1000}}); });
+    check_error(ErrorKind::io, "reading dataset '/A' in '" + path + "' failed", [&] {
+        read_block(reader, {{0, 1000}});
+    });
 }
 
 TEST_CASE("float32 and big-endian datasets are converted to float64 by HDF5, and float32 outputs round", "[io]") {

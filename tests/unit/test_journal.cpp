@@ -66,13 +66,13 @@ TEST_CASE("journal text round-trips fingerprint and progress", "[journal]") {
 TEST_CASE("a damaged journal is an io error naming the file, never a guess", "[journal]") {
     const std::string good = io::format_journal({sample_fingerprint(), sample_progress()});
     const std::vector<std::string> damaged = {
-        "",                                            // empty
-        good.substr(0, good.size() - 4),               // cut short before "end"
-        "tilesum-journal 2\nend\n",                    // another format version
-        "tilesum-journal 1\nstep maybe\nend\n",        // a step that is neither done nor tiles
-        "tilesum-journal 1\noutput 3 x\nend\n",        // not a count
-        "tilesum-journal 1\nwhatever 1\nend\n",        // unknown record
-        "tilesum-journal 1\nend\nstep done\n",         // text after the end
+        "",                                      // empty
+        good.substr(0, good.size() - 4),         // cut short before "end"
+        "tilesum-journal 2\nend\n",              // another format version
+        "tilesum-journal 1\nstep maybe\nend\n",  // a step that is neither done nor tiles
+        "tilesum-journal 1\noutput 3 x\nend\n",  // not a count
+        "tilesum-journal 1\nwhatever 1\nend\n",  // unknown record
+        "tilesum-journal 1\nend\nstep done\n",   // text after the end
     };
     for (const std::string& text : damaged) {
         INFO(text);
@@ -111,7 +111,7 @@ TEST_CASE("a fingerprint mismatch says what differs in one line", "[journal]") {
 }
 
 TEST_CASE("fnv1a_hex is FNV-1a 64 in 16 hex digits", "[journal]") {
-    CHECK(io::fnv1a_hex("") == "cbf29ce484222325");  // the offset basis
+    CHECK(io::fnv1a_hex("") == "cbf29ce484222325");   // the offset basis
     CHECK(io::fnv1a_hex("a") == "af63dc4c8601ec8c");  // the published test vector
 }
 
@@ -137,7 +137,7 @@ TEST_CASE("a run journal records after the outputs are durable and resumes what 
         CHECK_THAT(read_text(directory + "/journal"), Contains("step done"));
         CHECK(journal.has_progress());
         CHECK_FALSE(std::filesystem::exists(directory + "/stale-checkpoint.bin"));  // no record names it
-        journal.keep_for_resume();  // as after a write error
+        journal.keep_for_resume();                                                  // as after a write error
     }
     REQUIRE(std::filesystem::exists(directory + "/piece-0.bin"));
 
@@ -151,8 +151,9 @@ TEST_CASE("a run journal records after the outputs are durable and resumes what 
         journal.load_tensor("piece-0", loaded.data(), loaded.size());
         CHECK(loaded == piece);
         std::vector<double> wrong_size(3);
-        CHECK_THROWS_MATCHES(journal.load_tensor("piece-0", wrong_size.data(), wrong_size.size()), Error,
-                             Catch::Matchers::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::io; }));
+        CHECK_THROWS_MATCHES(
+            journal.load_tensor("piece-0", wrong_size.data(), wrong_size.size()), Error,
+            Catch::Matchers::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::io; }));
     }
     SECTION("--resume with another script is a usage error saying so, and keeps the journal") {
         io::Fingerprint other = sample_fingerprint();
@@ -179,7 +180,10 @@ TEST_CASE("a run journal records after the outputs are durable and resumes what 
 
 TEST_CASE("resuming with no journal, or one without progress, starts from the beginning", "[journal]") {
     const std::string out = fresh_output_path("nothing");
-    { io::RunJournal journal(out, sample_fingerprint(), /*resume=*/true, nullptr); CHECK_FALSE(journal.resuming()); }
+    {
+        io::RunJournal journal(out, sample_fingerprint(), /*resume=*/true, nullptr);
+        CHECK_FALSE(journal.resuming());
+    }
     {
         io::RunJournal journal(out, sample_fingerprint(), /*resume=*/false, nullptr);
         journal.keep_for_resume();  // as a kill -9 before the first record would leave it

@@ -60,13 +60,13 @@ TEST_CASE("batched_gemm agrees with the reference for GEMM, GEMV, dot and outer-
     struct Case {
         Extent batch, m, n, k;
     };
-    for (const Case& shape : {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}, Case{1, 2, 2, 0},
-                              Case{2, 1, 5, 4}}) {
+    for (const Case& shape :
+         {Case{1, 7, 5, 3}, Case{3, 4, 1, 6}, Case{2, 1, 1, 9}, Case{2, 3, 4, 1}, Case{1, 2, 2, 0}, Case{2, 1, 5, 4}}) {
         DenseTensor a = random_tensor({shape.batch, shape.m, shape.k}, 3);
         DenseTensor b = random_tensor({shape.batch, shape.k, shape.n}, 4);
         std::vector<double> c(static_cast<std::size_t>(shape.batch * shape.m * shape.n), 99.0);
-        kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, {a.values.data(), false}, {b.values.data(), false},
-                              c.data());
+        kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, {a.values.data(), false},
+                              {b.values.data(), false}, c.data());
         DenseTensor expected = kernels::reference_einsum({"bmk", "bkn"}, "bmn", {&a, &b});
         CAPTURE(shape.batch, shape.m, shape.n, shape.k);
         for (std::size_t element = 0; element < c.size(); ++element)
@@ -82,15 +82,15 @@ TEST_CASE("batched_gemm reads operands stored transposed without copying them", 
         for (bool a_transposed : {false, true})
             for (bool b_transposed : {false, true}) {
                 // A stored (batch, k, m) when transposed, B stored (batch, n, k).
-                DenseTensor a = random_tensor(a_transposed ? Shape{shape.batch, shape.k, shape.m}
-                                                           : Shape{shape.batch, shape.m, shape.k}, 5);
-                DenseTensor b = random_tensor(b_transposed ? Shape{shape.batch, shape.n, shape.k}
-                                                           : Shape{shape.batch, shape.k, shape.n}, 6);
+                DenseTensor a = random_tensor(
+                    a_transposed ? Shape{shape.batch, shape.k, shape.m} : Shape{shape.batch, shape.m, shape.k}, 5);
+                DenseTensor b = random_tensor(
+                    b_transposed ? Shape{shape.batch, shape.n, shape.k} : Shape{shape.batch, shape.k, shape.n}, 6);
                 std::vector<double> c(static_cast<std::size_t>(shape.batch * shape.m * shape.n), 99.0);
                 kernels::batched_gemm(shape.batch, shape.m, shape.n, shape.k, {a.values.data(), a_transposed},
                                       {b.values.data(), b_transposed}, c.data());
-                DenseTensor expected = kernels::reference_einsum({a_transposed ? "bkm" : "bmk", b_transposed ? "bnk" : "bkn"},
-                                                                 "bmn", {&a, &b});
+                DenseTensor expected = kernels::reference_einsum(
+                    {a_transposed ? "bkm" : "bmk", b_transposed ? "bnk" : "bkn"}, "bmn", {&a, &b});
                 CAPTURE(shape.batch, shape.m, shape.n, shape.k, a_transposed, b_transposed);
                 for (std::size_t element = 0; element < c.size(); ++element)
                     REQUIRE(c[element] == Approx(expected.values[element]).epsilon(1e-13).margin(1e-15));
@@ -101,7 +101,8 @@ TEST_CASE("batched_dot agrees with the reference for every storage order of its 
     // Batches that are and are not a multiple of the kernel's eight lanes.
     for (const Extent batch : {Extent{1}, Extent{8}, Extent{13}, Extent{40}}) {
         const Extent depth = 11;
-        const DenseTensor batch_major_a = random_tensor({batch, depth}, 7), batch_major_b = random_tensor({batch, depth}, 8);
+        const DenseTensor batch_major_a = random_tensor({batch, depth}, 7),
+                          batch_major_b = random_tensor({batch, depth}, 8);
         const DenseTensor depth_major_a = kernels::reference_einsum({"ks"}, "sk", {&batch_major_a});
         const DenseTensor depth_major_b = kernels::reference_einsum({"ks"}, "sk", {&batch_major_b});
         const DenseTensor expected = kernels::reference_einsum({"ks", "ks"}, "k", {&batch_major_a, &batch_major_b});

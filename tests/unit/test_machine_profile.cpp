@@ -79,8 +79,7 @@ TEST_CASE("a saved profile loads back, written atomically into a directory made 
     plan::MachineProfile overwritten = measured_profile();
     overwritten.flops_per_second = 1e9;
     io::write_file_atomically(path, plan::machine_profile_json(overwritten), "machine profile");  // replaces the first
-    const plan::MachineProfile loaded =
-        plan::parse_machine_profile(io::read_text_file(path, "machine profile"), path);
+    const plan::MachineProfile loaded = plan::parse_machine_profile(io::read_text_file(path, "machine profile"), path);
     CHECK(loaded.flops_per_second == 1e9);
     CHECK(loaded.seconds_per_tile == measured_profile().seconds_per_tile);
     CHECK(loaded.source == path);
@@ -126,13 +125,17 @@ TEST_CASE("every malformed profile is refused for the stated reason", "[machine_
     SECTION("a string where a string belongs is not optional in type") {
         require_rejected(with("hostname", 7), "'hostname' must be a string");
     }
-    for (const char* key : {"flops_per_second", "read_bytes_per_second", "seconds_per_pass", "seconds_per_tile",
-                            "seconds_per_run"}) {
-        DYNAMIC_SECTION(key << " missing") { require_rejected(with(key, removed), std::string("'") + key + "' is missing"); }
+    for (const char* key :
+         {"flops_per_second", "read_bytes_per_second", "seconds_per_pass", "seconds_per_tile", "seconds_per_run"}) {
+        DYNAMIC_SECTION(key << " missing") {
+            require_rejected(with(key, removed), std::string("'") + key + "' is missing");
+        }
         DYNAMIC_SECTION(key << " of the wrong type") {
             require_rejected(with(key, "fast"), std::string("'") + key + "' must be a number");
         }
-        DYNAMIC_SECTION(key << " zero") { require_rejected(with(key, 0), std::string("'") + key + "' must be a finite positive"); }
+        DYNAMIC_SECTION(key << " zero") {
+            require_rejected(with(key, 0), std::string("'") + key + "' must be a finite positive");
+        }
         DYNAMIC_SECTION(key << " negative") {
             require_rejected(with(key, -2.5), std::string("'") + key + "' must be a finite positive");
         }

@@ -50,7 +50,8 @@ std::string npy_header(const std::string& dict, int version) {
     std::string bytes = "\x93NUMPY";
     bytes += static_cast<char>(version);
     bytes += '\0';
-    for (std::size_t byte = 0; byte < length_bytes; ++byte) bytes += static_cast<char>((text.size() >> (8 * byte)) & 0xff);
+    for (std::size_t byte = 0; byte < length_bytes; ++byte)
+        bytes += static_cast<char>((text.size() >> (8 * byte)) & 0xff);
     return bytes + text;
 }
 
@@ -80,9 +81,7 @@ struct DtypeCase {
     double scale = 1;  // floats hold value / 4, to test fractions
 };
 
-double expected_real(const DtypeCase& type, Extent flat) {
-    return real_value(flat) / type.scale;
-}
+double expected_real(const DtypeCase& type, Extent flat) { return real_value(flat) / type.scale; }
 
 template <class Value>
 DtypeCase real_case(std::string descr, DType dtype, double scale = 1) {
@@ -107,12 +106,12 @@ DtypeCase complex_case(std::string descr, DType dtype) {
 
 std::vector<DtypeCase> all_dtypes() {
     std::vector<DtypeCase> types = {
-        real_case<double>("<f8", DType::f64, 4),         real_case<double>(">f8", DType::f64, 4),
-        real_case<float>("<f4", DType::f32, 4),          real_case<float>(">f4", DType::f32, 4),
-        real_case<std::int64_t>("<i8", DType::i64),      real_case<std::int64_t>(">i8", DType::i64),
-        real_case<std::int32_t>("<i4", DType::i32),      real_case<std::int32_t>(">i4", DType::i32),
-        complex_case<double>("<c16", DType::c128),       complex_case<double>(">c16", DType::c128),
-        complex_case<float>("<c8", DType::c64),          complex_case<float>(">c8", DType::c64),
+        real_case<double>("<f8", DType::f64, 4),    real_case<double>(">f8", DType::f64, 4),
+        real_case<float>("<f4", DType::f32, 4),     real_case<float>(">f4", DType::f32, 4),
+        real_case<std::int64_t>("<i8", DType::i64), real_case<std::int64_t>(">i8", DType::i64),
+        real_case<std::int32_t>("<i4", DType::i32), real_case<std::int32_t>(">i4", DType::i32),
+        complex_case<double>("<c16", DType::c128),  complex_case<double>(">c16", DType::c128),
+        complex_case<float>("<c8", DType::c64),     complex_case<float>(">c8", DType::c64),
     };
     return types;
 }
@@ -147,7 +146,8 @@ std::string write_npy(const std::string& path, const DtypeCase& type, const Shap
 }
 
 // What a hyperslab should hold: `value(flat)` for each element, in C order.
-std::vector<double> expected_block(const Shape& shape, const Ranges& ranges, const std::function<double(Extent)>& value) {
+std::vector<double> expected_block(const Shape& shape, const Ranges& ranges,
+                                   const std::function<double(Extent)>& value) {
     std::vector<double> block;
     const std::size_t rank = shape.size();
     const Shape lengths = range_shape(ranges);
@@ -320,8 +320,9 @@ TEST_CASE("A file that is not .npy, is truncated or has another version is refus
     write_file(path, good.substr(0, 9));
     require_usage_error(open, path, "truncated");
     write_file(path, good.substr(0, 40));
-    require_usage_error(open, path, "truncated: its .npy header says " + std::to_string(header.size() - 10) +
-                                        " bytes, the file ends after 30");
+    require_usage_error(
+        open, path,
+        "truncated: its .npy header says " + std::to_string(header.size() - 10) + " bytes, the file ends after 30");
     std::string version_4 = good;
     version_4[6] = 4;
     write_file(path, version_4);
@@ -333,8 +334,9 @@ TEST_CASE("A file that is not .npy, is truncated or has another version is refus
 TEST_CASE("A file shorter than its header says is refused with both lengths", "[io][npy][errors]") {
     const std::string path = temp_path("short.npy");
     write_file(path, npy_header(npy_dict("<c16", false, {3, 5}), 2) + std::string(16 * 15 - 1, '\0'));
-    require_usage_error([&] { io::NpyReader reader(path); }, path,
-                        "shorter than its header says: shape (3, 5) of <c16 takes 240 bytes after the header, the file has 239");
+    require_usage_error(
+        [&] { io::NpyReader reader(path); }, path,
+        "shorter than its header says: shape (3, 5) of <c16 takes 240 bytes after the header, the file has 239");
     write_file(path, npy_header(npy_dict("<f8", false, {1LL << 40, 1LL << 40}), 1));
     require_usage_error([&] { io::NpyReader reader(path); }, path, "more than 2^64");
 }
@@ -342,10 +344,15 @@ TEST_CASE("A file shorter than its header says is refused with both lengths", "[
 TEST_CASE("Unsupported dtypes are refused naming the file and the dtype", "[io][npy][errors]") {
     const std::string path = temp_path("dtype_error.npy");
     const auto open = [&] { io::NpyReader reader(path); };
-    const std::vector<std::pair<std::string, std::string>> cases = {
-        {"|O", "'|O' (Python objects)"}, {"<U5", "'<U5' (unicode strings)"}, {"|S3", "'|S3' (byte strings)"},
-        {"|V8", "'|V8' (raw bytes or records)"}, {"<M8[ns]", "'<M8[ns]' (datetime64)"}, {"<f2", "'<f2';"},
-        {"<u8", "'<u8' (uint64);"}, {"<f16", "'<f16';"}, {"|f8", "'|f8';"}};
+    const std::vector<std::pair<std::string, std::string>> cases = {{"|O", "'|O' (Python objects)"},
+                                                                    {"<U5", "'<U5' (unicode strings)"},
+                                                                    {"|S3", "'|S3' (byte strings)"},
+                                                                    {"|V8", "'|V8' (raw bytes or records)"},
+                                                                    {"<M8[ns]", "'<M8[ns]' (datetime64)"},
+                                                                    {"<f2", "'<f2';"},
+                                                                    {"<u8", "'<u8' (uint64);"},
+                                                                    {"<f16", "'<f16';"},
+                                                                    {"|f8", "'|f8';"}};
     for (const auto& [descr, name] : cases) {
         INFO(descr);
         write_file(path, npy_header(npy_dict(descr, false, {2}), 1) + std::string(64, '\0'));
@@ -361,13 +368,16 @@ TEST_CASE("bool, int8, int16 and unsigned ints are refused as in HDF5: numpy com
     const std::string path = temp_path("narrow_dtype.npy");
     const auto open = [&] { io::NpyReader reader(path); };
     const std::vector<std::pair<std::string, std::string>> cases = {
-        {"|b1", "bool"},    {"|i1", "int8"},    {"|u1", "uint8"},   {"<i2", "int16"},
-        {">i2", "int16"},   {"<u2", "uint16"},  {"<u4", "uint32"},  {">u4", "uint32"}};
+        {"|b1", "bool"},  {"|i1", "int8"},   {"|u1", "uint8"},  {"<i2", "int16"},
+        {">i2", "int16"}, {"<u2", "uint16"}, {"<u4", "uint32"}, {">u4", "uint32"}};
     for (const auto& [descr, name] : cases) {
         INFO(descr);
         write_file(path, npy_header(npy_dict(descr, false, {2}), 1) + std::string(64, '\0'));
-        require_usage_error(open, path, "has dtype '" + descr + "' (" + name + "); tilesum reads int32, int64, "
-                                        "float32, float64, complex64 and complex128: numpy computes in " + name);
+        require_usage_error(open, path,
+                            "has dtype '" + descr + "' (" + name +
+                                "); tilesum reads int32, int64, "
+                                "float32, float64, complex64 and complex128: numpy computes in " +
+                                name);
         require_usage_error([&] { io::open_input(path, ""); }, path, "(" + name + ")");
     }
 }

@@ -99,8 +99,8 @@ TEST_CASE("plans of 240 random scripts survive JSON exactly and run to the same 
                 }
         }
     }
-    WARN("plans: " << plans << ", with pieces " << with_pieces << ", with fused passes " << with_passes
-                   << ", expanded " << expanded);
+    WARN("plans: " << plans << ", with pieces " << with_pieces << ", with fused passes " << with_passes << ", expanded "
+                   << expanded);
     CHECK(plans >= 3 * static_cast<int>(scripts));
     CHECK(with_pieces >= 20);
     CHECK(with_passes >= 4);
@@ -146,7 +146,9 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
     const std::size_t nodes = data.expression.nodes.size();
     SECTION("not JSON") { require_refused("{\"format\": ", "not valid JSON"); }
     SECTION("another format") { require_refused("{\"format\": \"numpy\"}", "not a tilesum plan"); }
-    SECTION("another version") { require_refused(edited(data, pointer("/version"), 99), "version 99 is not supported"); }
+    SECTION("another version") {
+        require_refused(edited(data, pointer("/version"), 99), "version 99 is not supported");
+    }
     SECTION("a missing key") {
         nlohmann::json document = nlohmann::json::parse(plan::plan_to_json(data));
         document["execution"].erase("threads");
@@ -165,9 +167,9 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
                         "execution.outputs[0].root: node " + std::to_string(nodes) + " does not exist");
     }
     SECTION("an operand after its user") {
-        require_refused(edited(data, pointer("/expression/nodes/" + std::to_string(nodes - 1) + "/operands/0"),
-                               nodes - 1),
-                        "an operand must be an earlier node");
+        require_refused(
+            edited(data, pointer("/expression/nodes/" + std::to_string(nodes - 1) + "/operands/0"), nodes - 1),
+            "an operand must be an earlier node");
     }
     SECTION("a tiling that does not fit its root") {
         require_refused(edited(data, pointer("/execution/outputs/0/tiling/extents"), nlohmann::json::array({3, 3})),

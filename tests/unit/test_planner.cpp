@@ -45,7 +45,8 @@ TEST_CASE("the seed at n = q = 400 under 64 MiB is cut into tiles of which every
     // (chunks of the reduction), whichever is predicted faster.
     REQUIRE(e.tiling.tile_count() >= 32);
     REQUIRE(e.peak_bytes * static_cast<std::size_t>(e.tiles_in_flight) <= 64 * MiB);
-    REQUIRE(e.tiling.tile_count() == e.tiling.chunk_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
+    REQUIRE(e.tiling.tile_count() ==
+            e.tiling.chunk_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
 }
 
 TEST_CASE("an operand read both ways (A and its transpose) is cut into square-ish blocks, not strips", "[planner]") {
@@ -64,7 +65,8 @@ TEST_CASE("an operand read both ways (A and its transpose) is cut into square-is
 TEST_CASE("tile shapes do not depend on the thread count, so results cannot either", "[planner]") {
     expr::Program program = seed_program(300, 200);
     const Shape one_thread = make(program, 32 * MiB, 1).outputs[0].tiling.tile_shape;
-    for (int threads : {2, 3, 4, 16}) REQUIRE(make(program, 32 * MiB, threads).outputs[0].tiling.tile_shape == one_thread);
+    for (int threads : {2, 3, 4, 16})
+        REQUIRE(make(program, 32 * MiB, threads).outputs[0].tiling.tile_shape == one_thread);
 }
 
 TEST_CASE("a forced tile size is used as given", "[planner]") {
@@ -148,7 +150,8 @@ TEST_CASE("an output larger than the budget is split into tiles that each fit", 
 
 TEST_CASE("the dry run counts exactly what a tile allocates: input slices, intermediates and the result", "[planner]") {
     expr::Program program = bind_shapes("P = einsum('ij,jk->ik', A, B)\n", {{"A", {10, 20}}, {"B", {20, 30}}});
-    eval::TileEstimate estimate = eval::estimate_tile(*program.outputs[0].node, eval::TileSpec{{{0, 10}, {0, 30}}, {}}, eval::Schedule{});
+    eval::TileEstimate estimate =
+        eval::estimate_tile(*program.outputs[0].node, eval::TileSpec{{{0, 10}, {0, 30}}, {}}, eval::Schedule{});
     // Leaves A (200) and B (600) elements, result 300 elements; no transposes needed.
     REQUIRE(estimate.leaf_bytes == 800 * sizeof(double));
     REQUIRE(estimate.peak_bytes == 1100 * sizeof(double));
@@ -184,7 +187,8 @@ TEST_CASE("broadcasting a product or an einsum resolves expands: a row times a m
     const std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"v", {3}}, {"r", {1, 3}}, {"s", {}}};
     auto subscripts_of = [](const std::vector<plan::Term>& terms) {
         std::vector<std::string> result;
-        for (const plan::Term& term : terms) result.push_back(term.subscripts() + " *" + std::to_string(term.coefficient));
+        for (const plan::Term& term : terms)
+            result.push_back(term.subscripts() + " *" + std::to_string(term.coefficient));
         return result;
     };
     // Σ_i (A_ij + v_j) = Σ_i A_ij + 4 v_j: the summed i that v lacks is a factor of its extent.
@@ -211,7 +215,8 @@ TEST_CASE("a sum that broadcasts as an output is not expanded: auto tiles it, --
     expr::Program program = bind_shapes("X = A + v\nY = einsum('ij->j', A + v)\n", {{"A", {4, 3}}, {"v", {3}}});
     std::string why;
     REQUIRE_FALSE(plan::expand_terms(program.outputs[0].node, &why));
-    CHECK(why == "a sum broadcasts v along axis 0: no einsum over inputs repeats a term along an axis none of them has");
+    CHECK(why ==
+          "a sum broadcasts v along axis 0: no einsum over inputs repeats a term along an axis none of them has");
     plan::Plan plan = make(program, 64 * MiB, 2, {}, plan::Strategy::automatic);
     REQUIRE(plan.outputs[0].strategy == plan::Strategy::tile);
     REQUIRE(plan.outputs[0].considered.size() == 2);
@@ -239,7 +244,8 @@ TEST_CASE("auto picks the expansion for the seed: far fewer flops and bytes than
     REQUIRE(e.considered[0].predicted_seconds < e.considered[1].predicted_seconds);
 }
 
-TEST_CASE("shared pieces: the seed's cross terms read one piece for sum_i B_i Z2_ij, computed once", "[planner][pieces]") {
+TEST_CASE("shared pieces: the seed's cross terms read one piece for sum_i B_i Z2_ij, computed once",
+          "[planner][pieces]") {
     plan::Plan plan = make(seed_program(300, 200), 64 * MiB, 2, {}, plan::Strategy::automatic);
     REQUIRE(plan.outputs[0].strategy == plan::Strategy::expand);
     const plan::OutputPlan* shared = nullptr;

@@ -20,15 +20,15 @@ namespace {
 std::string sexpr(const AstNode& node) {
     std::string result;
     switch (node.kind) {
-    case AstNode::Kind::number: {
-        char buffer[32];
-        std::snprintf(buffer, sizeof buffer, "%g", node.value);
-        return buffer;
-    }
-    case AstNode::Kind::name: return node.name;
-    case AstNode::Kind::einsum: result = "(einsum \"" + node.subscripts + "\""; break;
-    case AstNode::Kind::binary: result = std::string("(") + node.op; break;
-    case AstNode::Kind::negate: result = "(neg"; break;
+        case AstNode::Kind::number: {
+            char buffer[32];
+            std::snprintf(buffer, sizeof buffer, "%g", node.value);
+            return buffer;
+        }
+        case AstNode::Kind::name: return node.name;
+        case AstNode::Kind::einsum: result = "(einsum \"" + node.subscripts + "\""; break;
+        case AstNode::Kind::binary: result = std::string("(") + node.op; break;
+        case AstNode::Kind::negate: result = "(neg"; break;
     }
     for (const AstPtr& arg : node.args) {
         result += ' ';
@@ -37,7 +37,9 @@ std::string sexpr(const AstNode& node) {
     return result + ")";
 }
 
-std::string text_of(std::string_view text, SourceSpan span) { return std::string(text.substr(span.offset, span.length)); }
+std::string text_of(std::string_view text, SourceSpan span) {
+    return std::string(text.substr(span.offset, span.length));
+}
 
 // The value of the only statement of `text`, as an s-expression.
 std::string parse_one(std::string_view text) {
@@ -138,11 +140,12 @@ TEST_CASE("Comments, blank lines and semicolons separate statements", "[script]"
 }
 
 TEST_CASE("A statement continues onto the next line inside parentheses or after a backslash", "[script]") {
-    const std::string text = "E = einsum('ij,jk->ik',  # contract j\n"
-                             "           A,\n"
-                             "\n"
-                             "           B)\n"
-                             "F = (A +\n B) * \\\n  2\n";
+    const std::string text =
+        "E = einsum('ij,jk->ik',  # contract j\n"
+        "           A,\n"
+        "\n"
+        "           B)\n"
+        "F = (A +\n B) * \\\n  2\n";
     const Script script = parse_script(text);
     REQUIRE(script.statements.size() == 2);
     CHECK(sexpr(*script.statements[0].value) == "(einsum \"ij,jk->ik\" A B)");

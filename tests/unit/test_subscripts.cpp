@@ -33,8 +33,7 @@ Subscripts parse(const std::string& subscripts) { return parse_in_script(script_
 
 // Requires `subscripts` to be rejected for the stated reason. `column` is 1-based within the subscripts
 // text, so the script column is 16 + column - 1 on line 2 ("E = np.einsum('" is 15 bytes).
-void require_error(const std::string& subscripts, ErrorKind kind, const std::string& message_part,
-                   std::size_t column) {
+void require_error(const std::string& subscripts, ErrorKind kind, const std::string& message_part, std::size_t column) {
     const std::string text = script_with(subscripts);
     INFO("subscripts: " << subscripts);
     try {
@@ -160,7 +159,7 @@ TEST_CASE("Without '->' the output is numpy's: the labels used once, in ASCII or
     CHECK_FALSE(matmul.explicit_output);
     CHECK(matmul.output == "ik");
     CHECK(parse("ba").output == "ab");
-    CHECK(parse("aB").output == "Ba");       // upper case sorts before lower case, as in numpy
+    CHECK(parse("aB").output == "Ba");     // upper case sorts before lower case, as in numpy
     CHECK(parse("Ba,aB").output.empty());  // every label used twice: a full contraction
     CHECK(parse("ii").output.empty());     // a trace
     CHECK(parse("iij").output == "j");
