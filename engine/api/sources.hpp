@@ -22,8 +22,8 @@ class Sources {
 public:
     Sources();
     ~Sources();
-    Sources(Sources&&) noexcept;
-    Sources& operator=(Sources&&) noexcept;
+    Sources(Sources&& other) noexcept;
+    Sources& operator=(Sources&& other) noexcept;
 
     // Dataset `dataset` ("/A") of an HDF5 file, read by hyperslabs as tiles need them.
     expr::Tensor hdf5(const std::string& name, const std::string& file, const std::string& dataset);
@@ -61,8 +61,8 @@ public:
     static Sink memory();
 
     ~Sink();
-    Sink(Sink&&) noexcept;
-    Sink& operator=(Sink&&) noexcept;
+    Sink(Sink&& other) noexcept;
+    Sink& operator=(Sink&& other) noexcept;
 
     // Memory sinks: output `name` is written into `values` (element_count(shape) doubles, C order), borrowed.
     void into(const std::string& name, double* values, Shape shape);

@@ -29,7 +29,7 @@ public:
         auto it = value_.find(key);
         const std::string path = where_.empty() ? key : where_ + "." + key;
         if (it == value_.end()) Field(value_, path, source_).fail_here("missing");
-        return Field(*it, path, source_);
+        return {*it, path, source_};
     }
     std::vector<Field> items() const {
         if (!value_.is_array()) fail_here("expected an array");

@@ -184,7 +184,7 @@ void check_consistent(const PlanData& data, const Field& document) {
     const std::vector<Field> path_fields = execution["paths"].items();
     std::size_t path_index = 0;
     for (const auto& [id, path] : data.execution.paths) {
-        const Field where = path_fields[path_index++];
+        const Field& where = path_fields[path_index++];
         check_node(id, where["node"]);
         std::size_t remaining = nodes[id].operands.size();
         for (const auto& [first, second] : path) {
@@ -229,8 +229,8 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
     const json& document = parsed.is_object() && parsed.contains("plan") ? parsed["plan"] : parsed;
     const Field root(document, "", source);
     if (!document.is_object() || !document.contains("format") || document["format"] != plan_format_name)
-        root.fail_here("not a tilesum plan (expected \"format\": \"" + std::string(plan_format_name) +
-                       "\"; write one with `tilesum plan --json`)");
+        root.fail_here(R"(not a tilesum plan (expected "format": ")" + std::string(plan_format_name) +
+                       R"("; write one with `tilesum plan --json`))");
     PlanData data;
     data.format_version = static_cast<int>(root["version"].unsigned_number());
     if (data.format_version != plan_format_version)

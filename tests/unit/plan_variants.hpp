@@ -14,7 +14,7 @@ namespace tilesum::testing {
 
 inline std::vector<plan::PlanOptions> plan_variants(const RandomScript& random, const expr::Program& program,
                                                     unsigned seed) {
-    std::mt19937 rng(seed * 104729u);
+    std::mt19937 rng(static_cast<std::mt19937::result_type>(seed) * 104729u);
     std::vector<plan::PlanOptions> variants(4);
     variants[1].strategy = plan::Strategy::tile;
     variants[2].strategy = plan::Strategy::expand;

@@ -11,7 +11,6 @@
 #include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
-using kernels::DenseTensor;
 
 namespace {
 

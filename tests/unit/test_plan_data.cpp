@@ -12,7 +12,6 @@
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
-using testing::DenseTensor;
 
 namespace {
 
@@ -145,7 +144,7 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
     const plan::PlanData data = seed_plan_data();
     const std::size_t nodes = data.expression.nodes.size();
     SECTION("not JSON") { require_refused("{\"format\": ", "not valid JSON"); }
-    SECTION("another format") { require_refused("{\"format\": \"numpy\"}", "not a tilesum plan"); }
+    SECTION("another format") { require_refused(R"({"format": "numpy"})", "not a tilesum plan"); }
     SECTION("another version") {
         require_refused(edited(data, pointer("/version"), 99), "version 99 is not supported");
     }
