@@ -1,6 +1,7 @@
-// Runs a Plan: for each output, a TBB pipeline reads each tile's input hyperslabs (serial: HDF5 holds one
-// global lock anyway), evaluates tiles in parallel, and writes finished tiles (serial). The number of tiles
-// in flight is the plan's, so every buffer fits the budget of one arena.
+// Runs a Plan: for each output, a TBB pipeline starts tiles in order (serial: it allocates their leaves), reads
+// each tile's input hyperslabs and evaluates it (parallel; HDF5's reads still serialize on its global lock, direct
+// reads do not), and writes finished tiles (serial). The number of tiles in flight is the plan's, so every buffer
+// fits the budget of one arena.
 #pragma once
 
 #include <atomic>
