@@ -1,6 +1,7 @@
 // The lazy expression DAG. Nodes are immutable and shared; nothing here holds data, only what to compute.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,6 +53,10 @@ struct Node {
     // an axis of an output that is a sum of einsums.
     std::string axis_labels;
 };
+
+// Each label's extent, from the operand axes it labels: operand_labels[p][axis] is axis `axis` of operands[p].
+std::map<char, Extent> label_extents(const std::vector<std::string>& operand_labels,
+                                     const std::vector<NodePtr>& operands);
 
 // Every distinct node reachable from `roots`, children before parents.
 std::vector<const Node*> topological_order(const std::vector<NodePtr>& roots);

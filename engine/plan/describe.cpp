@@ -181,11 +181,8 @@ std::string describe(const Plan& plan) {
                 steps += (steps.empty() ? "" : ", ") + std::string("(") + std::to_string(first) + ", " +
                          std::to_string(second) + ")";
             // Its cost for the full extents, as the search saw it (the tiles then divide both).
-            std::map<char, Extent> extents;
-            for (std::size_t position = 0; position < node->operands.size(); ++position)
-                for (std::size_t axis = 0; axis < node->operand_labels[position].size(); ++axis)
-                    extents[node->operand_labels[position][axis]] = node->operands[position]->shape[axis];
-            const PathCost cost = path_cost(node->operand_labels, node->output_labels, extents, path->second);
+            const PathCost cost = path_cost(node->operand_labels, node->output_labels,
+                                            expr::label_extents(node->operand_labels, node->operands), path->second);
             text += "  contraction path: " + steps + " for " + expr::to_text(*node) + " (" + flops_text(cost.flops) +
                     " flops, " + format_bytes(cost.peak_bytes) + " peak)\n";
         }

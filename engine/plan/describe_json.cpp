@@ -17,13 +17,7 @@ json path_json(const eval::ContractionPath& path) {
     return steps;
 }
 
-std::map<char, Extent> term_extents(const Term& term) {
-    std::map<char, Extent> extents;
-    for (std::size_t position = 0; position < term.inputs.size(); ++position)
-        for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis)
-            extents[term.operand_labels[position][axis]] = term.inputs[position]->shape[axis];
-    return extents;
-}
+std::map<char, Extent> term_extents(const Term& term) { return expr::label_extents(term.operand_labels, term.inputs); }
 
 // A term's best path over its inputs, the same the planner followed when it hoisted shared pieces out of it.
 eval::ContractionPath term_path(const Term& term) {

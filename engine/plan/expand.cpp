@@ -235,15 +235,13 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
         case NodeKind::einsum: {
             // An einsum node has one extent per letter (expr/einsum_labels.hpp): nothing broadcasts within it.
             std::vector<std::vector<Term>> factors;
-            std::map<char, Extent> extents;
-            for (std::size_t position = 0; position < node.operands.size(); ++position) {
-                auto terms = expand(node.operands[position]);
+            for (const expr::NodePtr& operand : node.operands) {
+                auto terms = expand(operand);
                 if (!terms) return std::nullopt;
                 factors.push_back(std::move(*terms));
-                for (std::size_t axis = 0; axis < node.operand_labels[position].size(); ++axis)
-                    extents[node.operand_labels[position][axis]] = node.operands[position]->shape[axis];
             }
-            return multiply(factors, node.operand_labels, node.output_labels, extents);
+            return multiply(factors, node.operand_labels, node.output_labels,
+                            expr::label_extents(node.operand_labels, node.operands));
         }
     }
     return std::nullopt;

@@ -16,13 +16,7 @@ struct Item {
     bool is_leaf() const { return leaves.size() == 1; }
 };
 
-std::map<char, Extent> extents_of(const Term& term) {
-    std::map<char, Extent> extents;
-    for (std::size_t position = 0; position < term.inputs.size(); ++position)
-        for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis)
-            extents[term.operand_labels[position][axis]] = term.inputs[position]->shape[axis];
-    return extents;
-}
+std::map<char, Extent> extents_of(const Term& term) { return expr::label_extents(term.operand_labels, term.inputs); }
 
 double elements(const std::string& labels, const std::map<char, Extent>& extents) {
     double count = 1;

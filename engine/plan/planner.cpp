@@ -32,10 +32,7 @@ eval::Schedule choose_schedule(const expr::NodePtr& root, std::size_t budget_byt
     eval::Schedule schedule;
     for (const expr::Node* node : expr::topological_order({root})) {
         if (node->kind != expr::NodeKind::einsum || node->operands.size() < 3) continue;
-        std::map<char, Extent> extents;
-        for (std::size_t position = 0; position < node->operands.size(); ++position)
-            for (std::size_t axis = 0; axis < node->operand_labels[position].size(); ++axis)
-                extents[node->operand_labels[position][axis]] = node->operands[position]->shape[axis];
+        const std::map<char, Extent> extents = expr::label_extents(node->operand_labels, node->operands);
         double operand_bytes = 0;
         for (const expr::NodePtr& operand : node->operands)
             operand_bytes += static_cast<double>(element_count(operand->shape)) * sizeof(double);
