@@ -47,18 +47,15 @@ struct Candidate {
     friend bool operator==(const Candidate&, const Candidate&) = default;
 };
 
-struct OutputPlan {
-    std::string name;
-    expr::NodePtr root;  // what is evaluated: the expression as written, or its expanded terms
+// What `tilesum plan` says about an output or a piece and the executor never reads: the strategy and why, the
+// predictions and notes, the figures over all tiles. (The expanded terms are OutputPlan's: they hold nodes.)
+struct OutputReport {
     Strategy strategy = Strategy::tile;
-    std::vector<Term> terms;  // the expanded terms over inputs, when strategy is expand (the root reads
-                              // shared pieces in their place where the plan has any)
     std::vector<Candidate> considered;
     // Set when the strategy asked for could not be used for this output and why, in one line (`tilesum plan`
     // prints it beside the strategy): "--strategy expand cannot expand: ...; planned as written".
     std::string strategy_note;
     double predicted_seconds = 0;
-    Tiling tiling;
     bool forced = false;            // tile sizes came from --tile / the config file
     std::string chunk_note;         // "aligned to chunks of A" when tile sizes follow an input's chunks
     std::string summed_chunk_note;  // the same for the chunks of summed labels
@@ -67,7 +64,17 @@ struct OutputPlan {
     double strided_bytes_read = 0;  // of which in column blocks (not contiguous runs)
     double read_runs = 0;           // contiguous runs those bytes are in: storage serves each with one read
     double flops = 0;               // over all tiles
-    int tiles_in_flight = 1;        // tiles * peak_bytes <= budget
+    friend bool operator==(const OutputReport&, const OutputReport&) = default;
+};
+
+// An output or a piece: what the executor runs (name, root, tiling, tiles in flight) and its report.
+struct OutputPlan : OutputReport {
+    std::string name;
+    expr::NodePtr root;       // what is evaluated: the expression as written, or its expanded terms
+    std::vector<Term> terms;  // the expanded terms over inputs, when strategy is expand (the root reads
+                              // shared pieces in their place where the plan has any)
+    Tiling tiling;
+    int tiles_in_flight = 1;  // tiles * peak_bytes <= budget
 };
 
 // Pieces computed in one pass over an input they all read (fuse.hpp), instead of one pass each. Tile t of the pass

@@ -55,23 +55,12 @@ UnitExecution unit_execution(const OutputPlan& unit, GraphTable& table) {
 
 UnitReport unit_report(const OutputPlan& unit, GraphTable& table) {
     UnitReport report;
-    report.strategy = unit.strategy;
+    static_cast<OutputReport&>(report) = unit;
     for (const Term& term : unit.terms) {
         TermData data{term.coefficient, {}, term.operand_labels, term.output_labels};
         for (const expr::NodePtr& input : term.inputs) data.inputs.push_back(table.intern(input));
         report.terms.push_back(std::move(data));
     }
-    report.considered = unit.considered;
-    report.strategy_note = unit.strategy_note;
-    report.predicted_seconds = unit.predicted_seconds;
-    report.forced = unit.forced;
-    report.chunk_note = unit.chunk_note;
-    report.summed_chunk_note = unit.summed_chunk_note;
-    report.peak_bytes = unit.peak_bytes;
-    report.bytes_read = unit.bytes_read;
-    report.strided_bytes_read = unit.strided_bytes_read;
-    report.read_runs = unit.read_runs;
-    report.flops = unit.flops;
     return report;
 }
 
@@ -82,23 +71,12 @@ OutputPlan output_plan(const UnitExecution& execution, const UnitReport& report,
     unit.root = nodes.at(execution.root);
     unit.tiling = execution.tiling;
     unit.tiles_in_flight = execution.tiles_in_flight;
-    unit.strategy = report.strategy;
+    static_cast<OutputReport&>(unit) = report;
     for (const TermData& data : report.terms) {
         Term term{data.coefficient, {}, data.operand_labels, data.output_labels};
         for (NodeId input : data.inputs) term.inputs.push_back(nodes.at(input));
         unit.terms.push_back(std::move(term));
     }
-    unit.considered = report.considered;
-    unit.strategy_note = report.strategy_note;
-    unit.predicted_seconds = report.predicted_seconds;
-    unit.forced = report.forced;
-    unit.chunk_note = report.chunk_note;
-    unit.summed_chunk_note = report.summed_chunk_note;
-    unit.peak_bytes = report.peak_bytes;
-    unit.bytes_read = report.bytes_read;
-    unit.strided_bytes_read = report.strided_bytes_read;
-    unit.read_runs = report.read_runs;
-    unit.flops = report.flops;
     return unit;
 }
 

@@ -80,21 +80,9 @@ struct TermData {
     friend bool operator==(const TermData&, const TermData&) = default;
 };
 
-// What `tilesum plan` says about an output or a piece (OutputPlan's report fields).
-struct UnitReport {
-    Strategy strategy = Strategy::tile;
+// What `tilesum plan` says about an output or a piece: OutputPlan's report, its terms by node index.
+struct UnitReport : OutputReport {
     std::vector<TermData> terms;
-    std::vector<Candidate> considered;
-    std::string strategy_note;
-    double predicted_seconds = 0;
-    bool forced = false;
-    std::string chunk_note;
-    std::string summed_chunk_note;
-    std::size_t peak_bytes = 0;
-    double bytes_read = 0;
-    double strided_bytes_read = 0;
-    double read_runs = 0;
-    double flops = 0;
     friend bool operator==(const UnitReport&, const UnitReport&) = default;
 };
 
