@@ -2,6 +2,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -9,6 +13,7 @@
 
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
+#include "engine/common/printf_string.hpp"
 
 namespace tilesum::cli {
 
@@ -33,7 +38,14 @@ po::options_description tuning_options() {
         ("strategy", po::value<std::string>()->value_name("NAME"),
          "auto (default): the plan with the lowest predicted time that fits; expand: distribute sums over "
          "contractions into terms, each an einsum over inputs; tile: tile the expression as written")
-        ("quiet", po::bool_switch(), "no progress line on stderr");
+        ("quiet", po::bool_switch(), "run: nothing on stderr but errors (no prediction, progress or summary)")
+        ("progress", po::value<std::string>()->value_name("WHEN"),
+         "run: auto (default): the predicted time, then a progress line redrawn in place on a terminal, or plain "
+         "lines every 30 s when stderr is not a terminal (a log file), for runs long enough to need it; always: "
+         "from the start, however short; never")
+        ("max-time", po::value<std::string>()->value_name("DURATION"),
+         "run: refuse a plan predicted to take longer than this (e.g. 90m, 12h, 2d, or seconds; 0: no limit), "
+         "before reading anything; default 24h. The prediction rests on the machine profile (tilesum calibrate)");
     // clang-format on
     return options;
 }
@@ -59,6 +71,9 @@ po::options_description command_options(Command command) {
         // One option per line, as Boost.Program_options chains read best: not for clang-format.
         // clang-format off
         options.add_options()
+            ("json", po::bool_switch(),
+             "print a report of the run as JSON on stdout: the plan's summary, predicted and measured time, bytes "
+             "read, peak RSS, arena peak, tiles and resumed tiles, outputs written")
             ("out", po::value<std::string>()->value_name("OUT.h5"),
              "HDF5 file receiving each output NAME as dataset /NAME (created if missing)")
             ("plan", po::value<std::string>()->value_name("PLAN.json"),
@@ -134,6 +149,31 @@ std::pair<char, Extent> parse_tile(const std::string& text) {
     return {text[0], std::stoll(size)};
 }
 
+// OUT.h5 must be a file tilesum can create or update: refused at once with the reason, before any planning.
+void check_out_path(const std::string& path) {
+    if (path.empty()) fail(ErrorKind::usage, "--out is empty: give the HDF5 file to write, e.g. --out out.h5");
+    if (path == "-")
+        fail(ErrorKind::usage,
+             "--out -: outputs are HDF5 datasets, which cannot be streamed to stdout; give a file, e.g. --out out.h5, "
+             "and read it with h5dump or h5py");
+    if (path.back() == '/') fail(ErrorKind::usage, "--out '" + path + "' names a directory; give a file in it");
+    struct stat status {};
+    if (::stat(path.c_str(), &status) == 0) {
+        if (S_ISDIR(status.st_mode))
+            fail(ErrorKind::usage, "--out '" + path + "' is a directory; give a file, e.g. --out " + path + "/out.h5");
+        if (!S_ISREG(status.st_mode))
+            fail(ErrorKind::usage, "--out '" + path + "' is not a regular file (a device, pipe or socket): outputs are "
+                                                     "HDF5 datasets written in place; give a file");
+        return;  // an existing file: whether it is HDF5 and writable, the output file reports, naming it
+    }
+    const std::size_t slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : path.substr(0, std::max<std::size_t>(slash, 1));
+    if (::stat(directory.c_str(), &status) != 0 || !S_ISDIR(status.st_mode))
+        fail(ErrorKind::usage, "--out '" + path + "': directory '" + directory + "' does not exist");
+    if (::access(directory.c_str(), W_OK | X_OK) != 0)
+        fail(ErrorKind::usage, "--out '" + path + "': directory '" + directory + "' is not writable");
+}
+
 int parse_threads(const std::string& text) {
     if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos ||
         std::stoi(text) < 1)
@@ -142,6 +182,24 @@ int parse_threads(const std::string& text) {
 }
 
 }  // namespace
+
+std::optional<double> parse_duration(const std::string& text) {
+    static const std::map<std::string, double> units = {{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400}};
+    std::size_t digits = 0;
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) ++digits;
+    if (digits == 0 || digits > 20 || std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(digits), '.') > 1)
+        return std::nullopt;
+    const auto unit = units.find(text.substr(digits));
+    if (unit == units.end()) return std::nullopt;
+    return std::stod(text.substr(0, digits)) * unit->second;
+}
+
+std::string format_duration(double seconds) {
+    if (seconds < 120) return printf_string("%.3g s", seconds);
+    if (seconds < 2 * 3600) return printf_string("%.3g min", seconds / 60);
+    if (seconds < 2 * 86400) return printf_string("%.3g h", seconds / 3600);
+    return printf_string("%.3g days", seconds / 86400);
+}
 
 ParsedCommand parse_command(Command command, const std::vector<std::string>& args) {
     po::options_description options = command_options(command);
@@ -207,6 +265,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     if (command == Command::run) {
         if (!values.count("out")) fail(ErrorKind::usage, "--out OUT.h5 is required (see tilesum run --help)");
         result.out_path = values["out"].as<std::string>();
+        check_out_path(result.out_path);
         result.overwrite = values["overwrite"].as<bool>();
         result.resume = values["resume"].as<bool>();
     }
@@ -234,8 +293,23 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
             fail(ErrorKind::usage, "--strategy '" + result.strategy + "': expected auto, expand or tile");
     }
     result.quiet = values["quiet"].as<bool>();
+    if (values.count("progress")) {
+        const std::string when = values["progress"].as<std::string>();
+        if (when == "never") result.progress = ProgressMode::never;
+        else if (when == "auto") result.progress = ProgressMode::automatic;
+        else if (when == "always") result.progress = ProgressMode::always;
+        else fail(ErrorKind::usage, "--progress '" + when + "': expected auto, always or never");
+    }
+    if (result.quiet) result.progress = ProgressMode::never;
+    if (values.count("max-time")) {
+        const std::string text = values["max-time"].as<std::string>();
+        const std::optional<double> seconds = parse_duration(text);
+        if (!seconds)
+            fail(ErrorKind::usage, "--max-time '" + text + "': expected a duration such as 90m, 12h, 2d or 3600 (s)");
+        result.max_seconds = *seconds;
+    }
+    result.json = values["json"].as<bool>();
     if (command == Command::plan) {
-        result.json = values["json"].as<bool>();
         result.dot = values["dot"].as<bool>();
         if (result.json && result.dot) fail(ErrorKind::usage, "--json and --dot cannot be combined: choose one");
     }

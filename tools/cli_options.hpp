@@ -16,6 +16,10 @@ struct InputBinding {
     std::string dataset;  // empty for a .npy file, which holds one array
 };
 
+enum class ProgressMode { never, automatic, always };
+
+inline constexpr double default_max_seconds = 24 * 3600.0;
+
 struct CommandOptions {
     std::string script_path;  // empty when run takes a saved plan (--plan)
     std::string plan_path;    // run only: --plan FILE, a plan written by `tilesum plan --json`
@@ -29,7 +33,11 @@ struct CommandOptions {
     bool overwrite = false;
     bool resume = false;  // run only: continue the unfinished run journaled beside --out (README, "Resuming")
     bool quiet = false;
-    bool json = false;         // plan only
+    // run only: when progress is shown (progress_line.hpp); --quiet means never.
+    ProgressMode progress = ProgressMode::automatic;
+    // run only: a plan predicted to take longer is refused before it starts (--max-time; 0: no limit).
+    double max_seconds = default_max_seconds;
+    bool json = false;         // plan: the plan as JSON; run: the run report as JSON on stdout
     bool dot = false;          // plan only: Graphviz instead of text
     std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
 };
@@ -41,6 +49,12 @@ struct ParsedCommand {
     bool done = false;  // --help or --version was answered
     CommandOptions options;
 };
+
+// "24h", "90m", "1.5h", "2d", "45s" or plain seconds ("3600"); nullopt when malformed or negative. "0" means none.
+std::optional<double> parse_duration(const std::string& text);
+
+// "1.5 h", "12 min", "3.2 s": a duration for people.
+std::string format_duration(double seconds);
 
 // `args` excludes the program name and the command word. Throws Error{usage} for anything malformed.
 ParsedCommand parse_command(Command command, const std::vector<std::string>& args);

@@ -1,5 +1,7 @@
 #include "tools/commands.hpp"
 
+#include <unistd.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -8,8 +10,10 @@
 #include "engine/api/run.hpp"
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
+#include "engine/common/printf_string.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/plan_dot.hpp"
+#include "engine/plan/plan_totals.hpp"
 #include "engine/script/binder.hpp"
 #include "engine/script/lexer.hpp"
 #include "engine/script/location.hpp"
@@ -17,7 +21,8 @@
 #include "io/text_files.hpp"
 #include "tools/interrupt_guard.hpp"
 #include "tools/profile_location.hpp"
-#include "tools/progress_line.hpp"
+#include "tools/progress_report.hpp"
+#include "tools/run_report.hpp"
 
 namespace tilesum::cli {
 
@@ -119,6 +124,45 @@ Session prepare(const CommandOptions& options) {
     return options.plan_path.empty() ? prepare_script(options) : prepare_saved_plan(options);
 }
 
+// "predicted 12 s, 250 MiB at peak of the 256 MiB budget, 3.1e+10 flops, 2.1 GiB read": announced before a run.
+std::string prediction_text(const plan::PlanTotals& predicted, const plan::Plan& plan) {
+    return "predicted " + format_duration(predicted.predicted_seconds) + ", " +
+           format_bytes(static_cast<double>(predicted.memory_peak_bytes)) + " at peak of the " +
+           format_bytes(static_cast<double>(plan.budget_bytes)) + " budget, " +
+           printf_string("%.3g flops, ", predicted.flops) + format_bytes(predicted.bytes_read) + " read";
+}
+
+// A plan predicted to take longer than --max-time is refused before anything is read, with what would help: for a
+// script, the predictions of the same script under larger budgets (planning is cheap; running it is not).
+[[noreturn]] void refuse_over_max_time(const CommandOptions& options, const plan::PlanTotals& predicted) {
+    std::string message = "the plan is predicted to take " + format_duration(predicted.predicted_seconds) +
+                          ", over --max-time " + format_duration(options.max_seconds) + " (" +
+                          printf_string("%.3g flops, ", predicted.flops) + format_bytes(predicted.bytes_read) +
+                          " read)";
+    if (!options.plan_path.empty()) {
+        message += "; plan again with more --memory, another --strategy or --tile (tilesum plan shows where the time "
+                   "goes), or raise --max-time";
+        fail(ErrorKind::usage, message);
+    }
+    std::string larger;
+    for (const std::uint64_t factor : {4, 16}) {
+        CommandOptions more = options;
+        more.budget_bytes = options.budget_bytes * factor;
+        try {
+            const plan::PlanTotals totals = plan::plan_totals(plan::instantiate(prepare_script(more).plan).plan);
+            if (totals.predicted_seconds > 0.9 * predicted.predicted_seconds) continue;  // no real help
+            larger += (larger.empty() ? "" : ", ") + std::string("--memory ") +
+                      format_bytes(static_cast<double>(more.budget_bytes)) + ": " +
+                      format_duration(totals.predicted_seconds);
+        } catch (const Error&) {  // a larger budget cannot fail to plan where a smaller one did; nothing to offer
+        }
+    }
+    message += larger.empty() ? "; a larger --memory would not help much" : "; predicted with " + larger;
+    fail(ErrorKind::usage, message +
+                               "; tilesum plan shows where the time goes (a --strategy or --tile may help), or raise "
+                               "--max-time");
+}
+
 }  // namespace
 
 int run_plan_command(const CommandOptions& options) {
@@ -141,9 +185,14 @@ int run_run_command(const CommandOptions& options) {
     // once per process; it must be opened for writing before its readers open it, which then share it.
     Sink sink = Sink::hdf5(options.out_path, options.overwrite, options.resume);
     Session session = prepare(options);
+    const plan::Plan plan = plan::instantiate(session.plan).plan;
+    const plan::PlanTotals predicted = plan::plan_totals(plan);
+    if (options.max_seconds > 0 && predicted.predicted_seconds > options.max_seconds)
+        refuse_over_max_time(options, predicted);
     RunStats stats;
     {
-        ProgressLine progress(!options.quiet);
+        ProgressReport progress(options.progress, isatty(STDERR_FILENO) != 0);
+        progress.announce(prediction_text(predicted, plan), predicted.predicted_seconds);
         const InterruptGuard interrupt_guard;
         RunControl control;
         control.on_progress = [&](const Progress& done) { progress.update({done.tiles_done, done.tiles_total}); };
@@ -154,6 +203,7 @@ int run_run_command(const CommandOptions& options) {
         control.threads = options.threads;
         stats = run(session.plan, session.sources, sink, control);
     }
+    if (options.json) std::cout << run_report_json(plan, predicted, stats) << "\n";
     if (options.quiet) return 0;
     for (const WrittenOutput& output : stats.written)
         std::cerr << "tilesum: wrote " << output.where << " " << format_shape(output.shape) << " "
@@ -161,7 +211,9 @@ int run_run_command(const CommandOptions& options) {
     if (stats.resumed)
         std::fprintf(stderr, "tilesum: resumed: %lld of %lld tiles were done by the unfinished run\n",
                      static_cast<long long>(stats.tiles_resumed), static_cast<long long>(stats.tiles_total));
-    std::fprintf(stderr, "tilesum: done in %.2f s, %.3g flops, arena peak %s of %s\n", stats.seconds, stats.flops,
+    std::fprintf(stderr, "tilesum: done in %.2f s (predicted %.3g s), %.3g flops, %s read, arena peak %s of %s\n",
+                 stats.seconds, predicted.predicted_seconds, stats.flops,
+                 format_bytes(static_cast<double>(stats.bytes_read)).c_str(),
                  format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
                  format_bytes(static_cast<double>(stats.tile_budget_bytes)).c_str());
     if (stats.chunk_cache_total_bytes)

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <set>
 
+#include "engine/api/counting_reader.hpp"
 #include "engine/api/run_fingerprint.hpp"
 #include "engine/api/sink_state.hpp"
 #include "engine/api/source.hpp"
@@ -39,13 +40,14 @@ std::string input_description(const Shape& shape, DType dtype, const Shape& chun
 // reader of it, and diagonal views through their base's reader.
 struct BoundInputs {
     std::map<std::string, std::unique_ptr<io::InputReader>> part_readers;
+    std::atomic<std::uint64_t> bytes_read{0};
+    std::vector<std::unique_ptr<api::CountingReader>> counting_readers;  // one per input, views read through them
     std::vector<std::unique_ptr<io::DiagonalViewReader>> view_readers;
     std::map<std::string, const Sources::Source*> sources;  // by the plan's input name
     exec::Bindings bindings;
 };
 
-BoundInputs bind_inputs(const plan::Instantiated& plan, const Sources& sources) {
-    BoundInputs bound;
+void bind_inputs(const plan::Instantiated& plan, const Sources& sources, BoundInputs& bound) {
     const expr::SplitProgram& program = plan.program;
     for (const expr::NamedNode& input : program.program.inputs) {
         const auto part = program.input_parts.find(input.name);
@@ -70,6 +72,9 @@ BoundInputs bind_inputs(const plan::Instantiated& plan, const Sources& sources) 
         } else {
             bound.bindings.inputs[input.name] = &source.tensor_reader();
         }
+        bound.counting_readers.push_back(
+            std::make_unique<api::CountingReader>(*bound.bindings.inputs[input.name], bound.bytes_read));
+        bound.bindings.inputs[input.name] = bound.counting_readers.back().get();
     }
     // Diagonal views (repeated subscript labels, einsum('ii->i', A)) read their base input through its reader.
     for (const expr::NamedNode& view : program.program.views) {
@@ -83,7 +88,6 @@ BoundInputs bind_inputs(const plan::Instantiated& plan, const Sources& sources) 
         if (auto source = bound.sources.find(name);
             source != bound.sources.end() && source->second->reader && bytes > plan::hdf5_default_chunk_cache_bytes)
             source->second->reader->set_chunk_cache(bytes);
-    return bound;
 }
 
 // The name of the dataset each output is written to: re(E) and im(E) share the one complex dataset /E.
@@ -122,7 +126,8 @@ exec::RunControl exec_control(const RunControl& control, CheckpointStore* checkp
     return result;
 }
 
-void fill_stats(RunStats& stats, const exec::RunStats& executed, const plan::Plan& plan) {
+void fill_stats(RunStats& stats, const exec::RunStats& executed, const plan::Plan& plan, const BoundInputs& bound) {
+    stats.bytes_read = bound.bytes_read.load();
     stats.flops = executed.flops;
     stats.arena_peak_bytes = executed.arena_peak_bytes;
     stats.tiles_total = executed.tiles_total;
@@ -154,7 +159,7 @@ void run_into_memory(const plan::Instantiated& plan, BoundInputs& bound, Sink::S
         bound.bindings.outputs[output.name] = writers[output.name].get();
         stats.written.push_back({output.name, "memory", shape, output.root->dtype});
     }
-    fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, nullptr)), plan.plan);
+    fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, nullptr)), plan.plan, bound);
 }
 
 void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, BoundInputs& bound, Sink::State& sink,
@@ -200,15 +205,18 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     }
     out.flush_durably();  // the pending datasets' metadata, before any tile is written into them
     try {
-        fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan);
+        fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan,
+                   bound);
     } catch (const Error& error) {
-        // A write error (disk full) after finished work: keep it for resume. Anything else (cancel, a user error)
-        // leaves the output file as it was.
-        if (error.kind() != ErrorKind::io || !journal.has_progress()) throw;
+        // A write error (disk full) or an interrupt (Ctrl-C) after finished work: keep what the journal recorded for
+        // resume, as a killed run would. Anything else (a user error in the data) leaves the output file as it was.
+        const bool interrupted = error.kind() == ErrorKind::interrupted;
+        if ((error.kind() != ErrorKind::io && !interrupted) || !journal.has_progress()) throw;
         journal.keep_for_resume();
         for (auto& dataset : pending) dataset->keep_for_resume();
         throw Error(error.kind(), std::string(error.what()) + "; the finished tiles are kept in '" +
-                                      journal.directory() + "': rerun with --resume once this is fixed");
+                                      journal.directory() + "': rerun with --resume " +
+                                      (interrupted ? "to continue" : "once this is fixed"));
     }
     // Only a complete run makes its outputs visible; until here they live under temporary names.
     for (auto& dataset : pending) dataset->commit(sink.overwrite);
@@ -223,7 +231,8 @@ RunStats run(const plan::PlanData& data, Sources& sources, Sink& sink, const Run
     const auto start = std::chrono::steady_clock::now();
     plan::Instantiated plan = plan::instantiate(data);
     if (control.threads > 0) plan.plan.threads = control.threads;
-    BoundInputs bound = bind_inputs(plan, sources);
+    BoundInputs bound;
+    bind_inputs(plan, sources, bound);
     RunStats stats;
     Sink::State& state = sink.state();
     if (state.kind == Sink::State::Kind::memory) {

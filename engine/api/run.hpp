@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -21,8 +22,9 @@ struct RunControl {
     std::function<void(const Progress&)> on_progress;
     // Notes worth telling a person before the run ends ("nothing to resume for out.h5; running from the start").
     std::function<void(const std::string&)> on_note;
-    // Polled between tiles; once true, the run stops with Error{interrupted} and leaves no output (an HDF5 sink
-    // keeps its journal, so a rerun with resume continues).
+    // Polled between tiles; once true, the run stops with Error{interrupted} and leaves no output. An HDF5 sink keeps
+    // the resume journal as a killed run would (what it recorded as finished), and the error says so: a rerun with
+    // resume continues from there.
     const std::atomic<bool>* cancel = nullptr;
     // Worker threads; 0: the plan's. Results never depend on it.
     int threads = 0;
@@ -43,6 +45,7 @@ struct RunStats {
     std::size_t chunk_cache_total_bytes = 0;
     Extent tiles_total = 0;
     Extent tiles_resumed = 0;  // of which an earlier, unfinished run had done
+    std::uint64_t bytes_read = 0;  // float64 bytes delivered by the inputs' readers (tiles re-read count again)
     bool resumed = false;
     std::vector<WrittenOutput> written;
 };

@@ -4,6 +4,7 @@
 #include "engine/expr/printer.hpp"
 #include "engine/plan/contraction_path.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/plan/plan_totals.hpp"
 
 namespace tilesum::plan {
 
@@ -86,46 +87,27 @@ json output_json(const OutputPlan& output) {
 std::string describe_json(const Plan& plan) {
     json outputs = json::array();
     json terms = json::array();
-    double flops = 0, bytes_read = 0, predicted_seconds = 0;
-    std::size_t peak_bytes = 0;
     std::string strategy;
     for (const OutputPlan& output : plan.outputs) {
         json entry = output_json(output);
         for (const json& term : entry["terms"]) terms.push_back(term);
-        flops += output.flops;
-        bytes_read += output.bytes_read;
-        predicted_seconds += output.predicted_seconds;
-        peak_bytes = std::max(peak_bytes, output.peak_bytes * static_cast<std::size_t>(output.tiles_in_flight));
         const std::string name = strategy_name(output.strategy);
         strategy = strategy.empty() || strategy == name ? name : "mixed";
         outputs.push_back(std::move(entry));
     }
     // Shared pieces: computed once before the outputs, held in memory.
     json pieces = json::array();
-    for (const OutputPlan& piece : plan.pieces) {
+    for (const OutputPlan& piece : plan.pieces)
         pieces.push_back({{"name", piece.name},
                           {"expression", expr::to_text(*piece.root)},
                           {"shape", piece.root->shape},
                           {"flops", piece.flops},
                           {"bytes_read", piece.bytes_read}});
-        flops += piece.flops;
-        bytes_read += piece.bytes_read;
-        predicted_seconds += piece.predicted_seconds;
-    }
     // Fused passes (fuse.hpp) stand in for their members' own passes.
     json passes = json::array();
     for (const FusedPass& pass : plan.passes) {
         json members = json::array();
-        for (const PassMember& member : pass.members) {
-            const OutputPlan& piece = plan.pieces[member.piece];
-            members.push_back(piece.name);
-            flops -= piece.flops;
-            bytes_read -= piece.bytes_read;
-        }
-        flops += pass.flops;
-        bytes_read += pass.bytes_read;
-        predicted_seconds += pass.predicted_seconds - pass.separate_seconds;
-        peak_bytes = std::max(peak_bytes, pass.peak_bytes * static_cast<std::size_t>(pass.tiles_in_flight));
+        for (const PassMember& member : pass.members) members.push_back(plan.pieces[member.piece].name);
         passes.push_back({{"input", pass.input},
                           {"block", pass.block},
                           {"members", members},
@@ -138,11 +120,13 @@ std::string describe_json(const Plan& plan) {
                           {"separate_seconds", pass.separate_seconds}});
     }
     // Top level: the whole run (outputs run one after another, so peak is the largest output's in-flight peak).
+    const PlanTotals totals = plan_totals(plan);
     json document = {{"strategy", strategy},
-                     {"flops", flops},
-                     {"bytes_read", bytes_read},
-                     {"peak_bytes", peak_bytes},
-                     {"predicted_seconds", predicted_seconds},
+                     {"flops", totals.flops},
+                     {"bytes_read", totals.bytes_read},
+                     {"peak_bytes", totals.tile_peak_bytes},
+                     {"memory_peak_bytes", totals.memory_peak_bytes},
+                     {"predicted_seconds", totals.predicted_seconds},
                      {"budget_bytes", plan.budget_bytes},
                      {"piece_bytes", plan.piece_bytes},
                      {"chunk_cache_bytes", plan.chunk_cache_bytes},

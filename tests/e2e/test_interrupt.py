@@ -1,5 +1,6 @@
-"""Ctrl-C during a long run: tilesum stops after the tiles in progress, exits 130 with one error line, and leaves
-no output dataset behind (an existing dataset in the output file survives untouched), nor its resume journal.
+"""Ctrl-C during a long run: tilesum stops after the tiles in progress, exits 130 with one error line that says how
+to resume, and leaves no output dataset behind (an existing dataset in the output file survives untouched). It keeps
+the resume journal exactly as kill -9 would: `--resume` then finishes the run, bit-identical to an uninterrupted one.
 
 No timing is assumed. The run records its journal after every tile (TILESUM_CHECKPOINT_SECONDS=0), so the test
 sees when tiles are being computed; it then freezes the run (SIGSTOP), checks from the journal that output tiles
@@ -46,7 +47,8 @@ def main(context):
                 f"expected a plan of at least {MIN_TILES} tiles, too short to interrupt otherwise:\n{plan.stdout}")
     total, chunks_per_tile = int(tiles.group(1)), int(chunks.group(1)) if chunks else 1
 
-    argv = [context.tilesum, "run", context.seed_script, "--out", out] + options
+    # --progress never: the one line on stderr is the error, however long a loaded machine makes the run.
+    argv = [context.tilesum, "run", context.seed_script, "--out", out, "--progress", "never"] + options
     env = dict(os.environ, TILESUM_CHECKPOINT_SECONDS="0")
     journal = out + ".tilesum-resume/journal"
     with open(context.path("stderr.txt"), "w+") as err:
@@ -74,10 +76,26 @@ def main(context):
     util.expect(status == 130, f"expected exit status 130 after SIGINT, got {status}; stderr: {lines}")
     util.expect(len(lines) == 1 and lines[0].startswith("tilesum: error: interrupted"),
                 f"expected one line 'tilesum: error: interrupted ...', got {lines}")
+    util.expect("rerun with --resume to continue" in lines[0] and ".tilesum-resume" in lines[0],
+                f"the error line does not say how to resume: {lines[0]}")
     print(f"as expected: {lines[0]}")
     util.expect_no_output(out, ["E"])
-    util.expect(util.dataset_names(out) == ["keep"], f"{out} holds {util.dataset_names(out)}, expected only keep")
-    util.expect(not os.path.exists(out + ".tilesum-resume"), "the interrupted run left its resume journal behind")
+    # Beside `keep`, only the hidden temporary dataset the resume continues (as after kill -9).
+    util.expect(util.dataset_names(out) == [".tilesum-partial-E", "keep"],
+                f"{out} holds {util.dataset_names(out)}, expected keep and the pending .tilesum-partial-E")
+    util.expect(os.path.isdir(out + ".tilesum-resume"), "the interrupted run did not keep its resume journal")
+
+    resumed = util.run_tilesum(context.tilesum, ["run", context.seed_script, "--out", out, "--resume"] + options)
+    util.expect_success(resumed)
+    util.expect("resumed:" in resumed.stderr, f"the rerun did not resume:\n{resumed.describe()}")
+    fresh = util.write_h5(context.path("fresh.h5"))
+    util.expect_success(util.run_tilesum(context.tilesum, ["run", context.seed_script, "--out", fresh] + options))
+    after_resume, uninterrupted = util.read_h5(out, "E"), util.read_h5(fresh, "E")
+    util.expect(np.array_equal(after_resume, uninterrupted),
+                "E after Ctrl-C and --resume differs from an uninterrupted run's")
+    util.expect(np.array_equal(util.read_h5(out, "keep"), np.arange(3.0)), "the existing dataset 'keep' changed")
+    util.expect(not os.path.exists(out + ".tilesum-resume"), "the finished run left its resume journal behind")
+    print(f"resumed to bit-identical E: {[line for line in resumed.stderr.splitlines() if 'resumed' in line][0]}")
 
 
 if __name__ == "__main__":
