@@ -14,7 +14,7 @@ set(tilesum_library_objects "")
 foreach(layer IN LISTS tilesum_library_layers)
   list(APPEND tilesum_library_objects $<TARGET_OBJECTS:${layer}>)
 endforeach()
-add_library(tilesum_library SHARED ${PROJECT_SOURCE_DIR}/engine/api/version.cpp ${tilesum_library_objects})
+add_library(tilesum_library SHARED ${tilesum_library_objects})
 set_target_properties(tilesum_library PROPERTIES OUTPUT_NAME tilesum EXPORT_NAME tilesum
                                                  VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
 target_include_directories(tilesum_library PRIVATE $<TARGET_PROPERTY:tilesum_api,INTERFACE_INCLUDE_DIRECTORIES>)

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "io/hdf5_attributes.hpp"
 #include "io/hdf5_calls.hpp"
 
 namespace tilesum::io {
@@ -339,6 +340,11 @@ void Hdf5PendingDataset::write_part(const Ranges& ranges, const double* src, Val
     const h5::Handle memory_space = h5::space_create(state.where, block);
     const hid_t memory_type = part == ValuePart::real ? state.real_memory_type.get() : state.imag_memory_type.get();
     h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src, memory_type);
+}
+
+void Hdf5PendingDataset::set_attribute(const std::string& name, const std::string& value) {
+    TILESUM_ASSERT(!state_->committed);
+    h5::attribute_write_string(state_->where, state_->dataset.get(), name, value);
 }
 
 void Hdf5PendingDataset::commit(bool overwrite) {

@@ -90,6 +90,10 @@ public:
     // overwrite, an io failure between the delete and the rename loses the old dataset.
     void commit(bool overwrite);
 
+    // Records `value` as string attribute `name` of the dataset (replacing one of that name): how it was made. Set
+    // before commit(), the attribute moves with the dataset. Error(io) naming file and dataset.
+    void set_attribute(const std::string& name, const std::string& value);
+
     // The run failed but its progress is worth resuming: the temporary dataset stays (and the output file, even if
     // this run created it) for tilesum run --resume.
     void keep_for_resume();

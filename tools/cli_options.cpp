@@ -162,8 +162,9 @@ void check_out_path(const std::string& path) {
         if (S_ISDIR(status.st_mode))
             fail(ErrorKind::usage, "--out '" + path + "' is a directory; give a file, e.g. --out " + path + "/out.h5");
         if (!S_ISREG(status.st_mode))
-            fail(ErrorKind::usage, "--out '" + path + "' is not a regular file (a device, pipe or socket): outputs are "
-                                                     "HDF5 datasets written in place; give a file");
+            fail(ErrorKind::usage, "--out '" + path +
+                                       "' is not a regular file (a device, pipe or socket): outputs are "
+                                       "HDF5 datasets written in place; give a file");
         return;  // an existing file: whether it is HDF5 and writable, the output file reports, naming it
     }
     const std::size_t slash = path.rfind('/');
@@ -184,10 +185,13 @@ int parse_threads(const std::string& text) {
 }  // namespace
 
 std::optional<double> parse_duration(const std::string& text) {
-    static const std::map<std::string, double> units = {{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400}};
+    static const std::map<std::string, double> units = {{"", 1},     {"s", 1},    {"m", 60},
+                                                        {"min", 60}, {"h", 3600}, {"d", 86400}};
     std::size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) ++digits;
-    if (digits == 0 || digits > 20 || std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(digits), '.') > 1)
+    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.'))
+        ++digits;
+    if (digits == 0 || digits > 20 ||
+        std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(digits), '.') > 1)
         return std::nullopt;
     const auto unit = units.find(text.substr(digits));
     if (unit == units.end()) return std::nullopt;
@@ -295,10 +299,14 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     result.quiet = values["quiet"].as<bool>();
     if (values.count("progress")) {
         const std::string when = values["progress"].as<std::string>();
-        if (when == "never") result.progress = ProgressMode::never;
-        else if (when == "auto") result.progress = ProgressMode::automatic;
-        else if (when == "always") result.progress = ProgressMode::always;
-        else fail(ErrorKind::usage, "--progress '" + when + "': expected auto, always or never");
+        if (when == "never")
+            result.progress = ProgressMode::never;
+        else if (when == "auto")
+            result.progress = ProgressMode::automatic;
+        else if (when == "always")
+            result.progress = ProgressMode::always;
+        else
+            fail(ErrorKind::usage, "--progress '" + when + "': expected auto, always or never");
     }
     if (result.quiet) result.progress = ProgressMode::never;
     if (values.count("max-time")) {

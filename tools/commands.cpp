@@ -59,6 +59,8 @@ void refuse_unused_bindings(const CommandOptions& options, const std::set<std::s
 struct Session {
     Sources sources;
     Plan plan;
+    // How the outputs are made, recorded on each (HDF5 attributes): the script's text, or the saved plan's file.
+    std::map<std::string, std::string> provenance;
 };
 
 PlanOptions plan_options(const CommandOptions& options) {
@@ -98,6 +100,7 @@ Session prepare_script(const CommandOptions& options) {
         rethrow_located(error, options.script_path, script_text);
     }
     session.plan = plan::to_data(plan::make_plan(split.program, plan_options(options)), split);
+    session.provenance = {{"tilesum_script", script_text}, {"tilesum_script_file", options.script_path}};
     return session;
 }
 
@@ -106,6 +109,7 @@ Session prepare_script(const CommandOptions& options) {
 Session prepare_saved_plan(const CommandOptions& options) {
     Session session;
     session.plan = Plan::from_json(io::read_text_file(options.plan_path, "plan"), options.plan_path);
+    session.provenance = {{"tilesum_plan_file", options.plan_path}};
     std::set<std::string> inputs;  // as the script named them: X for its parts re(X) and im(X)
     for (const plan::NamedId& input : session.plan.expression.inputs) {
         const auto part = session.plan.expression.input_parts.find(input.name);
@@ -140,8 +144,9 @@ std::string prediction_text(const plan::PlanTotals& predicted, const plan::Plan&
                           printf_string("%.3g flops, ", predicted.flops) + format_bytes(predicted.bytes_read) +
                           " read)";
     if (!options.plan_path.empty()) {
-        message += "; plan again with more --memory, another --strategy or --tile (tilesum plan shows where the time "
-                   "goes), or raise --max-time";
+        message +=
+            "; plan again with more --memory, another --strategy or --tile (tilesum plan shows where the time "
+            "goes), or raise --max-time";
         fail(ErrorKind::usage, message);
     }
     std::string larger;
@@ -170,6 +175,7 @@ int run_plan_command(const CommandOptions& options) {
     if (options.json) {
         // The summary scripts read (describe_json), and the plan itself for tilesum run --plan.
         nlohmann::json document = nlohmann::json::parse(plan::describe_json(plan::instantiate(session.plan).plan));
+        document["plan_digest"] = plan_digest(session.plan);
         document["plan"] = nlohmann::json::parse(session.plan.to_json());
         std::cout << document.dump(1) << "\n";
     } else if (options.dot) {
@@ -189,6 +195,7 @@ int run_run_command(const CommandOptions& options) {
     const plan::PlanTotals predicted = plan::plan_totals(plan);
     if (options.max_seconds > 0 && predicted.predicted_seconds > options.max_seconds)
         refuse_over_max_time(options, predicted);
+    for (const auto& [name, value] : session.provenance) sink.set_attribute(name, value);
     RunStats stats;
     {
         ProgressReport progress(options.progress, isatty(STDERR_FILENO) != 0);
@@ -203,7 +210,7 @@ int run_run_command(const CommandOptions& options) {
         control.threads = options.threads;
         stats = run(session.plan, session.sources, sink, control);
     }
-    if (options.json) std::cout << run_report_json(plan, predicted, stats) << "\n";
+    if (options.json) std::cout << run_report_json(plan, plan_digest(session.plan), predicted, stats) << "\n";
     if (options.quiet) return 0;
     for (const WrittenOutput& output : stats.written)
         std::cerr << "tilesum: wrote " << output.where << " " << format_shape(output.shape) << " "

@@ -47,12 +47,13 @@ void ProgressReport::update(const exec::Progress& progress) {
     any_line_ = true;
     const double rate = elapsed > 0 ? static_cast<double>(progress.tiles_done) / elapsed : 0;
     const double eta = rate > 0 ? static_cast<double>(progress.tiles_total - progress.tiles_done) / rate : 0;
-    const std::string line = printf_string(
-        "tilesum: %lld/%lld tiles (%.0f%%), %.1f tiles/s, %.0f s elapsed, ETA %.0f s",
-        static_cast<long long>(progress.tiles_done), static_cast<long long>(progress.tiles_total),
-        progress.tiles_total ? 100.0 * static_cast<double>(progress.tiles_done) / static_cast<double>(progress.tiles_total)
-                             : 100.0,
-        rate, elapsed, eta);
+    const std::string line =
+        printf_string("tilesum: %lld/%lld tiles (%.0f%%), %.1f tiles/s, %.0f s elapsed, ETA %.0f s",
+                      static_cast<long long>(progress.tiles_done), static_cast<long long>(progress.tiles_total),
+                      progress.tiles_total
+                          ? 100.0 * static_cast<double>(progress.tiles_done) / static_cast<double>(progress.tiles_total)
+                          : 100.0,
+                      rate, elapsed, eta);
     if (terminal_) {
         std::fprintf(stderr, "\r%s   ", line.c_str());
         drawn_ = true;

@@ -16,7 +16,8 @@ std::uint64_t peak_rss_bytes() {
 
 }  // namespace
 
-std::string run_report_json(const plan::Plan& plan, const plan::PlanTotals& predicted, const RunStats& stats) {
+std::string run_report_json(const plan::Plan& plan, const std::string& digest, const plan::PlanTotals& predicted,
+                            const RunStats& stats) {
     using nlohmann::json;
     json outputs = json::array();
     for (const WrittenOutput& output : stats.written)
@@ -25,6 +26,7 @@ std::string run_report_json(const plan::Plan& plan, const plan::PlanTotals& pred
                            {"shape", output.shape},
                            {"dtype", dtype_name(output.dtype)}});
     const json report = {{"plan", json::parse(plan::describe_json(plan))},
+                         {"plan_digest", digest},
                          {"predicted",
                           {{"seconds", predicted.predicted_seconds},
                            {"memory_peak_bytes", predicted.memory_peak_bytes},

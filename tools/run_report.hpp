@@ -9,13 +9,14 @@
 
 namespace tilesum::cli {
 
-// {"plan": the summary `tilesum plan --json` prints (without the plan itself),
+// {"plan": the summary `tilesum plan --json` prints (without the plan itself), "plan_digest": `digest`,
 //  "predicted": {seconds, memory_peak_bytes, flops, bytes_read},
 //  "measured": {seconds, flops, bytes_read, peak_rss_bytes, arena_peak_bytes, tile_budget_bytes,
 //               chunk_cache_bytes},
 //  "tiles": N, "tiles_resumed": N, "resumed": bool,
 //  "outputs": [{name, where, shape, dtype}]}
 // peak_rss_bytes is this process's peak resident set so far (getrusage), which includes planning.
-std::string run_report_json(const plan::Plan& plan, const plan::PlanTotals& predicted, const RunStats& stats);
+std::string run_report_json(const plan::Plan& plan, const std::string& digest, const plan::PlanTotals& predicted,
+                            const RunStats& stats);
 
 }  // namespace tilesum::cli

@@ -12,9 +12,11 @@
 #include "engine/api/run_fingerprint.hpp"
 #include "engine/api/sink_state.hpp"
 #include "engine/api/source.hpp"
+#include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
 #include "engine/plan/chunk_cache.hpp"
+#include "engine/plan/plan_json.hpp"
 #include "io/diagonal_view_reader.hpp"
 #include "io/hdf5_reader.hpp"
 #include "io/run_journal.hpp"
@@ -205,8 +207,7 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     }
     out.flush_durably();  // the pending datasets' metadata, before any tile is written into them
     try {
-        fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan,
-                   bound);
+        fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan, bound);
     } catch (const Error& error) {
         // A write error (disk full) or an interrupt (Ctrl-C) after finished work: keep what the journal recorded for
         // resume, as a killed run would. Anything else (a user error in the data) leaves the output file as it was.
@@ -218,6 +219,12 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
                                       journal.directory() + "': rerun with --resume " +
                                       (interrupted ? "to continue" : "once this is fixed"));
     }
+    // How the outputs were made, recorded on each before it becomes visible.
+    std::map<std::string, std::string> attributes = sink.attributes;
+    attributes["tilesum_version"] = version();
+    attributes["tilesum_plan_digest"] = plan_digest(data);
+    for (auto& dataset : pending)
+        for (const auto& [name, value] : attributes) dataset->set_attribute(name, value);
     // Only a complete run makes its outputs visible; until here they live under temporary names.
     for (auto& dataset : pending) dataset->commit(sink.overwrite);
     for (const auto& dataset : pending)
@@ -226,6 +233,8 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
 }
 
 }  // namespace
+
+std::string plan_digest(const plan::PlanData& plan) { return "fnv1a64 " + io::fnv1a_hex(plan::computation_json(plan)); }
 
 RunStats run(const plan::PlanData& data, Sources& sources, Sink& sink, const RunControl& control) {
     const auto start = std::chrono::steady_clock::now();

@@ -44,7 +44,7 @@ struct RunStats {
     std::size_t tile_budget_bytes = 0;  // what tiles could use: the budget less pieces and chunk caches
     std::size_t chunk_cache_total_bytes = 0;
     Extent tiles_total = 0;
-    Extent tiles_resumed = 0;  // of which an earlier, unfinished run had done
+    Extent tiles_resumed = 0;      // of which an earlier, unfinished run had done
     std::uint64_t bytes_read = 0;  // float64 bytes delivered by the inputs' readers (tiles re-read count again)
     bool resumed = false;
     std::vector<WrittenOutput> written;
@@ -55,5 +55,9 @@ struct RunStats {
 // input and both descriptions. Errors as the CLI reports them: Error{usage} and the other user kinds for what the
 // caller can fix, Error{io} for failed reads and writes, Error{interrupted} when `control.cancel` was set.
 RunStats run(const plan::PlanData& plan, Sources& sources, Sink& sink, const RunControl& control = {});
+
+// "fnv1a64 0123456789abcdef": a digest of what decides the plan's bits (its computation, not its predictions, thread
+// count or budget), recorded on HDF5 outputs as attribute tilesum_plan_digest; `tilesum plan --json` prints it too.
+std::string plan_digest(const plan::PlanData& plan);
 
 }  // namespace tilesum

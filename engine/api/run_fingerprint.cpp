@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "engine/plan/plan_json.hpp"
+#include "engine/api/run.hpp"
 
 namespace tilesum::api {
 
@@ -33,7 +33,7 @@ io::Fingerprint run_fingerprint(const plan::PlanData& plan,
     struct stat out_status {};
     if (::stat(out_path.c_str(), &out_status) != 0) out_status = {};
     io::Fingerprint fingerprint;
-    fingerprint.push_back({"plan", "fnv1a64 " + io::fnv1a_hex(plan::computation_json(plan))});
+    fingerprint.push_back({"plan", plan_digest(plan)});
     for (const auto& [name, reader] : readers)
         fingerprint.push_back({"input:" + name, reader ? input_identity(*reader, out_status) : "the caller's memory"});
     return fingerprint;

@@ -19,7 +19,8 @@ struct Sink::State {
     std::string path;
     bool overwrite = false;
     bool resume = false;
-    std::unique_ptr<io::Hdf5OutputFile> file;  // opened by Sink::hdf5 when it existed, else by the run
+    std::unique_ptr<io::Hdf5OutputFile> file;       // opened by Sink::hdf5 when it existed, else by the run
+    std::map<std::string, std::string> attributes;  // set_attribute(): recorded on every output dataset
     // memory
     std::map<std::string, std::pair<double*, Shape>> into;
     std::map<std::string, std::vector<double>> results;

@@ -93,6 +93,13 @@ void Sink::into(const std::string& name, double* values, Shape shape) {
     state_->into[name] = {values, std::move(shape)};
 }
 
+void Sink::set_attribute(const std::string& name, const std::string& value) {
+    if (state_->kind != State::Kind::hdf5)
+        fail(ErrorKind::usage, "set_attribute(): only an HDF5 sink records attributes on its outputs");
+    if (name.empty()) fail(ErrorKind::usage, "set_attribute(): the attribute name is empty");
+    state_->attributes[name] = value;
+}
+
 const std::vector<double>& Sink::result(const std::string& name) const {
     auto it = state_->results.find(name);
     if (it == state_->results.end())

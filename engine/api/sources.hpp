@@ -66,6 +66,11 @@ public:
 
     // Memory sinks: output `name` is written into `values` (element_count(shape) doubles, C order), borrowed.
     void into(const std::string& name, double* values, Shape shape);
+    // HDF5 sinks: string attribute `name` recorded on every output dataset (h5py: dataset.attrs[name]), e.g. the
+    // script the outputs were computed by. run() itself records "tilesum_version" and "tilesum_plan_digest" (a
+    // digest of the plan's computation: equal for runs that compute the same bits, a script's and its saved plan's).
+    void set_attribute(const std::string& name, const std::string& value);
+
     // Memory sinks, after run(): an output the sink allocated, C order. Error{usage} for an unknown name.
     const std::vector<double>& result(const std::string& name) const;
 

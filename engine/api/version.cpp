@@ -1,4 +1,4 @@
-// The one source of libtilesum.so itself; everything else comes from the layers it is made of (cmake/TilesumInstall.cmake).
+// The library's version, as the build defines it (TILESUM_VERSION, from the project version in CMakeLists.txt).
 #include "engine/api/version.hpp"
 
 namespace tilesum {

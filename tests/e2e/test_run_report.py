@@ -1,6 +1,7 @@
 """What `tilesum run` tells scripts and people: the --json run report (parses; its numbers are the run's), the
 prediction and progress lines per --progress mode when stderr is not a terminal, --max-time refusing a plan
-predicted too slow before anything is written, and --out paths that cannot be written refused with the reason."""
+predicted too slow before anything is written, --out paths that cannot be written refused with the reason, and the
+HDF5 attributes recording how each output was made."""
 
 import json
 import os
@@ -26,6 +27,7 @@ def case_json_report(context):
     report = json.loads(result.stdout)
     plan = json.loads(util.expect_success(context.run("plan", context.seed_script, "--json", *options)).stdout)
     del plan["plan"]
+    util.expect(report["plan_digest"] == plan.pop("plan_digest"), "the report's plan digest differs from the plan's")
     util.expect(report["plan"] == plan, "the report's plan summary differs from `tilesum plan --json`'s")
     util.expect(report["predicted"]["seconds"] == plan["predicted_seconds"], "predicted seconds differ from plan's")
     util.expect(report["predicted"]["flops"] == plan["flops"], "predicted flops differ from the plan's")
@@ -110,6 +112,39 @@ def case_out_paths(context):
     util.expect(os.listdir(context.path("folder")) == [], "a refused --out left something in the folder")
 
 
+def case_provenance(context):
+    """Each output records how it was made: the script (text and file), tilesum's version and the plan's digest,
+    which a run of the plan saved from the script shares (the same computation, the same bits)."""
+    import h5py
+    data, _ = seed_data(context)
+    out = context.path("out.h5")
+    options = ["--data", data, "--memory", "16MiB"]
+    util.expect_success(context.run("run", context.seed_script, "--out", out, *options))
+    with h5py.File(out, "r") as file:
+        attributes = dict(file["E"].attrs)
+    with open(context.seed_script) as script:
+        util.expect(attributes.get("tilesum_script") == script.read(), f"tilesum_script: {attributes}")
+    util.expect(attributes.get("tilesum_script_file") == context.seed_script, f"tilesum_script_file: {attributes}")
+    version = util.expect_success(context.run("--version")).stdout.split()[-1]
+    util.expect(attributes.get("tilesum_version") == version, f"tilesum_version {attributes} vs {version}")
+    plan = json.loads(util.expect_success(context.run("plan", context.seed_script, "--json", *options)).stdout)
+    digest = attributes.get("tilesum_plan_digest", "")
+    util.expect(re.fullmatch(r"fnv1a64 [0-9a-f]{16}", digest) and digest == plan["plan_digest"],
+                f"tilesum_plan_digest {digest!r} vs plan --json {plan['plan_digest']!r}")
+    plan_file = context.write_text("plan.json", json.dumps(plan))
+    from_plan = context.path("from_plan.h5")
+    util.expect_success(context.run("run", "--plan", plan_file, "--data", data, "--out", from_plan))
+    with h5py.File(from_plan, "r") as file:
+        saved = dict(file["E"].attrs)
+    util.expect(saved.get("tilesum_plan_digest") == digest and saved.get("tilesum_plan_file") == plan_file
+                and "tilesum_script" not in saved, f"attributes of a --plan run: {saved}")
+    # Another budget that changes the tiling changes the computation, and so the digest.
+    other = json.loads(util.expect_success(context.run("plan", context.seed_script, "--json", "--data", data,
+                                                       "--memory", "1MiB", "--strategy", "tile")).stdout)
+    util.expect(other["plan_digest"] != digest, "a different plan has the same digest")
+    print(f"attributes: {sorted(attributes)}, digest {digest}")
+
+
 if __name__ == "__main__":
     util.run_main(None, cases={"json_report": case_json_report, "progress": case_progress, "max_time": case_max_time,
-                               "out_paths": case_out_paths})
+                               "out_paths": case_out_paths, "provenance": case_provenance})

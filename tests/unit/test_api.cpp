@@ -184,6 +184,54 @@ TEST_CASE("run reports progress tile by tile and stops with Error{interrupted} w
     CHECK_FALSE(std::filesystem::exists(out));
 }
 
+TEST_CASE("an HDF5 run cancelled after recorded tiles keeps its journal, and resume finishes it bit-identically",
+          "[api][threads]") {
+    const Seed seed;
+    Sources sources;
+    const Plan plan = make_plan({{"E", seed.expression(sources)}}, small_budget(Strategy::tile));
+    std::vector<double> uninterrupted(Seed::n);
+    Sink memory = Sink::memory();
+    memory.into("E", uninterrupted.data(), {Seed::n});
+    const RunStats whole = run(plan, sources, memory);
+    REQUIRE(whole.tiles_total > 4);
+
+    ::setenv("TILESUM_CHECKPOINT_SECONDS", "0", 1);  // record after every tile
+    const std::string out = testing::fresh_temp_path("test_api", "resumed.h5");
+    std::atomic<bool> cancel{false};
+    RunControl control;
+    control.cancel = &cancel;
+    control.on_progress = [&](const Progress& progress) { cancel = progress.tiles_done >= 3; };
+    Sink first = Sink::hdf5(out);
+    require_error(ErrorKind::interrupted, "rerun with --resume to continue",
+                  [&] { run(plan, sources, first, control); });
+    CHECK(std::filesystem::is_directory(out + ".tilesum-resume"));
+
+    Sink second = Sink::hdf5(out, false, true);
+    const RunStats resumed = run(plan, sources, second);
+    ::unsetenv("TILESUM_CHECKPOINT_SECONDS");
+    CHECK(resumed.resumed);
+    CHECK(resumed.tiles_resumed >= 3);
+    CHECK_FALSE(std::filesystem::exists(out + ".tilesum-resume"));
+    Sources written;
+    written.hdf5("E", out, "/E");
+    Sink copy = Sink::memory();
+    run(make_plan({{"F", einsum("k->k", {written.tensor("E")})}}), written, copy);
+    CHECK(copy.result("F") == uninterrupted);  // bit for bit
+}
+
+TEST_CASE("run counts the bytes its readers deliver; attributes are for HDF5 sinks only", "[api]") {
+    const Seed seed;
+    Sources sources;
+    const Plan plan = make_plan({{"E", seed.expression(sources)}}, small_budget(Strategy::tile));
+    Sink sink = Sink::memory();
+    const RunStats stats = run(plan, sources, sink);
+    const auto inputs =
+        static_cast<std::uint64_t>(sizeof(double) * (Seed::n * Seed::n + Seed::q * Seed::n + Seed::q + Seed::n));
+    CHECK(stats.bytes_read >= inputs);
+    require_error(ErrorKind::usage, "only an HDF5 sink records attributes",
+                  [&] { sink.set_attribute("tilesum_script", "E = ..."); });
+}
+
 TEST_CASE("make_plan refuses outputs without names, twice the same name, and two inputs of one name", "[api]") {
     std::vector<double> values(4, 1.0);
     Sources sources;
