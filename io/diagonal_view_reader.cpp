@@ -6,85 +6,160 @@
 
 namespace tilesum::io {
 
+namespace {
+
+std::vector<Extent> c_order_strides(const Shape& shape) {
+    std::vector<Extent> strides(shape.size(), 1);
+    for (std::size_t axis = shape.size(); axis-- > 1;) strides[axis - 1] = strides[axis] * shape[axis];
+    return strides;
+}
+
+}  // namespace
+
 DiagonalViewReader::DiagonalViewReader(TensorReader& base, Shape base_shape, std::vector<std::size_t> axes,
-                                       Shape view_shape)
-    : base_(base), base_shape_(std::move(base_shape)), axes_(std::move(axes)), view_shape_(std::move(view_shape)) {
-    TILESUM_ASSERT(axes_.size() == base_shape_.size());
+                                       Shape view_shape, std::vector<Extent> starts, std::vector<Extent> steps)
+    : base_(base),
+      base_shape_(std::move(base_shape)),
+      axes_(std::move(axes)),
+      view_shape_(std::move(view_shape)),
+      starts_(starts.empty() ? std::vector<Extent>(axes_.size(), 0) : std::move(starts)),
+      steps_(steps.empty() ? std::vector<Extent>(axes_.size(), 1) : std::move(steps)) {
+    TILESUM_ASSERT(axes_.size() == base_shape_.size() && starts_.size() == axes_.size() &&
+                   steps_.size() == axes_.size());
     std::vector<int> followers(view_shape_.size(), 0);
+    std::vector<bool> strided(view_shape_.size(), false);
+    plain_ = axes_.size() == view_shape_.size();
     for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis) {
         const std::size_t axis = axes_[base_axis];
-        if (axis == dropped_axis) {
-            TILESUM_ASSERT(base_shape_[base_axis] == 1);
-            continue;
-        }
-        TILESUM_ASSERT(axis < view_shape_.size() && base_shape_[base_axis] == view_shape_[axis]);
+        const Extent start = starts_[base_axis], step = steps_[base_axis];
+        TILESUM_ASSERT(step != 0 && start >= 0 && start < std::max<Extent>(base_shape_[base_axis], 1));
+        plain_ = plain_ && axis == base_axis && step == 1;
+        if (axis == dropped_axis) continue;
+        TILESUM_ASSERT(axis < view_shape_.size());
+        // Every index the view can read lies inside the base.
+        const Extent last = start + step * (view_shape_[axis] - 1);
+        TILESUM_ASSERT(view_shape_[axis] == 0 || (last >= 0 && last < base_shape_[base_axis]));
         ++followers[axis];
+        strided[axis] = strided[axis] || step > 1 || step < -1;
     }
     for (std::size_t axis = 0; axis < view_shape_.size(); ++axis) {
         TILESUM_ASSERT(followers[axis] > 0);
-        if (followers[axis] > 1) merged_axes_.push_back(axis);
+        if (followers[axis] > 1) {
+            pinned_axes_.push_back(axis);
+        } else if (strided[axis]) {
+            if (grouped_axis_ == dropped_axis)
+                grouped_axis_ = axis;
+            else
+                pinned_axes_.push_back(axis);
+        }
+    }
+}
+
+Ranges DiagonalViewReader::base_ranges(const Ranges& windows) const {
+    Ranges base(axes_.size());
+    for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis) {
+        const std::size_t axis = axes_[base_axis];
+        const Extent start = starts_[base_axis], step = steps_[base_axis];
+        if (axis == dropped_axis) {
+            base[base_axis] = {start, start + 1};
+            continue;
+        }
+        const Extent first = start + step * windows[axis].begin, last = start + step * (windows[axis].end - 1);
+        base[base_axis] = {std::min(first, last), std::max(first, last) + 1};
+    }
+    return base;
+}
+
+void DiagonalViewReader::scatter(const std::vector<double>& block, const Ranges& windows, const Ranges& ranges,
+                                 double* dst) const {
+    const std::vector<Extent> dst_strides = c_order_strides(range_shape(ranges));
+    const Ranges base = base_ranges(windows);
+    // Per base axis, the dst offset of each index of the block along it, or -1 for an index the view skips (a row
+    // between the rows of a strided slice). A pinned view axis adds its offset once (`pinned_offset`), not once per
+    // base axis following it.
+    Extent pinned_offset = 0;
+    for (std::size_t axis : pinned_axes_)
+        pinned_offset += (windows[axis].begin - ranges[axis].begin) * dst_strides[axis];
+    std::vector<std::vector<Extent>> offsets(axes_.size());
+    for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis) {
+        const std::size_t axis = axes_[base_axis];
+        const bool pinned = axis == dropped_axis ||
+                            std::find(pinned_axes_.begin(), pinned_axes_.end(), axis) != pinned_axes_.end();
+        for (Extent index = base[base_axis].begin; index < base[base_axis].end; ++index) {
+            if (pinned) {
+                offsets[base_axis].push_back(0);
+                continue;
+            }
+            const Extent distance = index - starts_[base_axis], step = steps_[base_axis];
+            const Extent view_index = distance / step;
+            const bool read = distance % step == 0 && view_index >= windows[axis].begin &&
+                              view_index < windows[axis].end;
+            offsets[base_axis].push_back(read ? (view_index - ranges[axis].begin) * dst_strides[axis] : -1);
+        }
+    }
+    const Shape block_shape = range_shape(base);
+    std::vector<Extent> position(block_shape.size(), 0);
+    for (double value : block) {
+        Extent offset = pinned_offset;
+        bool kept = true;
+        for (std::size_t base_axis = 0; base_axis < position.size() && kept; ++base_axis) {
+            const Extent part = offsets[base_axis][static_cast<std::size_t>(position[base_axis])];
+            kept = part >= 0;
+            offset += part;
+        }
+        if (kept) dst[offset] = value;
+        for (std::size_t base_axis = position.size(); base_axis-- > 0;) {
+            if (++position[base_axis] < block_shape[base_axis]) break;
+            position[base_axis] = 0;
+        }
     }
 }
 
 void DiagonalViewReader::read(const Ranges& ranges, double* dst) {
     TILESUM_ASSERT(ranges.size() == view_shape_.size());
-    const Shape shape = range_shape(ranges);
-    if (element_count(shape) == 0) return;
-    // C-order strides of dst, the view's range.
-    std::vector<Extent> dst_strides(shape.size(), 1);
-    for (std::size_t axis = shape.size(); axis-- > 1;) dst_strides[axis - 1] = dst_strides[axis] * shape[axis];
-
-    // The base hyperslab of one diagonal index: pinned axes one wide, the others the view's range; and, per
-    // base axis, the dst stride its index moves along (0 when pinned or dropped).
-    const auto is_merged = [&](std::size_t axis) {
-        return std::find(merged_axes_.begin(), merged_axes_.end(), axis) != merged_axes_.end();
-    };
-    Ranges base_ranges(axes_.size());
-    std::vector<Extent> base_dst_strides(axes_.size(), 0);
-    for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis) {
-        const std::size_t axis = axes_[base_axis];
-        if (axis == dropped_axis) {
-            base_ranges[base_axis] = {0, 1};
-        } else if (!is_merged(axis)) {
-            base_ranges[base_axis] = ranges[axis];
-            base_dst_strides[base_axis] = dst_strides[axis];
-        }
+    if (element_count(range_shape(ranges)) == 0) return;
+    if (plain_) {
+        base_.read(base_ranges(ranges), dst);
+        return;
     }
+    // The windows of one read: pinned axes one index, the grouped axis `group` indices, the others their range.
+    Ranges windows = ranges;
+    Extent group = 0;
+    if (grouped_axis_ != dropped_axis) {
+        const Extent rows = ranges[grouped_axis_].end - ranges[grouped_axis_].begin;
+        Extent step = 1;
+        for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis)
+            if (axes_[base_axis] == grouped_axis_)
+                step = steps_[base_axis] < 0 ? -steps_[base_axis] : steps_[base_axis];
+        group = (rows - 1) / step + 1;  // the covering range of `group` indices is at most `rows` long
+        windows[grouped_axis_] = {ranges[grouped_axis_].begin, ranges[grouped_axis_].begin + group};
+    }
+    for (std::size_t axis : pinned_axes_) windows[axis] = {ranges[axis].begin, ranges[axis].begin + 1};
     std::vector<double> block;
-    std::vector<Extent> diagonal_index(merged_axes_.size(), 0);  // offsets within each merged axis's range
     while (true) {
-        Extent dst_offset = 0;
-        for (std::size_t merged = 0; merged < merged_axes_.size(); ++merged) {
-            const std::size_t axis = merged_axes_[merged];
-            const Extent index = ranges[axis].begin + diagonal_index[merged];
-            dst_offset += diagonal_index[merged] * dst_strides[axis];
-            for (std::size_t base_axis = 0; base_axis < axes_.size(); ++base_axis)
-                if (axes_[base_axis] == axis) base_ranges[base_axis] = {index, index + 1};
+        block.resize(static_cast<std::size_t>(element_count(range_shape(base_ranges(windows)))));
+        base_.read(base_ranges(windows), block.data());
+        scatter(block, windows, ranges, dst);
+        // The next window: the grouped axis fastest, then the pinned axes, the last fastest.
+        if (grouped_axis_ != dropped_axis && windows[grouped_axis_].end < ranges[grouped_axis_].end) {
+            const Extent begin = windows[grouped_axis_].end;
+            windows[grouped_axis_] = {begin, std::min(begin + group, ranges[grouped_axis_].end)};
+            continue;
         }
-        const Shape block_shape = range_shape(base_ranges);
-        block.resize(static_cast<std::size_t>(element_count(block_shape)));
-        base_.read(base_ranges, block.data());
-        // Scatter the block (C order over the base axes) into dst.
-        std::vector<Extent> index(block_shape.size(), 0);
-        for (double value : block) {
-            Extent offset = dst_offset;
-            for (std::size_t base_axis = 0; base_axis < index.size(); ++base_axis)
-                offset += index[base_axis] * base_dst_strides[base_axis];
-            dst[offset] = value;
-            for (std::size_t base_axis = index.size(); base_axis-- > 0;) {
-                if (++index[base_axis] < block_shape[base_axis]) break;
-                index[base_axis] = 0;
+        if (grouped_axis_ != dropped_axis)
+            windows[grouped_axis_] = {ranges[grouped_axis_].begin,
+                                      std::min(ranges[grouped_axis_].begin + group, ranges[grouped_axis_].end)};
+        std::size_t pinned = pinned_axes_.size();
+        while (pinned > 0) {
+            const std::size_t axis = pinned_axes_[--pinned];
+            if (windows[axis].end < ranges[axis].end) {
+                windows[axis] = {windows[axis].end, windows[axis].end + 1};
+                break;
             }
+            windows[axis] = {ranges[axis].begin, ranges[axis].begin + 1};
+            if (pinned == 0) return;
         }
-        // The next diagonal index, the last merged axis fastest.
-        std::size_t merged = merged_axes_.size();
-        while (merged > 0) {
-            --merged;
-            if (++diagonal_index[merged] < shape[merged_axes_[merged]]) break;
-            diagonal_index[merged] = 0;
-            if (merged == 0) return;
-        }
-        if (merged_axes_.empty()) return;
+        if (pinned_axes_.empty()) return;
     }
 }
 

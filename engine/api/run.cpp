@@ -78,11 +78,12 @@ void bind_inputs(const plan::Instantiated& plan, const Sources& sources, BoundIn
             std::make_unique<api::CountingReader>(*bound.bindings.inputs[input.name], bound.bytes_read));
         bound.bindings.inputs[input.name] = bound.counting_readers.back().get();
     }
-    // Diagonal views (repeated subscript labels, einsum('ii->i', A)) read their base input through its reader.
+    // Views (repeated subscript labels, einsum('ii->i', A); slices, X[::2]) read their base input through its reader.
     for (const expr::NamedNode& view : program.program.views) {
         const expr::DiagonalView& diagonal = *view.node->diagonal_of;
-        bound.view_readers.push_back(std::make_unique<io::DiagonalViewReader>(
-            *bound.bindings.inputs.at(diagonal.base), diagonal.base_shape, diagonal.axes, view.node->shape));
+        bound.view_readers.push_back(
+            std::make_unique<io::DiagonalViewReader>(*bound.bindings.inputs.at(diagonal.base), diagonal.base_shape,
+                                                     diagonal.axes, view.node->shape, diagonal.starts, diagonal.steps));
         bound.bindings.inputs[view.name] = bound.view_readers.back().get();
     }
     // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.

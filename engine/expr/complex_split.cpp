@@ -67,7 +67,7 @@ private:
         DiagonalView view = *input.diagonal_of;
         view.base = part_name(view.base, part);
         auto node = std::make_shared<Node>(
-            *make_input(diagonal_view_name(view.base, view.axes), input.shape, input.dtype, input.chunk_shape));
+            *make_input(view_name(view), input.shape, input.dtype, input.chunk_shape));
         node->diagonal_of = std::move(view);
         return node;
     }

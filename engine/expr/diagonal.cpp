@@ -49,11 +49,11 @@ NodePtr view_of_input(const Node& input, const std::string& labels) {
         for (std::size_t& axis : view.axes)
             if (axis != DiagonalView::dropped_axis) axis = input_to_view[axis];
     } else {
-        view = DiagonalView{input.name, input.shape, input_to_view, input.chunk_shape};
+        view = DiagonalView{input.name, input.shape, input_to_view, input.chunk_shape, {}, {}};
     }
     Shape shape;
     for (char label : order) shape.push_back(input.shape[labels.find(label)]);
-    auto node = std::make_shared<Node>(*make_input(diagonal_view_name(view.base, view.axes), shape, input.dtype));
+    auto node = std::make_shared<Node>(*make_input(view_name(view), shape, input.dtype));
     node->diagonal_of = std::move(view);
     return node;
 }
@@ -126,11 +126,20 @@ NodePtr diagonal_of_elementwise(const Node& node, const std::string& labels, con
 
 }  // namespace
 
-std::string diagonal_view_name(const std::string& base, const std::vector<std::size_t>& axes) {
-    std::string name = "diag(" + base;
-    for (std::size_t axis : axes) {
+std::string view_name(const DiagonalView& view) {
+    const bool strided = !view.starts.empty() || !view.steps.empty();
+    std::string name = (strided ? "view(" : "diag(") + view.base;
+    for (std::size_t base_axis = 0; base_axis < view.axes.size(); ++base_axis) {
+        const std::size_t axis = view.axes[base_axis];
+        const Extent start = view.start(base_axis), step = view.step(base_axis);
         name += ',';
-        name += axis == DiagonalView::dropped_axis ? std::string("-") : std::to_string(axis);
+        if (axis == DiagonalView::dropped_axis) {
+            name += strided ? std::to_string(start) : std::string("-");
+            continue;
+        }
+        if (start != 0) name += std::to_string(start) + "+";
+        if (step != 1) name += std::to_string(step) + "*";
+        name += std::to_string(axis);
     }
     return name + ")";
 }

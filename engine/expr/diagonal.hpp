@@ -20,8 +20,8 @@ inline constexpr char dropped_label = '_';
 // each distinct letter of `labels` once, in the order wanted. Returns `node` itself when labels == order.
 NodePtr take_diagonal(const NodePtr& node, const std::string& labels, const std::string& order);
 
-// How plans and messages name the view of input `base` whose axis map is `axes` (DiagonalView::axes):
-// "diag(A,0,0,1)" takes A[i,i,j]; a dropped axis shows as '-'.
-std::string diagonal_view_name(const std::string& base, const std::vector<std::size_t>& axes);
+// How plans and messages name a view, one entry per base axis: "diag(A,0,0,1)" takes A[i,i,j], a dropped axis
+// shows as '-'; a view with starts or steps is "view(A,3+2*0,1,5)": A[3 + 2i, j, 5].
+std::string view_name(const DiagonalView& view);
 
 }  // namespace tilesum::expr

@@ -21,15 +21,22 @@ enum class NodeKind {
     product,  // operands[0] * operands[1] elementwise, numpy broadcasting
 };
 
-// An input that reads another input along a diagonal (numpy's repeated subscript labels, pushed down to the
-// data by expr/diagonal.hpp): index j of the view reads the base at (j[axes[0]], j[axes[1]], ...), and a base
-// axis marked dropped_axis (extent 1) at 0. Views are listed in Program::views; readers wrap the base's.
+// An input that reads another input along a diagonal and/or a strided slice: numpy's repeated subscript labels,
+// pushed down to the data by expr/diagonal.hpp, and basic slicing (`X[2:10:2, :]`), pushed down by expr/slice.hpp.
+// Index j of the view reads the base at (starts[0] + steps[0] * j[axes[0]], starts[1] + steps[1] * j[axes[1]], ...);
+// a base axis marked dropped_axis (one index of it is read) at starts[b]. Empty starts and steps mean 0 and 1 on
+// every axis (a plain diagonal). Views are listed in Program::views; readers wrap the base's.
 struct DiagonalView {
     static constexpr std::size_t dropped_axis = static_cast<std::size_t>(-1);
     std::string base;  // the input read
     Shape base_shape;
     std::vector<std::size_t> axes;  // one per base axis: the view axis it follows, or dropped_axis
     Shape base_chunk_shape;         // the base input's storage chunks ({} when not chunked)
+    std::vector<Extent> starts;     // one per base axis, or empty: all 0
+    std::vector<Extent> steps;      // one per base axis (never 0; negative walks backwards), or empty: all 1
+
+    Extent start(std::size_t base_axis) const { return starts.empty() ? 0 : starts[base_axis]; }
+    Extent step(std::size_t base_axis) const { return steps.empty() ? 1 : steps[base_axis]; }
     friend bool operator==(const DiagonalView&, const DiagonalView&) = default;
 };
 

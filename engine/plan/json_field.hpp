@@ -83,6 +83,14 @@ public:
         for (const Field& item : items()) shape.push_back(item.extent());
         return shape;
     }
+    std::vector<Extent> integers() const {  // signed
+        std::vector<Extent> values;
+        for (const Field& item : items()) {
+            if (!item.value_.is_number_integer()) item.fail_here("expected an integer, not " + item.value_.dump());
+            values.push_back(item.value_.get<Extent>());
+        }
+        return values;
+    }
     std::vector<std::size_t> indices() const {
         std::vector<std::size_t> indices;
         for (const Field& item : items()) indices.push_back(static_cast<std::size_t>(item.unsigned_number()));

@@ -27,6 +27,23 @@ Strategy read_strategy(const Field& field) {
     return field.one_of(strategies);
 }
 
+// A view reads inside its base, whatever the file says: else the reader would read out of bounds.
+void check_view(const expr::DiagonalView& view, const Shape& shape, const Field& field) {
+    const std::size_t rank = view.axes.size();
+    if (view.base_shape.size() != rank || (!view.starts.empty() && view.starts.size() != rank) ||
+        (!view.steps.empty() && view.steps.size() != rank))
+        field.fail_here("axes, base_shape, starts and steps must have one entry per base axis");
+    for (std::size_t base_axis = 0; base_axis < rank; ++base_axis) {
+        const std::size_t axis = view.axes[base_axis];
+        const Extent start = view.start(base_axis), step = view.step(base_axis);
+        const Extent count = axis == expr::DiagonalView::dropped_axis ? 1 : axis < shape.size() ? shape[axis] : -1;
+        const Extent last = start + step * (count - 1);
+        if (count < 0 || step == 0 || start < 0 ||
+            (count > 0 && (start >= view.base_shape[base_axis] || last < 0 || last >= view.base_shape[base_axis])))
+            field.fail_here("a view that reads outside its base input");
+    }
+}
+
 GraphNode read_node(const Field& field) {
     static const std::pair<const char*, expr::NodeKind> kinds[] = {{"input", expr::NodeKind::input},
                                                                    {"einsum", expr::NodeKind::einsum},
@@ -40,8 +57,16 @@ GraphNode read_node(const Field& field) {
     node.chunk_shape = field["chunk_shape"].shape();
     if (field.has("diagonal_of")) {
         const Field view = field["diagonal_of"];
-        node.diagonal_of = expr::DiagonalView{view["base"].string(), view["base_shape"].shape(), view["axes"].indices(),
-                                              view["base_chunk_shape"].shape()};
+        expr::DiagonalView diagonal{view["base"].string(),
+                                    view["base_shape"].shape(),
+                                    view["axes"].indices(),
+                                    view["base_chunk_shape"].shape(),
+                                    {},
+                                    {}};
+        if (view.has("starts")) diagonal.starts = view["starts"].integers();
+        if (view.has("steps")) diagonal.steps = view["steps"].integers();
+        check_view(diagonal, node.shape, view);
+        node.diagonal_of = std::move(diagonal);
     }
     node.operands = field["operands"].indices();
     node.operand_labels = field["operand_labels"].strings();

@@ -53,6 +53,10 @@ json node_json(const GraphNode& node) {
                                 {"base_shape", node.diagonal_of->base_shape},
                                 {"axes", node.diagonal_of->axes},
                                 {"base_chunk_shape", node.diagonal_of->base_chunk_shape}};
+    // Slices only: plans of plain diagonals stay as they were.
+    if (node.diagonal_of && !node.diagonal_of->starts.empty())
+        entry["diagonal_of"]["starts"] = node.diagonal_of->starts;
+    if (node.diagonal_of && !node.diagonal_of->steps.empty()) entry["diagonal_of"]["steps"] = node.diagonal_of->steps;
     return entry;
 }
 

@@ -7,6 +7,8 @@
 //   auto A = sources.hdf5("A", "in.h5", "/A");                 // (n, n): shape, dtype, chunks from the file
 //   auto B = sources.memory("B", b.data(), {q});              // (q,): borrowed, not copied
 //   auto C = tilesum::einsum("i,jk->ijk", {B, A});            // lazy: nothing is computed or stored
+//   using namespace tilesum::indexing;
+//   auto D = tilesum::index(C, {all(), range(0, 20)});         // C[:, :20]: reads only A[:20, :]
 //   tilesum::PlanOptions options;
 //   options.budget_bytes = std::size_t{1} << 30;
 //   tilesum::Plan plan = tilesum::make_plan({{"E", tilesum::einsum("ijk,ikj->k", {C, C})}}, options);
@@ -26,12 +28,20 @@
 #include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/common/shape.hpp"
+#include "engine/expr/slice.hpp"
 #include "engine/expr/tensor.hpp"
 #include "engine/plan/plan_data.hpp"
 
 namespace tilesum {
 
 using expr::einsum;
+using expr::index;  // numpy's basic indexing: index(X, {all(), range(0, 20)}) is X[:, :20]
 using expr::Tensor;
+namespace indexing {
+using expr::all;
+using expr::at;
+using expr::etc;
+using expr::range;
+}  // namespace indexing
 
 }  // namespace tilesum
