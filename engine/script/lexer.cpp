@@ -134,7 +134,7 @@ Token Lexer::lex_number(std::size_t begin) {
     return token;
 }
 
-// string := '"' chars '"' | "'" chars "'"   (no escapes, no line breaks)
+// string := '"' chars '"' | "'" chars "'"   (no line breaks; escapes kept raw)
 Token Lexer::lex_string(std::size_t begin) {
     const char quote = text_[begin];
     for (std::size_t at = begin + 1; at < text_.size(); ++at) {
@@ -145,9 +145,9 @@ Token Lexer::lex_string(std::size_t begin) {
             return token;
         }
         if (c == '\n') break;
-        // Escapes would break the promise that subscripts_span.offset + i is the i-th subscripts character;
-        // subscripts never need one.
-        if (c == '\\') fail(ErrorKind::unsupported, "escape sequences in strings are not supported", SourceSpan{at, 1});
+        // An escape (print's sep='\n') is kept as written: `text` is the raw contents. The parser refuses one in
+        // einsum subscripts, which never need one.
+        if (c == '\\' && at + 1 < text_.size() && text_[at + 1] != '\n') ++at;
     }
     fail(ErrorKind::syntax, "unterminated string", SourceSpan{begin, 1});
 }

@@ -111,6 +111,7 @@ private:
     std::size_t nesting_ = 0;
     std::size_t open_parens_ = 0;  // '(' consumed and not yet closed, in expressions and calls
     std::size_t node_count_ = 0;
+    std::size_t keyword_value_depth_ = 0;  // > 0 while parsing the value of a keyword argument of a call
 };
 
 // script := { [statement] (NEWLINE | ';') } END
@@ -289,6 +290,12 @@ Parsed Parser::primary() {
             if (is_numpy_module(current_.text) && peek().kind == TokenKind::dot) {
                 DottedName name = dotted_name();
                 if (at(TokenKind::lparen)) return is_einsum_name(name.name) ? einsum_call(name) : function_call(name);
+                if (keyword_value_depth_ > 0) {
+                    // dtype=np.float32 and the like: a constant only a keyword argument may hold.
+                    Parsed result = make_node(AstNode::Kind::constant, name.span, 0, name.span);
+                    result.node->name = std::move(name.name);
+                    return result;
+                }
                 fail(ErrorKind::unsupported,
                      "name " + quote_excerpt(name.name) +
                          " is not supported: only numpy's functions, such as np.einsum(...), may use a dotted name",
@@ -441,7 +448,9 @@ void Parser::call_arguments(const Token& open, const std::string& callee, std::v
                          keyword.span);
             advance();
             advance();
+            ++keyword_value_depth_;
             Parsed value = expression();
+            --keyword_value_depth_;
             height = std::max(height, value.height);
             keyword.value = std::move(value.node);
             keywords.push_back(std::move(keyword));
@@ -481,6 +490,10 @@ Parsed Parser::einsum_call(const DottedName& callee) {
 
     const std::string_view subscripts = current_.text;
     const SourceSpan subscripts_span{current_.span.offset + 1, current_.span.length - 2};
+    // An escape would break the promise that subscripts_span.offset + i is the i-th subscripts character.
+    if (const std::size_t escape = subscripts.find('\\'); escape != std::string_view::npos)
+        fail(ErrorKind::unsupported, "escape sequences in einsum subscripts are not supported",
+             SourceSpan{subscripts_span.offset + escape, 1});
     advance();
     std::vector<AstPtr> operands;
     std::size_t operand_height = 0;
