@@ -12,30 +12,52 @@ namespace tilesum::script {
 struct AstNode;
 using AstPtr = std::unique_ptr<AstNode>;
 
+// `name=value` in a call.
+struct Keyword {
+    std::string name;
+    SourceSpan span;  // the name
+    AstPtr value;
+};
+
 struct AstNode {
     enum class Kind {
-        number,  // a numeric literal: `value`
-        name,    // a reference to a name: `name`
-        einsum,  // einsum("subscripts", args...): `subscripts`, `subscripts_span`, `args` the operands
-        binary,  // args[0] op args[1], op one of + - * /
-        negate,  // -args[0]
+        number,    // a numeric literal: `value`
+        name,      // a reference to a name: `name`
+        constant,  // None, True or False: `name`
+        einsum,    // einsum("subscripts", args...): `subscripts`, `subscripts_span`, `args` the operands
+        call,      // a numpy function np.NAME(args..., keywords...) or a method args[0].NAME(...): `name` as
+                   // written after the dot, `method`, `name_span`; an attribute (A.T) is a method without
+                   // parentheses: `attribute`
+        tuple,     // (a, b) or [a, b]: `args`
+        binary,    // args[0] op args[1], op one of + - * / @
+        negate,    // -args[0]
     };
     Kind kind = Kind::number;
     SourceSpan span;  // the whole node in the text
 
     double value = 0;            // number
     bool is_integer = false;     // number: written as a Python int (no '.', no exponent): numpy's dtype rules
-    std::string name;            // name
+    std::string name;            // name, constant, call
+    SourceSpan name_span;        // call: the function's dotted name (np.matmul) or the method's name (sum)
+    bool method = false;         // call: a method of args[0] (X.sum(0)) rather than a function of numpy
+    bool attribute = false;      // call: an attribute, no parentheses (X.T)
     std::string subscripts;      // einsum: the string literal's contents, unescaped
     SourceSpan subscripts_span;  // einsum: span of the contents (inside the quotes)
     char op = 0;                 // binary
     std::vector<AstPtr> args;
+    std::vector<Keyword> keywords;  // call
 };
 
 struct Statement {
+    enum class Kind {
+        assign,  // target = value
+        print,   // print(NAME, ...): `printed` names become outputs
+    };
+    Kind kind = Kind::assign;
     std::string target;
     SourceSpan target_span;
     AstPtr value;
+    std::vector<AstPtr> printed;  // print: the names printed (Kind::name nodes)
 };
 
 struct Script {

@@ -7,6 +7,9 @@
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/subscripts.hpp"
+#include "engine/script/lexer.hpp"
+#include "engine/script/numpy_calls.hpp"
+#include "engine/script/value.hpp"
 
 namespace tilesum::script {
 
@@ -17,23 +20,15 @@ using namespace expr;  // the builders: make_einsum, make_lincomb, ...
 void collect_reads(const AstNode& node, std::vector<const AstNode*>& reads) {
     if (node.kind == AstNode::Kind::name) reads.push_back(&node);
     for (const auto& arg : node.args) collect_reads(*arg, reads);
+    for (const auto& keyword : node.keywords) collect_reads(*keyword.value, reads);
 }
 
-// The value of a script expression: a number (folded at bind time) or a lazy tensor.
-struct Value {
-    std::optional<double> number;
-    NodePtr node;
-    bool integer = false;  // number: a Python int, which numpy's dtype rules treat apart from a float
-};
-
-ScalarLiteral as_scalar(const Value& value) { return ScalarLiteral{*value.number, value.integer}; }
-
-// `node` with the dtype numpy gives an operation with a Python number (value-based casting, dtype_promotion.hpp).
-NodePtr with_dtype(NodePtr node, DType dtype) {
-    if (node->dtype == dtype) return node;
-    auto copy = std::make_shared<Node>(*node);
-    copy->dtype = dtype;
-    return copy;
+// The names a statement reads (a print statement reads none: printing a name makes it an output, not an
+// intermediate).
+std::vector<const AstNode*> statement_reads(const Statement& statement) {
+    std::vector<const AstNode*> reads;
+    if (statement.value) collect_reads(*statement.value, reads);
+    return reads;
 }
 
 class Binder {
@@ -49,16 +44,18 @@ public:
             program.inputs.push_back({use.name, node});
         }
         std::set<std::string> read_names;
+        std::set<std::string> printed;
         for (const auto& statement : script_.statements) {
-            std::vector<const AstNode*> reads;
-            collect_reads(*statement.value, reads);
-            for (const AstNode* read : reads) read_names.insert(read->name);
+            for (const AstNode* read : statement_reads(statement)) read_names.insert(read->name);
+            for (const AstPtr& name : statement.printed) printed.insert(name->name);
         }
+        // Outputs in order of assignment: the names never read, and the names printed.
         for (const auto& statement : script_.statements) {
+            if (statement.kind == Statement::Kind::print) continue;
             Value value = evaluate(*statement.value);
             if (value.node) value.node = with_name(value.node, statement.target);
             values_[statement.target] = value;
-            if (read_names.count(statement.target)) continue;
+            if (read_names.count(statement.target) && !printed.count(statement.target)) continue;
             if (!value.node)
                 fail(ErrorKind::semantic,
                      "output '" + statement.target + "' is a number, not an array: nothing to compute",
@@ -81,6 +78,18 @@ private:
             }
             case AstNode::Kind::einsum: return evaluate_einsum(node);
             case AstNode::Kind::binary: return evaluate_binary(node);
+            case AstNode::Kind::call:
+                return lower_call(node, [this](const AstNode& argument) { return evaluate(argument); });
+            case AstNode::Kind::tuple:
+                fail(ErrorKind::unsupported,
+                     "a tuple or list is not an array; tuples and lists are for axes, as in X.sum(axis=(0, 1))",
+                     node.span);
+            case AstNode::Kind::constant:
+                fail(ErrorKind::unsupported,
+                     quote_excerpt(node.name) +
+                         " is not an array; None, True and False are for keyword arguments, "
+                         "as in X.sum(axis=None)",
+                     node.span);
         }
         TILESUM_ASSERT(false);
     }
@@ -160,6 +169,7 @@ private:
                 case '-': return Value{*left.number - *right.number, nullptr, integer};
                 case '*': return Value{*left.number * *right.number, nullptr, integer};
                 case '/': return Value{*left.number / *right.number, nullptr, false};
+                case '@': return lower_matmul_operator(node, left, right);
             }
             TILESUM_ASSERT(false);
         }
@@ -171,6 +181,7 @@ private:
                 std::nullopt,
                 make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)}, node.span)};
         }
+        if (node.op == '@') return lower_matmul_operator(node, left, right);
         if (node.op == '*') {
             if (left.number || right.number) {
                 const Value& number = left.number ? left : right;
@@ -191,17 +202,6 @@ private:
         return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};
     }
 
-    static Operand as_operand(const Value& value, const AstNode& ast, std::size_t position = 0) {
-        std::string display;
-        if (ast.kind == AstNode::Kind::name)
-            display = ast.name;
-        else if (position)
-            display = "operand " + std::to_string(position);
-        else
-            display = "the operand of shape " + format_shape(value.node->shape);
-        return Operand{value.node, display, ast.span};
-    }
-
     const Script& script_;
     const InputResolver& resolve_;
     std::map<std::string, Value> values_;
@@ -213,6 +213,7 @@ std::vector<InputUse> find_inputs(const Script& script) {
     std::map<std::string, std::size_t> assigned_at;  // name -> statement index
     for (std::size_t index = 0; index < script.statements.size(); ++index) {
         const auto& statement = script.statements[index];
+        if (statement.kind == Statement::Kind::print) continue;
         auto [it, inserted] = assigned_at.try_emplace(statement.target, index);
         if (!inserted)
             fail(ErrorKind::semantic, "'" + statement.target + "' is assigned twice; give the second result a new name",
@@ -221,9 +222,19 @@ std::vector<InputUse> find_inputs(const Script& script) {
     std::vector<InputUse> inputs;
     std::set<std::string> seen;
     for (std::size_t index = 0; index < script.statements.size(); ++index) {
-        std::vector<const AstNode*> reads;
-        collect_reads(*script.statements[index].value, reads);
-        for (const AstNode* read : reads) {
+        for (const AstPtr& name : script.statements[index].printed) {
+            auto it = assigned_at.find(name->name);
+            if (it == assigned_at.end())
+                fail(ErrorKind::semantic,
+                     "print(" + name->name + "): '" + name->name +
+                         "' is not assigned by the script, so it is not computed: print a name the script assigns, "
+                         "such as R = " +
+                         name->name + ".sum(axis=0); print(R)",
+                     name->span);
+            if (it->second >= index)
+                fail(ErrorKind::semantic, "'" + name->name + "' is printed before it is assigned", name->span);
+        }
+        for (const AstNode* read : statement_reads(script.statements[index])) {
             auto it = assigned_at.find(read->name);
             if (it == assigned_at.end()) {
                 if (seen.insert(read->name).second) inputs.push_back({read->name, read->span});

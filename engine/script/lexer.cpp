@@ -25,6 +25,8 @@ std::string describe(const Token& token) {
         case TokenKind::string: return "string " + quote_excerpt(token.text);
         case TokenKind::lparen: return "'('";
         case TokenKind::rparen: return "')'";
+        case TokenKind::lbracket: return "'['";
+        case TokenKind::rbracket: return "']'";
         case TokenKind::comma: return "','";
         case TokenKind::dot: return "'.'";
         case TokenKind::assign: return "'='";
@@ -32,6 +34,7 @@ std::string describe(const Token& token) {
         case TokenKind::minus: return "'-'";
         case TokenKind::star: return "'*'";
         case TokenKind::slash: return "'/'";
+        case TokenKind::at: return "'@'";
         case TokenKind::newline: return "end of line";
         case TokenKind::semicolon: return "';'";
         case TokenKind::end: return "end of input";
@@ -131,7 +134,7 @@ Token Lexer::lex_number(std::size_t begin) {
     return token;
 }
 
-// string := '"' chars '"' | "'" chars "'"   (no escapes, no line breaks)
+// string := '"' chars '"' | "'" chars "'"   (no line breaks; escapes kept raw)
 Token Lexer::lex_string(std::size_t begin) {
     const char quote = text_[begin];
     for (std::size_t at = begin + 1; at < text_.size(); ++at) {
@@ -142,9 +145,9 @@ Token Lexer::lex_string(std::size_t begin) {
             return token;
         }
         if (c == '\n') break;
-        // Escapes would break the promise that subscripts_span.offset + i is the i-th subscripts character;
-        // subscripts never need one.
-        if (c == '\\') fail(ErrorKind::unsupported, "escape sequences in strings are not supported", SourceSpan{at, 1});
+        // An escape (print's sep='\n') is kept as written: `text` is the raw contents. The parser refuses one in
+        // einsum subscripts, which never need one.
+        if (c == '\\' && at + 1 < text_.size() && text_[at + 1] != '\n') ++at;
     }
     fail(ErrorKind::syntax, "unterminated string", SourceSpan{begin, 1});
 }
@@ -154,10 +157,12 @@ Token Lexer::lex_punctuation(std::size_t begin) {
     const char following = begin + 1 < text_.size() ? text_[begin + 1] : '\0';
     switch (c) {
         case '(': ++paren_depth_; return make(TokenKind::lparen, begin, begin + 1);
+        case '[': ++paren_depth_; return make(TokenKind::lbracket, begin, begin + 1);
         case ')':
+        case ']':
             // An unmatched ')' is the parser's to report; here it only must not wrap the depth around.
             if (paren_depth_ > 0) --paren_depth_;
-            return make(TokenKind::rparen, begin, begin + 1);
+            return make(c == ')' ? TokenKind::rparen : TokenKind::rbracket, begin, begin + 1);
         case ',': return make(TokenKind::comma, begin, begin + 1);
         case '.': return make(TokenKind::dot, begin, begin + 1);
         case '=': return make(TokenKind::assign, begin, begin + 1);
@@ -172,11 +177,7 @@ Token Lexer::lex_punctuation(std::size_t begin) {
             if (following == '/')
                 fail(ErrorKind::unsupported, "floor division '//' is not supported", SourceSpan{begin, 2});
             return make(TokenKind::slash, begin, begin + 1);
-        case '@':
-            fail(ErrorKind::unsupported, "matrix multiplication '@' is not supported; write it with einsum",
-                 SourceSpan{begin, 1});
-        case '[':
-        case ']': fail(ErrorKind::unsupported, "indexing with '[...]' is not supported", SourceSpan{begin, 1});
+        case '@': return make(TokenKind::at, begin, begin + 1);
         default: fail(ErrorKind::syntax, "invalid character " + describe_character(c), SourceSpan{begin, 1});
     }
 }

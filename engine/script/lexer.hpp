@@ -18,6 +18,8 @@ enum class TokenKind {
     string,     // '...' or "..."; `text` is the contents, `span` the whole literal including quotes
     lparen,     // (
     rparen,     // )
+    lbracket,   // [  (a list such as axes=[0, 1]; indexing is refused by the parser)
+    rbracket,   // ]
     comma,      // ,
     dot,        // .  (only between names: np.einsum)
     assign,     // =
@@ -25,6 +27,7 @@ enum class TokenKind {
     minus,      // -
     star,       // *
     slash,      // /
+    at,         // @  (matrix multiplication)
     newline,    // end of a line outside parentheses
     semicolon,  // ;  (ends a statement like a newline)
     end,        // end of input; span is empty at text.size()
@@ -55,7 +58,7 @@ private:
 
     std::string_view text_;
     std::size_t pos_ = 0;
-    std::size_t paren_depth_ = 0;  // newlines are insignificant while > 0
+    std::size_t paren_depth_ = 0;  // open '(' and '['; newlines are insignificant while > 0
 };
 
 // "name 'b'", "')'", "end of input" — for messages such as "expected '=' after name 'C'".

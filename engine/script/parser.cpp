@@ -1,11 +1,13 @@
 // Recursive-descent parser for the script language. Each function carries its grammar rule; errors carry the
 // span of the culprit token and never a position in the message (the renderer adds file:line:col).
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/script/lexer.hpp"
+#include "engine/script/numpy_calls.hpp"
 #include "engine/script/parser.hpp"
 
 namespace tilesum::script {
@@ -28,6 +30,8 @@ SourceSpan cover(SourceSpan first, SourceSpan last) {
 bool is_einsum_name(std::string_view callee) {
     return callee == "einsum" || callee == "np.einsum" || callee == "numpy.einsum";
 }
+
+bool is_numpy_module(std::string_view name) { return name == "np" || name == "numpy"; }
 
 // A parsed expression and what its parent needs to know about it.
 struct Parsed {
@@ -68,12 +72,20 @@ public:
 
 private:
     Statement statement();
+    void import_statement();
+    Statement print_statement();
     Parsed expression();
     Parsed term();
     Parsed unary();
+    Parsed postfix();
     Parsed primary();
     Parsed parenthesized();
+    Parsed list();
     Parsed einsum_call(const DottedName& callee);
+    Parsed function_call(const DottedName& callee);
+    Parsed method(Parsed receiver);
+    void call_arguments(const Token& open, const std::string& callee, std::vector<Parsed>& positional,
+                        std::vector<Keyword>& keywords, std::size_t& height);
     void keyword_argument();
     DottedName dotted_name();
 
@@ -99,6 +111,7 @@ private:
     std::size_t nesting_ = 0;
     std::size_t open_parens_ = 0;  // '(' consumed and not yet closed, in expressions and calls
     std::size_t node_count_ = 0;
+    std::size_t keyword_value_depth_ = 0;  // > 0 while parsing the value of a keyword argument of a call
 };
 
 // script := { [statement] (NEWLINE | ';') } END
@@ -107,15 +120,21 @@ Script Parser::script() {
     for (;;) {
         while (at(TokenKind::newline) || at(TokenKind::semicolon)) advance();
         if (at(TokenKind::end)) break;
+        if (at(TokenKind::name) && (current_.text == "import" || current_.text == "from") &&
+            peek().kind == TokenKind::name) {
+            import_statement();
+            continue;
+        }
         result.statements.push_back(statement());
     }
     if (result.statements.empty()) fail(ErrorKind::syntax, "empty script: no statements", SourceSpan{0, 0});
     return result;
 }
 
-// statement := NAME '=' expression (NEWLINE | ';' | END)
+// statement := print_statement | NAME '=' expression (NEWLINE | ';' | END)
 Statement Parser::statement() {
     if (at(TokenKind::rparen)) fail(ErrorKind::syntax, "unexpected ')'", current_.span);
+    if (at(TokenKind::name) && current_.text == "print" && peek().kind == TokenKind::lparen) return print_statement();
     if (!at(TokenKind::name))
         fail(ErrorKind::syntax, "expected a statement 'name = expression', found " + describe(current_), current_.span);
     Statement result;
@@ -132,6 +151,66 @@ Statement Parser::statement() {
     return result;
 }
 
+// import_statement := 'import' 'numpy' ['as' ('np' | 'numpy')] (NEWLINE | ';' | END)
+// numpy is what the script language spells; the line is accepted so that numpy code pastes in, and ignored.
+// Every other import (another module, another alias, from ... import) is refused: the names it would bring in
+// mean nothing here.
+void Parser::import_statement() {
+    const Token first = current_;
+    const auto refuse = [&](SourceSpan end) {
+        fail(ErrorKind::unsupported,
+             "only 'import numpy as np' and 'import numpy' are supported; write numpy's functions as np.NAME, "
+             "such as np.einsum or np.matmul",
+             cover(first.span, end));
+    };
+    advance();
+    if (first.text == "from" || current_.text != "numpy") refuse(current_.span);
+    advance();
+    if (at(TokenKind::name) && current_.text == "as") {
+        advance();
+        if (!at(TokenKind::name) || !is_numpy_module(current_.text)) refuse(current_.span);
+        advance();
+    }
+    if (!at_statement_end()) refuse(current_.span);
+}
+
+// print_statement := 'print' '(' [print_argument {',' print_argument}] [','] ')' (NEWLINE | ';' | END)
+// print_argument  := NAME | STRING | NAME '=' (STRING | NUMBER | dotted_name)
+// Each NAME printed becomes an output (binder.hpp); strings ("E =") and keywords (sep=, flush=) are ignored.
+// Anything else would have to be an output without a name, so it is refused with the way to give it one.
+Statement Parser::print_statement() {
+    Statement result;
+    result.kind = Statement::Kind::print;
+    result.target_span = current_.span;
+    advance();
+    const Token open = current_;
+    advance();
+    ++open_parens_;
+    while (!at(TokenKind::rparen)) {
+        if (at(TokenKind::name) && peek().kind == TokenKind::assign) {
+            keyword_argument();
+        } else if (at(TokenKind::string)) {
+            advance();
+        } else {
+            Parsed argument = expression();
+            if (argument.node->kind != AstNode::Kind::name)
+                fail(ErrorKind::unsupported,
+                     "print(...) of an expression is not supported: print marks a name as an output; assign the "
+                     "expression to a name first (R = ...) and print(R)",
+                     argument.extent);
+            result.printed.push_back(std::move(argument.node));
+        }
+        if (at(TokenKind::rparen)) break;
+        if (!at(TokenKind::comma)) fail_unclosed(open, "expected ',' or ')' in the arguments of print");
+        advance();
+    }
+    --open_parens_;
+    advance();
+    if (!at_statement_end())
+        fail(ErrorKind::syntax, "expected end of statement, found " + describe(current_), current_.span);
+    return result;
+}
+
 // expression := term (('+' | '-') term)*
 Parsed Parser::expression() {
     Parsed left = term();
@@ -143,10 +222,10 @@ Parsed Parser::expression() {
     return left;
 }
 
-// term := unary (('*' | '/') unary)*
+// term := unary (('*' | '/' | '@') unary)*
 Parsed Parser::term() {
     Parsed left = unary();
-    while (at(TokenKind::star) || at(TokenKind::slash)) {
+    while (at(TokenKind::star) || at(TokenKind::slash) || at(TokenKind::at)) {
         const Token op = current_;
         advance();
         left = binary(op, std::move(left), unary());
@@ -154,10 +233,10 @@ Parsed Parser::term() {
     return left;
 }
 
-// unary := ('-' | '+') unary | primary
-// Binds tighter than '*', as in Python: -a*b is (-a)*b.
+// unary := ('-' | '+') unary | postfix
+// Binds tighter than '*', as in Python: -a*b is (-a)*b, and looser than attributes: -A.T is -(A.T).
 Parsed Parser::unary() {
-    if (!at(TokenKind::minus) && !at(TokenKind::plus)) return primary();
+    if (!at(TokenKind::minus) && !at(TokenKind::plus)) return postfix();
     const Token op = current_;
     const NestingGuard guard(nesting_, op.span);
     advance();
@@ -172,7 +251,22 @@ Parsed Parser::unary() {
     return result;
 }
 
-// primary := NUMBER | '(' expression ')' | dotted_name | einsum_call
+// postfix := primary { '.' NAME [call_arguments] }
+// An attribute or method of an array: X.T, X.sum(axis=0), (A @ B).transpose(1, 0). Indexing X[...] is refused.
+Parsed Parser::postfix() {
+    Parsed result = primary();
+    for (;;) {
+        if (at(TokenKind::dot)) {
+            result = method(std::move(result));
+        } else if (at(TokenKind::lbracket)) {
+            fail(ErrorKind::unsupported, "indexing with '[...]' is not supported", current_.span);
+        } else {
+            return result;
+        }
+    }
+}
+
+// primary := NUMBER | 'None' | 'True' | 'False' | parenthesized | list | NAME | einsum_call | function_call
 Parsed Parser::primary() {
     switch (current_.kind) {
         case TokenKind::number: {
@@ -183,14 +277,38 @@ Parsed Parser::primary() {
             return result;
         }
         case TokenKind::lparen: return parenthesized();
+        case TokenKind::lbracket: return list();
         case TokenKind::name: {
-            DottedName name = dotted_name();
-            if (at(TokenKind::lparen)) return einsum_call(name);
-            if (name.name.find('.') != std::string::npos)
-                fail(
-                    ErrorKind::unsupported,
-                    "name " + quote_excerpt(name.name) + " is not supported: only np.einsum(...) may use a dotted name",
-                    name.span);
+            if (current_.text == "None" || current_.text == "True" || current_.text == "False") {
+                Parsed result = make_node(AstNode::Kind::constant, current_.span, 0, current_.span);
+                result.node->name = std::string(current_.text);
+                advance();
+                return result;
+            }
+            // np.NAME (and numpy.NAME) names a function of numpy; any other dotted name is an array's attribute,
+            // which postfix() reads.
+            if (is_numpy_module(current_.text) && peek().kind == TokenKind::dot) {
+                DottedName name = dotted_name();
+                if (at(TokenKind::lparen)) return is_einsum_name(name.name) ? einsum_call(name) : function_call(name);
+                if (keyword_value_depth_ > 0) {
+                    // dtype=np.float32 and the like: a constant only a keyword argument may hold.
+                    Parsed result = make_node(AstNode::Kind::constant, name.span, 0, name.span);
+                    result.node->name = std::move(name.name);
+                    return result;
+                }
+                fail(ErrorKind::unsupported,
+                     "name " + quote_excerpt(name.name) +
+                         " is not supported: only numpy's functions, such as np.einsum(...), may use a dotted name",
+                     name.span);
+            }
+            DottedName name{std::string(current_.text), current_.span};
+            advance();
+            if (at(TokenKind::lparen)) {
+                if (is_einsum_name(name.name)) return einsum_call(name);
+                fail(ErrorKind::unsupported,
+                     "function " + quote_excerpt(name.name) + " is not supported; " + numpy_function_hint(name.name),
+                     name.span);
+            }
             Parsed result = make_node(AstNode::Kind::name, name.span, 0, name.span);
             result.node->name = std::move(name.name);
             return result;
@@ -206,18 +324,149 @@ Parsed Parser::primary() {
     fail(ErrorKind::syntax, "expected an expression after " + describe(previous_), current_.span);
 }
 
-// parenthesized := '(' expression ')'
+// parenthesized := '(' expression ')' | '(' [expression {',' expression}] [','] ')'   (the second: a tuple)
 Parsed Parser::parenthesized() {
     const Token open = current_;
     const NestingGuard guard(nesting_, open.span);
     advance();
     ++open_parens_;
-    Parsed inner = expression();
-    if (!at(TokenKind::rparen)) fail_unclosed(open, "expected ')' or an operator");
-    inner.extent = cover(open.span, current_.span);
+    std::vector<Parsed> elements;
+    bool tuple = at(TokenKind::rparen);  // () is the empty tuple
+    while (!at(TokenKind::rparen)) {
+        elements.push_back(expression());
+        if (at(TokenKind::comma)) {
+            tuple = true;
+            advance();
+            continue;
+        }
+        if (!at(TokenKind::rparen)) fail_unclosed(open, tuple ? "expected ',' or ')'" : "expected ')' or an operator");
+    }
+    const SourceSpan extent = cover(open.span, current_.span);
     --open_parens_;
     advance();
-    return inner;
+    if (!tuple) {
+        Parsed inner = std::move(elements.front());
+        inner.extent = extent;
+        return inner;
+    }
+    std::size_t height = 0;
+    for (const Parsed& element : elements) height = std::max(height, element.height);
+    Parsed result = make_node(AstNode::Kind::tuple, extent, height, open.span);
+    for (Parsed& element : elements) result.node->args.push_back(std::move(element.node));
+    return result;
+}
+
+// list := '[' [expression {',' expression}] [','] ']'
+Parsed Parser::list() {
+    const Token open = current_;
+    const NestingGuard guard(nesting_, open.span);
+    advance();
+    std::vector<Parsed> elements;
+    while (!at(TokenKind::rbracket)) {
+        if (at(TokenKind::end)) fail(ErrorKind::syntax, "unbalanced bracket: '[' is never closed", open.span);
+        elements.push_back(expression());
+        if (at(TokenKind::comma)) {
+            advance();
+            continue;
+        }
+        if (!at(TokenKind::rbracket))
+            fail(ErrorKind::syntax, "expected ',' or ']', found " + describe(current_), current_.span);
+    }
+    std::size_t height = 0;
+    for (const Parsed& element : elements) height = std::max(height, element.height);
+    Parsed result = make_node(AstNode::Kind::tuple, cover(open.span, current_.span), height, open.span);
+    for (Parsed& element : elements) result.node->args.push_back(std::move(element.node));
+    advance();
+    return result;
+}
+
+// function_call := ('np' | 'numpy') '.' NAME call_arguments
+Parsed Parser::function_call(const DottedName& callee) {
+    const std::string_view function = std::string_view(callee.name).substr(callee.name.find('.') + 1);
+    if (!is_numpy_function(function))
+        fail(ErrorKind::unsupported,
+             "function " + quote_excerpt(callee.name) + " is not supported; " + numpy_function_hint(callee.name),
+             callee.span);
+    const Token open = current_;
+    const NestingGuard guard(nesting_, open.span);
+    std::vector<Parsed> positional;
+    std::vector<Keyword> keywords;
+    std::size_t height = 0;
+    call_arguments(open, callee.name, positional, keywords, height);
+    Parsed result = make_node(AstNode::Kind::call, cover(callee.span, previous_.span), height, open.span);
+    result.node->name = callee.name;
+    result.node->name_span = callee.span;
+    for (Parsed& argument : positional) result.node->args.push_back(std::move(argument.node));
+    result.node->keywords = std::move(keywords);
+    return result;
+}
+
+// method := '.' NAME [call_arguments]
+Parsed Parser::method(Parsed receiver) {
+    advance();  // the '.'
+    if (!at(TokenKind::name)) fail(ErrorKind::syntax, "expected a name after '.'", current_.span);
+    const Token name = current_;
+    advance();
+    const bool call = at(TokenKind::lparen);
+    if (!is_array_method(name.text, call))
+        fail(ErrorKind::unsupported,
+             std::string(call ? "method " : "attribute ") + quote_excerpt(name.text) + " of arrays is not supported; " +
+                 array_method_hint(),
+             name.span);
+    std::vector<Parsed> positional;
+    std::vector<Keyword> keywords;
+    std::size_t height = receiver.height;
+    std::optional<NestingGuard> guard;
+    if (call) {
+        guard.emplace(nesting_, current_.span);
+        call_arguments(current_, std::string(name.text), positional, keywords, height);
+    }
+    Parsed result = make_node(AstNode::Kind::call, cover(receiver.extent, previous_.span), height, name.span);
+    result.node->name = std::string(name.text);
+    result.node->name_span = name.span;
+    result.node->method = true;
+    result.node->attribute = !call;
+    result.node->args.push_back(std::move(receiver.node));
+    for (Parsed& argument : positional) result.node->args.push_back(std::move(argument.node));
+    result.node->keywords = std::move(keywords);
+    return result;
+}
+
+// call_arguments := '(' [argument {',' argument}] [','] ')';  argument := expression | NAME '=' expression
+// Positional arguments come before keyword arguments, as in Python. Leaves previous_ at the ')'.
+void Parser::call_arguments(const Token& open, const std::string& callee, std::vector<Parsed>& positional,
+                            std::vector<Keyword>& keywords, std::size_t& height) {
+    advance();  // the '('
+    ++open_parens_;
+    while (!at(TokenKind::rparen)) {
+        if (at(TokenKind::end)) fail_unclosed(open, "expected the arguments of " + callee);
+        if (at(TokenKind::name) && peek().kind == TokenKind::assign) {
+            Keyword keyword{std::string(current_.text), current_.span, nullptr};
+            for (const Keyword& earlier : keywords)
+                if (earlier.name == keyword.name)
+                    fail(ErrorKind::syntax, "keyword argument " + quote_excerpt(keyword.name) + " repeated",
+                         keyword.span);
+            advance();
+            advance();
+            ++keyword_value_depth_;
+            Parsed value = expression();
+            --keyword_value_depth_;
+            height = std::max(height, value.height);
+            keyword.value = std::move(value.node);
+            keywords.push_back(std::move(keyword));
+        } else {
+            if (!keywords.empty())
+                fail(ErrorKind::syntax, "positional argument follows keyword argument", current_.span);
+            Parsed argument = expression();
+            height = std::max(height, argument.height);
+            positional.push_back(std::move(argument));
+        }
+        if (at(TokenKind::rparen)) break;
+        if (!at(TokenKind::comma)) fail_unclosed(open, "expected ',' or ')' in the arguments of " + callee);
+        advance();
+    }
+    --open_parens_;
+    advance();
 }
 
 // einsum_call := EINSUM '(' STRING (',' expression)+ (',' keyword_argument)* [','] ')'
@@ -241,6 +490,10 @@ Parsed Parser::einsum_call(const DottedName& callee) {
 
     const std::string_view subscripts = current_.text;
     const SourceSpan subscripts_span{current_.span.offset + 1, current_.span.length - 2};
+    // An escape would break the promise that subscripts_span.offset + i is the i-th subscripts character.
+    if (const std::size_t escape = subscripts.find('\\'); escape != std::string_view::npos)
+        fail(ErrorKind::unsupported, "escape sequences in einsum subscripts are not supported",
+             SourceSpan{subscripts_span.offset + escape, 1});
     advance();
     std::vector<AstPtr> operands;
     std::size_t operand_height = 0;

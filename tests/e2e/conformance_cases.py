@@ -506,6 +506,96 @@ case("tiled-forced-diagonal", "tiled", "R = einsum('iij->ij', a)", tiles=("i=2",
 case("tiled-forced-int64", "tiled", "R = einsum('ij,jk->ik', a, b)", tiles=("i=1",), multi_tile=True,
      a=I(4, 6, dtype="int64"), b=I(6, 3, dtype="int64"))
 
+# -----------------------------------------------------------------------------------------------------------------
+# numpy: the numpy lines people write besides einsum (issue 12), lowered to einsums by the binder: import lines,
+# print(NAME) as an output, @ and np.matmul, np.dot, np.inner, np.outer, np.tensordot, np.trace, np.diagonal, .T and
+# np.transpose, .swapaxes, .sum and .mean with numpy's axes. Each spelling's dtype rule is numpy's: a sum or trace of
+# int32 is int64, a mean of integers float64.
+
+case("numpy-import-as-np-print", "numpy", "import numpy as np\nC = np.matmul(A, B)\nprint(C)", A=I(4, 5), B=I(5, 3))
+case("numpy-import-numpy", "numpy", "import numpy\nC = numpy.dot(A, B)\n", A=I(4, 5), B=I(5, 3))
+case("numpy-import-as-numpy", "numpy", "import numpy as numpy; C = numpy.inner(A, B)", A=I(4, 5), B=I(3, 5))
+case("numpy-print-intermediate", "numpy", "T = A @ B\nU = T.sum(axis=0)\nprint('T =', T)", strategies=ALL,
+     A=I(6, 5), B=I(5, 4))
+case("numpy-print-several", "numpy", "T = A @ B\nU = T.T @ T\nV = T.sum(1)\nprint(T, V, sep='\\n')", A=I(6, 5),
+     B=I(5, 4))
+case("numpy-matmul-2d", "numpy", "R = A @ B", strategies=ALL, A=I(5, 7), B=I(7, 3))
+case("numpy-matmul-negated", "numpy", "R = -A @ B.T", A=I(5, 7), B=I(3, 7))
+case("numpy-matmul-vec-mat", "numpy", "R = v @ B", v=I(7), B=I(7, 3))
+case("numpy-matmul-mat-vec", "numpy", "R = A @ v", A=I(5, 7), v=I(7))
+case("numpy-matmul-vec-vec", "numpy", "R = v @ w", v=I(7), w=I(7))
+case("numpy-matmul-batched", "numpy", "R = A @ B", strategies=ALL, A=I(2, 4, 5), B=I(2, 5, 3))
+case("numpy-matmul-broadcast", "numpy", "R = np.matmul(A, B)", A=I(3, 1, 4, 5), B=I(2, 5, 3))
+case("numpy-matmul-3d-vec", "numpy", "R = A @ v", A=I(2, 4, 5), v=I(5))
+case("numpy-matmul-vec-3d", "numpy", "R = v @ B", v=I(4), B=I(2, 4, 5))
+case("numpy-matmul-int32", "numpy", "R = A @ B", A=I(4, 6, dtype="int32"), B=I(6, 3, dtype="int32"))
+case("numpy-matmul-mixed", "numpy", "R = A @ B", A=I(4, 6, dtype="float32"), B=I(6, 3, dtype="int32"))
+case("numpy-matmul-complex64", "numpy", "R = A @ B", A=I(4, 6, dtype="complex64"), B=I(6, 3, dtype="complex64"))
+case("numpy-matmul-chain", "numpy", "R = A @ B @ C", A=I(3, 4), B=I(4, 5), C=I(5, 2))
+case("numpy-matmul-tiled", "numpy", "R = A @ B", memory="1MiB", multi_tile=True, strategies=ALL,
+     A=I(200, 150), B=I(150, 220))
+case("numpy-dot-2d", "numpy", "R = np.dot(A, B)", A=I(5, 7), B=I(7, 3))
+case("numpy-dot-1d", "numpy", "R = np.dot(v, w)", v=I(7), w=I(7))
+case("numpy-dot-nd-1d", "numpy", "R = np.dot(A, v)", A=I(2, 3, 4), v=I(4))
+case("numpy-dot-nd-md", "numpy", "R = np.dot(A, B)", strategies=ALL, A=I(2, 3, 4), B=I(5, 4, 6))
+case("numpy-dot-1d-md", "numpy", "R = np.dot(v, B)", v=I(4), B=I(3, 4, 5))
+case("numpy-dot-0d", "numpy", "R = np.dot(s, A)", s=I(), A=I(3, 4))
+case("numpy-dot-method", "numpy", "R = A.dot(B).dot(v)", A=I(3, 4), B=I(4, 5), v=I(5))
+case("numpy-dot-int64", "numpy", "R = np.dot(A, B)", A=I(3, 4, dtype="int64"), B=I(4, 2, dtype="int32"))
+case("numpy-inner-1d", "numpy", "R = np.inner(v, w)", v=I(6), w=I(6))
+case("numpy-inner-3d-2d", "numpy", "R = np.inner(A, B)", A=I(2, 3, 4), B=I(5, 4))
+case("numpy-outer-1d", "numpy", "R = np.outer(v, w)", v=I(4), w=I(5))
+case("numpy-outer-flattens-extent-1", "numpy", "R = np.outer(A, w)", A=I(1, 4), w=I(5))
+case("numpy-outer-int32", "numpy", "R = np.outer(v, w)", v=I(4, dtype="int32"), w=I(3, dtype="int32"))
+case("numpy-tensordot-default", "numpy", "R = np.tensordot(A, B)", A=I(3, 4, 5), B=I(4, 5, 6))
+case("numpy-tensordot-int", "numpy", "R = np.tensordot(A, B, axes=1)", A=I(3, 4), B=I(4, 5, 2))
+case("numpy-tensordot-zero", "numpy", "R = np.tensordot(A, B, 0)", A=I(3, 2), B=I(4))
+case("numpy-tensordot-lists", "numpy", "R = np.tensordot(A, B, axes=([1, 0], [0, 1]))", strategies=ALL,
+     A=I(3, 4, 5), B=I(4, 3, 2))
+case("numpy-tensordot-pair-of-ints", "numpy", "R = np.tensordot(A, B, axes=(0, -1))", A=I(3, 4), B=I(5, 3))
+case("numpy-trace-2d", "numpy", "R = np.trace(A)", A=I(5, 5))
+case("numpy-trace-int32", "numpy", "R = np.trace(A)", strategies=ALL, A=I(5, 5, dtype="int32"))
+case("numpy-trace-axes", "numpy", "R = np.trace(A, axis1=1, axis2=2)", A=I(3, 4, 4))
+case("numpy-trace-offset0-method", "numpy", "R = A.trace(0, -1, 0)", A=I(4, 3, 4))
+case("numpy-trace-of-product", "numpy", "R = np.trace(A @ B)", A=I(4, 6), B=I(6, 4))
+case("numpy-diagonal-2d", "numpy", "R = np.diagonal(A)", A=I(5, 5))
+case("numpy-diagonal-last", "numpy", "R = np.diagonal(A, axis1=0, axis2=2)", A=I(4, 3, 4))
+case("numpy-diagonal-method", "numpy", "R = A.diagonal(0, 1, 2)", A=I(3, 4, 4, dtype="complex128"))
+case("numpy-T", "numpy", "R = A.T", A=I(3, 4, 5))
+case("numpy-T-1d", "numpy", "R = v.T", v=I(4))
+case("numpy-transpose-default", "numpy", "R = np.transpose(A)", A=I(3, 4))
+case("numpy-transpose-axes", "numpy", "R = np.transpose(A, (1, 2, 0))", A=I(2, 3, 4))
+case("numpy-transpose-axes-keyword", "numpy", "R = np.transpose(A, axes=[0, -1, 1])", A=I(2, 3, 4))
+case("numpy-transpose-method-args", "numpy", "R = A.transpose(2, 0, 1)", A=I(2, 3, 4))
+case("numpy-transpose-method-tuple", "numpy", "R = A.transpose((2, 0, 1)) + A.transpose(None).transpose(0, 2, 1)",
+     A=I(2, 3, 4))
+case("numpy-swapaxes-method", "numpy", "R = A.swapaxes(0, 2)", A=I(2, 3, 4))
+case("numpy-swapaxes-function", "numpy", "R = np.swapaxes(A, -1, 0)", A=I(2, 3, 4, dtype="float32"))
+case("numpy-sum-axis0", "numpy", "R = X.sum(axis=0)", X=I(6, 4))
+case("numpy-sum-positional", "numpy", "R = X.sum(1)", X=I(6, 4))
+case("numpy-sum-all", "numpy", "R = X.sum()", X=I(6, 4))
+case("numpy-sum-none", "numpy", "R = np.sum(X, axis=None, keepdims=False)", X=I(6, 4))
+case("numpy-sum-tuple", "numpy", "R = np.sum(X, axis=(0, 2))", X=I(3, 4, 5))
+case("numpy-sum-negative", "numpy", "R = np.sum(X, -1)", X=I(3, 4, 5))
+case("numpy-sum-int32", "numpy", "R = X.sum(axis=0)", strategies=ALL, X=I(6, 4, dtype="int32"))
+case("numpy-sum-float32", "numpy", "R = np.sum(X, 0)", X=I(6, 4, dtype="float32"))
+case("numpy-sum-complex64", "numpy", "R = X.sum(axis=(1,))", X=I(6, 4, dtype="complex64"))
+case("numpy-sum-of-expression", "numpy", "R = np.sum(A @ B, axis=1) / 4", A=I(5, 6), B=I(6, 3))
+case("numpy-sum-tiled", "numpy", "R = X.sum(axis=0)", memory="1MiB", multi_tile=True, strategies=ALL,
+     X=I(400, 500))
+case("numpy-mean-axis0", "numpy", "R = X.mean(0)", X=I(6, 4))
+case("numpy-mean-tuple", "numpy", "R = X.mean(axis=(0, 1))", X=I(3, 4, 5))
+case("numpy-mean-all", "numpy", "R = np.mean(X)", X=I(6, 4))
+case("numpy-mean-int32", "numpy", "R = np.mean(X, axis=1)", strategies=ALL, X=I(6, 4, dtype="int32"))
+case("numpy-mean-float32", "numpy", "R = X.mean(axis=-1)", X=I(6, 4, dtype="float32"))
+case("numpy-covariance", "numpy",
+     "import numpy as np\nmu = X.mean(axis=0)\nXc = X - mu\nC = Xc.T @ Xc / (100 - 1)\nprint(C)",
+     strategies=ALL, X=I(100, 8))
+case("numpy-gram-tiled", "numpy", "G = X.T @ X\ns = X.sum(0)", memory="1MiB", multi_tile=True, X=I(2000, 60))
+case("numpy-mixed-with-einsum", "numpy",
+     "T = np.einsum('ij,jk->ik', A, B)\nR = np.trace(T) * T.sum(axis=0) + np.diagonal(T @ T.T).mean()",
+     A=I(4, 5), B=I(5, 4))
+
 
 def check_unique():
     seen = set()

@@ -55,10 +55,13 @@ NUMPY_NAMES = {"einsum", "np", "numpy"}
 # The oracle
 
 def script_names(script):
-    """(inputs, outputs) of a script: names read and never assigned; names assigned and never read (in order)."""
+    """(inputs, outputs) of a script: names read and never assigned; the outputs (in order of assignment) are the
+    names assigned and never read, and the names print(...) is given (docs/script-language.md)."""
     tree = ast.parse(script)
-    assigned, read = [], set()
+    assigned, read, printed = [], set(), set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            printed.update(arg.id for arg in node.args if isinstance(arg, ast.Name))
         if isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Store):
                 assigned.append(node.id)
@@ -71,13 +74,15 @@ def script_names(script):
             for target in statement.targets:
                 if isinstance(target, ast.Name):
                     order.setdefault(target.id, statement.lineno)
-    outputs = sorted((name for name in set(assigned) if name not in read), key=lambda name: order.get(name, 0))
-    inputs = sorted(read - set(assigned) - NUMPY_NAMES)
+    outputs = sorted((name for name in set(assigned) if name not in read or name in printed),
+                     key=lambda name: order.get(name, 0))
+    inputs = sorted(read - set(assigned) - NUMPY_NAMES - {"print"})
     return inputs, outputs
 
 
 def run_numpy(case_id, script, arrays, outputs):
-    namespace = {"einsum": np.einsum, "np": np, "numpy": np}
+    # print marks outputs in a script; here it must not flood the table with arrays.
+    namespace = {"einsum": np.einsum, "np": np, "numpy": np, "print": lambda *args, **kwargs: None}
     namespace.update(arrays)
     exec(compile(script, f"<{case_id}>", "exec"), namespace)
     return {name: np.asarray(namespace[name]) for name in outputs}

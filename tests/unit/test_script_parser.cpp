@@ -25,7 +25,10 @@ std::string sexpr(const AstNode& node) {
             std::snprintf(buffer, sizeof buffer, "%g", node.value);
             return buffer;
         }
-        case AstNode::Kind::name: return node.name;
+        case AstNode::Kind::name:
+        case AstNode::Kind::constant: return node.name;
+        case AstNode::Kind::call: result = "(" + std::string(node.method ? "." : "") + node.name; break;
+        case AstNode::Kind::tuple: result = "(tuple"; break;
         case AstNode::Kind::einsum: result = "(einsum \"" + node.subscripts + "\""; break;
         case AstNode::Kind::binary: result = std::string("(") + node.op; break;
         case AstNode::Kind::negate: result = "(neg"; break;
@@ -34,6 +37,8 @@ std::string sexpr(const AstNode& node) {
         result += ' ';
         result += sexpr(*arg);
     }
+    for (const Keyword& keyword : node.keywords)
+        result.append(" ").append(keyword.name).append("=").append(sexpr(*keyword.value));
     return result + ")";
 }
 
@@ -191,6 +196,31 @@ TEST_CASE("Number literals come in integer, decimal and exponent forms", "[scrip
     CHECK(value("1.e2") == 100.0);
 }
 
+TEST_CASE("numpy spellings parse with Python's precedence: @ with * and /, attributes and methods before signs",
+          "[script]") {
+    CHECK(parse_one("x = -A @ B.T * 2") == "(* (@ (neg A) (.T B)) 2)");
+    CHECK(parse_one("x = A + B @ C") == "(+ A (@ B C))");
+    CHECK(parse_one("x = np.sum(A @ B, axis=(0, -1), keepdims=False)") ==
+          "(np.sum (@ A B) axis=(tuple 0 (neg 1)) keepdims=False)");
+    CHECK(parse_one("x = numpy.tensordot(A, B, axes=([1, 0], [0, 1]))") ==
+          "(numpy.tensordot A B axes=(tuple (tuple 1 0) (tuple 0 1)))");
+    CHECK(parse_one("x = (A @ B).transpose(1, 0).sum(axis=None)") == "(.sum (.transpose (@ A B) 1 0) axis=None)");
+    CHECK(parse_one("x = A.sum(axis=())") == "(.sum A axis=(tuple))");
+    CHECK(parse_one("x = A.mean(axis=[\n 0,\n 1,\n])") == "(.mean A axis=(tuple 0 1))");
+    CHECK(parse_one("x = (A)") == "A");
+    CHECK(parse_one("x = (A,)") == "(tuple A)");
+}
+
+TEST_CASE("import numpy lines are dropped; print(...) is a statement listing the names printed", "[script]") {
+    const Script script =
+        parse_script("import numpy as np\nimport numpy\nx = A @ B\nprint('x =', x, sep='\\n', flush=True)\n");
+    REQUIRE(script.statements.size() == 2);
+    CHECK(script.statements[0].kind == Statement::Kind::assign);
+    CHECK(script.statements[1].kind == Statement::Kind::print);
+    REQUIRE(script.statements[1].printed.size() == 1);
+    CHECK(script.statements[1].printed[0]->name == "x");
+}
+
 TEST_CASE("Malformed scripts are rejected for the stated reason at the culprit", "[script][errors]") {
     struct Case {
         const char* script;
@@ -212,7 +242,7 @@ TEST_CASE("Malformed scripts are rejected for the stated reason at the culprit",
         {"x = a b", ErrorKind::syntax, "expected end of statement, found name 'b'", 1, 7},
         {"x = einsum(\"ij->i, a)", ErrorKind::syntax, "unterminated string", 1, 12},
         {"x = einsum('ij->i\n', a)", ErrorKind::syntax, "unterminated string", 1, 12},
-        {"x = einsum('ij\\n->i', a)", ErrorKind::unsupported, "escape sequences", 1, 15},
+        {"x = einsum('ij\\n->i', a)", ErrorKind::unsupported, "escape sequences in einsum subscripts", 1, 15},
         {"x = a $ b", ErrorKind::syntax, "invalid character '$'", 1, 7},
         {"x = a\n  y = \x01", ErrorKind::syntax, "invalid character (byte 0x01)", 2, 7},
         {"x = 1e", ErrorKind::syntax, "bad number literal '1e'", 1, 5},
@@ -224,10 +254,20 @@ TEST_CASE("Malformed scripts are rejected for the stated reason at the culprit",
         {"# only a comment\n\n", ErrorKind::syntax, "empty script: no statements", 1, 1},
         {"x = a ** 2", ErrorKind::syntax, "power operator '**' is not supported", 1, 7},
         {"x = a // 2", ErrorKind::unsupported, "floor division", 1, 7},
-        {"x = a @ b", ErrorKind::unsupported, "matrix multiplication '@'", 1, 7},
         {"x = a[0]", ErrorKind::unsupported, "indexing", 1, 6},
+        {"x = a.T[0]", ErrorKind::unsupported, "indexing", 1, 8},
+        {"import os", ErrorKind::unsupported, "only 'import numpy as np' and 'import numpy' are supported", 1, 1},
+        {"x = a\nimport numpy as xp", ErrorKind::unsupported, "only 'import numpy as np'", 2, 1},
+        {"print(a + b)", ErrorKind::unsupported, "print(...) of an expression is not supported", 1, 7},
+        {"print(a b)", ErrorKind::syntax, "expected ',' or ')' in the arguments of print", 1, 9},
+        {"x = a.sum(axis=0, axis=1)", ErrorKind::syntax, "keyword argument 'axis' repeated", 1, 19},
+        {"x = np.sum(axis=0, a)", ErrorKind::syntax, "positional argument follows keyword argument", 1, 20},
+        {"x = a.T()", ErrorKind::unsupported, "method 'T' of arrays is not supported", 1, 7},
+        {"x = a.sum", ErrorKind::unsupported, "attribute 'sum' of arrays is not supported", 1, 7},
+        {"x = np.sum(a", ErrorKind::syntax, "unbalanced parenthesis", 1, 11},
+        {"x = [a, b", ErrorKind::syntax, "expected ',' or ']', found end of input", 1, 10},
         {"x = a \\ b", ErrorKind::syntax, "line continuation", 1, 7},
-        {"x = np.dot(a, b)", ErrorKind::unsupported, "function 'np.dot' is not supported", 1, 5},
+        {"x = np.cross(a, b)", ErrorKind::unsupported, "function 'np.cross' is not supported", 1, 5},
         {"x = 2 * sum(a)", ErrorKind::unsupported, "function 'sum' is not supported", 1, 9},
         {"x = np.pi", ErrorKind::unsupported, "name 'np.pi' is not supported", 1, 5},
         {"x = np.", ErrorKind::syntax, "expected a name after '.'", 1, 8},
