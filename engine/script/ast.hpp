@@ -19,6 +19,14 @@ struct Keyword {
     AstPtr value;
 };
 
+// One entry of X[...]: a slice start:stop:step (each part optional), an index, or '...'.
+struct IndexEntry {
+    enum class Kind { slice, index, ellipsis };
+    Kind kind = Kind::slice;
+    AstPtr start, stop, step;  // slice: the parts written (null when left out); index: `start`
+    SourceSpan span;           // the entry
+};
+
 struct AstNode {
     enum class Kind {
         number,    // a numeric literal: `value`
@@ -31,6 +39,7 @@ struct AstNode {
         tuple,     // (a, b) or [a, b]: `args`
         binary,    // args[0] op args[1], op one of + - * / @
         negate,    // -args[0]
+        index,     // args[0][entries...]: numpy's basic indexing, `entries`
     };
     Kind kind = Kind::number;
     SourceSpan span;  // the whole node in the text
@@ -45,7 +54,8 @@ struct AstNode {
     SourceSpan subscripts_span;  // einsum: span of the contents (inside the quotes)
     char op = 0;                 // binary
     std::vector<AstPtr> args;
-    std::vector<Keyword> keywords;  // call
+    std::vector<Keyword> keywords;    // call
+    std::vector<IndexEntry> entries;  // index
 };
 
 struct Statement {

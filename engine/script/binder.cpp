@@ -1,11 +1,13 @@
 #include "engine/script/binder.hpp"
 
+#include <cmath>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
 #include "engine/script/lexer.hpp"
 #include "engine/script/numpy_calls.hpp"
@@ -21,6 +23,9 @@ void collect_reads(const AstNode& node, std::vector<const AstNode*>& reads) {
     if (node.kind == AstNode::Kind::name) reads.push_back(&node);
     for (const auto& arg : node.args) collect_reads(*arg, reads);
     for (const auto& keyword : node.keywords) collect_reads(*keyword.value, reads);
+    for (const IndexEntry& entry : node.entries)
+        for (const AstPtr* part : {&entry.start, &entry.stop, &entry.step})
+            if (*part) collect_reads(**part, reads);
 }
 
 // The names a statement reads (a print statement reads none: printing a name makes it an output, not an
@@ -77,6 +82,7 @@ private:
                 return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
             }
             case AstNode::Kind::einsum: return evaluate_einsum(node);
+            case AstNode::Kind::index: return evaluate_index(node);
             case AstNode::Kind::binary: return evaluate_binary(node);
             case AstNode::Kind::call:
                 return lower_call(node, [this](const AstNode& argument) { return evaluate(argument); });
@@ -92,6 +98,51 @@ private:
                      node.span);
         }
         TILESUM_ASSERT(false);
+    }
+
+    // X[2:10:2, ..., 3]: numpy's basic indexing, pushed down to the inputs it reads (expr/slice.hpp). Bounds, steps
+    // and indices are integers known when the script is bound: literals, or names assigned one.
+    Value evaluate_index(const AstNode& node) {
+        const Value operand = evaluate(*node.args[0]);
+        if (!operand.node)
+            fail(ErrorKind::unsupported, "a number cannot be indexed; index an array, as in X[0]", node.args[0]->span);
+        std::vector<IndexItem> items;
+        for (const IndexEntry& entry : node.entries) {
+            IndexItem item;
+            item.span = entry.span;
+            switch (entry.kind) {
+                case IndexEntry::Kind::ellipsis: item.kind = IndexItem::Kind::ellipsis; break;
+                case IndexEntry::Kind::index:
+                    item.kind = IndexItem::Kind::index;
+                    if (entry.start->kind == AstNode::Kind::constant && entry.start->name == "None")
+                        fail(ErrorKind::unsupported,
+                             "a new axis (None, np.newaxis) is not supported in an index; broadcasting aligns axes on "
+                             "the right, or write the einsum that places the axis",
+                             entry.span);
+                    item.index = *integer_bound(*entry.start);
+                    break;
+                case IndexEntry::Kind::slice:
+                    item.kind = IndexItem::Kind::slice;
+                    item.start = entry.start ? integer_bound(*entry.start) : std::nullopt;
+                    item.stop = entry.stop ? integer_bound(*entry.stop) : std::nullopt;
+                    item.step = entry.step ? integer_bound(*entry.step) : std::nullopt;
+                    break;
+            }
+            items.push_back(std::move(item));
+        }
+        return Value{std::nullopt, make_index(as_operand(operand, *node.args[0]), items, node.span)};
+    }
+
+    // A bound of a slice or an index: an integer known now, or None (a bound left out).
+    std::optional<Extent> integer_bound(const AstNode& bound) {
+        if (bound.kind == AstNode::Kind::constant && bound.name == "None") return std::nullopt;
+        const Value value = evaluate(bound);
+        if (!value.number || !value.integer || std::abs(*value.number) > 9.0e15)
+            fail(ErrorKind::unsupported,
+                 "an index or slice bound must be an integer written in the script (a literal or a name assigned one), "
+                 "as in X[2:10:2] or X[-1]",
+                 bound.span);
+        return static_cast<Extent>(*value.number);
     }
 
     // numpy reads a number operand as a 0-d array: its subscripts name no letter (just '...' at most, standing for

@@ -29,6 +29,8 @@ std::string describe(const Token& token) {
         case TokenKind::rbracket: return "']'";
         case TokenKind::comma: return "','";
         case TokenKind::dot: return "'.'";
+        case TokenKind::colon: return "':'";
+        case TokenKind::ellipsis: return "'...'";
         case TokenKind::assign: return "'='";
         case TokenKind::plus: return "'+'";
         case TokenKind::minus: return "'-'";
@@ -164,7 +166,10 @@ Token Lexer::lex_punctuation(std::size_t begin) {
             if (paren_depth_ > 0) --paren_depth_;
             return make(c == ')' ? TokenKind::rparen : TokenKind::rbracket, begin, begin + 1);
         case ',': return make(TokenKind::comma, begin, begin + 1);
-        case '.': return make(TokenKind::dot, begin, begin + 1);
+        case '.':
+            if (text_.substr(begin, 3) == "...") return make(TokenKind::ellipsis, begin, begin + 3);
+            return make(TokenKind::dot, begin, begin + 1);
+        case ':': return make(TokenKind::colon, begin, begin + 1);
         case '=': return make(TokenKind::assign, begin, begin + 1);
         case '+': return make(TokenKind::plus, begin, begin + 1);
         case '-': return make(TokenKind::minus, begin, begin + 1);

@@ -18,9 +18,11 @@ enum class TokenKind {
     string,     // '...' or "..."; `text` is the contents, `span` the whole literal including quotes
     lparen,     // (
     rparen,     // )
-    lbracket,   // [  (a list such as axes=[0, 1]; indexing is refused by the parser)
+    lbracket,   // [  (a list such as axes=[0, 1], or indexing: X[2:10, ::2])
     rbracket,   // ]
     comma,      // ,
+    colon,      // :  (slices: X[2:10:2])
+    ellipsis,   // ... (indexing: T[..., 0])
     dot,        // .  (only between names: np.einsum)
     assign,     // =
     plus,       // +

@@ -84,6 +84,8 @@ private:
     Parsed einsum_call(const DottedName& callee);
     Parsed function_call(const DottedName& callee);
     Parsed method(Parsed receiver);
+    Parsed subscript(Parsed operand);
+    IndexEntry index_entry(std::size_t& height);
     void call_arguments(const Token& open, const std::string& callee, std::vector<Parsed>& positional,
                         std::vector<Keyword>& keywords, std::size_t& height);
     void keyword_argument();
@@ -251,19 +253,82 @@ Parsed Parser::unary() {
     return result;
 }
 
-// postfix := primary { '.' NAME [call_arguments] }
-// An attribute or method of an array: X.T, X.sum(axis=0), (A @ B).transpose(1, 0). Indexing X[...] is refused.
+// postfix := primary { '.' NAME [call_arguments] | subscript }
+// An attribute or method of an array: X.T, X.sum(axis=0), (A @ B).transpose(1, 0); or an index: C[:, :20].
 Parsed Parser::postfix() {
     Parsed result = primary();
     for (;;) {
         if (at(TokenKind::dot)) {
             result = method(std::move(result));
         } else if (at(TokenKind::lbracket)) {
-            fail(ErrorKind::unsupported, "indexing with '[...]' is not supported", current_.span);
+            result = subscript(std::move(result));
         } else {
             return result;
         }
     }
+}
+
+// subscript := '[' entry {',' entry} [','] ']'
+Parsed Parser::subscript(Parsed operand) {
+    const Token open = current_;
+    const NestingGuard guard(nesting_, open.span);
+    advance();
+    std::vector<IndexEntry> entries;
+    std::size_t height = operand.height;
+    while (!at(TokenKind::rbracket)) {
+        if (at(TokenKind::end)) fail(ErrorKind::syntax, "unbalanced bracket: '[' is never closed", open.span);
+        entries.push_back(index_entry(height));
+        if (at(TokenKind::comma)) {
+            advance();
+            continue;
+        }
+        if (at(TokenKind::end)) fail(ErrorKind::syntax, "unbalanced bracket: '[' is never closed", open.span);
+        if (!at(TokenKind::rbracket))
+            fail(ErrorKind::syntax, "expected ',' or ']' in the index, found " + describe(current_), current_.span);
+    }
+    if (entries.empty()) fail(ErrorKind::syntax, "an empty index '[]': write X itself, or X[...]", open.span);
+    Parsed result = make_node(AstNode::Kind::index, cover(operand.extent, current_.span), height, open.span);
+    result.node->args.push_back(std::move(operand.node));
+    result.node->entries = std::move(entries);
+    advance();
+    return result;
+}
+
+// entry := '...' | expression | [expression] ':' [expression] [':' [expression]]
+IndexEntry Parser::index_entry(std::size_t& height) {
+    IndexEntry entry;
+    const SourceSpan begin = current_.span;
+    if (at(TokenKind::ellipsis)) {
+        entry.kind = IndexEntry::Kind::ellipsis;
+        entry.span = current_.span;
+        advance();
+        return entry;
+    }
+    const auto part_ends = [&] { return at(TokenKind::colon) || at(TokenKind::comma) || at(TokenKind::rbracket); };
+    const auto part = [&]() -> AstPtr {
+        if (part_ends()) return nullptr;
+        Parsed parsed = expression();
+        height = std::max(height, parsed.height);
+        return std::move(parsed.node);
+    };
+    AstPtr first = part();
+    if (!at(TokenKind::colon)) {
+        if (!first) fail(ErrorKind::syntax, "expected an index, found " + describe(current_), current_.span);
+        entry.kind = IndexEntry::Kind::index;
+        entry.start = std::move(first);
+    } else {
+        entry.kind = IndexEntry::Kind::slice;
+        entry.start = std::move(first);
+        advance();
+        entry.stop = part();
+        if (at(TokenKind::colon)) {
+            advance();
+            entry.step = part();
+            if (at(TokenKind::colon)) fail(ErrorKind::syntax, "a slice has at most two ':'", current_.span);
+        }
+    }
+    entry.span = cover(begin, previous_.span);
+    return entry;
 }
 
 // primary := NUMBER | 'None' | 'True' | 'False' | parenthesized | list | NAME | einsum_call | function_call

@@ -597,6 +597,36 @@ case("numpy-mixed-with-einsum", "numpy",
      A=I(4, 5), B=I(5, 4))
 
 
+# -----------------------------------------------------------------------------------------------------------------
+# slicing: numpy's basic indexing of inputs and intermediates (issue 12), pushed down to the inputs as views that read
+# only their hyperslab: slices with bounds, steps (also negative) and parts left out, integer indices, '...', slices
+# of einsums, sums and products, and slices combined with diagonals.
+
+case("slice-input-columns", "slicing", "R = C[:, :20]", C=I(8, 30))
+case("slice-input-step", "slicing", "R = X[::2]", strategies=ALL, X=I(9, 4))
+case("slice-input-negative", "slicing", "R = X[-3:, ::-2]", X=I(7, 9))
+case("slice-input-index", "slicing", "R = X[2] + X[-1, :]", X=I(5, 6))
+case("slice-input-ellipsis", "slicing", "R = T[..., 1] @ T[0, ..., 2:4]", T=I(3, 4, 5))
+case("slice-input-empty", "slicing", "R = X[5:2].sum(axis=0)", X=I(6, 3))
+case("slice-input-none-bounds", "slicing", "R = X[None:4, 1:None:2]", X=I(6, 5))
+case("slice-input-int32", "slicing", "R = X[1:, ::3].sum(0)", X=I(6, 7, dtype="int32"))
+case("slice-input-complex", "slicing", "R = einsum('ij,jk->ik', A[:3], B[:, 1:])", A=I(5, 4, dtype="complex128"),
+     B=I(4, 6))
+case("slice-input-named-bounds", "slicing", "n = 3\nR = X[n:2 * n, :-n]", X=I(8, 7))
+case("slice-einsum", "slicing", "C = einsum('ij,jk->ik', A, B)\nR = C[1::2, :3]", strategies=ALL, A=I(7, 5),
+     B=I(5, 6))
+case("slice-matmul-index", "slicing", "R = (A @ B)[-1]", A=I(4, 5), B=I(5, 3))
+case("slice-sum-broadcast", "slicing", "R = (A + v)[2:5, ::2]", A=I(6, 7), v=I(7))
+case("slice-product", "slicing", "R = (A * B)[::-1, 0]", A=I(5, 4), B=I(5, 1))
+case("slice-of-diagonal", "slicing", "R = einsum('ii->i', A)[1::2]", A=I(7, 7))
+case("slice-diagonal-of-slice", "slicing", "R = einsum('ii->i', A[2:6, 1:5])", A=I(7, 7))
+case("slice-seed-lazy", "slicing",
+     "C = einsum('i,jk->ijk', B, A)\nC2 = einsum('j,ik->ijk', Y2, Z2)\nE = einsum('ijk,ikj->k', C + C2, C + C2)[:5]",
+     strategies=ALL, B=I(6), A=I(7, 7), Y2=I(7), Z2=I(6, 7))
+case("slice-tiled", "slicing", "R = X[100:1900:3, 5:].T @ X[100:1900:3, :7]", memory="1MiB", multi_tile=True,
+     strategies=ALL, X=I(2000, 60))
+
+
 def check_unique():
     seen = set()
     for c in CASES:

@@ -145,6 +145,27 @@ def case_provenance(context):
     print(f"attributes: {sorted(attributes)}, digest {digest}")
 
 
+def case_slice_reads(context):
+    """A slice of an input reads only its hyperslab: the run report's bytes_read (what the readers delivered) is the
+    slice's size, not the input's, for rows and for columns; the values are numpy's."""
+    X = np.random.default_rng(5).standard_normal((20000, 40))
+    data = util.write_h5(context.path("in.h5"), X=X)
+    rows = {}
+    for name, script, expected, slice_bytes in (
+            ("rows", "R = X[1000:3000].sum(axis=0)\n", X[1000:3000].sum(axis=0), 2000 * 40 * 8),
+            ("columns", "R = X[:, -8:].T @ X[:, -8:]\n", X[:, -8:].T @ X[:, -8:], 20000 * 8 * 8)):
+        out = context.path(f"{name}.h5")
+        result = util.expect_success(context.run("run", context.write_text(f"{name}.tsum", script), "--data", data,
+                                                 "--out", out, "--json", "--memory", "64MiB"))
+        report = json.loads(result.stdout)
+        util.expect_close("R", util.read_h5(out, "R"), expected, rtol=1e-12)
+        bytes_read = report["measured"]["bytes_read"]
+        util.expect(slice_bytes <= bytes_read <= 2 * slice_bytes,
+                    f"{name}: read {bytes_read} bytes for a slice of {slice_bytes} (the input is {X.nbytes})")
+        rows[name] = bytes_read
+    print(f"bytes read: rows slice {rows['rows']} of {X.nbytes}, columns slice {rows['columns']} of {X.nbytes}")
+
+
 if __name__ == "__main__":
     util.run_main(None, cases={"json_report": case_json_report, "progress": case_progress, "max_time": case_max_time,
-                               "out_paths": case_out_paths, "provenance": case_provenance})
+                               "out_paths": case_out_paths, "provenance": case_provenance, "slice_reads": case_slice_reads})

@@ -272,7 +272,9 @@ TEST_CASE("numpy spellings tilesum cannot lower are refused where they are writt
         {"X = A + (0, 1)", ErrorKind::unsupported, "a tuple or list is not an array", "s.tsum:1:9"},
         {"X = A * None", ErrorKind::unsupported, "'None' is not an array", "s.tsum:1:9"},
         {"X = (2).T", ErrorKind::unsupported, "a number has no .T", "s.tsum:1:9"},
-        {"X = A[:, :2]", ErrorKind::unsupported, "indexing with '[...]' is not supported", "s.tsum:1:6"},
+        {"X = A[:, 1.5]", ErrorKind::unsupported, "an index or slice bound must be an integer", "s.tsum:1:10"},
+        {"X = A[:, None]", ErrorKind::unsupported, "a new axis (None, np.newaxis) is not supported", "s.tsum:1:10"},
+        {"X = A[:, :, 0]", ErrorKind::usage, "too many indices for A", "s.tsum:1:5"},
     };
     for (const Case& test : cases) {
         DYNAMIC_SECTION("script: " << test.script) {

@@ -32,6 +32,7 @@ std::string sexpr(const AstNode& node) {
         case AstNode::Kind::einsum: result = "(einsum \"" + node.subscripts + "\""; break;
         case AstNode::Kind::binary: result = std::string("(") + node.op; break;
         case AstNode::Kind::negate: result = "(neg"; break;
+        case AstNode::Kind::index: result = "(index"; break;
     }
     for (const AstPtr& arg : node.args) {
         result += ' ';
@@ -39,6 +40,16 @@ std::string sexpr(const AstNode& node) {
     }
     for (const Keyword& keyword : node.keywords)
         result.append(" ").append(keyword.name).append("=").append(sexpr(*keyword.value));
+    // An index entry: [start:stop:step] with empty parts left out, [i], or [...].
+    for (const IndexEntry& entry : node.entries) {
+        const auto part = [](const AstPtr& value) { return value ? sexpr(*value) : std::string(); };
+        if (entry.kind == IndexEntry::Kind::ellipsis)
+            result += " [...]";
+        else if (entry.kind == IndexEntry::Kind::index)
+            result += " [" + part(entry.start) + "]";
+        else
+            result += " [" + part(entry.start) + ":" + part(entry.stop) + ":" + part(entry.step) + "]";
+    }
     return result + ")";
 }
 
@@ -211,6 +222,17 @@ TEST_CASE("numpy spellings parse with Python's precedence: @ with * and /, attri
     CHECK(parse_one("x = (A,)") == "(tuple A)");
 }
 
+TEST_CASE("indexing parses numpy's entries: slices with parts left out, indices, '...', chained after calls",
+          "[script]") {
+    CHECK(parse_one("x = C[:, :20]") == "(index C [::] [:20:])");
+    CHECK(parse_one("x = X[::2]") == "(index X [::2])");
+    CHECK(parse_one("x = T[..., -1]") == "(index T [...] [(neg 1)])");
+    CHECK(parse_one("x = A[1:n - 1:2, 3,]") == "(index A [1:(- n 1):2] [3])");
+    CHECK(parse_one("x = A.T[0][2:]") == "(index (index (.T A) [0]) [2::])");
+    CHECK(parse_one("x = -A[0] * 2") == "(* (neg (index A [0])) 2)");
+    CHECK(parse_one("x = A[None:5]") == "(index A [None:5:])");
+}
+
 TEST_CASE("import numpy lines are dropped; print(...) is a statement listing the names printed", "[script]") {
     const Script script =
         parse_script("import numpy as np\nimport numpy\nx = A @ B\nprint('x =', x, sep='\\n', flush=True)\n");
@@ -254,8 +276,11 @@ TEST_CASE("Malformed scripts are rejected for the stated reason at the culprit",
         {"# only a comment\n\n", ErrorKind::syntax, "empty script: no statements", 1, 1},
         {"x = a ** 2", ErrorKind::syntax, "power operator '**' is not supported", 1, 7},
         {"x = a // 2", ErrorKind::unsupported, "floor division", 1, 7},
-        {"x = a[0]", ErrorKind::unsupported, "indexing", 1, 6},
-        {"x = a.T[0]", ErrorKind::unsupported, "indexing", 1, 8},
+        {"x = a[]", ErrorKind::syntax, "an empty index '[]'", 1, 6},
+        {"x = a[1:2:3:4]", ErrorKind::syntax, "a slice has at most two ':'", 1, 12},
+        {"x = a[1 2]", ErrorKind::syntax, "expected ',' or ']' in the index", 1, 9},
+        {"x = a[0", ErrorKind::syntax, "'[' is never closed", 1, 6},
+        {"x = a[,]", ErrorKind::syntax, "expected an index, found ','", 1, 7},
         {"import os", ErrorKind::unsupported, "only 'import numpy as np' and 'import numpy' are supported", 1, 1},
         {"x = a\nimport numpy as xp", ErrorKind::unsupported, "only 'import numpy as np'", 2, 1},
         {"print(a + b)", ErrorKind::unsupported, "print(...) of an expression is not supported", 1, 7},
