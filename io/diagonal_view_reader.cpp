@@ -17,13 +17,15 @@ std::vector<Extent> c_order_strides(const Shape& shape) {
 }  // namespace
 
 DiagonalViewReader::DiagonalViewReader(TensorReader& base, Shape base_shape, std::vector<std::size_t> axes,
-                                       Shape view_shape, std::vector<Extent> starts, std::vector<Extent> steps)
+                                       Shape view_shape, std::vector<Extent> starts, std::vector<Extent> steps,
+                                       bool reciprocal)
     : base_(base),
       base_shape_(std::move(base_shape)),
       axes_(std::move(axes)),
       view_shape_(std::move(view_shape)),
       starts_(starts.empty() ? std::vector<Extent>(axes_.size(), 0) : std::move(starts)),
-      steps_(steps.empty() ? std::vector<Extent>(axes_.size(), 1) : std::move(steps)) {
+      steps_(steps.empty() ? std::vector<Extent>(axes_.size(), 1) : std::move(steps)),
+      reciprocal_(reciprocal) {
     TILESUM_ASSERT(axes_.size() == base_shape_.size() && starts_.size() == axes_.size() &&
                    steps_.size() == axes_.size());
     std::vector<int> followers(view_shape_.size(), 0);
@@ -116,6 +118,14 @@ void DiagonalViewReader::scatter(const std::vector<double>& block, const Ranges&
 }
 
 void DiagonalViewReader::read(const Ranges& ranges, double* dst) {
+    read_values(ranges, dst);
+    if (!reciprocal_) return;
+    // IEEE division gives numpy's values: 1 / 0 = inf, 1 / -0 = -inf, 1 / inf = 0, nan stays nan.
+    const Extent count = element_count(range_shape(ranges));
+    for (Extent element = 0; element < count; ++element) dst[element] = 1.0 / dst[element];
+}
+
+void DiagonalViewReader::read_values(const Ranges& ranges, double* dst) {
     TILESUM_ASSERT(ranges.size() == view_shape_.size());
     if (element_count(range_shape(ranges)) == 0) return;
     if (plain_) {

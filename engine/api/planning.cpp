@@ -21,7 +21,8 @@ void collect_inputs(const expr::NodePtr& node, std::set<const expr::Node*>& seen
     expr::NodePtr input_node = node;
     if (node->diagonal_of) {
         const expr::DiagonalView& view = *node->diagonal_of;
-        input_node = expr::make_input(view.base, view.base_shape, node->dtype, view.base_chunk_shape);
+        input_node =
+            expr::make_input(view.base, view.base_shape, view.base_dtype.value_or(node->dtype), view.base_chunk_shape);
     }
     collect_input(input_node, inputs);
 }

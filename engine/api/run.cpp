@@ -81,9 +81,9 @@ void bind_inputs(const plan::Instantiated& plan, const Sources& sources, BoundIn
     // Views (repeated subscript labels, einsum('ii->i', A); slices, X[::2]) read their base input through its reader.
     for (const expr::NamedNode& view : program.program.views) {
         const expr::DiagonalView& diagonal = *view.node->diagonal_of;
-        bound.view_readers.push_back(
-            std::make_unique<io::DiagonalViewReader>(*bound.bindings.inputs.at(diagonal.base), diagonal.base_shape,
-                                                     diagonal.axes, view.node->shape, diagonal.starts, diagonal.steps));
+        bound.view_readers.push_back(std::make_unique<io::DiagonalViewReader>(
+            *bound.bindings.inputs.at(diagonal.base), diagonal.base_shape, diagonal.axes, view.node->shape,
+            diagonal.starts, diagonal.steps, diagonal.reciprocal));
         bound.bindings.inputs[view.name] = bound.view_readers.back().get();
     }
     // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.

@@ -66,8 +66,7 @@ private:
             return make_input(part_name(input.name, part), input.shape, input.dtype, input.chunk_shape);
         DiagonalView view = *input.diagonal_of;
         view.base = part_name(view.base, part);
-        auto node = std::make_shared<Node>(
-            *make_input(view_name(view), input.shape, input.dtype, input.chunk_shape));
+        auto node = std::make_shared<Node>(*make_input(view_name(view), input.shape, input.dtype, input.chunk_shape));
         node->diagonal_of = std::move(view);
         return node;
     }

@@ -49,7 +49,8 @@ NodePtr view_of_input(const Node& input, const std::string& labels) {
         for (std::size_t& axis : view.axes)
             if (axis != DiagonalView::dropped_axis) axis = input_to_view[axis];
     } else {
-        view = DiagonalView{input.name, input.shape, input_to_view, input.chunk_shape, {}, {}};
+        view = view_of(input);
+        view.axes = input_to_view;
     }
     Shape shape;
     for (char label : order) shape.push_back(input.shape[labels.find(label)]);
@@ -126,9 +127,20 @@ NodePtr diagonal_of_elementwise(const Node& node, const std::string& labels, con
 
 }  // namespace
 
+DiagonalView view_of(const Node& input) {
+    if (input.diagonal_of) return *input.diagonal_of;
+    DiagonalView view;
+    view.base = input.name;
+    view.base_shape = input.shape;
+    view.base_chunk_shape = input.chunk_shape;
+    for (std::size_t axis = 0; axis < input.shape.size(); ++axis) view.axes.push_back(axis);
+    return view;
+}
+
 std::string view_name(const DiagonalView& view) {
     const bool strided = !view.starts.empty() || !view.steps.empty();
-    std::string name = (strided ? "view(" : "diag(") + view.base;
+    if (view.reciprocal && view.axes.empty()) return "1/" + view.base;  // a 0-d input
+    std::string name = std::string(view.reciprocal ? "1/" : "") + (strided ? "view(" : "diag(") + view.base;
     for (std::size_t base_axis = 0; base_axis < view.axes.size(); ++base_axis) {
         const std::size_t axis = view.axes[base_axis];
         const Extent start = view.start(base_axis), step = view.step(base_axis);

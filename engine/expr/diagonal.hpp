@@ -20,8 +20,13 @@ inline constexpr char dropped_label = '_';
 // each distinct letter of `labels` once, in the order wanted. Returns `node` itself when labels == order.
 NodePtr take_diagonal(const NodePtr& node, const std::string& labels, const std::string& order);
 
+// The view of `input` that reads it as it is (its own view when it is one already): what a slice or a reciprocal
+// starts from, so that every view reads its base input directly.
+DiagonalView view_of(const Node& input);
+
 // How plans and messages name a view, one entry per base axis: "diag(A,0,0,1)" takes A[i,i,j], a dropped axis
-// shows as '-'; a view with starts or steps is "view(A,3+2*0,1,5)": A[3 + 2i, j, 5].
+// shows as '-'; a view with starts or steps is "view(A,3+2*0,1,5)": A[3 + 2i, j, 5]; a reciprocal view is prefixed
+// "1/": "1/diag(D,0,1)" reads 1 / D[i, j].
 std::string view_name(const DiagonalView& view);
 
 }  // namespace tilesum::expr

@@ -25,15 +25,18 @@ enum class NodeKind {
 // pushed down to the data by expr/diagonal.hpp, and basic slicing (`X[2:10:2, :]`), pushed down by expr/slice.hpp.
 // Index j of the view reads the base at (starts[0] + steps[0] * j[axes[0]], starts[1] + steps[1] * j[axes[1]], ...);
 // a base axis marked dropped_axis (one index of it is read) at starts[b]. Empty starts and steps mean 0 and 1 on
-// every axis (a plain diagonal). Views are listed in Program::views; readers wrap the base's.
+// every axis (a plain diagonal). A reciprocal view reads 1 / value there (expr/reciprocal.hpp: `g / D`). Views are
+// listed in Program::views; readers wrap the base's.
 struct DiagonalView {
     static constexpr std::size_t dropped_axis = static_cast<std::size_t>(-1);
     std::string base;  // the input read
     Shape base_shape;
-    std::vector<std::size_t> axes;  // one per base axis: the view axis it follows, or dropped_axis
-    Shape base_chunk_shape;         // the base input's storage chunks ({} when not chunked)
-    std::vector<Extent> starts;     // one per base axis, or empty: all 0
-    std::vector<Extent> steps;      // one per base axis (never 0; negative walks backwards), or empty: all 1
+    std::vector<std::size_t> axes;    // one per base axis: the view axis it follows, or dropped_axis
+    Shape base_chunk_shape;           // the base input's storage chunks ({} when not chunked)
+    std::vector<Extent> starts;       // one per base axis, or empty: all 0
+    std::vector<Extent> steps;        // one per base axis (never 0; negative walks backwards), or empty: all 1
+    bool reciprocal = false;          // the view reads 1 / value (division by an input: g / D)
+    std::optional<DType> base_dtype;  // when it differs from the view's (an int32 base read as 1 / value: float64)
 
     Extent start(std::size_t base_axis) const { return starts.empty() ? 0 : starts[base_axis]; }
     Extent step(std::size_t base_axis) const { return steps.empty() ? 1 : steps[base_axis]; }

@@ -24,13 +24,7 @@ Operand internal_operand(const NodePtr& node) {
 // steps composed, so that every view reads its base input directly.
 NodePtr slice_of_input(const Node& input, const std::vector<AxisSlice>& slices) {
     TILESUM_ASSERT(!input.piece);  // slices are taken while binding, before the planner makes pieces
-    DiagonalView view;
-    if (input.diagonal_of) {
-        view = *input.diagonal_of;
-    } else {
-        view = DiagonalView{input.name, input.shape, {}, input.chunk_shape, {}, {}};
-        for (std::size_t axis = 0; axis < input.shape.size(); ++axis) view.axes.push_back(axis);
-    }
+    DiagonalView view = view_of(input);
     std::vector<Extent> starts, steps;
     for (std::size_t base_axis = 0; base_axis < view.axes.size(); ++base_axis) {
         Extent start = view.start(base_axis), step = view.step(base_axis);

@@ -57,14 +57,15 @@ GraphNode read_node(const Field& field) {
     node.chunk_shape = field["chunk_shape"].shape();
     if (field.has("diagonal_of")) {
         const Field view = field["diagonal_of"];
-        expr::DiagonalView diagonal{view["base"].string(),
-                                    view["base_shape"].shape(),
-                                    view["axes"].indices(),
-                                    view["base_chunk_shape"].shape(),
-                                    {},
-                                    {}};
+        expr::DiagonalView diagonal;
+        diagonal.base = view["base"].string();
+        diagonal.base_shape = view["base_shape"].shape();
+        diagonal.axes = view["axes"].indices();
+        diagonal.base_chunk_shape = view["base_chunk_shape"].shape();
         if (view.has("starts")) diagonal.starts = view["starts"].integers();
         if (view.has("steps")) diagonal.steps = view["steps"].integers();
+        if (view.has("reciprocal")) diagonal.reciprocal = view["reciprocal"].boolean();
+        if (view.has("base_dtype")) diagonal.base_dtype = read_dtype(view["base_dtype"]);
         check_view(diagonal, node.shape, view);
         node.diagonal_of = std::move(diagonal);
     }

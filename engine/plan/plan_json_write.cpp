@@ -57,6 +57,9 @@ json node_json(const GraphNode& node) {
     if (node.diagonal_of && !node.diagonal_of->starts.empty())
         entry["diagonal_of"]["starts"] = node.diagonal_of->starts;
     if (node.diagonal_of && !node.diagonal_of->steps.empty()) entry["diagonal_of"]["steps"] = node.diagonal_of->steps;
+    if (node.diagonal_of && node.diagonal_of->reciprocal) entry["diagonal_of"]["reciprocal"] = true;
+    if (node.diagonal_of && node.diagonal_of->base_dtype)
+        entry["diagonal_of"]["base_dtype"] = dtype_name(*node.diagonal_of->base_dtype);
     return entry;
 }
 

@@ -7,6 +7,7 @@
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/reciprocal.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
 #include "engine/script/lexer.hpp"
@@ -246,9 +247,16 @@ private:
                          make_product(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
         }
         TILESUM_ASSERT(node.op == '/');
-        if (!right.number)
-            fail(ErrorKind::unsupported, "dividing by an array is not supported yet; divide by a number",
-                 right_ast.span);
+        if (!right.number) {
+            if (!left.number)
+                return Value{std::nullopt,
+                             make_quotient(as_operand(left, left_ast), as_operand(right, right_ast), node.span)};
+            // 2 / D: the reciprocal scaled, with numpy's dtype for a Python number over an array.
+            NodePtr reciprocal = make_reciprocal(as_operand(right, right_ast), node.span);
+            NodePtr scaled =
+                make_lincomb({*left.number}, {Operand{reciprocal, "1 / the divisor", node.span}}, node.span);
+            return Value{std::nullopt, with_dtype(scaled, reciprocal->dtype)};
+        }
         NodePtr divided = make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span);
         return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};
     }

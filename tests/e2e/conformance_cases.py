@@ -627,6 +627,29 @@ case("slice-tiled", "slicing", "R = X[100:1900:3, 5:].T @ X[100:1900:3, :7]", me
      strategies=ALL, X=I(2000, 60))
 
 
+# -----------------------------------------------------------------------------------------------------------------
+# division: division by an array (issue 12), read as 1 / value through reciprocal views of the divisor's inputs;
+# numpy's broadcasting, dtypes (true_divide: integers give float64) and values at zero (inf, -inf, nan).
+
+case("divide-input", "division", "R = A / D", strategies=ALL, A=I(5, 6), D=I(5, 6))
+case("divide-einsum-by-input", "division", "g = einsum('ia,jb->iajb', X, Y)\nR = g / D", strategies=ALL,
+     X=I(4, 3), Y=I(4, 3), D=I(4, 3, 4, 3))
+case("divide-broadcast", "division", "R = A / v + A / w.T", A=I(5, 6), v=I(6), w=I(1, 5))
+case("divide-number-by", "division", "R = 2 / D + (A @ B) / 3", D=I(4, 4), A=I(4, 5), B=I(5, 4))
+case("divide-slice-transpose", "division", "R = A / D[1:, ::2].T", A=I(3, 4), D=I(5, 6))
+case("divide-outer", "division", "R = A / np.outer(u, v)", A=I(4, 5), u=I(4), v=I(5))
+case("divide-int32", "division", "R = A / D", A=I(4, 5, dtype="int32"),
+     D=V(lambda: np.random.default_rng(7).integers(1, 9, (4, 5)).astype("int32")))
+case("divide-float32", "division", "R = A / D", A=I(4, 5, dtype="float32"), D=I(4, 5, dtype="float32"))
+case("divide-zeros", "division", "R = A / D", A=V(lambda: np.array([1.0, -1.0, 0.0, 2.0, 0.0])),
+     D=V(lambda: np.array([0.0, 0.0, 0.0, -0.0, 4.0])))
+case("divide-mp2", "division",
+     "t = einsum('iajb,iajb->iajb', g, g)\nE = einsum('iajb->', t / D) - 0.5 * einsum('iajb,ibja->', g, g / D)",
+     strategies=ALL, g=I(4, 3, 4, 3), D=V(lambda: -1 - np.random.default_rng(8).random((4, 3, 4, 3))))
+case("divide-tiled", "division", "R = X.T @ (X / W)", memory="1MiB", multi_tile=True, strategies=ALL,
+     X=I(2000, 40), W=V(lambda: 1 + np.random.default_rng(9).random((2000, 40))))
+
+
 def check_unique():
     seen = set()
     for c in CASES:

@@ -119,8 +119,10 @@ class Expected:
             self.value[name] = value
             scale = 0.0
             for candidate in (value, magnitude[name]):
-                if candidate.size:
-                    scale = max(scale, float(np.max(np.abs(candidate.astype(np.complex128)))))
+                finite = np.abs(candidate.astype(np.complex128))
+                finite = finite[np.isfinite(finite)]  # inf and nan (division by zero) are compared apart
+                if finite.size:
+                    scale = max(scale, float(np.max(finite)))
             self.scale[name] = scale
 
 
@@ -216,9 +218,15 @@ def compare(expected, out_path):
                 return "WRONG", None, (f"{name}: {wrong} of {want.size} entries differ; at {index} "
                                        f"{actual[index]!r}, numpy {want[index]!r}")
             continue
-        difference = np.abs(actual.astype(np.complex128) - want.astype(np.complex128))
-        if not np.all(np.isfinite(actual)):
-            return "WRONG", None, f"{name}: non-finite entries where numpy has {np.count_nonzero(np.isfinite(want))}"
+        # Non-finite entries (division by zero: inf, -inf, nan) must be numpy's, entry by entry; the rest compare
+        # within the tolerance.
+        finite = np.isfinite(want)
+        same_special = np.where(np.isnan(want), np.isnan(actual), actual == want)
+        if not np.array_equal(np.isfinite(actual), finite) or not np.all(same_special[~finite]):
+            index = tuple(int(i) for i in np.argwhere((np.isfinite(actual) != finite) | (~finite & ~same_special))[0])
+            return "WRONG", None, (f"{name}: non-finite entries differ from numpy's; at {index} {actual[index]!r}, "
+                                   f"numpy {want[index]!r}")
+        difference = np.where(finite, np.abs(actual.astype(np.complex128) - want.astype(np.complex128)), 0.0)
         scale = expected.scale[name] or 1.0
         error = float(np.max(difference)) / scale
         worst = max(worst, error)

@@ -180,9 +180,13 @@ TEST_CASE("shapes that do not broadcast are rejected with both shapes", "[binder
     REQUIRE(caught.location == "s.tsum:1:5");
 }
 
-TEST_CASE("adding a number to an array and dividing by an array are refused as unsupported", "[binder][errors]") {
+TEST_CASE("adding a number to an array and dividing by a computed array are refused as unsupported",
+          "[binder][errors]") {
     REQUIRE(bind_error("X = A + 1\n", {{"A", {{3}, DType::f64}}}).kind == ErrorKind::unsupported);
-    REQUIRE(bind_error("X = 1 / A\n", {{"A", {{3}, DType::f64}}}).kind == ErrorKind::unsupported);
+    const Caught caught = bind_error("X = A / A.sum()\n", {{"A", {{3}, DType::f64}}});
+    REQUIRE(caught.kind == ErrorKind::unsupported);
+    REQUIRE_THAT(caught.message, Catch::Contains("an array computed by a sum or a contraction"));
+    REQUIRE(caught.location == "s.tsum:1:9");
 }
 
 TEST_CASE("an output that is only a number is rejected", "[binder][errors]") {
