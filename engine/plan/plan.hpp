@@ -137,9 +137,6 @@ struct Plan {
 // and Error{usage} for a forced tile size that names no index of any output.
 Plan make_plan(const expr::Program& program, const PlanOptions& options);
 
-// The cost model: an output's (or piece's) predicted seconds from its tile count, flops and reads.
-double predict_seconds(const OutputPlan& output, const MachineProfile& machine);
-
 // The plan for people: per output, the tiled indices, tile sizes, tile count, peak bytes and flops.
 std::string describe(const Plan& plan);
 
