@@ -104,7 +104,7 @@ struct FusedPass {
 
     Extent tile_count() const;
     // The member's tile for pass tile `tile`: its axes read along a cut input axis get that block's range,
-    // summed ones as a chunk of its reduction; all others are whole.
+    // summed ones as a slab of its reduction; all others are whole.
     eval::TileSpec member_tile(const expr::Node& root, const PassMember& member, Extent tile) const;
     // Every member's tile for pass tile `tile`, in member order; `pieces` is Plan::pieces.
     std::vector<eval::RootTile> member_tiles(const std::vector<OutputPlan>& pieces, Extent tile) const;
