@@ -140,7 +140,7 @@ std::string format_journal(const JournalContents& contents) {
     for (const StepProgress& step : contents.progress.steps)
         text += step.done ? std::string("step done\n") : "step tiles " + std::to_string(step.tiles) + "\n";
     for (const OutputProgress& output : contents.progress.outputs)
-        text += "output " + std::to_string(output.tiles) + " " + std::to_string(output.chunks) + "\n";
+        text += "output " + std::to_string(output.tiles) + " " + std::to_string(output.slabs) + "\n";
     for (const std::string& key : contents.progress.tensors) text += "tensor " + key + "\n";
     text += "end\n";
     return text;
@@ -190,9 +190,9 @@ JournalContents parse_journal(const std::string& text, const std::string& path) 
             else
                 damaged("expected 'step done' or 'step tiles T'");
         } else if (word == "output") {
-            std::string tiles, chunks;
-            words >> tiles >> chunks;
-            contents.progress.outputs.push_back({count(tiles), count(chunks)});
+            std::string tiles, slabs;
+            words >> tiles >> slabs;
+            contents.progress.outputs.push_back({count(tiles), count(slabs)});
         } else if (word == "tensor") {
             std::string key;
             words >> key;

@@ -43,7 +43,7 @@ struct JournalContents {
 //   tilesum-journal 1
 //   fingerprint KEY VALUE         one per part
 //   step done | step tiles T      one per piece step, in order
-//   output TILES CHUNKS           one per output, in order
+//   output TILES SLABS            one per output, in order
 //   tensor KEY                    one per saved tensor
 //   end
 std::string format_journal(const JournalContents& contents);

@@ -20,8 +20,8 @@ struct StepProgress {
 
 // One entry of Plan::outputs.
 struct OutputProgress {
-    Extent tiles = 0;   // output tiles 0..tiles-1 (the tiling's order) are written to the pending dataset
-    Extent chunks = 0;  // of output tile `tiles`, summed chunks 0..chunks-1 are added up in a saved partial sum
+    Extent tiles = 0;  // output tiles 0..tiles-1 (the tiling's order) are written to the pending dataset
+    Extent slabs = 0;  // of output tile `tiles`, summed slabs 0..slabs-1 are added up in a saved partial sum
     bool operator==(const OutputProgress&) const = default;
 };
 
@@ -35,7 +35,7 @@ struct RunProgress {
         for (const StepProgress& step : steps)
             if (step.done || step.tiles > 0) return false;
         for (const OutputProgress& output : outputs)
-            if (output.tiles > 0 || output.chunks > 0) return false;
+            if (output.tiles > 0 || output.slabs > 0) return false;
         return true;
     }
 };

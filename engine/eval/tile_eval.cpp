@@ -77,7 +77,7 @@ public:
     TileEvaluator(const LeafBlocks& leaves, Arena& arena, TileCost& cost, const Schedule& schedule)
         : leaves_(leaves), arena_(arena), cost_(cost), schedule_(schedule) {}
 
-    // The root's tile; its summed labels may be narrowed to one chunk of the reduction.
+    // The root's tile; its summed labels may be narrowed to one slab of the reduction.
     Block evaluate_root(const Node& root, const TileSpec& tile) {
         if (tile.summed.empty()) return evaluate(root, tile.ranges);
         TILESUM_ASSERT(root.kind == NodeKind::einsum);

@@ -20,7 +20,7 @@ struct Block {
 };
 
 // One tile: ranges of the root's axes and, when the root is an einsum whose summed labels are tiled too, the
-// ranges of those labels (one chunk of the reduction; the executor adds the chunks of an output tile in order).
+// ranges of those labels (one slab of the reduction; the executor adds the slabs of an output tile in order).
 struct TileSpec {
     Ranges ranges;
     std::map<char, Range> summed;

@@ -1,5 +1,7 @@
 #include "engine/exec/checkpoints.hpp"
 
+#include <algorithm>
+
 #include "engine/common/error.hpp"
 
 namespace tilesum::exec {
@@ -12,6 +14,17 @@ Checkpoints::Checkpoints(CheckpointStore* store, std::size_t steps, std::size_t 
         // The store checked the fingerprint (same script, inputs and plan), so the shapes agree.
         TILESUM_ASSERT(store_->recorded().steps.size() == steps && store_->recorded().outputs.size() == outputs);
         resumed_ = store_->recorded();
+        // The partial sum of an output summed in slabs must be one the record names. A journal of a tilesum that
+        // named them otherwise (before "slab": "output-<o>-tile-<t>-chunk-<c>") names none this one can load.
+        for (std::size_t output = 0; output < outputs; ++output) {
+            const OutputProgress& progress = resumed_.outputs[output];
+            if (progress.slabs == 0) continue;
+            const std::string key = partial_key(output, progress.tiles, progress.slabs);
+            if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
+                fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name the partial sum '" + key +
+                                           "' (it was written by another version of tilesum); run without --resume "
+                                           "to start over");
+        }
     }
     progress_ = resumed_;
     // The finished pieces stay needed until the run ends: those of the record's tensors named piece-*.
@@ -39,10 +52,10 @@ std::string Checkpoints::pass_key(std::size_t step, Extent tiles, std::size_t pi
     return key;
 }
 
-std::string Checkpoints::partial_key(std::size_t output, Extent tile, Extent chunks) {
+std::string Checkpoints::partial_key(std::size_t output, Extent tile, Extent slabs) {
     std::string key = "output-" + std::to_string(output);
     key += "-tile-" + std::to_string(tile);
-    key += "-chunk-" + std::to_string(chunks);
+    key += "-slab-" + std::to_string(slabs);
     return key;
 }
 
@@ -67,17 +80,17 @@ void Checkpoints::pass_checkpoint(std::size_t step, Extent tiles, const std::vec
     record(std::move(keys));
 }
 
-void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent chunks, const double* partial,
+void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent slabs, const double* partial,
                                     std::size_t partial_count) {
     if (!store_) return;
-    const OutputProgress next{tiles, partial ? chunks : 0};
+    const OutputProgress next{tiles, partial ? slabs : 0};
     if (progress_.outputs.at(output) == next) {
         last_record_ = std::chrono::steady_clock::now();
         return;
     }
     std::vector<std::string> keys;
     if (partial) {
-        keys.push_back(partial_key(output, tiles, chunks));
+        keys.push_back(partial_key(output, tiles, slabs));
         store_->save_tensor(keys.back(), partial, partial_count);
     }
     progress_.outputs[output] = next;

@@ -3,7 +3,7 @@
 //   - a piece step, once finished: its pieces saved as tensors "piece-<i>", then the step recorded done;
 //   - a fused pass in progress: its members' accumulators after pass tile t ("pass-<s>-tile-<t>-piece-<i>");
 //   - an output: the prefix of its tiles written (tiles finish out of order; the prefix is what is recorded), and
-//     for an output summed in chunks the partial sum of the next tile ("output-<o>-tile-<t>-chunk-<c>").
+//     for an output summed in slabs the partial sum of the next tile ("output-<o>-tile-<t>-slab-<s>").
 // Mid-step records are batched (at most one per store->checkpoint_seconds()), so a tile costs a clock read.
 // Without a store every call is a no-op and resumed() is all zeros.
 #pragma once
@@ -35,15 +35,15 @@ public:
     };
     static std::string piece_key(std::size_t piece);
     static std::string pass_key(std::size_t step, Extent tiles, std::size_t piece);
-    static std::string partial_key(std::size_t output, Extent tile, Extent chunks);
+    static std::string partial_key(std::size_t output, Extent tile, Extent slabs);
 
     // Saves the finished pieces of step `step` (keys piece_key) and records the step done.
     void step_done(std::size_t step, const std::vector<Tensor>& pieces);
     // Saves the accumulators of a fused pass after `tiles` pass tiles (keys pass_key) and records them.
     void pass_checkpoint(std::size_t step, Extent tiles, const std::vector<Tensor>& accumulators);
-    // Records output tiles 0..tiles-1 as written; with `partial` (chunks > 0), also the partial sum of tile `tiles`
-    // over its first `chunks` chunks.
-    void output_checkpoint(std::size_t output, Extent tiles, Extent chunks = 0, const double* partial = nullptr,
+    // Records output tiles 0..tiles-1 as written; with `partial` (slabs > 0), also the partial sum of tile `tiles`
+    // over its first `slabs` slabs.
+    void output_checkpoint(std::size_t output, Extent tiles, Extent slabs = 0, const double* partial = nullptr,
                            std::size_t partial_count = 0);
 
 private:

@@ -135,7 +135,7 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
     TensorWriter& writer = *writer_it->second;
     const expr::Node& root = *output.root;
     const Extent tile_count = output.tiling.tile_count();
-    const Extent chunks = output.tiling.chunk_count();
+    const Extent chunks = output.tiling.slab_count();
     Extent next_tile = 0;
     // Chunks of a reduction arrive in order (serial_in_order) and are added to the first one's buffer, so the
     // sum is formed in the same order whatever the number of threads; a resumed run starts from the saved sum
@@ -148,12 +148,12 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         const OutputProgress start = recording->checkpoints.resumed().outputs.at(recording->output);
         written.assign(static_cast<std::size_t>(output.tiling.output_tile_count()), 0);
         written_prefix = start.tiles;
-        next_tile = start.tiles * chunks + start.chunks;
-        if (start.chunks > 0) {
+        next_tile = start.tiles * chunks + start.slabs;
+        if (start.slabs > 0) {
             const Shape shape = range_shape(output.tiling.tile(next_tile).ranges);
             const auto count = static_cast<std::size_t>(element_count(shape));
             partial_sum = {arena.allocate(count), shape};
-            recording->checkpoints.load(Checkpoints::partial_key(recording->output, start.tiles, start.chunks),
+            recording->checkpoints.load(Checkpoints::partial_key(recording->output, start.tiles, start.slabs),
                                         partial_sum.data(), count);
         }
         progress.tiles_done += next_tile;

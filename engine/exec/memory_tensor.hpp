@@ -15,7 +15,7 @@ public:
 
     void read(const Ranges& ranges, double* dst) override;
     void write(const Ranges& ranges, const double* src) override;
-    // Adds src (C order, shape range_shape(ranges)) into the hyperslab: a fused pass's chunks of a reduction.
+    // Adds src (C order, shape range_shape(ranges)) into the hyperslab: a fused pass's slabs of a reduction.
     void accumulate(const Ranges& ranges, const double* src);
 
     const Shape& shape() const { return shape_; }

@@ -82,10 +82,10 @@ void add_wanted(const TileGrid& grid, std::map<std::string, std::size_t>& wanted
         }
     }
     for (const auto& [name, cut_axis] : outermost) {
-        Ranges slab = first;
-        for (std::size_t axis = cut_axis + 1; axis < grid.extents.size(); ++axis) slab[axis] = {0, grid.extents[axis]};
+        Ranges band = first;
+        for (std::size_t axis = cut_axis + 1; axis < grid.extents.size(); ++axis) band[axis] = {0, grid.extents[axis]};
         std::size_t bytes = 0;  // several hyperslabs of one input (A and its transpose) all stay in the cache
-        for (const eval::LeafKey& leaf : grid.leaves_of(slab))
+        for (const eval::LeafKey& leaf : grid.leaves_of(band))
             if (leaf.input->name == name) bytes += chunk_bytes_touched(leaf);
         std::size_t& entry = wanted[name];
         entry = std::max(entry, bytes);

@@ -8,7 +8,7 @@
 // lock; tiles are started in tile order (the executor's serial_in_order first stage) and read by the parallel stage
 // a few tiles in flight apart, so tiles in flight do not multiply the cache. The chunks a chunk's next visit waits for are those of the tiles in between: in tile order (C order of
 // the cut axes), the next tile along the outermost cut axis that splits the input's chunks comes after every tile of
-// the axes inside it, so the cache holds the chunks of that slab (one tile when the inner axes are not cut).
+// the axes inside it, so the cache holds the chunks of that band of tiles (one tile when the inner axes are not cut).
 #pragma once
 
 #include <cstddef>

@@ -1,8 +1,9 @@
-// The one cost model every planner pass prices with: how big a tile should be, and how long a piece of work takes
-// on this machine (MachineProfile). Tuning lives here only, so that the output tiler (planner.cpp) and the pass
-// fuser (fuse.cpp) cannot drift apart.
+// The one cost model every planner pass prices with: how big a tile should be, how many tiles run at once, and how
+// long a piece of work takes on this machine (MachineProfile). Tuning lives here only, so that the output tiler
+// (tile_sizes.cpp, tile_output.cpp) and the pass fuser (fuse.cpp) cannot drift apart.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include "engine/plan/plan.hpp"
@@ -20,12 +21,33 @@ inline constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
 // Below this many tiles an output is split further, so that the workers have something to share.
 inline constexpr Extent minimum_tile_count = 8;
 
-// Predicted seconds of an output, piece or pass: one pipeline (seconds_per_pass), its tiles, its flops, its bytes
-// read and the contiguous runs they come in.
+// The bytes one tile aims at under a budget: its share of the tiles in flight, at most the cap.
+inline std::size_t tile_target_bytes(std::size_t budget_bytes) {
+    return std::min(budget_bytes / tiles_in_flight_target, tile_bytes_cap);
+}
+
+// Tiles in flight: as many tiles of `peak_bytes` as the budget holds (less `held_tiles` tiles the
+// pipeline keeps besides, at least one), at most two per thread and at most every tile.
+inline int tiles_in_flight(std::size_t budget_bytes, std::size_t peak_bytes, int threads, Extent tile_count,
+                           std::size_t held_tiles = 0) {
+    const std::size_t fitting =
+        std::max<std::size_t>(1, budget_bytes / std::max<std::size_t>(peak_bytes, 1) - held_tiles);
+    return static_cast<int>(
+        std::min<std::size_t>({fitting, static_cast<std::size_t>(2 * threads), static_cast<std::size_t>(tile_count)}));
+}
+
+// Predicted seconds of one pipeline of `tile_count` tiles (seconds_per_pass), its flops, its bytes read and the
+// contiguous runs they come in.
+inline double seconds(Extent tile_count, double flops, double bytes_read, double read_runs,
+                      const MachineProfile& machine) {
+    return machine.seconds_per_pass + static_cast<double>(tile_count) * machine.seconds_per_tile +
+           flops / machine.flops_per_second + bytes_read / machine.read_bytes_per_second +
+           read_runs * machine.seconds_per_run;
+}
+
+// ... of an output or piece.
 inline double seconds(const OutputPlan& work, const MachineProfile& machine) {
-    return machine.seconds_per_pass + static_cast<double>(work.tiling.tile_count()) * machine.seconds_per_tile +
-           work.flops / machine.flops_per_second + work.bytes_read / machine.read_bytes_per_second +
-           work.read_runs * machine.seconds_per_run;
+    return seconds(work.tiling.tile_count(), work.flops, work.bytes_read, work.read_runs, machine);
 }
 
 }  // namespace tilesum::plan::cost

@@ -130,17 +130,17 @@ std::string describe(const Plan& plan) {
         // append() rather than `" (" + note`: GCC 12 reports a false -Wrestrict on the latter (GCC bug 105329).
         if (!output.chunk_note.empty()) text.append(" (").append(output.chunk_note).append(")");
         text += "\n";
-        if (output.tiling.is_chunked()) {
-            std::string chunks;
+        if (output.tiling.summed_in_slabs()) {
+            std::string slabs;
             for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position) {
-                if (!chunks.empty()) chunks += ' ';
-                chunks += output.tiling.summed_labels[position];
-                chunks += '=';
-                chunks += std::to_string(output.tiling.summed_tile[position]);
-                chunks += '/';
-                chunks += std::to_string(output.tiling.summed_extents[position]);
+                if (!slabs.empty()) slabs += ' ';
+                slabs += output.tiling.summed_labels[position];
+                slabs += '=';
+                slabs += std::to_string(output.tiling.summed_tile[position]);
+                slabs += '/';
+                slabs += std::to_string(output.tiling.summed_extents[position]);
             }
-            text += "  summed in chunks: " + chunks + " (" + std::to_string(output.tiling.chunk_count()) +
+            text += "  summed in slabs:  " + slabs + " (" + std::to_string(output.tiling.slab_count()) +
                     " partial results per output tile, added in order";
             if (!output.summed_chunk_note.empty()) text.append("; ").append(output.summed_chunk_note);
             text += ")\n";

@@ -46,9 +46,9 @@ json output_json(const OutputPlan& output) {
         const char label = output.root->axis_labels[axis];
         tiles[label ? std::string(1, label) : "axis" + std::to_string(axis)] = output.tiling.tile_shape[axis];
     }
-    json chunks = json::object();
+    json slabs = json::object();
     for (std::size_t position = 0; position < output.tiling.summed_labels.size(); ++position)
-        chunks[std::string(1, output.tiling.summed_labels[position])] = output.tiling.summed_tile[position];
+        slabs[std::string(1, output.tiling.summed_labels[position])] = output.tiling.summed_tile[position];
     json considered = json::array();
     for (const Candidate& candidate : output.considered) {
         json entry = {{"strategy", strategy_name(candidate.strategy)}, {"feasible", candidate.feasible}};
@@ -68,7 +68,7 @@ json output_json(const OutputPlan& output) {
                       {"expression", expr::to_text(*output.root)},
                       {"strategy", strategy_name(output.strategy)},
                       {"tile_sizes", tiles},
-                      {"summed_chunks", chunks},
+                      {"summed_slabs", slabs},
                       {"tiles", output.tiling.tile_count()},
                       {"tiles_in_flight", output.tiles_in_flight},
                       {"flops", output.flops},

@@ -11,11 +11,6 @@ namespace tilesum::plan {
 
 namespace {
 
-// Tiles sized as one output's are (cost_model.hpp).
-using cost::minimum_tile_count;
-using cost::tile_bytes_cap;
-using cost::tiles_in_flight_target;
-
 // The labels with which einsum `root` reads the input `name` as an operand of its own; std::nullopt when it does
 // not. Its first such operand decides: a second one (the input transposed) is read through the same labels.
 std::optional<std::string> labels_reading(const expr::Node& root, const std::string& name) {
@@ -95,7 +90,7 @@ std::vector<eval::LeafKey> produced_in_pass(const Plan& plan, const FusedPass& p
 }
 
 // Whether every member that reads an earlier member of the pass reads exactly that member's tile, and that tile
-// is complete (not one chunk of a reduction), at every tile: then the tile itself can be handed over.
+// is complete (not one slab of a reduction), at every tile: then the tile itself can be handed over.
 bool reads_within_pass_complete(const Plan& plan, const FusedPass& pass) {
     // Tiles are alike but for ragged ends: the first ones and the last ones stand for all.
     const Extent tiles = pass.tile_count();
@@ -188,16 +183,6 @@ std::vector<Extent> paired_order(const Shape& extents, const Shape& block) {
     return order;
 }
 
-double pass_seconds(const FusedPass& pass, const MachineProfile& machine) {
-    OutputPlan trial;  // the cost model of one output, for a pass of tile_count() tiles
-    trial.tiling.extents = {pass.tile_count()};
-    trial.tiling.tile_shape = {1};
-    trial.flops = pass.flops;
-    trial.bytes_read = pass.bytes_read;
-    trial.read_runs = pass.read_runs;
-    return predict_seconds(trial, machine);
-}
-
 // The block of `size` along the first `cut_axes` axes (at most their extent), whole along the others.
 Shape block_of(const Shape& extents, std::size_t cut_axes, Extent size) {
     Shape block = extents;
@@ -228,7 +213,7 @@ std::optional<FusedPass> sized_pass(const Plan& plan, FusedPass pass, std::size_
     }
     pass.block = block_of(pass.extents, cut_axes, low);
     // Enough tiles for the workers to share, as for an output's tiles (smaller blocks still fit).
-    while (pass.tile_count() < minimum_tile_count && low > 1) {
+    while (pass.tile_count() < cost::minimum_tile_count && low > 1) {
         low = (low + 1) / 2;
         pass.block = block_of(pass.extents, cut_axes, low);
     }
@@ -253,20 +238,19 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         pass.members.push_back({piece, *labels_reading(*plan.pieces[piece].root, input.name)});
         pass.separate_seconds += plan.pieces[piece].predicted_seconds;
     }
-    const std::size_t target = std::min(options.budget_bytes / tiles_in_flight_target, tile_bytes_cap);
+    const std::size_t target = cost::tile_target_bytes(options.budget_bytes);
     std::optional<FusedPass> best;
     for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
         std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
         if (!sized) continue;
-        sized->predicted_seconds = pass_seconds(*sized, options.machine);
+        sized->predicted_seconds =
+            cost::seconds(sized->tile_count(), sized->flops, sized->bytes_read, sized->read_runs, options.machine);
         if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
     // A pass that keeps the previous tile's leaves holds at most one tile more.
-    const std::size_t fitting = std::max<std::size_t>(
-        1, options.budget_bytes / std::max<std::size_t>(best->peak_bytes, 1) - (best->reuses_leaves ? 1 : 0));
-    best->tiles_in_flight = static_cast<int>(std::min<std::size_t>(
-        {fitting, static_cast<std::size_t>(2 * options.threads), static_cast<std::size_t>(best->tile_count())}));
+    best->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes, best->peak_bytes, options.threads,
+                                                  best->tile_count(), best->reuses_leaves ? 1 : 0);
     return best;
 }
 

@@ -104,7 +104,7 @@ struct FusedPass {
 
     Extent tile_count() const;
     // The member's tile for pass tile `tile`: its axes read along a cut input axis get that block's range,
-    // summed ones as a chunk of its reduction; all others are whole.
+    // summed ones as a slab of its reduction; all others are whole.
     eval::TileSpec member_tile(const expr::Node& root, const PassMember& member, Extent tile) const;
     // Every member's tile for pass tile `tile`, in member order; `pieces` is Plan::pieces.
     std::vector<eval::RootTile> member_tiles(const std::vector<OutputPlan>& pieces, Extent tile) const;
@@ -136,9 +136,6 @@ struct Plan {
 // Throws Error{resource} when even the smallest tile does not fit, naming the smallest budget that works,
 // and Error{usage} for a forced tile size that names no index of any output.
 Plan make_plan(const expr::Program& program, const PlanOptions& options);
-
-// The cost model: an output's (or piece's) predicted seconds from its tile count, flops and reads.
-double predict_seconds(const OutputPlan& output, const MachineProfile& machine);
 
 // The plan for people: per output, the tiled indices, tile sizes, tile count, peak bytes and flops.
 std::string describe(const Plan& plan);

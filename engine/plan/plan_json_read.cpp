@@ -202,7 +202,7 @@ void check_consistent(const PlanData& data, const Field& document) {
                 if (tiling.tile_shape[axis] < 1 && tiling.extents[axis] > 0)
                     fields[index]["tiling"].fail_here("a tile size must be positive");
             for (Extent size : tiling.summed_tile)
-                if (size < 1) fields[index]["tiling"].fail_here("a chunk of a summed index must be positive");
+                if (size < 1) fields[index]["tiling"].fail_here("a slab of a summed index must be positive");
         }
     };
     check_units("pieces", data.execution.pieces);

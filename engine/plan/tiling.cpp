@@ -38,15 +38,15 @@ Ranges block_ranges(const Shape& extents, const Shape& block, Extent index) {
 
 Extent Tiling::output_tile_count() const { return block_count(extents, tile_shape); }
 
-Extent Tiling::chunk_count() const { return block_count(summed_extents, summed_tile); }
+Extent Tiling::slab_count() const { return block_count(summed_extents, summed_tile); }
 
 eval::TileSpec Tiling::tile(Extent tile_index) const {
-    const Extent chunks = chunk_count();
-    TILESUM_ASSERT(chunks > 0);
+    const Extent slabs = slab_count();
+    TILESUM_ASSERT(slabs > 0);
     eval::TileSpec spec;
-    spec.ranges = block_ranges(extents, tile_shape, tile_index / chunks);
-    if (chunks > 1) {
-        Ranges summed = block_ranges(summed_extents, summed_tile, tile_index % chunks);
+    spec.ranges = block_ranges(extents, tile_shape, tile_index / slabs);
+    if (slabs > 1) {
+        Ranges summed = block_ranges(summed_extents, summed_tile, tile_index % slabs);
         for (std::size_t position = 0; position < summed_labels.size(); ++position)
             spec.summed[summed_labels[position]] = summed[position];
     }

@@ -21,10 +21,10 @@ def write_chunked(path, chunks, compression=None, **arrays):
 
 
 def tile_sizes(plan_text):
-    """{index: size} from the plan's `tile size:` and `summed in chunks:` lines (`k=128/1000`)."""
+    """{index: size} from the plan's `tile size:` and `summed in slabs:` lines (`k=128/1000`)."""
     sizes = {}
     for line in plan_text.splitlines():
-        if "tile size:" in line or "summed in chunks:" in line:
+        if "tile size:" in line or "summed in slabs:" in line:
             for label, size, extent in re.findall(r"\b(\w+)=(\d+)/(\d+)", line):
                 if int(size) < int(extent):
                     sizes[label] = int(size)
@@ -39,7 +39,7 @@ def check_case(context, name, chunks, compression):
     plan = util.expect_success(context.run("plan", script, "--data", data, "--memory", BUDGET))
     print(plan.stdout, end="")
     util.expect(re.search(r"tile size: .*\(aligned to chunks of U\)", plan.stdout) and
-                re.search(r"summed in chunks: .*; aligned to chunks of U\)", plan.stdout),
+                re.search(r"summed in slabs: .*; aligned to chunks of U\)", plan.stdout),
                 f"[{name}] the plan does not say its tile sizes follow the chunks of U\n" + plan.describe())
     sizes = tile_sizes(plan.stdout)
     util.expect(sizes, f"[{name}] nothing is tiled under {BUDGET}\n" + plan.describe())

@@ -18,20 +18,20 @@ import numpy as np
 import e2e_util as util
 
 N = Q = 800
-MIN_TILES = 100  # the plan below has 2480: 8 output tiles of E, each summed in 310 chunks
+MIN_TILES = 100  # the plan below has 2480: 8 output tiles of E, each summed in 310 slabs
 DEADLINE_SECONDS = 300  # for the first recorded tile; only a broken or hung run takes this long
 OUTPUT_RECORD = re.compile(r"^output (\d+) (\d+)$", re.M)
 
 
-def recorded_tiles(journal, chunks_per_tile):
-    """The tiles the journal records as done (written output tiles, and summed chunks of the next), or None while it
+def recorded_tiles(journal, slabs_per_tile):
+    """The tiles the journal records as done (written output tiles, and summed slabs of the next), or None while it
     records none (or does not exist yet)."""
     try:
         with open(journal) as file:
             match = OUTPUT_RECORD.search(file.read())
     except FileNotFoundError:
         return None
-    done = int(match.group(1)) * chunks_per_tile + int(match.group(2)) if match else 0
+    done = int(match.group(1)) * slabs_per_tile + int(match.group(2)) if match else 0
     return done or None
 
 
@@ -42,10 +42,10 @@ def main(context):
     plan = util.run_tilesum(context.tilesum, ["plan", context.seed_script] + options)
     util.expect(plan.status == 0, f"tilesum plan failed: {plan.describe()}")
     tiles = re.search(r"^\s*tiles:\s+(\d+)", plan.stdout, re.M)
-    chunks = re.search(r"\((\d+) partial results per output tile", plan.stdout)
+    slabs = re.search(r"\((\d+) partial results per output tile", plan.stdout)
     util.expect(tiles and int(tiles.group(1)) >= MIN_TILES,
                 f"expected a plan of at least {MIN_TILES} tiles, too short to interrupt otherwise:\n{plan.stdout}")
-    total, chunks_per_tile = int(tiles.group(1)), int(chunks.group(1)) if chunks else 1
+    total, slabs_per_tile = int(tiles.group(1)), int(slabs.group(1)) if slabs else 1
 
     # --progress never: the one line on stderr is the error, however long a loaded machine makes the run.
     argv = [context.tilesum, "run", context.seed_script, "--out", out, "--progress", "never"] + options
@@ -55,12 +55,12 @@ def main(context):
         process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env)
         try:
             deadline = time.monotonic() + DEADLINE_SECONDS
-            while process.poll() is None and recorded_tiles(journal, chunks_per_tile) is None:
+            while process.poll() is None and recorded_tiles(journal, slabs_per_tile) is None:
                 util.expect(time.monotonic() < deadline, f"no tile recorded in {DEADLINE_SECONDS} s")
                 time.sleep(0.005)
             os.kill(process.pid, signal.SIGSTOP)
             util.expect(process.poll() is None, f"the run of {total} tiles finished before it could be interrupted")
-            done = recorded_tiles(journal, chunks_per_tile)
+            done = recorded_tiles(journal, slabs_per_tile)
             util.expect(done is not None and done < total,
                         f"the run was stopped after {done} of {total} tiles were recorded: expected some left")
             print(f"interrupting after {done} of {total} tiles were recorded")

@@ -4,8 +4,8 @@ number of tiles.
 Two shapes of tiny tile, each run at ~10,000 and at 100,000+ tiles (n x n tiles, n = 100 and 317):
 - written:  C = A Bᵀ cut into 1 x 1 output tiles (`--tile i=1 --tile k=1`): every tile is read, evaluated and
             written to HDF5 on its own;
-- summed:   c_i = Σ_j A_ij B_ij with one-wide output tiles and one-wide summed chunks (`--tile i=1 --tile j=1`):
-            every tile is a partial result added in order, one write per n chunks.
+- summed:   c_i = Σ_j A_ij B_ij with one-wide output tiles and one-wide summed slabs (`--tile i=1 --tile j=1`):
+            every tile is a partial result added in order, one write per n slabs.
 The tile counts are checked with `tilesum plan --json`. Each run's wall time, CPU time (the launcher's and
 tilesum's, from getrusage) and peak RSS (e2e_util's launcher) are printed, with the per-tile overhead: time / tiles,
 and the marginal cost of a tile between the two sizes, which leaves out start-up. Only memory is asserted: peak RSS

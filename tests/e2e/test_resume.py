@@ -1,6 +1,6 @@
 """Resumable runs: a run killed with SIGKILL at random moments and continued with --resume, as often as it takes,
 ends with outputs bit-identical to an uninterrupted run, and a killed run never shows h5py a dataset under its
-final name. Covered: an output cut into many tiles, an output summed in chunks (partial sums resumed), and the seed
+final name. Covered: an output cut into many tiles, an output summed in slabs (partial sums resumed), and the seed
 script (shared pieces and fused passes, resumed from their checkpoints). --resume refuses another script, plan or
 input with one line saying which; without --resume a killed run's leftovers are discarded.
 
@@ -33,11 +33,11 @@ def make_cases(context):
     rng_inputs = util.random_inputs(11, A=(64, 48), B=(48, 40))
     tiles = Case("tiles", context.write_text("tiles.tsum", "E = einsum('ij,jk->ik', A, B)\nG = 2 * A\n"),
                  util.write_h5(context.path("tiles_in.h5"), **rng_inputs), ["--tile", "i=2"], ["E", "G"])
-    chunks = Case("chunks", context.write_text("chunks.tsum", "F = einsum('ij,jk->ik', A, B)\n"),
-                  util.write_h5(context.path("chunks_in.h5"), **rng_inputs), ["--tile", "i=8", "--tile", "j=6"], ["F"])
+    slabs = Case("slabs", context.write_text("slabs.tsum", "F = einsum('ij,jk->ik', A, B)\n"),
+                  util.write_h5(context.path("slabs_in.h5"), **rng_inputs), ["--tile", "i=8", "--tile", "j=6"], ["F"])
     seed = Case("seed", context.seed_script, util.write_h5(context.path("seed_in.h5"), **util.seed_inputs(400, 400, seed=5)),
                 ["--tile", "k=8"], ["E"])
-    return [tiles, chunks, seed]
+    return [tiles, slabs, seed]
 
 
 def argv(context, case, out, *extra):

@@ -83,7 +83,7 @@ TEST_CASE("an axis reaching several chunked inputs follows the one with the most
     REQUIRE(aligned.inputs[1] == "U");
 }
 
-TEST_CASE("a summed index cut into chunks of the reduction follows the chunks too", "[planner][chunks]") {
+TEST_CASE("a summed index cut into slabs of the reduction follows the chunks too", "[planner][chunks]") {
     const expr::Program program = bind_chunked("s = einsum('ij,ij->', U, V)\n",
                                                {{"U", {{4096, 4096}, {256, 256}}}, {"V", {{4096, 4096}, {256, 256}}}});
     const plan::ChunkAlignment aligned = plan::align_to_chunks(cut_axes(program, "ij", {4096, 4096}), {100, 4096});
@@ -108,11 +108,11 @@ TEST_CASE("the planner aligns the sizes it chooses and the plan still fits the b
     REQUIRE(aligned.peak_bytes * static_cast<std::size_t>(aligned.tiles_in_flight) <= 16 * MiB);
 }
 
-TEST_CASE("a chunked reduction is planned onto chunk boundaries within the budget", "[planner][chunks]") {
+TEST_CASE("a reduction summed in slabs is planned onto chunk boundaries within the budget", "[planner][chunks]") {
     const expr::Program program = bind_chunked("s = einsum('ij,ij->', U, V)\n",
                                                {{"U", {{4096, 4096}, {256, 256}}}, {"V", {{4096, 4096}, {256, 256}}}});
     const plan::OutputPlan s = plan_one(program, 16 * MiB);
-    REQUIRE(s.tiling.is_chunked());
+    REQUIRE(s.tiling.summed_in_slabs());
     REQUIRE(s.chunk_note.empty());  // a scalar: only the summed labels are cut
     REQUIRE(s.summed_chunk_note == "aligned to chunks of U");
     for (std::size_t position = 0; position < s.tiling.summed_labels.size(); ++position) {

@@ -42,7 +42,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     const unsigned scripts = 240;
     int plans_run = 0;
     int expanded_plans_run = 0;
-    int chunked_plans_run = 0;
+    int slab_plans_run = 0;
     int fused_plans_run = 0;  // plans with pieces computed together in one pass over an input (plan/fuse.hpp)
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
@@ -63,7 +63,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
         variants[1].budget_bytes = variants[4].budget_bytes = 2048 + rng() % 8192;
         for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
         // Forced tiles on output indices and on summed indices of outputs that are one einsum (reductions in
-        // chunks whose partial results are added in order).
+        // slabs whose partial results are added in order).
         for (const expr::NamedNode& output : bound.program.outputs) {
             std::string labels = output.node->axis_labels;
             if (output.node->kind == expr::NodeKind::einsum)
@@ -98,8 +98,8 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
                         break;
                     }
                 for (const plan::OutputPlan& output : plan.outputs)
-                    if (output.tiling.is_chunked()) {
-                        ++chunked_plans_run;
+                    if (output.tiling.summed_in_slabs()) {
+                        ++slab_plans_run;
                         break;
                     }
                 if (!plan.passes.empty()) ++fused_plans_run;
@@ -116,8 +116,8 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     }
     CHECK(plans_run >= 4 * static_cast<int>(scripts));
     CHECK(expanded_plans_run >= static_cast<int>(scripts));
-    CHECK(chunked_plans_run >= static_cast<int>(scripts) / 4);
-    WARN("plans run: " << plans_run << ", expanded " << expanded_plans_run << ", chunked " << chunked_plans_run
+    CHECK(slab_plans_run >= static_cast<int>(scripts) / 4);
+    WARN("plans run: " << plans_run << ", expanded " << expanded_plans_run << ", in slabs " << slab_plans_run
                        << ", with fused passes " << fused_plans_run);
     CHECK(fused_plans_run >= 8);
 }

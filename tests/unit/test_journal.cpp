@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "engine/exec/checkpoints.hpp"
 #include "io/run_journal.hpp"
 
 #include "tests/unit/temp_paths.hpp"
@@ -35,7 +36,7 @@ RunProgress sample_progress() {
     RunProgress progress;
     progress.steps = {{true, 0}, {false, 12}};
     progress.outputs = {{7, 0}, {3, 2}};
-    progress.tensors = {"piece-0", "pass-1-tile-12-piece-1", "output-1-tile-3-chunk-2"};
+    progress.tensors = {"piece-0", "pass-1-tile-12-piece-1", "output-1-tile-3-slab-2"};
     return progress;
 }
 
@@ -190,4 +191,42 @@ TEST_CASE("resuming with no journal, or one without progress, starts from the be
     }
     io::RunJournal journal(out, sample_fingerprint(), /*resume=*/true, nullptr);
     CHECK_FALSE(journal.resuming());
+}
+
+namespace {
+
+// A store that only hands back what an earlier run recorded.
+class RecordedStore final : public CheckpointStore {
+public:
+    explicit RecordedStore(RunProgress recorded) : recorded_(std::move(recorded)) {}
+    const RunProgress& recorded() const override { return recorded_; }
+    void save_tensor(const std::string&, const double*, std::size_t) override {}
+    void load_tensor(const std::string&, double*, std::size_t) override {}
+    void record(const RunProgress&) override {}
+    double checkpoint_seconds() const override { return 0; }
+
+private:
+    RunProgress recorded_;
+};
+
+}  // namespace
+
+TEST_CASE("a partial sum is named by its output, tile and slab count, and resumed only when the record names it",
+          "[journal]") {
+    CHECK(exec::Checkpoints::partial_key(1, 3, 2) == "output-1-tile-3-slab-2");
+    RecordedStore current(sample_progress());
+    CHECK(exec::Checkpoints(&current, 2, 2).resumed() == sample_progress());
+
+    // A journal of a tilesum that called slabs chunks: refused as one to start over, not read as a missing file.
+    RunProgress older = sample_progress();
+    older.tensors.back() = "output-1-tile-3-chunk-2";
+    RecordedStore old_store(older);
+    try {
+        exec::Checkpoints checkpoints(&old_store, 2, 2);
+        FAIL("resumed a partial sum the record does not name");
+    } catch (const Error& error) {
+        CHECK(error.kind() == ErrorKind::usage);
+        CHECK_THAT(error.what(), Contains("--resume:") && Contains("'output-1-tile-3-slab-2'") &&
+                                     Contains("run without --resume to start over"));
+    }
 }

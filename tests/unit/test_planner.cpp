@@ -42,11 +42,11 @@ TEST_CASE("the seed at n = q = 400 under 64 MiB is cut into tiles of which every
     const plan::OutputPlan& e = plan.outputs[0];
     REQUIRE(e.root->axis_labels == "k");
     // One (q, n, n) intermediate is 512 MiB: it must be cut, along k (output tiles) or along the summed i and j
-    // (chunks of the reduction), whichever is predicted faster.
+    // (slabs of the reduction), whichever is predicted faster.
     REQUIRE(e.tiling.tile_count() >= 32);
     REQUIRE(e.peak_bytes * static_cast<std::size_t>(e.tiles_in_flight) <= 64 * MiB);
     REQUIRE(e.tiling.tile_count() ==
-            e.tiling.chunk_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
+            e.tiling.slab_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
 }
 
 TEST_CASE("an operand read both ways (A and its transpose) is cut into square-ish blocks, not strips", "[planner]") {
@@ -55,7 +55,7 @@ TEST_CASE("an operand read both ways (A and its transpose) is cut into square-is
     plan::Plan plan = make(program, 64 * MiB);
     const plan::OutputPlan& s = plan.outputs[0];
     REQUIRE(s.tiling.is_tiled(0));
-    REQUIRE(s.tiling.is_chunked());
+    REQUIRE(s.tiling.summed_in_slabs());
     const Extent k_size = s.tiling.tile_shape[0], j_size = s.tiling.summed_tile[0];
     CAPTURE(k_size, j_size);
     REQUIRE(std::max(k_size, j_size) <= 2 * std::min(k_size, j_size));
@@ -134,7 +134,7 @@ TEST_CASE("a scalar from two matrices larger than the budget tiles a summed inde
         bind_shapes("s = einsum('ij,ij->', U, V)\n", {{"U", {2000, 2000}}, {"V", {2000, 2000}}});
     plan::Plan plan = make(program, 8 * MiB, 2, {}, plan::Strategy::automatic);
     const plan::OutputPlan& s = plan.outputs[0];
-    REQUIRE(s.tiling.is_chunked());
+    REQUIRE(s.tiling.summed_in_slabs());
     REQUIRE(s.tiling.summed_labels == "i");  // whole rows: contiguous hyperslabs
     REQUIRE(s.peak_bytes * static_cast<std::size_t>(s.tiles_in_flight) <= 8 * MiB);
 }

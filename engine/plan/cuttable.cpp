@@ -1,0 +1,111 @@
+#include "engine/plan/cuttable.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/eval/tile_eval.hpp"
+#include "engine/plan/cost_model.hpp"
+
+namespace tilesum::plan {
+
+Cuttable Cuttable::of(const expr::Node& root) {
+    Cuttable cuttable;
+    cuttable.root = &root;
+    cuttable.extents = root.shape;
+    cuttable.output_rank = root.shape.size();
+    if (root.kind == expr::NodeKind::einsum)
+        for (std::size_t position = 0; position < root.operands.size(); ++position)
+            for (std::size_t axis = 0; axis < root.operand_labels[position].size(); ++axis) {
+                const char label = root.operand_labels[position][axis];
+                if (root.output_labels.find(label) != std::string::npos ||
+                    cuttable.summed_labels.find(label) != std::string::npos)
+                    continue;
+                cuttable.summed_labels += label;
+                cuttable.extents.push_back(root.operands[position]->shape[axis]);
+            }
+    return cuttable;
+}
+
+Tiling Cuttable::tiling(const Shape& sizes) const {
+    Tiling tiling;
+    tiling.extents.assign(extents.begin(), extents.begin() + static_cast<std::ptrdiff_t>(output_rank));
+    tiling.tile_shape.assign(sizes.begin(), sizes.begin() + static_cast<std::ptrdiff_t>(output_rank));
+    for (std::size_t axis = output_rank; axis < extents.size(); ++axis) {
+        if (sizes[axis] >= extents[axis]) continue;
+        tiling.summed_labels += label(axis);
+        tiling.summed_extents.push_back(extents[axis]);
+        tiling.summed_tile.push_back(sizes[axis]);
+    }
+    return tiling;
+}
+
+std::size_t Cuttable::peak(const Shape& sizes, const eval::Schedule& schedule) const {
+    eval::TileSpec spec = first_tile(sizes);
+    std::size_t bytes = eval::estimate_tile(*root, spec, schedule).peak_bytes;
+    if (!spec.summed.empty())
+        bytes += static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
+    return bytes;
+}
+
+std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {
+    std::string text;
+    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
+        if (axis >= cuttable.output_rank && sizes[axis] >= cuttable.extents[axis]) continue;
+        const char label = cuttable.label(axis);
+        text += (text.empty() ? "" : ", ") + (label ? std::string(1, label) : "axis " + std::to_string(axis)) + "=" +
+                std::to_string(sizes[axis]);
+    }
+    return text.empty() ? "the whole scalar" : text;
+}
+
+// Tiles differ only at the ragged end of an axis, so each distinct tile shape is estimated once and weighted by how
+// often it occurs.
+void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& output, const eval::Schedule& schedule) {
+    struct Variant {
+        Extent size;
+        Extent count;
+    };
+    std::vector<std::vector<Variant>> per_axis;
+    for (std::size_t axis = 0; axis < cuttable.extents.size(); ++axis) {
+        const Extent extent = cuttable.extents[axis];
+        const Extent tile = std::max<Extent>(sizes[axis], 1);
+        std::vector<Variant> variants;
+        if (extent / tile > 0) variants.push_back({tile, extent / tile});
+        if (extent % tile > 0) variants.push_back({extent % tile, 1});
+        if (variants.empty()) variants.push_back({0, 1});
+        per_axis.push_back(variants);
+    }
+    std::vector<std::size_t> choice(per_axis.size(), 0);
+    while (true) {
+        Shape shape;
+        double weight = 1;
+        for (std::size_t axis = 0; axis < per_axis.size(); ++axis) {
+            shape.push_back(per_axis[axis][choice[axis]].size);
+            weight *= static_cast<double>(per_axis[axis][choice[axis]].count);
+        }
+        // A variant's tile: its output ranges, and its summed labels narrowed where the plan cuts them into slabs.
+        eval::TileSpec spec;
+        for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis) spec.ranges.push_back({0, shape[axis]});
+        for (std::size_t axis = cuttable.output_rank; axis < shape.size(); ++axis)
+            if (sizes[axis] < cuttable.extents[axis]) spec.summed[cuttable.label(axis)] = {0, shape[axis]};
+        eval::TileEstimate estimate = eval::estimate_tile(*cuttable.root, spec, schedule);
+        output.bytes_read += weight * static_cast<double>(estimate.leaf_bytes);
+        output.strided_bytes_read += weight * static_cast<double>(estimate.strided_leaf_bytes);
+        output.read_runs += weight * estimate.leaf_runs;
+        output.flops += weight * estimate.flops;
+        std::size_t axis = per_axis.size();
+        while (axis > 0 && ++choice[axis - 1] == per_axis[axis - 1].size()) choice[--axis] = 0;
+        if (axis == 0) return;
+    }
+}
+
+// What the tie-break between equally good cuts compares.
+double predicted_seconds_of(const Cuttable& cuttable, const Shape& sizes, const eval::Schedule& schedule,
+                            const MachineProfile& machine) {
+    OutputPlan trial;
+    trial.tiling = cuttable.tiling(sizes);
+    estimate_totals(cuttable, sizes, trial, schedule);
+    return cost::seconds(trial, machine);
+}
+
+}  // namespace tilesum::plan

@@ -1,0 +1,15 @@
+#include "engine/plan/expand_outputs.hpp"
+
+namespace tilesum::plan {
+
+ExpandedOutputs expand_outputs(const expr::Program& program, Strategy strategy) {
+    ExpandedOutputs expanded;
+    for (const expr::NamedNode& named : program.outputs) {
+        expanded.why_not.emplace_back();
+        expanded.terms.push_back(strategy != Strategy::tile ? expand_terms(named.node, &expanded.why_not.back())
+                                                            : std::nullopt);
+    }
+    return expanded;
+}
+
+}  // namespace tilesum::plan

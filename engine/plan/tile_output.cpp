@@ -1,0 +1,60 @@
+#include "engine/plan/tile_output.hpp"
+
+#include <algorithm>
+
+#include "engine/common/bytes.hpp"
+#include "engine/plan/choose_schedule.hpp"
+#include "engine/plan/chunk_alignment.hpp"
+#include "engine/plan/cost_model.hpp"
+#include "engine/plan/cuttable.hpp"
+#include "engine/plan/tile_sizes.hpp"
+
+namespace tilesum::plan {
+
+Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
+                         const PlanOptions& options, std::set<char>& forced_used) {
+    TiledRoot result;
+    result.schedule = choose_schedule(root, options.budget_bytes);
+    OutputPlan& output = result.output;
+    output.name = name;
+    output.root = root;
+    output.strategy = strategy;
+
+    const Cuttable cuttable = Cuttable::of(*root);
+    Shape sizes = cuttable.extents;
+    for (std::size_t axis = 0; axis < sizes.size(); ++axis) {
+        const char label = cuttable.label(axis);
+        auto it = options.forced_tiles.find(label);
+        if (label == '\0' || it == options.forced_tiles.end()) continue;
+        sizes[axis] = std::clamp<Extent>(it->second, 1, std::max<Extent>(cuttable.extents[axis], 1));
+        forced_used.insert(label);
+        output.forced = true;
+    }
+    if (!output.forced) {
+        Fit<Shape> chosen = choose_tile_sizes(cuttable, name, options.budget_bytes, result.schedule, options.machine);
+        if (!chosen.fits()) return chosen.no_fit();
+        // Then onto chunk boundaries of the inputs (only ever smaller, so still within the budget).
+        const ChunkAlignment aligned = align_to_chunks(
+            CutAxes{cuttable.root, cuttable.extents, cuttable.output_rank, cuttable.summed_labels}, chosen.value());
+        sizes = aligned.sizes;
+        output.chunk_note = aligned.note(0, cuttable.output_rank);
+        output.summed_chunk_note = aligned.note(cuttable.output_rank, sizes.size());
+    }
+    // Sizes stay at least 1 while cutting; an output axis of extent 0 is one empty tile of size 0 (as printed).
+    for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis)
+        sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
+    output.tiling = cuttable.tiling(sizes);
+    output.peak_bytes = cuttable.peak(sizes, result.schedule);
+    if (output.forced && output.peak_bytes > options.budget_bytes)
+        return NoFit{"forced tile " + tile_text(cuttable, sizes) + " of output '" + name + "' needs " +
+                     format_bytes(static_cast<double>(output.peak_bytes)) + ", more than the memory budget " +
+                     format_bytes(static_cast<double>(options.budget_bytes)) + "; use a smaller --tile or --memory " +
+                     format_size_option(output.peak_bytes)};
+    output.tiles_in_flight =
+        cost::tiles_in_flight(options.budget_bytes, output.peak_bytes, options.threads, output.tiling.tile_count());
+    estimate_totals(cuttable, sizes, output, result.schedule);
+    output.predicted_seconds = cost::seconds(output, options.machine);
+    return result;
+}
+
+}  // namespace tilesum::plan
