@@ -129,7 +129,7 @@ private:
                     item.step = entry.step ? integer_bound(*entry.step) : std::nullopt;
                     break;
             }
-            items.push_back(std::move(item));
+            items.push_back(item);
         }
         return Value{std::nullopt, make_index(as_operand(operand, *node.args[0]), items, node.span)};
     }
