@@ -8,19 +8,13 @@
 
 #include <tilesum/tilesum.hpp>
 #include "engine/eval/reference_eval.hpp"
+#include "tests/unit/api_fixture.hpp"
 #include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
+using testing::normal_values;
 
 namespace {
-
-std::vector<double> normal_values(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> normal;
-    std::vector<double> values(count);
-    for (double& value : values) value = normal(rng);
-    return values;
-}
 
 // The seed's inputs in memory, and E built from them with the C++ builders.
 struct Seed {

@@ -4,33 +4,16 @@
 
 #include <cmath>
 #include <functional>
-#include <random>
 
 #include <tilesum/tilesum.hpp>
 #include "engine/expr/reciprocal.hpp"
+#include "tests/unit/api_fixture.hpp"
 
 using namespace tilesum;
+using testing::compute_in_memory;
+using testing::normal_values;
 
 namespace {
-
-std::vector<double> normal_values(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> normal;
-    std::vector<double> values(count);
-    for (double& value : values) value = normal(rng);
-    return values;
-}
-
-std::vector<double> compute(Sources& sources, const Tensor& output) {
-    PlanOptions options;
-    options.budget_bytes = 16 << 10;
-    options.minimum_budget = 0;
-    const Plan plan = make_plan({{"X", output}}, options);
-    REQUIRE(Plan::from_json(plan.to_json()) == plan);
-    Sink sink = Sink::memory();
-    run(plan, sources, sink);
-    return sink.result("X");
-}
 
 Tensor divide(const Tensor& left, const Tensor& right) {
     return Tensor(expr::make_quotient({left.node(), "the dividend", std::nullopt},
@@ -68,7 +51,7 @@ TEST_CASE("g / D divides elementwise by an input read through a reciprocal view"
             for (Extent j = 0; j < m; ++j) sum += a[i * m + j] * b[j * n + k];
             expected.push_back(sum / d[i * n + k]);
         }
-    require_close(compute(sources, X), expected);
+    require_close(compute_in_memory(sources, X), expected);
 }
 
 TEST_CASE("a divisor that broadcasts, is transposed, scaled or a product is still read, not computed", "[reciprocal]") {
@@ -81,7 +64,7 @@ TEST_CASE("a divisor that broadcasts, is transposed, scaled or a product is stil
     std::vector<double> expected;
     for (Extent i = 0; i < n; ++i)
         for (Extent j = 0; j < m; ++j) expected.push_back(a[i * m + j] / (2 * v[j]) / (w[i] * v[j]));
-    require_close(compute(sources, X), expected);
+    require_close(compute_in_memory(sources, X), expected);
 }
 
 TEST_CASE("division by zero gives numpy's values: inf, -inf and nan", "[reciprocal]") {
@@ -89,7 +72,7 @@ TEST_CASE("division by zero gives numpy's values: inf, -inf and nan", "[reciproc
     Sources sources;
     const Tensor G = sources.memory("g", g.data(), {5}), D = sources.memory("d", d.data(), {5});
     const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
-    require_close(compute(sources, divide(G, D)), {inf, -inf, nan, -inf, 0});
+    require_close(compute_in_memory(sources, divide(G, D)), {inf, -inf, nan, -inf, 0});
 }
 
 TEST_CASE("the quotient's dtype is numpy's true_divide: integers give float64, float32 stays float32", "[reciprocal]") {

@@ -3,34 +3,16 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
-#include <random>
 
 #include <tilesum/tilesum.hpp>
+#include "tests/unit/api_fixture.hpp"
 
 using namespace tilesum;
+using testing::compute_in_memory;
+using testing::normal_values;
 using namespace tilesum::indexing;
 
 namespace {
-
-std::vector<double> normal_values(std::size_t count, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<double> normal;
-    std::vector<double> values(count);
-    for (double& value : values) value = normal(rng);
-    return values;
-}
-
-// Runs `output` under a budget small enough for many tiles; the plan also survives its JSON round trip.
-std::vector<double> compute(Sources& sources, const Tensor& output) {
-    PlanOptions options;
-    options.budget_bytes = 16 << 10;
-    options.minimum_budget = 0;
-    const Plan plan = make_plan({{"X", output}}, options);
-    REQUIRE(Plan::from_json(plan.to_json()) == plan);
-    Sink sink = Sink::memory();
-    run(plan, sources, sink);
-    return sink.result("X");
-}
 
 // The values of `shape` in C order, each from its multi-index.
 std::vector<double> tabulate(const Shape& shape, const std::function<double(const std::vector<Extent>&)>& value) {
@@ -77,19 +59,20 @@ TEST_CASE("a slice of an input reads A[2:20:3, :] as numpy does, through a view 
     REQUIRE(X.shape() == Shape{6, m});
     CHECK(X.node()->diagonal_of);
     CHECK(X.node()->name == "view(A,2+3*0,1)");
-    require_close(compute(sources, X), tabulate({6, m}, [&](auto& i) { return a[(2 + 3 * i[0]) * m + i[1]]; }));
+    require_close(compute_in_memory(sources, X),
+                  tabulate({6, m}, [&](auto& i) { return a[(2 + 3 * i[0]) * m + i[1]]; }));
 }
 
 TEST_CASE("negative steps, negative bounds and integer indices follow numpy: A[::-2, 3], A[-5:, -1:0:-4]", "[slice]") {
     const std::vector<double> a = normal_values(n * m, 2);
     Sources sources;
     const Tensor A = sources.memory("A", a.data(), {n, m});
-    require_close(compute(sources, index(A, {range({}, {}, -2), at(3)})),
+    require_close(compute_in_memory(sources, index(A, {range({}, {}, -2), at(3)})),
                   tabulate({15}, [&](auto& i) { return a[(n - 1 - 2 * i[0]) * m + 3]; }));
     Sources again;
     const Tensor B = again.memory("A", a.data(), {n, m});
     // -1:0:-4 over 20 columns: 19, 15, 11, 7, 3.
-    require_close(compute(again, index(B, {range(-5, {}), range(-1, 0, -4)})),
+    require_close(compute_in_memory(again, index(B, {range(-5, {}), range(-1, 0, -4)})),
                   tabulate({5, 5}, [&](auto& i) { return a[(n - 5 + i[0]) * m + 19 - 4 * i[1]]; }));
 }
 
@@ -100,7 +83,7 @@ TEST_CASE("a slice of an einsum slices its operands along the output letters, ne
     const Tensor C = einsum("ij,jk->ik", {A, B});
     const Tensor X = index(C, {range(1, {}, 7), range({}, 4)});  // C[1::7, :4]
     REQUIRE(X.shape() == Shape{5, 4});
-    require_close(compute(sources, X), tabulate({5, 4}, [&](auto& i) {
+    require_close(compute_in_memory(sources, X), tabulate({5, 4}, [&](auto& i) {
                       double sum = 0;
                       for (Extent j = 0; j < m; ++j) sum += a[(1 + 7 * i[0]) * m + j] * b[j * n + i[1]];
                       return sum;
@@ -112,7 +95,7 @@ TEST_CASE("a slice of a broadcasting sum leaves the broadcast axis whole: (A + v
     Sources sources;
     const Tensor A = sources.memory("A", a.data(), {n, m}), V = sources.memory("v", v.data(), {m});
     const Tensor X = index(A + 2.0 * V, {range(3, 9), range({}, {}, 2)});
-    require_close(compute(sources, X),
+    require_close(compute_in_memory(sources, X),
                   tabulate({6, 10}, [&](auto& i) { return a[(3 + i[0]) * m + 2 * i[1]] + 2 * v[2 * i[1]]; }));
 }
 
@@ -121,16 +104,16 @@ TEST_CASE("slices and diagonals compose: the diagonal of a slice and a slice of 
     Sources sources;
     const Tensor A = sources.memory("A", a.data(), {n, n});
     // diag(A[0:10, 5:15])[i] = A[i, 5 + i]
-    require_close(compute(sources, einsum("ii->i", {index(A, {range(0, 10), range(5, 15)})})),
+    require_close(compute_in_memory(sources, einsum("ii->i", {index(A, {range(0, 10), range(5, 15)})})),
                   tabulate({10}, [&](auto& i) { return a[i[0] * n + 5 + i[0]]; }));
     Sources again;
     const Tensor B = again.memory("A", a.data(), {n, n});
     // diag(A)[3::2][i] = A[3 + 2i, 3 + 2i], and T[..., -1] on a 2-D view
-    require_close(compute(again, index(einsum("ii->i", {B}), {range(3, {}, 2)})),
+    require_close(compute_in_memory(again, index(einsum("ii->i", {B}), {range(3, {}, 2)})),
                   tabulate({14}, [&](auto& i) { return a[(3 + 2 * i[0]) * n + 3 + 2 * i[0]]; }));
     Sources third;
     const Tensor C = third.memory("A", a.data(), {n, n});
-    require_close(compute(third, index(C, {etc(), at(-1)})),
+    require_close(compute_in_memory(third, index(C, {etc(), at(-1)})),
                   tabulate({n}, [&](auto& i) { return a[i[0] * n + n - 1]; }));
 }
 
