@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <set>
 
+#include "io/exact_integers.hpp"
 #include "io/hdf5_attributes.hpp"
 #include "io/hdf5_calls.hpp"
 
@@ -75,16 +76,13 @@ h5::Handle file_type_for(const h5::Where& where, DType dtype) {
     TILESUM_ASSERT(false);
 }
 
-// numpy computes integer results in their own dtype; tilesum computes them exactly in float64. They agree while the
-// value fits the dtype (int32 arithmetic wraps around modulo 2^32, so a result that fits is the same) and, for
-// int64, while float64 holds the value exactly (below 2^53).
+// numpy computes integer results in their own dtype; tilesum computes them exactly in float64: a value where the
+// two could differ is refused (exact_integers.hpp).
 void check_integer_values(const h5::Where& where, DType dtype, const Ranges& ranges, const double* src) {
-    const double low = dtype == DType::i32 ? -2147483648.0 : -9007199254740992.0;  // -2^31, -2^53
-    const double high = dtype == DType::i32 ? 2147483647.0 : 9007199254740991.0;   // 2^31 - 1, 2^53 - 1
     const Extent count = element_count(range_shape(ranges));
     for (Extent element = 0; element < count; ++element) {
         const double value = src[element];
-        if (value >= low && value <= high) continue;
+        if (integer_result_exact(dtype, value)) continue;
         const std::string index = format_element_index(ranges, element);
         char value_text[32];
         std::snprintf(value_text, sizeof value_text, "%.17g", value);

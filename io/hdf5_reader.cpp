@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "io/contiguous_reads.hpp"
+#include "io/exact_integers.hpp"
 #include "io/hdf5_calls.hpp"
 
 namespace tilesum::io {
@@ -131,12 +131,7 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& datase
     const std::string& name = state.where.dataset;
     const h5::Where file_where{path, ""};
 
-    std::error_code status_error;
-    const auto status = std::filesystem::status(path, status_error);
-    if (status.type() == std::filesystem::file_type::not_found)
-        fail(ErrorKind::usage, "cannot open '" + path + "': no such file");
-    if (status.type() == std::filesystem::file_type::directory)
-        fail(ErrorKind::usage, "'" + path + "' is a directory, not an HDF5 file");
+    require_input_file(path, "an HDF5 file");
     // HDF5 would report it as a failed open (an io error) with its internals in the message.
     if (::access(path.c_str(), R_OK) != 0 && errno == EACCES)
         fail(ErrorKind::usage, "cannot read '" + path + "': permission denied");
@@ -236,11 +231,10 @@ namespace {
 // dst holds `count` int64 values (as read); each becomes its float64 value. Error(usage) naming the file, dataset
 // and element for a magnitude of 2^53 or more, where float64 stops being exact (the output writer draws the same line).
 void convert_exact_int64_in_place(double* dst, Extent count, const h5::Where& where, const Ranges& ranges) {
-    constexpr std::int64_t exact_limit = std::int64_t{1} << 53;
     for (Extent element = 0; element < count; ++element) {
         std::int64_t value;
         std::memcpy(&value, dst + element, sizeof value);
-        if (value >= exact_limit || value <= -exact_limit) {
+        if (!int64_exact_in_float64(value)) {
             std::string message = where.describe();
             message += " holds the int64 value ";
             message += std::to_string(value);

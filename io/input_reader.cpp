@@ -1,5 +1,7 @@
 #include "io/input_reader.hpp"
 
+#include <filesystem>
+
 #include "engine/common/error.hpp"
 #include "io/hdf5_reader.hpp"
 #include "io/npy_reader.hpp"
@@ -17,6 +19,15 @@ std::unique_ptr<InputReader> open_input(const std::string& file, const std::stri
         return std::make_unique<NpyReader>(file, part);
     }
     return std::make_unique<Hdf5DatasetReader>(file, dataset, part);
+}
+
+void require_input_file(const std::string& path, const std::string& format) {
+    std::error_code status_error;
+    const auto status = std::filesystem::status(path, status_error);
+    if (status.type() == std::filesystem::file_type::not_found)
+        fail(ErrorKind::usage, "cannot open '" + path + "': no such file");
+    if (status.type() == std::filesystem::file_type::directory)
+        fail(ErrorKind::usage, "'" + path + "' is a directory, not " + format);
 }
 
 }  // namespace tilesum::io

@@ -35,4 +35,8 @@ public:
 std::unique_ptr<InputReader> open_input(const std::string& file, const std::string& dataset,
                                         ValuePart part = ValuePart::real);
 
+// What each reader checks before it opens `path`: Error(usage) "cannot open 'PATH': no such file", or "'PATH' is a
+// directory, not FORMAT" (e.g. "an HDF5 file").
+void require_input_file(const std::string& path, const std::string& format);
+
 }  // namespace tilesum::io

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "engine/common/error.hpp"
+#include "io/input_reader.hpp"
 
 namespace tilesum::io {
 
@@ -143,15 +144,11 @@ private:
 }  // namespace
 
 NpyHeader read_npy_header(const std::string& file) {
-    std::error_code status_error;
-    const auto status = std::filesystem::status(file, status_error);
-    if (status.type() == std::filesystem::file_type::not_found)
-        fail(ErrorKind::usage, "cannot open '" + file + "': no such file");
-    if (status.type() == std::filesystem::file_type::directory)
-        fail(ErrorKind::usage, "'" + file + "' is a directory, not a .npy file");
+    require_input_file(file, "a .npy file");
     std::ifstream stream(file, std::ios::binary);
     if (!stream) fail(ErrorKind::usage, "cannot open '" + file + "' for reading: " + std::strerror(errno));
-    const std::uint64_t file_bytes = std::filesystem::file_size(file, status_error);
+    std::error_code size_error;
+    const std::uint64_t file_bytes = std::filesystem::file_size(file, size_error);
 
     // Magic (6 bytes), version (2), header length (2 in version 1, 4 from version 2 on, little-endian).
     unsigned char prefix[12] = {};

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <bit>
-#include <cmath>
 #include <cstring>
 #include <optional>
 #include <vector>
 
 #include "engine/common/error.hpp"
 #include "io/contiguous_reads.hpp"
+#include "io/exact_integers.hpp"
 
 namespace tilesum::io {
 
@@ -180,10 +180,9 @@ void NpyReader::read(const Ranges& ranges, double* dst) {
 // reader) rather than computed with rounded. Converted values keep their order, so a magnitude of 2^53 or more
 // after conversion means one at least that large in the file.
 void NpyReader::refuse_inexact_int64(const Ranges& ranges, const double* values) const {
-    constexpr double exact_limit = 9007199254740992.0;  // 2^53
     const Extent count = element_count(range_shape(ranges));
     for (Extent element = 0; element < count; ++element) {
-        if (std::abs(values[element]) < exact_limit) continue;
+        if (int64_exact_in_float64(values[element])) continue;
         std::string message = "'";
         message += file_;
         message += "' holds an int64 value of magnitude 2^53 or more at [";

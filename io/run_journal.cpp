@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "engine/common/error.hpp"
+#include "io/text_files.hpp"
 
 namespace tilesum::io {
 
@@ -24,33 +25,6 @@ constexpr char tensor_magic[8] = {'T', 'S', 'U', 'M', 'T', 'N', 'S', '1'};
     std::string message = "cannot ";
     message += action + " '" + path + "': " + std::strerror(error);
     fail(ErrorKind::io, message);
-}
-
-void write_all(int descriptor, const char* data, std::size_t size, const std::string& path) {
-    while (size > 0) {
-        const ssize_t written = ::write(descriptor, data, size);
-        if (written < 0 && errno == EINTR) continue;
-        if (written < 0) fail_file("write resume journal file", path, errno);
-        data += written;
-        size -= static_cast<std::size_t>(written);
-    }
-}
-
-// Writes `parts` to path.tmp, fsyncs it and renames it to `path`: readers see the old file or the whole new one.
-void replace_file_durably(const std::string& path, const std::vector<std::pair<const char*, std::size_t>>& parts) {
-    const std::string temporary = path + ".tmp";
-    const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (descriptor < 0) fail_file("create resume journal file", temporary, errno);
-    try {
-        for (const auto& [data, size] : parts) write_all(descriptor, data, size, temporary);
-        if (::fsync(descriptor) != 0) fail_file("write resume journal file", temporary, errno);
-    } catch (...) {
-        ::close(descriptor);
-        ::unlink(temporary.c_str());  // a failed write (disk full) leaves no half file using the space
-        throw;
-    }
-    if (::close(descriptor) != 0) fail_file("write resume journal file", temporary, errno);
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail_file("rename resume journal file", temporary, errno);
 }
 
 void fsync_directory(const std::string& directory) {
@@ -249,15 +223,17 @@ std::string RunJournal::tensor_path(const std::string& key) const { return direc
 
 void RunJournal::write_journal(const JournalContents& contents) {
     const std::string text = format_journal(contents);
-    replace_file_durably(directory_ + "/journal", {{text.data(), text.size()}});
+    write_file_atomically(directory_ + "/journal", text, "resume journal file");
     fsync_directory(directory_);
 }
 
 void RunJournal::save_tensor(const std::string& key, const double* values, std::size_t count) {
     const std::uint64_t stored_count = count;
-    replace_file_durably(tensor_path(key), {{tensor_magic, sizeof tensor_magic},
-                                            {reinterpret_cast<const char*>(&stored_count), sizeof stored_count},
-                                            {reinterpret_cast<const char*>(values), count * sizeof(double)}});
+    write_file_atomically(tensor_path(key),
+                          {{tensor_magic, sizeof tensor_magic},
+                           {reinterpret_cast<const char*>(&stored_count), sizeof stored_count},
+                           {reinterpret_cast<const char*>(values), count * sizeof(double)}},
+                          "resume journal file");
 }
 
 void RunJournal::load_tensor(const std::string& key, double* dst, std::size_t count) {
