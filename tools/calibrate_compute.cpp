@@ -113,12 +113,12 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
         if (!ranges.empty()) ranges += ',';
         ranges += std::to_string(range.length());
     }
-    std::string chunks;  // a chunk of a summed index, where the planner cut one, is part of what the tile is
+    std::string slabs;  // a slab of a summed index, where the planner cut one, is part of what the tile is
     for (const auto& [label, range] : tile.summed) {
-        chunks += std::string(" ") + label + '=';
-        chunks += std::to_string(range.length());
+        slabs += std::string(" ") + label + '=';
+        slabs += std::to_string(range.length());
     }
-    result.tile_text = std::string("tile (") + ranges + ")" + (chunks.empty() ? "" : " chunk" + chunks) + " of " +
+    result.tile_text = std::string("tile (") + ranges + ")" + (slabs.empty() ? "" : " slab" + slabs) + " of " +
                        output.name + " " + format_shape(output.root->shape) + ", " +
                        format_bytes(static_cast<double>(output.peak_bytes)) + " peak";
     return result;
