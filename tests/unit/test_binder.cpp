@@ -14,28 +14,13 @@ using namespace tilesum;
 
 namespace {
 
+using testing::bind_error;
 using testing::bind_text;
+using testing::Caught;
 using testing::seed_text;
 
 std::map<std::string, expr::InputSpec> seed_inputs(Extent n, Extent q, Extent z2_columns, DType dtype = DType::f64) {
     return {{"A", {{n, n}, dtype}}, {"B", {{q}, dtype}}, {"Y2", {{n}, dtype}}, {"Z2", {{q, z2_columns}, dtype}}};
-}
-
-struct Caught {
-    ErrorKind kind;
-    std::string message;
-    std::string location;
-};
-
-Caught bind_error(const std::string& text, const std::map<std::string, expr::InputSpec>& inputs) {
-    try {
-        bind_text(text, inputs);
-    } catch (const Error& error) {
-        return {error.kind(), error.what(),
-                error.span() ? script::format_location("s.tsum", text, *error.span()) : std::string("(no span)")};
-    }
-    FAIL("no error for:\n" << text);
-    return {};
 }
 
 }  // namespace

@@ -17,6 +17,8 @@
 
 using namespace tilesum;
 using kernels::DenseTensor;
+using testing::bind_shapes_error;
+using testing::Caught;
 
 namespace {
 
@@ -128,23 +130,6 @@ void require_same(const std::string& script, const std::map<std::string, DenseTe
     REQUIRE(actual.shape == expected.shape);
     for (std::size_t index = 0; index < expected.values.size(); ++index)
         REQUIRE(actual.values[index] == Approx(expected.values[index]).margin(1e-12));
-}
-
-struct Caught {
-    ErrorKind kind;
-    std::string message;
-    std::string location;
-};
-
-Caught bind_error(const std::string& text, const std::map<std::string, Shape>& shapes) {
-    try {
-        testing::bind_shapes(text, shapes);
-    } catch (const Error& error) {
-        return {error.kind(), error.what(),
-                error.span() ? script::format_location("s.tsum", text, *error.span()) : std::string("(no span)")};
-    }
-    FAIL("no error for:\n" << text);
-    return {};
 }
 
 }  // namespace
@@ -275,7 +260,7 @@ TEST_CASE("one input may be several operands, and 0-d operands take empty subscr
 
 TEST_CASE("an operand with more axes than its subscripts name, ellipsis included, is rejected at the operand",
           "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('...ijk,k->i', A, v)\n", {{"A", {3, 4}}, {"v", {4}}});
+    Caught caught = bind_shapes_error("X = einsum('...ijk,k->i', A, v)\n", {{"A", {3, 4}}, {"v", {4}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK(caught.message ==
           "einsum operand 1 (A) has 2 dimension(s) (3, 4) but its subscripts '...ijk' name at least 3");
@@ -284,7 +269,7 @@ TEST_CASE("an operand with more axes than its subscripts name, ellipsis included
 
 TEST_CASE("ellipsis dimensions that do not broadcast are rejected at the second operand",
           "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('...i,...i->...', A, B)\n", {{"A", {2, 3}}, {"B", {5, 4, 3}}});
+    Caught caught = bind_shapes_error("X = einsum('...i,...i->...', A, B)\n", {{"A", {2, 3}}, {"B", {5, 4, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK(caught.message ==
           "operands could not be broadcast together under the ellipsis '...': it stands for (2,) in einsum operand 1 "
@@ -293,7 +278,7 @@ TEST_CASE("ellipsis dimensions that do not broadcast are rejected at the second 
 }
 
 TEST_CASE("an explicit output without '...' cannot drop the ellipsis dimensions", "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('...i->i', A)\n", {{"A", {2, 3}}});
+    Caught caught = bind_shapes_error("X = einsum('...i->i', A)\n", {{"A", {2, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK_THAT(caught.message,
                Catch::Contains("stands for 1 dimension(s) (2,)") && Catch::Contains("output subscripts have no '...'"));
@@ -302,7 +287,7 @@ TEST_CASE("an explicit output without '...' cannot drop the ellipsis dimensions"
 
 TEST_CASE("a label repeated in one operand over different extents is rejected at its second occurrence",
           "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('jii->j', A)\n", {{"A", {2, 3, 4}}});
+    Caught caught = bind_shapes_error("X = einsum('jii->j', A)\n", {{"A", {2, 3, 4}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK(caught.message ==
           "einsum operand 1 (A) repeats index 'i' (a diagonal) over axes of different extents: 3 at "
@@ -312,7 +297,7 @@ TEST_CASE("a label repeated in one operand over different extents is rejected at
 
 TEST_CASE("a repeated label of extent 1 does not broadcast within its operand, as in numpy",
           "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('ii->i', A)\n", {{"A", {1, 3}}});
+    Caught caught = bind_shapes_error("X = einsum('ii->i', A)\n", {{"A", {1, 3}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK_THAT(caught.message, Catch::Contains("repeats index 'i'"));
     CHECK(caught.location == "s.tsum:1:14");
@@ -320,7 +305,7 @@ TEST_CASE("a repeated label of extent 1 does not broadcast within its operand, a
 
 TEST_CASE("a label whose extents differ between operands names both, also for a diagonal operand",
           "[einsum_semantics][errors]") {
-    Caught caught = bind_error("X = einsum('ii,i->i', A, v)\n", {{"A", {3, 3}}, {"v", {4}}});
+    Caught caught = bind_shapes_error("X = einsum('ii,i->i', A, v)\n", {{"A", {3, 3}}, {"v", {4}}});
     CHECK(caught.kind == ErrorKind::semantic);
     CHECK(caught.message == "index 'i' is 3 in A but 4 in v (input v: expected shape (3,), actual (4,))");
     CHECK(caught.location == "s.tsum:1:26");

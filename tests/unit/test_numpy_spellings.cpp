@@ -17,6 +17,8 @@
 
 using namespace tilesum;
 using kernels::DenseTensor;
+using testing::bind_error;
+using testing::Caught;
 
 namespace {
 
@@ -44,23 +46,6 @@ DenseTensor evaluate(const std::string& text, const std::map<std::string, DenseT
         values[view.name] = tensor;
     }
     return eval::reference_evaluate(*program.outputs.back().node, values);
-}
-
-struct Caught {
-    ErrorKind kind;
-    std::string message;
-    std::string location;
-};
-
-Caught bind_error(const std::string& text, const std::map<std::string, expr::InputSpec>& inputs) {
-    try {
-        testing::bind_text(text, inputs);
-    } catch (const Error& error) {
-        return {error.kind(), error.what(),
-                error.span() ? script::format_location("s.tsum", text, *error.span()) : std::string("(no span)")};
-    }
-    FAIL("no error for:\n" << text);
-    return {};
 }
 
 }  // namespace
