@@ -200,9 +200,9 @@ class RecordedStore final : public CheckpointStore {
 public:
     explicit RecordedStore(RunProgress recorded) : recorded_(std::move(recorded)) {}
     const RunProgress& recorded() const override { return recorded_; }
-    void save_tensor(const std::string&, const double*, std::size_t) override {}
-    void load_tensor(const std::string&, double*, std::size_t) override {}
-    void record(const RunProgress&) override {}
+    void save_tensor(const std::string& /*key*/, const double* /*values*/, std::size_t /*count*/) override {}
+    void load_tensor(const std::string& /*key*/, double* /*dst*/, std::size_t /*count*/) override {}
+    void record(const RunProgress& /*progress*/) override {}
     double checkpoint_seconds() const override { return 0; }
 
 private:
