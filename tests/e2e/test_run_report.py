@@ -42,8 +42,14 @@ def case_json_report(context):
     util.expect(abs(measured["bytes_read"] - plan["bytes_read"]) <= 0.1 * plan["bytes_read"],
                 f"bytes_read {measured['bytes_read']} vs planned {plan['bytes_read']}")
     util.expect(0 < measured["arena_peak_bytes"] <= measured["tile_budget_bytes"], f"arena peak: {measured}")
-    util.expect(abs(measured["peak_rss_bytes"] / 1024 - result.peak_rss_kib) <= 0.05 * result.peak_rss_kib + 1024,
-                f"peak RSS {measured['peak_rss_bytes']} B vs {result.peak_rss_kib} KiB measured by wait4")
+    # The report's peak RSS is the process's so far; wait4's also counts what runs after it (exit, and a sanitizer's
+    # leak check at exit, which is why the two agree closely only without sanitizers).
+    report_kib = measured["peak_rss_bytes"] / 1024
+    util.expect(0 < report_kib <= result.peak_rss_kib + 1024,
+                f"peak RSS {measured['peak_rss_bytes']} B above the {result.peak_rss_kib} KiB measured by wait4")
+    if os.environ.get("TILESUM_SANITIZED") != "1":
+        util.expect(report_kib >= 0.95 * result.peak_rss_kib - 1024,
+                    f"peak RSS {measured['peak_rss_bytes']} B vs {result.peak_rss_kib} KiB measured by wait4")
     util.expect(0 < measured["seconds"] <= result.seconds, f"seconds {measured['seconds']} vs {result.seconds}")
     util.expect(report["outputs"] == [{"name": "E", "where": out + ":/E", "shape": [Q], "dtype": "float64"}],
                 f"outputs: {report['outputs']}")
