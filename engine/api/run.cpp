@@ -178,9 +178,10 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     }
     // Every run journals its progress beside the output (io/run_journal.hpp), so that a killed run can be continued
     // with resume. The journal goes when the run ends, unless a write error left finished work worth resuming.
+    const std::string digest = plan_digest(data);           // identifies the computation: journal and attributes
     std::map<std::string, const io::InputReader*> readers;  // null for memory
     for (const auto& [name, source] : bound.sources) readers[name] = source->reader.get();
-    io::RunJournal journal(sink.path, api::run_fingerprint(data, readers, sink.path), sink.resume,
+    io::RunJournal journal(sink.path, api::run_fingerprint(digest, readers, sink.path), sink.resume,
                            [&out] { out.flush_durably(); });
     if (sink.resume && !journal.resuming() && control.on_note)
         control.on_note("nothing to resume for " + sink.path + "; running from the start");
@@ -223,7 +224,7 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     // How the outputs were made, recorded on each before it becomes visible.
     std::map<std::string, std::string> attributes = sink.attributes;
     attributes["tilesum_version"] = version();
-    attributes["tilesum_plan_digest"] = plan_digest(data);
+    attributes["tilesum_plan_digest"] = digest;
     for (auto& dataset : pending)
         for (const auto& [name, value] : attributes) dataset->set_attribute(name, value);
     // Only a complete run makes its outputs visible; until here they live under temporary names.

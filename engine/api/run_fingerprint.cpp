@@ -4,8 +4,6 @@
 
 #include <filesystem>
 
-#include "engine/api/run.hpp"
-
 namespace tilesum::api {
 
 namespace {
@@ -27,13 +25,13 @@ std::string input_identity(const io::InputReader& reader, const struct stat& out
 
 }  // namespace
 
-io::Fingerprint run_fingerprint(const plan::PlanData& plan,
+io::Fingerprint run_fingerprint(const std::string& plan_digest,
                                 const std::map<std::string, const io::InputReader*>& readers,
                                 const std::string& out_path) {
     struct stat out_status {};
     if (::stat(out_path.c_str(), &out_status) != 0) out_status = {};
     io::Fingerprint fingerprint;
-    fingerprint.push_back({"plan", plan_digest(plan)});
+    fingerprint.push_back({"plan", plan_digest});
     for (const auto& [name, reader] : readers)
         fingerprint.push_back({"input:" + name, reader ? input_identity(*reader, out_status) : "the caller's memory"});
     return fingerprint;

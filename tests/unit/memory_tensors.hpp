@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <random>
 #include <string>
 
 #include "engine/common/tensor_io.hpp"
@@ -11,6 +12,15 @@
 namespace tilesum::testing {
 
 using kernels::DenseTensor;
+
+// Values uniform in [-1, 1) from `seed`, in C order.
+inline DenseTensor random_tensor(const Shape& shape, unsigned seed) {
+    std::mt19937 generator(seed);
+    std::uniform_real_distribution<double> distribution(-1.0, 1.0);
+    DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
+    for (double& value : tensor.values) value = distribution(generator);
+    return tensor;
+}
 
 class MemoryReader final : public TensorReader {
 public:

@@ -19,16 +19,9 @@ using namespace tilesum;
 using kernels::DenseTensor;
 using testing::bind_shapes_error;
 using testing::Caught;
+using testing::random_tensor;
 
 namespace {
-
-DenseTensor random_tensor(const Shape& shape, unsigned seed) {
-    std::mt19937 generator(seed);
-    std::uniform_real_distribution<double> distribution(-1.0, 1.0);
-    DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
-    for (double& value : tensor.values) value = distribution(generator);
-    return tensor;
-}
 
 // numpy's einsum over explicit letters, one loop nest: a letter repeated in an operand indexes the same value
 // on each of its axes (a diagonal); an axis of extent 1 is read at 0 whatever the letter's extent (broadcast).

@@ -7,18 +7,11 @@
 #include "engine/kernels/block_ops.hpp"
 #include "engine/kernels/reference_einsum.hpp"
 
+#include "tests/unit/memory_tensors.hpp"
+
 using namespace tilesum;
 using kernels::DenseTensor;
-
-namespace {
-DenseTensor random_tensor(const Shape& shape, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<double> uniform(-1, 1);
-    DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
-    for (double& value : tensor.values) value = uniform(rng);
-    return tensor;
-}
-}  // namespace
+using testing::random_tensor;
 
 TEST_CASE("permute matches the reference transpose, whether the last destination axis is long or short", "[kernels]") {
     for (const Shape& shape : {Shape{4, 5, 3}, Shape{3, 40, 2}, Shape{2, 3, 50}}) {

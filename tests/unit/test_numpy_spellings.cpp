@@ -19,16 +19,9 @@ using namespace tilesum;
 using kernels::DenseTensor;
 using testing::bind_error;
 using testing::Caught;
+using testing::random_tensor;
 
 namespace {
-
-DenseTensor random_tensor(const Shape& shape, unsigned seed) {
-    std::mt19937 generator(seed);
-    std::uniform_real_distribution<double> distribution(-1.0, 1.0);
-    DenseTensor tensor{shape, std::vector<double>(static_cast<std::size_t>(element_count(shape)))};
-    for (double& value : tensor.values) value = distribution(generator);
-    return tensor;
-}
 
 // The value of the last output of `text`, naively, on `inputs` (diagonal views read through their reader).
 DenseTensor evaluate(const std::string& text, const std::map<std::string, DenseTensor>& inputs) {
