@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 #include <optional>
+#include <set>
 
 #include "engine/common/error.hpp"
 #include "engine/kernels/block_ops.hpp"
@@ -59,8 +60,44 @@ double contiguous_runs(const Ranges& ranges, const Shape& shape) {
     return runs;
 }
 
+// The labels einsum `term` sums (its operands' labels that are not its output's), with their extents.
+std::map<char, Extent> einsum_summed(const Node& term) {
+    std::map<char, Extent> summed;
+    if (term.kind != NodeKind::einsum) return summed;
+    for (std::size_t position = 0; position < term.operands.size(); ++position)
+        for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis) {
+            const char label = term.operand_labels[position][axis];
+            if (term.output_labels.find(label) == std::string::npos)
+                summed.emplace(label, term.operands[position]->shape[axis]);
+        }
+    return summed;
+}
+
+// The slab `summed` of a sum of terms, for its term `term`: the ranges of the cut labels the term sums, or
+// std::nullopt when the term takes no part in this slab. A term lacking a cut label is added once, in the first
+// slab along that label, so that over all slabs every term is added exactly once.
+std::optional<std::map<char, Range>> term_slab(const Node& term, const std::map<char, Range>& summed) {
+    const std::map<char, Extent> own = einsum_summed(term);
+    std::map<char, Range> narrowed;
+    for (const auto& [label, range] : summed) {
+        if (own.count(label))
+            narrowed[label] = range;
+        else if (range.begin != 0)
+            return std::nullopt;
+    }
+    return narrowed;
+}
+
 void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
              const std::map<char, Range>* summed = nullptr) {
+    if (summed && node.kind == NodeKind::lincomb) {  // a slab of a sum of terms: each term's part of it
+        std::vector<Ranges> children = operand_ranges(node, ranges);
+        for (std::size_t position = 0; position < node.operands.size(); ++position)
+            if (auto narrowed = term_slab(*node.operands[position], *summed))
+                collect(*node.operands[position], children[position], leaves,
+                        narrowed->empty() ? nullptr : &*narrowed);
+        return;
+    }
     if (node.kind == NodeKind::input) {
         LeafKey key{&node, ranges};
         auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
@@ -80,6 +117,7 @@ public:
     // The root's tile; its summed labels may be narrowed to one slab of the reduction.
     Block evaluate_root(const Node& root, const TileSpec& tile) {
         if (tile.summed.empty()) return evaluate(root, tile.ranges);
+        if (root.kind == NodeKind::lincomb) return evaluate_terms_slab(root, tile.ranges, tile.summed);
         TILESUM_ASSERT(root.kind == NodeKind::einsum);
         return evaluate_einsum(root, tile.ranges, &tile.summed);
     }
@@ -133,6 +171,30 @@ private:
                                            result.shape);
             cost_.flops += 2.0 * static_cast<double>(elements);
         }
+        return result;
+    }
+
+    // One slab of a sum of terms (term_slab says which terms take part and how narrowed), folded into one buffer.
+    Block evaluate_terms_slab(const Node& node, const Ranges& ranges, const std::map<char, Range>& summed) {
+        std::vector<Ranges> children = operand_ranges(node, ranges);
+        const Shape shape = range_shape(ranges);
+        const Extent elements = element_count(shape);
+        Block result = allocate(shape);
+        bool assigned = false;
+        for (std::size_t position = 0; position < node.operands.size(); ++position) {
+            const Node& term = *node.operands[position];
+            const std::optional<std::map<char, Range>> narrowed = term_slab(term, summed);
+            if (!narrowed) continue;
+            Block operand = narrowed->empty() ? evaluate(term, children[position])
+                                              : evaluate_einsum(term, children[position], &*narrowed);
+            if (!arena_.dry())
+                kernels::broadcast_combine(assigned ? kernels::Combine::accumulate : kernels::Combine::assign,
+                                           node.coefficients[position], operand.data(), operand.shape, result.data(),
+                                           result.shape);
+            cost_.flops += 2.0 * static_cast<double>(elements);
+            assigned = true;
+        }
+        if (!assigned && !arena_.dry()) std::fill(result.data(), result.data() + elements, 0.0);
         return result;
     }
 
@@ -322,6 +384,31 @@ private:
 };
 
 }  // namespace
+
+std::vector<std::pair<char, Extent>> slab_labels(const Node& root) {
+    std::vector<std::pair<char, Extent>> labels;
+    std::set<char> refused;  // read as an output label by a term, or summed with different extents
+    auto add_summed_of = [&](const Node& term) {
+        if (term.kind != NodeKind::einsum) return;
+        for (char label : term.output_labels) refused.insert(label);
+        for (std::size_t position = 0; position < term.operands.size(); ++position)
+            for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis) {
+                const char label = term.operand_labels[position][axis];
+                const Extent extent = term.operands[position]->shape[axis];
+                if (term.output_labels.find(label) != std::string::npos) continue;
+                auto known = std::find_if(labels.begin(), labels.end(), [&](const auto& seen) { return seen.first == label; });
+                if (known == labels.end())
+                    labels.emplace_back(label, extent);
+                else if (known->second != extent)
+                    refused.insert(label);
+            }
+    };
+    if (root.kind == NodeKind::einsum) add_summed_of(root);
+    if (root.kind == NodeKind::lincomb)
+        for (const expr::NodePtr& term : root.operands) add_summed_of(*term);
+    std::erase_if(labels, [&](const auto& label) { return refused.count(label.first) > 0; });
+    return labels;
+}
 
 std::vector<LeafKey> collect_leaves(const Node& root, const TileSpec& tile) {
     std::vector<LeafKey> leaves;

@@ -19,12 +19,17 @@ struct Block {
     double* data() const { return buffer->data(); }
 };
 
-// One tile: ranges of the root's axes and, when the root is an einsum whose summed labels are tiled too, the
-// ranges of those labels (one slab of the reduction; the executor adds the slabs of an output tile in order).
+// One tile: ranges of the root's axes and, when the root's summed labels are tiled too (slab_labels), the ranges
+// of those labels (one slab of the reduction; the executor adds the slabs of an output tile in order).
 struct TileSpec {
     Ranges ranges;
     std::map<char, Range> summed;
 };
+
+// The summed labels a tile of `root` may cut into slabs, in order of appearance, with their extents: those of an
+// einsum; of a sum of terms, those its einsum terms sum, with one extent wherever summed and never an output label
+// of a term. In one slab, a term that lacks a cut label is added only in the first slab along it.
+std::vector<std::pair<char, Extent>> slab_labels(const expr::Node& root);
 
 // One hyperslab of one input.
 struct LeafKey {

@@ -13,16 +13,10 @@ Cuttable Cuttable::of(const expr::Node& root) {
     cuttable.root = &root;
     cuttable.extents = root.shape;
     cuttable.output_rank = root.shape.size();
-    if (root.kind == expr::NodeKind::einsum)
-        for (std::size_t position = 0; position < root.operands.size(); ++position)
-            for (std::size_t axis = 0; axis < root.operand_labels[position].size(); ++axis) {
-                const char label = root.operand_labels[position][axis];
-                if (root.output_labels.find(label) != std::string::npos ||
-                    cuttable.summed_labels.find(label) != std::string::npos)
-                    continue;
-                cuttable.summed_labels += label;
-                cuttable.extents.push_back(root.operands[position]->shape[axis]);
-            }
+    for (const auto& [label, extent] : eval::slab_labels(root)) {
+        cuttable.summed_labels += label;
+        cuttable.extents.push_back(extent);
+    }
     return cuttable;
 }
 

@@ -11,8 +11,8 @@
 
 namespace tilesum::plan {
 
-// Every output axis, then (when the output is one einsum) its summed labels, whose slabs are partial results added
-// in a fixed order. Sizes of a tile are one vector over all of them.
+// Every output axis, then its summed labels (eval::slab_labels: of an einsum, or of a sum of einsum terms), whose
+// slabs are partial results added in a fixed order. Sizes of a tile are one vector over all of them.
 struct Cuttable {
     const expr::Node* root = nullptr;
     Shape extents;

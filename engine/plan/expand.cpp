@@ -132,8 +132,6 @@ std::string canonical_key(const Term& term) {
     return key;
 }
 
-namespace {
-
 std::vector<Term> merge_identical(const std::vector<Term>& terms) {
     std::vector<Term> merged;
     std::map<std::string, std::size_t> index_of;
@@ -150,6 +148,8 @@ std::vector<Term> merge_identical(const std::vector<Term>& terms) {
     if (nonzero.empty() && !merged.empty()) nonzero.push_back(merged.front());  // keeps the shape: an all-zero sum
     return nonzero;
 }
+
+namespace {
 
 // Broadcasting (numpy's, in sums and elementwise products). A term is one einsum, and an einsum cannot make an
 // output axis that none of its operands has: the x of A + x, x of shape (n,) and A (m, n), is x_j repeated

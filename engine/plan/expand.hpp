@@ -34,6 +34,10 @@ std::optional<std::vector<Term>> expand_terms(const expr::NodePtr& node, std::st
 // labels keep their positions). Sound, not complete: some equal terms may get different keys.
 std::string canonical_key(const Term& term);
 
+// `terms` with the terms canonical_key finds identical merged (coefficients added) and zero terms dropped (all but
+// one when every term is zero, to keep the shape).
+std::vector<Term> merge_identical(const std::vector<Term>& terms);
+
 // The terms as a DAG: a sum of einsum nodes over inputs (one einsum when there is one term of coefficient 1).
 expr::NodePtr terms_to_node(const std::vector<Term>& terms, const expr::Node& original);
 

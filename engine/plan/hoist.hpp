@@ -1,4 +1,5 @@
-// Rewrite: shared pieces. In a term's best contraction path, a pairwise step of two inputs that reduces them
+// Rewrite: shared pieces. A one-input reduction (an operand's labels that nothing else in its term reads are summed
+// first: a column sum, a trace) and, in a term's best contraction path, a pairwise step of two inputs that reduces them
 // (its result is smaller than the larger of the two) is computed once, in full, before the outputs, and the
 // term reads it like an input, by hyperslabs as tiles need, when it has none of the output's indices (every tile
 // would recompute it) or when the same step occurs in several terms or outputs: the seed's cross terms both need
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,14 +34,23 @@ public:
 
     // First, every term of every output is counted: how often each reducing step of two inputs occurs.
     void count(const Term& term);
-    // Then each term with its pieces in place: a reducing step of two leaves becomes a piece when it has none of
-    // the output's indices (every tile would recompute it) or when it occurs more than once (shared).
+    // Then each term with its pieces in place: a one-input reduction, or a reducing step of two leaves, becomes a
+    // piece when it has none of the output's indices (every tile would recompute it) or when it occurs more than
+    // once (shared): the centred covariance's column sum of X occurs twice in Σ_n X_ni Σ_m X_mj.
     Term hoist(const Term& term);
+
+    // A whole term (an einsum over inputs) as a piece when it fits: the input node that reads it, or std::nullopt.
+    std::optional<expr::NodePtr> whole_term_piece(const Term& term);
 
     const std::vector<SharedPiece>& pieces() const { return pieces_; }
     std::size_t bytes() const { return bytes_; }
 
 private:
+    // The piece computing `step` (an einsum of one or two inputs), made when the policy finds it worth it and it
+    // fits; std::nullopt when the step stays in its term.
+    std::optional<std::size_t> piece_for(const Term& step, bool independent);
+    static bool independent_of_output(const std::string& kept, const Term& term);
+
     std::size_t byte_limit_;
     PiecePolicy policy_;
     std::size_t bytes_ = 0;

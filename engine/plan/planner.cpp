@@ -83,11 +83,14 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
     // Pieces are held in memory within a quarter of the budget.
     const std::size_t piece_budget_bytes = options.budget_bytes / 4;
     std::set<char> forced_used;
-    const SharedTerms few_pieces = share_pieces(expanded, piece_budget_bytes, PiecePolicy::independent_or_shared);
+    std::string forced_labels;
+    for (const auto& [label, size] : options.forced_tiles) forced_labels += label;
+    const SharedTerms few_pieces =
+        share_pieces(expanded, piece_budget_bytes, PiecePolicy::independent_or_shared, forced_labels);
     Plan plan = plan_shared(program, options, expanded, few_pieces, forced_used).value_or_fail();
     // The other piece policy, sized only when it makes other pieces, and kept when predicted faster (its pieces
     // read inputs in their own best order).
-    const SharedTerms every_piece = share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction);
+    const SharedTerms every_piece = share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction, forced_labels);
     if (every_piece.registry.pieces().size() != few_pieces.registry.pieces().size()) {
         std::set<char> other_forced_used;
         Plan other = plan_shared(program, options, expanded, every_piece, other_forced_used).value_or_fail();

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "engine/plan/expand_outputs.hpp"
@@ -19,8 +20,10 @@ struct SharedTerms {
     std::vector<std::optional<std::vector<Term>>> expanded;  // per output: its terms with pieces in place
 };
 
-// The pieces of `expanded` under `policy`, within `piece_budget_bytes` of memory.
-SharedTerms share_pieces(const ExpandedOutputs& expanded, std::size_t piece_budget_bytes, PiecePolicy policy);
+// The pieces of `expanded` under `policy`, within `piece_budget_bytes` of memory. A term that sums a label the user
+// forced a tile size of (`forced_labels`) stays in its output, so that the output is tiled as asked.
+SharedTerms share_pieces(const ExpandedOutputs& expanded, std::size_t piece_budget_bytes, PiecePolicy policy,
+                         const std::string& forced_labels = "");
 
 // The pieces the planned outputs read, directly or through other pieces, in their original order.
 std::vector<const SharedPiece*> pieces_in_use(const PieceRegistry& registry, const std::vector<OutputPlan>& outputs);

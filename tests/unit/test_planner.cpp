@@ -99,9 +99,9 @@ TEST_CASE("a forced tile for an index no output has is a usage error listing the
 
 TEST_CASE("a budget too small for one tile names the smallest budget that works, and that budget works",
           "[planner][errors]") {
-    // X's rows need whole rows of A (the inner einsum sums j), and a sum cannot be cut along j: one tile of X
-    // (i = 1) holds a 1.5 MiB row.
-    expr::Program program = bind_shapes("X = einsum('ij->i', A) + v\n", {{"A", {10, 200000}}, {"v", {10}}});
+    // X's rows need whole rows of A (the inner einsum sums j), and an elementwise product cannot be cut along j:
+    // one tile of X (i = 1) holds a 1.5 MiB row.
+    expr::Program program = bind_shapes("X = einsum('ij->i', A) * v\n", {{"A", {10, 200000}}, {"v", {10}}});
     std::string message;
     try {
         make(program, 1 * MiB);

@@ -1,0 +1,112 @@
+// The planner on the workloads that once fell off a cliff (issue 12), on shapes alone: a one-input reduction
+// (a column sum) becomes a shared piece, a sum of terms is summed in slabs, and terms or outputs that read one
+// large input share one pass over it.
+#include <catch2/catch.hpp>
+
+#include "engine/expr/program.hpp"
+#include "engine/plan/plan.hpp"
+#include "tests/unit/script_fixtures.hpp"
+
+using namespace tilesum;
+using testing::bind_shapes;
+
+namespace {
+
+constexpr std::size_t MiB = std::size_t{1} << 20;
+
+plan::Plan make(const expr::Program& program, std::size_t budget_bytes, std::map<char, Extent> forced = {},
+                plan::Strategy strategy = plan::Strategy::automatic) {
+    plan::PlanOptions options;
+    options.strategy = strategy;
+    options.budget_bytes = budget_bytes;
+    options.threads = 2;
+    options.forced_tiles = std::move(forced);
+    return plan::make_plan(program, options);
+}
+
+double bytes_read(const plan::Plan& plan) {
+    double bytes = 0;
+    for (const plan::Plan::PieceStep& step : plan.piece_steps)
+        bytes += step.fused ? plan.passes[step.index].bytes_read : plan.pieces[step.index].bytes_read;
+    for (const plan::OutputPlan& output : plan.outputs) bytes += output.bytes_read;
+    return bytes;
+}
+
+double predicted_seconds(const plan::Plan& plan) {
+    double seconds = 0;
+    for (const plan::Plan::PieceStep& step : plan.piece_steps)
+        seconds += step.fused ? plan.passes[step.index].predicted_seconds : plan.pieces[step.index].predicted_seconds;
+    for (const plan::OutputPlan& output : plan.outputs) seconds += output.predicted_seconds;
+    return seconds;
+}
+
+// The issue's workload: X 50M x 32 under 256 MiB, centred the way numpy users write it.
+const char* const centred_covariance =
+    "mu = np.einsum('ni->i', X) / 50000000\n"
+    "Xc = X - mu\n"
+    "C = np.einsum('ni,nj->ij', Xc, Xc) / (50000000 - 1)\n";
+const Shape tall_x{50000000, 32};
+constexpr double tall_x_bytes = 50000000.0 * 32 * 8;
+
+}  // namespace
+
+TEST_CASE("a column sum occurring twice in a term is one shared piece", "[planner][pieces][cliffs]") {
+    // Σ_n X_ni Σ_m X_mj: the column sums of X, once, then their outer product.
+    plan::Plan plan =
+        make(bind_shapes("S = einsum('ni,mj->ij', X, X)\n", {{"X", {100000, 32}}}), 64 * MiB, {}, plan::Strategy::expand);
+    REQUIRE(plan.pieces.size() == 1);
+    REQUIRE(plan.pieces[0].root->operand_labels.size() == 1);
+    REQUIRE(plan.pieces[0].root->shape == Shape{32});
+    REQUIRE(plan.outputs[0].bytes_read < 1e4);  // the output reads the 256-byte piece (by tiles), not X
+}
+
+TEST_CASE("a trace independent of the output is a piece, not recomputed by every tile", "[planner][pieces][cliffs]") {
+    plan::Plan plan = make(bind_shapes("Y = np.trace(A) * B\n", {{"A", {2000, 2000}}, {"B", {3000, 3000}}}), 16 * MiB,
+                           {}, plan::Strategy::expand);
+    REQUIRE(plan.pieces.size() == 1);
+    REQUIRE(plan.pieces[0].root->shape.empty());
+    REQUIRE(plan.outputs[0].tiling.tile_count() > 1);
+    REQUIRE(plan.outputs[0].bytes_read < 3000.0 * 3000 * 8 * 1.01);  // B once, A's diagonal never again
+}
+
+TEST_CASE("the centred covariance reads X once, in row slabs, like the Gram matrix", "[planner][pieces][cliffs]") {
+    const plan::Plan covariance = make(bind_shapes(centred_covariance, {{"X", tall_x}}), 256 * MiB);
+    const plan::Plan gram = make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\n", {{"X", tall_x}}), 256 * MiB);
+    // One pass over X computes both Σ_n X_ni X_nj and the column sums; C is then made of those two pieces.
+    REQUIRE(covariance.passes.size() == 1);
+    REQUIRE(covariance.passes[0].members.size() == 2);
+    REQUIRE(covariance.passes[0].block[1] == 32);  // row blocks: whole rows, contiguous runs
+    REQUIRE(bytes_read(covariance) < 1.01 * tall_x_bytes);
+    REQUIRE(bytes_read(gram) < 1.01 * tall_x_bytes);
+    REQUIRE(predicted_seconds(covariance) < 1.1 * predicted_seconds(gram));
+}
+
+TEST_CASE("a sum of terms is summed in slabs along an index one of its terms sums", "[planner][slabs][cliffs]") {
+    // As written (no expansion), X is einsum + v: j is summed in slabs, v added once, in the first slab.
+    plan::Plan plan = make(bind_shapes("X = einsum('ij->i', A) + v\n", {{"A", {10, 200000}}, {"v", {10}}}), 1 * MiB,
+                           {}, plan::Strategy::tile);
+    REQUIRE(plan.outputs[0].tiling.summed_labels == "j");
+    REQUIRE(plan.outputs[0].tiling.slab_count() > 1);
+    REQUIRE(plan.outputs[0].peak_bytes * static_cast<std::size_t>(plan.outputs[0].tiles_in_flight) <= 1 * MiB);
+}
+
+TEST_CASE("--tile names a summed index of a two-term output, which keeps its terms", "[planner][slabs][cliffs]") {
+    plan::Plan plan = make(bind_shapes(centred_covariance, {{"X", tall_x}}), 256 * MiB, {{'n', 65536}});
+    REQUIRE(plan.outputs[0].terms.size() == 2);
+    REQUIRE(plan.outputs[0].tiling.summed_labels == "n");
+    REQUIRE(plan.outputs[0].tiling.summed_tile == Shape{65536});
+}
+
+TEST_CASE("two outputs reading one large input share one pass over it", "[planner][pieces][cliffs]") {
+    plan::Plan plan = make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\ns = X.sum(axis=0)\n", {{"X", tall_x}}),
+                           256 * MiB);
+    REQUIRE(plan.passes.size() == 1);
+    REQUIRE(plan.passes[0].members.size() == 2);
+    REQUIRE(bytes_read(plan) < 1.01 * tall_x_bytes);
+}
+
+TEST_CASE("one output reading a large input alone is tiled itself, not made a piece", "[planner][pieces][cliffs]") {
+    plan::Plan plan = make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\n", {{"X", tall_x}}), 256 * MiB);
+    REQUIRE(plan.pieces.empty());
+    REQUIRE(plan.outputs[0].tiling.summed_labels == "n");
+}
