@@ -271,10 +271,32 @@ void Hdf5OutputFile::flush_durably() {
     ::close(descriptor);
 }
 
+class Hdf5PendingDataset::Reader final : public TensorReader {
+public:
+    explicit Reader(const State& state) : state_(state) {}
+    void read(const Ranges& ranges, double* dst) override {
+        TILESUM_ASSERT(!state_.committed && state_.dtype == DType::f64);
+        h5::check_ranges(ranges, state_.shape);
+        const Shape block = range_shape(ranges);
+        if (element_count(block) == 0) return;
+        std::lock_guard lock(hdf5_mutex());
+        const h5::Handle file_space = h5::dataset_space(state_.where, state_.dataset.get());
+        h5::space_select(state_.where, file_space.get(), ranges);
+        const h5::Handle memory_space = h5::space_create(state_.where, block);
+        h5::dataset_read(state_.where, state_.dataset.get(), memory_space.get(), file_space.get(), dst);
+    }
+
+private:
+    const State& state_;
+};
+
 Hdf5PendingDataset::Hdf5PendingDataset(std::unique_ptr<State> state)
     : state_(std::move(state)),
       real_part_(std::make_unique<PartWriter>(*this, ValuePart::real)),
-      imag_part_(std::make_unique<PartWriter>(*this, ValuePart::imag)) {}
+      imag_part_(std::make_unique<PartWriter>(*this, ValuePart::imag)),
+      reader_(std::make_unique<Reader>(*state_)) {}
+
+TensorReader& Hdf5PendingDataset::reader() { return *reader_; }
 
 TensorWriter& Hdf5PendingDataset::part(ValuePart part) {
     if (!is_complex(state_->dtype)) {

@@ -98,6 +98,11 @@ public:
     // this run created it) for tilesum run --resume.
     void keep_for_resume();
 
+    // What was written so far, read back by hyperslabs (float64 datasets): a spilled intermediate is written to a
+    // scratch file that is never committed, and read by the outputs computed after it. Error(io) naming file and
+    // dataset if a read fails.
+    TensorReader& reader();
+
     const std::string& name() const;  // final, absolute: "/E"
     const Shape& shape() const;
     DType dtype() const;
@@ -107,11 +112,13 @@ public:
 private:
     friend class Hdf5OutputFile;
     class PartWriter;
+    class Reader;
     explicit Hdf5PendingDataset(std::unique_ptr<State> state);
     void write_part(const Ranges& ranges, const double* src, ValuePart part);  // complex datasets
     std::unique_ptr<State> state_;
     std::unique_ptr<PartWriter> real_part_;
     std::unique_ptr<PartWriter> imag_part_;
+    std::unique_ptr<Reader> reader_;
 };
 
 }  // namespace tilesum::io

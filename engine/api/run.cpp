@@ -5,7 +5,10 @@
 
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <set>
 
 #include "engine/api/counting_reader.hpp"
@@ -18,6 +21,7 @@
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan_json.hpp"
 #include "io/diagonal_view_reader.hpp"
+#include "io/hdf5_output.hpp"
 #include "io/hdf5_reader.hpp"
 #include "io/run_journal.hpp"
 
@@ -139,10 +143,50 @@ void fill_stats(RunStats& stats, const exec::RunStats& executed, const plan::Pla
     stats.chunk_cache_total_bytes = plan.chunk_cache_total_bytes;
 }
 
+bool has_scratch(const plan::Plan& plan) {
+    for (const plan::OutputPlan& output : plan.outputs)
+        if (output.scratch) return true;
+    return false;
+}
+
+// Spilled intermediates (plan/spill.hpp): each written into a dataset of `file` that is never committed, and read
+// back through the same dataset by the outputs after it. `resuming` reopens those an earlier run left.
+struct ScratchDatasets {
+    std::vector<std::unique_ptr<io::Hdf5PendingDataset>> datasets;
+
+    void bind(const plan::Plan& plan, io::Hdf5OutputFile& file, bool resuming, BoundInputs& bound) {
+        for (const plan::OutputPlan& output : plan.outputs) {
+            if (!output.scratch) continue;
+            const Shape& shape = output.root->shape;
+            datasets.push_back(resuming ? file.open_pending(output.name, shape, DType::f64)
+                                        : file.create_pending(output.name, shape, DType::f64));
+            bound.bindings.outputs[output.name] = datasets.back().get();
+            bound.counting_readers.push_back(
+                std::make_unique<api::CountingReader>(datasets.back()->reader(), bound.bytes_read));
+            bound.bindings.inputs[output.name] = bound.counting_readers.back().get();
+        }
+    }
+};
+
+// A scratch file of this process's own in the temporary directory, for runs into memory.
+std::string temporary_scratch_path() {
+    static std::atomic<unsigned> count{0};
+    const std::string leaf = "tilesum-scratch-" + std::to_string(::getpid()) + "-" + std::to_string(count++) + ".h5";
+    return (std::filesystem::temp_directory_path() / leaf).string();
+}
+
 void run_into_memory(const plan::Instantiated& plan, BoundInputs& bound, Sink::State& sink, const RunControl& control,
                      RunStats& stats) {
     std::map<std::string, std::unique_ptr<exec::BorrowedTensor>> writers;
+    // Removed when the run ends: created here, nothing is ever committed to it.
+    std::unique_ptr<io::Hdf5OutputFile> scratch_file;
+    ScratchDatasets scratch;
+    if (has_scratch(plan.plan)) {
+        scratch_file = std::make_unique<io::Hdf5OutputFile>(temporary_scratch_path());
+        scratch.bind(plan.plan, *scratch_file, false, bound);
+    }
     for (const plan::OutputPlan& output : plan.plan.outputs) {
+        if (output.scratch) continue;
         if (plan.program.output_parts.count(output.name))
             fail(ErrorKind::unsupported, "output '" + output_dataset(plan.program, output.name) +
                                              "' is complex: memory sinks take float64 outputs; write it to HDF5");
@@ -171,6 +215,7 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     if (!sink.file) sink.file = std::make_unique<io::Hdf5OutputFile>(sink.path);
     io::Hdf5OutputFile& out = *sink.file;
     for (const plan::OutputPlan& output : plan.plan.outputs) {
+        if (output.scratch) continue;
         const std::string dataset = output_dataset(plan.program, output.name);
         if (out.has_dataset(dataset) && !sink.overwrite)
             fail(ErrorKind::usage, "output dataset '/" + dataset + "' already exists in '" + sink.path +
@@ -181,8 +226,23 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     const std::string digest = plan_digest(data);           // identifies the computation: journal and attributes
     std::map<std::string, const io::InputReader*> readers;  // null for memory
     for (const auto& [name, source] : bound.sources) readers[name] = source->reader.get();
+    // Spilled intermediates go into a scratch file in the journal's directory: kept with it for --resume, removed
+    // with it when the run ends (the file first, then the directory).
+    std::unique_ptr<io::Hdf5OutputFile> scratch_file;
     io::RunJournal journal(sink.path, api::run_fingerprint(digest, readers, sink.path), sink.resume,
-                           [&out] { out.flush_durably(); });
+                           [&out, &scratch_file] {
+                               out.flush_durably();
+                               if (scratch_file) scratch_file->flush_durably();
+                           });
+    ScratchDatasets scratch;
+    struct CloseScratch {
+        std::unique_ptr<io::Hdf5OutputFile>& file;
+        ScratchDatasets& scratch;
+        ~CloseScratch() {
+            scratch.datasets.clear();
+            file.reset();
+        }
+    } close_scratch{scratch_file, scratch};
     if (sink.resume && !journal.resuming() && control.on_note)
         control.on_note("nothing to resume for " + sink.path + "; running from the start");
     stats.resumed = journal.resuming();
@@ -191,7 +251,12 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
     };
     std::vector<std::unique_ptr<io::Hdf5PendingDataset>> pending;
     std::map<std::string, io::Hdf5PendingDataset*> complex_datasets;  // by output name
+    if (has_scratch(plan.plan)) {
+        scratch_file = std::make_unique<io::Hdf5OutputFile>(journal.directory() + "/scratch.h5");
+        scratch.bind(plan.plan, *scratch_file, journal.resuming(), bound);
+    }
     for (const plan::OutputPlan& output : plan.plan.outputs) {
+        if (output.scratch) continue;
         const auto part = plan.program.output_parts.find(output.name);
         if (part == plan.program.output_parts.end()) {
             pending.push_back(make_pending(output.name, output.root->shape, output.root->dtype));
@@ -208,6 +273,7 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
             &dataset->part(part->second.part == expr::Part::real ? io::ValuePart::real : io::ValuePart::imag);
     }
     out.flush_durably();  // the pending datasets' metadata, before any tile is written into them
+    if (scratch_file) scratch_file->flush_durably();
     try {
         fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan, bound);
     } catch (const Error& error) {
@@ -217,6 +283,7 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
         if ((error.kind() != ErrorKind::io && !interrupted) || !journal.has_progress()) throw;
         journal.keep_for_resume();
         for (auto& dataset : pending) dataset->keep_for_resume();
+        for (auto& dataset : scratch.datasets) dataset->keep_for_resume();
         throw Error(error.kind(), std::string(error.what()) + "; the finished tiles are kept in '" +
                                       journal.directory() + "': rerun with --resume " +
                                       (interrupted ? "to continue" : "once this is fixed"));

@@ -81,6 +81,15 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
         }
         if (!resumed.done) checkpoints.step_done(step_index, finished);
     }
+    // Spilled intermediates go where the caller's bindings say (scratch storage, api/run.cpp); a caller without
+    // any (in-memory tests) gets them in memory.
+    std::vector<std::unique_ptr<MemoryTensor>> scratch_in_memory;
+    for (const plan::OutputPlan& output : plan.outputs) {
+        if (!output.scratch || with_pieces.inputs.count(output.name)) continue;
+        scratch_in_memory.push_back(std::make_unique<MemoryTensor>(output.root->shape));
+        with_pieces.outputs[output.name] = scratch_in_memory.back().get();
+        with_pieces.inputs[output.name] = scratch_in_memory.back().get();
+    }
     for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
         const OutputCheckpoints recording{checkpoints, output};
         run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording);

@@ -20,6 +20,8 @@ struct Progress {
     Extent tiles_total = 0;
 };
 
+// A spilled intermediate (OutputPlan::scratch) is bound twice under its name: as an output, where its tiles go,
+// and as an input, what the outputs after it read back. Left unbound, it is held in memory.
 struct Bindings {
     std::map<std::string, TensorReader*> inputs;   // by input name
     std::map<std::string, TensorWriter*> outputs;  // by output name

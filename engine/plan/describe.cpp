@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/common/bytes.hpp"
@@ -49,9 +50,12 @@ std::string describe_piece_steps(const Plan& plan) {
 }  // namespace
 
 std::string describe(const Plan& plan) {
-    std::string text = "plan: " + std::to_string(plan.outputs.size()) + " output(s), memory budget " +
-                       format_bytes(static_cast<double>(plan.budget_bytes)) + ", " + std::to_string(plan.threads) +
-                       " thread(s)\n";
+    const auto spills = static_cast<std::size_t>(
+        std::count_if(plan.outputs.begin(), plan.outputs.end(), [](const OutputPlan& output) { return output.scratch; }));
+    std::string text = "plan: " + std::to_string(plan.outputs.size() - spills) + " output(s)";
+    if (spills > 0) text += ", " + std::to_string(spills) + " intermediate(s) spilled to scratch";
+    text += ", memory budget " + format_bytes(static_cast<double>(plan.budget_bytes)) + ", " +
+            std::to_string(plan.threads) + " thread(s)\n";
     // Which numbers the predicted times below rest on: a measured profile or the built-in guesses.
     text += "machine profile: " + plan.machine.source +
             (plan.machine.measured.empty() ? "" : " (measured " + plan.machine.measured + ")") + "\n";
@@ -100,8 +104,13 @@ std::string describe(const Plan& plan) {
     }
     for (const OutputPlan& output : plan.outputs) {
         const expr::Node& root = *output.root;
-        text += "\noutput " + output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = " +
-                expr::to_text(root) + "\n";
+        text.append(output.scratch ? "\nspilled " : "\noutput ")
+            .append(output.name + " " + format_shape(root.shape) + " " + dtype_name(root.dtype) + " = ")
+            .append(expr::to_text(root) + "\n");
+        if (output.scratch)
+            text += "  written to:       scratch beside the output (" +
+                    format_bytes(static_cast<double>(element_count(root.shape)) * sizeof(double)) +
+                    "), read back by the outputs after it, removed at the end\n";
         text += "  strategy:         " + std::string(strategy_name(output.strategy));
         if (!output.strategy_note.empty()) text.append(" (").append(output.strategy_note).append(")");
         text += "\n";

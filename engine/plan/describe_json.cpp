@@ -63,6 +63,7 @@ json output_json(const OutputPlan& output) {
         considered.push_back(entry);
     }
     json described = {{"name", output.name},
+                      {"scratch", output.scratch},
                       {"shape", output.root->shape},
                       {"dtype", dtype_name(output.root->dtype)},
                       {"expression", expr::to_text(*output.root)},

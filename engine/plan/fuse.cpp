@@ -274,7 +274,10 @@ void fuse_pieces(Plan& plan, const PlanOptions& options) {
         const expr::Node& root = *plan.pieces[piece].root;
         if (root.kind != expr::NodeKind::einsum) continue;
         for (const expr::NodePtr& operand : root.operands) {
-            if (operand->kind != expr::NodeKind::input || operand->piece || operand->shape.empty()) continue;
+            // (An empty input, with an extent 0, has nothing to read in one pass or several.)
+            if (operand->kind != expr::NodeKind::input || operand->piece || operand->shape.empty() ||
+                element_count(operand->shape) == 0)
+                continue;
             InputUse& use = uses[operand->name];
             use.node = operand.get();
             if (use.readers.empty() || use.readers.back() != piece) use.readers.push_back(piece);

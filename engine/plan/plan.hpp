@@ -75,6 +75,9 @@ struct OutputPlan : OutputReport {
                               // shared pieces in their place where the plan has any)
     Tiling tiling;
     int tiles_in_flight = 1;  // tiles * peak_bytes <= budget
+    // An intermediate larger than the budget, written tile by tile to scratch storage before the outputs that read
+    // it (as an input of the same name) and removed when the run ends (spill.hpp). Not one of the run's results.
+    bool scratch = false;
 };
 
 // Pieces computed in one pass over an input they all read (fuse.hpp), instead of one pass each. Tile t of the pass

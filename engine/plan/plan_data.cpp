@@ -50,7 +50,7 @@ std::vector<NamedId> named_ids(const std::vector<expr::NamedNode>& named, GraphT
 }
 
 UnitExecution unit_execution(const OutputPlan& unit, GraphTable& table) {
-    return {unit.name, table.intern(unit.root), unit.tiling, unit.tiles_in_flight};
+    return {unit.name, table.intern(unit.root), unit.tiling, unit.tiles_in_flight, unit.scratch};
 }
 
 UnitReport unit_report(const OutputPlan& unit, GraphTable& table) {
@@ -71,6 +71,7 @@ OutputPlan output_plan(const UnitExecution& execution, const UnitReport& report,
     unit.root = nodes.at(execution.root);
     unit.tiling = execution.tiling;
     unit.tiles_in_flight = execution.tiles_in_flight;
+    unit.scratch = execution.scratch;
     static_cast<OutputReport&>(unit) = report;
     for (const TermData& data : report.terms) {
         Term term{data.coefficient, {}, data.operand_labels, data.output_labels};

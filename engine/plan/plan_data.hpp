@@ -58,6 +58,7 @@ struct UnitExecution {
     NodeId root = 0;
     Tiling tiling;
     int tiles_in_flight = 1;
+    bool scratch = false;  // OutputPlan::scratch
     friend bool operator==(const UnitExecution&, const UnitExecution&) = default;
 };
 

@@ -103,7 +103,7 @@ Tiling read_tiling(const Field& field) {
 
 UnitExecution read_unit(const Field& field) {
     return {field["name"].string(), field["root"].unsigned_number(), read_tiling(field["tiling"]),
-            field["tiles_in_flight"].positive_int()};
+            field["tiles_in_flight"].positive_int(), field.has("scratch") && field["scratch"].boolean()};
 }
 
 std::map<std::string, std::size_t> read_byte_map(const Field& field) {

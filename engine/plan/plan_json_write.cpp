@@ -98,7 +98,9 @@ json tiling_json(const Tiling& tiling) {
 
 // The unit's fields that decide the bits; tiles_in_flight is added by execution_json.
 json unit_computation_json(const UnitExecution& unit) {
-    return {{"name", unit.name}, {"root", unit.root}, {"tiling", tiling_json(unit.tiling)}};
+    json fields = {{"name", unit.name}, {"root", unit.root}, {"tiling", tiling_json(unit.tiling)}};
+    if (unit.scratch) fields["scratch"] = true;  // absent otherwise: plans saved before spills load unchanged
+    return fields;
 }
 
 json pass_computation_json(const PassExecution& pass) {

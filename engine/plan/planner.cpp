@@ -14,6 +14,7 @@
 #include "engine/plan/fuse.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/plan/share_pieces.hpp"
+#include "engine/plan/spill.hpp"
 #include "engine/plan/tile_output.hpp"
 
 namespace tilesum::plan {
@@ -70,6 +71,30 @@ Fit<Plan> plan_shared(const expr::Program& program, const PlanOptions& options, 
     });
 }
 
+// The plan of the program as given, every intermediate computed where it is read (no spills).
+Fit<Plan> plan_in_memory(const expr::Program& program, const PlanOptions& options, std::set<char>& forced_used) {
+    const ExpandedOutputs expanded = expand_outputs(program, options.strategy);
+    // Pieces are held in memory within a quarter of the budget.
+    const std::size_t piece_budget_bytes = options.budget_bytes / 4;
+    std::string forced_labels;
+    for (const auto& [label, size] : options.forced_tiles) forced_labels += label;
+    const SharedTerms few_pieces =
+        share_pieces(expanded, piece_budget_bytes, PiecePolicy::independent_or_shared, forced_labels);
+    Fit<Plan> plan = plan_shared(program, options, expanded, few_pieces, forced_used);
+    if (!plan.fits()) return plan;
+    // The other piece policy, sized only when it makes other pieces, and kept when predicted faster (its pieces
+    // read inputs in their own best order).
+    const SharedTerms every_piece = share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction, forced_labels);
+    if (every_piece.registry.pieces().size() != few_pieces.registry.pieces().size()) {
+        std::set<char> other_forced_used;
+        Fit<Plan> other = plan_shared(program, options, expanded, every_piece, other_forced_used);
+        if (!other.fits()) return other;
+        if (total_predicted_seconds(other.value()) < total_predicted_seconds(plan.value())) plan = std::move(other);
+    }
+
+    return plan;
+}
+
 }  // namespace
 
 Plan make_plan(const expr::Program& program, const PlanOptions& options) {
@@ -78,25 +103,13 @@ Plan make_plan(const expr::Program& program, const PlanOptions& options) {
         fail(ErrorKind::resource, "memory budget " + format_bytes(static_cast<double>(options.budget_bytes)) +
                                       " is too small: the smallest budget tilesum accepts is --memory " +
                                       format_size_option(options.minimum_budget));
-
-    const ExpandedOutputs expanded = expand_outputs(program, options.strategy);
-    // Pieces are held in memory within a quarter of the budget.
-    const std::size_t piece_budget_bytes = options.budget_bytes / 4;
     std::set<char> forced_used;
-    std::string forced_labels;
-    for (const auto& [label, size] : options.forced_tiles) forced_labels += label;
-    const SharedTerms few_pieces =
-        share_pieces(expanded, piece_budget_bytes, PiecePolicy::independent_or_shared, forced_labels);
-    Plan plan = plan_shared(program, options, expanded, few_pieces, forced_used).value_or_fail();
-    // The other piece policy, sized only when it makes other pieces, and kept when predicted faster (its pieces
-    // read inputs in their own best order).
-    const SharedTerms every_piece = share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction, forced_labels);
-    if (every_piece.registry.pieces().size() != few_pieces.registry.pieces().size()) {
-        std::set<char> other_forced_used;
-        Plan other = plan_shared(program, options, expanded, every_piece, other_forced_used).value_or_fail();
-        if (total_predicted_seconds(other) < total_predicted_seconds(plan)) plan = std::move(other);
-    }
-
+    Fit<Plan> in_memory = plan_in_memory(program, options, forced_used);
+    Plan plan = plan_with_spills(program, std::move(in_memory), forced_used,
+                                 [&options](const expr::Program& variant, std::set<char>& used) {
+                                     return plan_in_memory(variant, options, used);
+                                 })
+                    .value_or_fail();
     for (const auto& [label, size] : options.forced_tiles) {
         if (forced_used.count(label)) continue;
         std::string known;

@@ -21,8 +21,15 @@ std::string summed_labels(const Term& term) {
     return summed;
 }
 
-// How many readers each input has: every piece reading it, and every output with a term reading it directly.
-std::map<std::string, int> readers_of_inputs(const SharedTerms& shared) {
+// Whether `term` could become a piece of its own: over inputs only, summing something, no index forced by --tile.
+bool could_be_piece(const Term& term, const std::string& forced_labels) {
+    const std::string summed = summed_labels(term);
+    return !reads_a_piece(term) && !summed.empty() && summed.find_first_of(forced_labels) == std::string::npos;
+}
+
+// How many readers that could share a pass each input has: every piece reading it, and every output with a term
+// that could be a piece reading it directly.
+std::map<std::string, int> readers_of_inputs(const SharedTerms& shared, const std::string& forced_labels) {
     std::map<std::string, int> readers;
     for (const SharedPiece& piece : shared.registry.pieces()) {
         std::set<std::string> names;
@@ -34,25 +41,24 @@ std::map<std::string, int> readers_of_inputs(const SharedTerms& shared) {
         if (!terms) continue;
         std::set<std::string> names;
         for (const Term& term : *terms)
-            for (const expr::NodePtr& input : term.inputs)
-                if (!input->piece) names.insert(input->name);
+            if (could_be_piece(term, forced_labels))
+                for (const expr::NodePtr& input : term.inputs) names.insert(input->name);
         for (const std::string& name : names) ++readers[name];
     }
     return readers;
 }
 
-// A term of inputs only, that reduces and reads an input something else reads too, becomes a piece of its own
-// (when the output fits among the pieces): pieces reading one input share one pass over it (fuse.hpp), so the
+// A term of inputs only, that reduces and reads an input that a piece or another such term reads too, becomes a
+// piece of its own (when the output fits among the pieces): pieces reading one input share one pass over it
+// (fuse.hpp), so the
 // centred covariance's Σ_n X_ni X_nj is summed in the same pass over X as its column sums, and two outputs
 // reading one large input read it once. The output is then a sum of terms over pieces.
 void hoist_terms_sharing_inputs(SharedTerms& shared, const std::string& forced_labels) {
-    const std::map<std::string, int> readers = readers_of_inputs(shared);
+    const std::map<std::string, int> readers = readers_of_inputs(shared, forced_labels);
     for (auto& terms : shared.expanded) {
         if (!terms) continue;
         for (Term& term : *terms) {
-            const std::string summed = summed_labels(term);
-            if (reads_a_piece(term) || summed.empty() || summed.find_first_of(forced_labels) != std::string::npos)
-                continue;
+            if (!could_be_piece(term, forced_labels)) continue;
             bool shares_an_input = false;
             for (const expr::NodePtr& input : term.inputs)
                 shares_an_input = shares_an_input || readers.at(input->name) > 1;

@@ -1,7 +1,7 @@
 """Resumable runs: a run killed with SIGKILL at random moments and continued with --resume, as often as it takes,
 ends with outputs bit-identical to an uninterrupted run, and a killed run never shows h5py a dataset under its
 final name. Covered: an output cut into many tiles, an output summed in slabs (partial sums resumed), and the seed
-script (shared pieces and fused passes, resumed from their checkpoints). --resume refuses another script, plan or
+script (shared pieces and fused passes, resumed from their checkpoints), and an intermediate spilled to scratch. --resume refuses another script, plan or
 input with one line saying which; without --resume a killed run's leftovers are discarded.
 
 Kills land anywhere, so every run records after each tile (TILESUM_CHECKPOINT_SECONDS=0) to make the states a kill
@@ -19,8 +19,14 @@ import numpy as np
 
 import e2e_util as util
 
-KILLS_PER_CASE = 7  # 21 kill/resume runs in all
+KILLS_PER_CASE = 7  # 28 kill/resume runs in all
 UNFINISHED_ATTEMPTS = 10  # runs started to leave one unfinished (check_refusals): all but the first only under load
+AO_TO_MO = """\
+T1 = np.einsum('pqrs,pi->iqrs', I, Cm)
+T2 = np.einsum('iqrs,qj->ijrs', T1, Cm)
+T3 = np.einsum('ijrs,rk->ijks', T2, Cm)
+M = np.einsum('ijks,sl->ijkl', T3, Cm)
+"""
 RESUMED_PATTERN = re.compile(r"resumed: (\d+) of (\d+) tiles were done")
 
 
@@ -37,7 +43,12 @@ def make_cases(context):
                   util.write_h5(context.path("slabs_in.h5"), **rng_inputs), ["--tile", "i=8", "--tile", "j=6"], ["F"])
     seed = Case("seed", context.seed_script, util.write_h5(context.path("seed_in.h5"), **util.seed_inputs(400, 400, seed=5)),
                 ["--tile", "k=8"], ["E"])
-    return [tiles, slabs, seed]
+    # The AO->MO quarter transforms at N = 32 under 1 MiB spill T1 to scratch (plan/spill.hpp): kills land while the
+    # scratch is written or while M reads it back, and --resume continues either from the kept scratch file.
+    ao_inputs = util.random_inputs(13, I=(32, 32, 32, 32), Cm=(32, 32))
+    spill = Case("spill", context.write_text("spill.tsum", AO_TO_MO), util.write_h5(context.path("ao_in.h5"), **ao_inputs),
+                 [], ["M"])
+    return [tiles, slabs, seed, spill]
 
 
 def argv(context, case, out, *extra):

@@ -48,6 +48,7 @@ inline std::map<std::string, DenseTensor> run_engine(const plan::Plan& plan, con
         bindings.inputs[name] = readers[name].get();
     }
     for (const plan::OutputPlan& output : plan.outputs) {
+        if (output.scratch) continue;  // the executor holds spilled intermediates in memory
         writers[output.name] = std::make_unique<MemoryWriter>(output.root->shape);
         bindings.outputs[output.name] = writers[output.name].get();
     }

@@ -7,7 +7,10 @@
 
 #include "engine/eval/tile_eval.hpp"
 #include "engine/expr/program.hpp"
+#include "engine/plan/choose_schedule.hpp"
+#include "engine/plan/cuttable.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/plan/tile_sizes.hpp"
 #include "engine/script/parser.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
@@ -100,23 +103,31 @@ TEST_CASE("a forced tile for an index no output has is a usage error listing the
 TEST_CASE("a budget too small for one tile names the smallest budget that works, and that budget works",
           "[planner][errors]") {
     // X's rows need whole rows of A (the inner einsum sums j), and an elementwise product cannot be cut along j:
-    // one tile of X (i = 1) holds a 1.5 MiB row.
+    // one tile of X as written (i = 1) holds a 1.5 MiB row.
     expr::Program program = bind_shapes("X = einsum('ij->i', A) * v\n", {{"A", {10, 200000}}, {"v", {10}}});
-    std::string message;
-    try {
-        make(program, 1 * MiB);
-        FAIL("no error");
-    } catch (const Error& error) {
-        REQUIRE(error.kind() == ErrorKind::resource);
-        message = error.what();
-    }
+    const plan::Cuttable cuttable = plan::Cuttable::of(*program.outputs[0].node);
+    const eval::Schedule schedule = plan::choose_schedule(program.outputs[0].node, 1 * MiB);
+    plan::Fit<Shape> sizes = plan::choose_tile_sizes(cuttable, "X", 1 * MiB, schedule, plan::MachineProfile{});
+    REQUIRE_FALSE(sizes.fits());
+    const std::string message = sizes.why_not();
     REQUIRE_THAT(message, Catch::Contains("too small for output 'X'") && Catch::Contains("smallest tile (i=1)"));
     const std::string marker = "--memory ";
     const std::string suggested = message.substr(message.find(marker) + marker.size());
     REQUIRE(suggested.substr(suggested.size() - 3) == "MiB");
     const std::size_t suggested_bytes = std::stoul(suggested) * MiB;
-    plan::Plan plan = make(program, suggested_bytes);  // the suggestion itself must be accepted
-    REQUIRE(plan.outputs[0].peak_bytes <= suggested_bytes);
+    // The suggestion itself must be accepted.
+    REQUIRE(plan::choose_tile_sizes(cuttable, "X", suggested_bytes, schedule, plan::MachineProfile{}).fits());
+}
+
+TEST_CASE("a budget too small for the output as written spills the sum it cannot cut, and fits", "[planner][spill]") {
+    expr::Program program = bind_shapes("X = einsum('ij->i', A) * v\n", {{"A", {10, 200000}}, {"v", {10}}});
+    plan::Plan plan = make(program, 1 * MiB);
+    REQUIRE(plan.outputs.size() == 2);
+    REQUIRE(plan.outputs[0].scratch);
+    REQUIRE(plan.outputs[0].root->shape == Shape{10});
+    REQUIRE(plan.outputs[1].name == "X");
+    for (const plan::OutputPlan& output : plan.outputs)
+        REQUIRE(output.peak_bytes * static_cast<std::size_t>(output.tiles_in_flight) <= 1 * MiB);
 }
 
 TEST_CASE("a budget below the minimum is refused with the minimum named", "[planner][errors]") {

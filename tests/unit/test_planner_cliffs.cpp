@@ -1,10 +1,15 @@
 // The planner on the workloads that once fell off a cliff (issue 12), on shapes alone: a one-input reduction
-// (a column sum) becomes a shared piece, a sum of terms is summed in slabs, and terms or outputs that read one
-// large input share one pass over it.
+// (a column sum) becomes a shared piece, a sum of terms is summed in slabs, terms or outputs that read one large
+// input share one pass over it, and an intermediate worth keeping but larger than the budget is spilled.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
+#include "engine/expr/complex_split.hpp"
 #include "engine/expr/program.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/plan/plan_data.hpp"
+#include "engine/plan/plan_json.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
@@ -109,4 +114,56 @@ TEST_CASE("one output reading a large input alone is tiled itself, not made a pi
     plan::Plan plan = make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\n", {{"X", tall_x}}), 256 * MiB);
     REQUIRE(plan.pieces.empty());
     REQUIRE(plan.outputs[0].tiling.summed_labels == "n");
+}
+
+namespace {
+
+const char* const ao_to_mo =
+    "T1 = np.einsum('pqrs,pi->iqrs', I, Cm)\n"
+    "T2 = np.einsum('iqrs,qj->ijrs', T1, Cm)\n"
+    "T3 = np.einsum('ijrs,rk->ijks', T2, Cm)\n"
+    "M = np.einsum('ijks,sl->ijkl', T3, Cm)\n";
+
+double flops(const plan::Plan& plan) {
+    double total = 0;
+    for (const plan::OutputPlan& output : plan.outputs) total += output.flops;
+    return total;
+}
+
+}  // namespace
+
+TEST_CASE("the AO->MO chain under 1 GiB spills an intermediate and does numpy's flops", "[planner][spill][cliffs]") {
+    // N = 144: I is 3.4 GB. Tiled as one einsum, each tile would re-read I; spilled, I is read about once.
+    const Extent n = 144;
+    const plan::Plan plan = make(bind_shapes(ao_to_mo, {{"I", {n, n, n, n}}, {"Cm", {n, n}}}), 1024 * MiB);
+    REQUIRE(plan.outputs.size() >= 2);
+    REQUIRE(plan.outputs.front().scratch);
+    REQUIRE(plan.outputs.front().name.rfind("%T", 0) == 0);
+    REQUIRE_FALSE(plan.outputs.back().scratch);
+    REQUIRE(plan.outputs.back().name == "M");
+    const double n5 = std::pow(static_cast<double>(n), 5);
+    REQUIRE(flops(plan) <= 1.01 * 4 * 2 * n5);  // numpy's optimal path: four N^5 GEMMs
+    const double tensor_bytes = std::pow(static_cast<double>(n), 4) * 8;
+    REQUIRE(bytes_read(plan) < 8 * tensor_bytes);
+}
+
+TEST_CASE("the seed spills nothing", "[planner][spill][cliffs]") {
+    for (std::size_t budget : {std::size_t{4}, std::size_t{64}, std::size_t{1024}}) {
+        const plan::Plan plan =
+            make(bind_shapes(testing::seed_text, {{"A", {2000, 2000}}, {"B", {2000}}, {"Y2", {2000}}, {"Z2", {2000, 2000}}}),
+                 budget * MiB);
+        for (const plan::OutputPlan& output : plan.outputs) REQUIRE_FALSE(output.scratch);
+    }
+}
+
+TEST_CASE("a plan with a spill survives JSON exactly", "[planner][spill][plan_data]") {
+    const Extent n = 32;
+    const expr::Program program = bind_shapes(ao_to_mo, {{"I", {n, n, n, n}}, {"Cm", {n, n}}});
+    const plan::Plan plan = make(program, 1 * MiB);
+    REQUIRE(plan.outputs.front().scratch);
+    const plan::PlanData data = plan::to_data(plan, expr::split_complex(program));
+    const plan::PlanData loaded = plan::plan_from_json(plan::plan_to_json(data), "plan.json");
+    REQUIRE(loaded == data);
+    REQUIRE(loaded.execution.outputs.front().scratch);
+    REQUIRE_FALSE(loaded.execution.outputs.back().scratch);
 }
