@@ -94,8 +94,7 @@ void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leave
         std::vector<Ranges> children = operand_ranges(node, ranges);
         for (std::size_t position = 0; position < node.operands.size(); ++position)
             if (auto narrowed = term_slab(*node.operands[position], *summed))
-                collect(*node.operands[position], children[position], leaves,
-                        narrowed->empty() ? nullptr : &*narrowed);
+                collect(*node.operands[position], children[position], leaves, narrowed->empty() ? nullptr : &*narrowed);
         return;
     }
     if (node.kind == NodeKind::input) {
@@ -396,7 +395,8 @@ std::vector<std::pair<char, Extent>> slab_labels(const Node& root) {
                 const char label = term.operand_labels[position][axis];
                 const Extent extent = term.operands[position]->shape[axis];
                 if (term.output_labels.find(label) != std::string::npos) continue;
-                auto known = std::find_if(labels.begin(), labels.end(), [&](const auto& seen) { return seen.first == label; });
+                auto known =
+                    std::find_if(labels.begin(), labels.end(), [&](const auto& seen) { return seen.first == label; });
                 if (known == labels.end())
                     labels.emplace_back(label, extent);
                 else if (known->second != extent)

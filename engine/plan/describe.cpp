@@ -50,8 +50,8 @@ std::string describe_piece_steps(const Plan& plan) {
 }  // namespace
 
 std::string describe(const Plan& plan) {
-    const auto spills = static_cast<std::size_t>(
-        std::count_if(plan.outputs.begin(), plan.outputs.end(), [](const OutputPlan& output) { return output.scratch; }));
+    const auto spills = static_cast<std::size_t>(std::count_if(
+        plan.outputs.begin(), plan.outputs.end(), [](const OutputPlan& output) { return output.scratch; }));
     std::string text = "plan: " + std::to_string(plan.outputs.size() - spills) + " output(s)";
     if (spills > 0) text += ", " + std::to_string(spills) + " intermediate(s) spilled to scratch";
     text += ", memory budget " + format_bytes(static_cast<double>(plan.budget_bytes)) + ", " +

@@ -92,8 +92,8 @@ std::optional<std::size_t> PieceRegistry::piece_for(const Term& step, bool indep
     for (const expr::NodePtr& input : step.inputs) operands.push_back({input, input->name, std::nullopt});
     SharedPiece piece;
     piece.definition = expr::make_einsum(step.operand_labels, step.output_labels, operands, std::nullopt);
-    auto input = std::make_shared<expr::Node>(
-        *expr::make_input(std::string("~").append(std::to_string(pieces_.size())), piece.definition->shape, DType::f64));
+    auto input = std::make_shared<expr::Node>(*expr::make_input(std::string("~").append(std::to_string(pieces_.size())),
+                                                                piece.definition->shape, DType::f64));
     input->piece = true;
     piece.input = std::move(input);
     piece.bytes = bytes;
@@ -143,8 +143,7 @@ Term PieceRegistry::hoist(const Term& term) {
         Item merged;
         // (The last step makes the term itself: a piece there would only copy it.)
         if (items.size() > 2 && left.is_leaf() && right.is_leaf() && reduces) {
-            const Term step{
-                1.0, {left.leaves[0], right.leaves[0]}, {left.labels, right.labels}, kept};
+            const Term step{1.0, {left.leaves[0], right.leaves[0]}, {left.labels, right.labels}, kept};
             if (auto piece = piece_for(step, independent)) merged = Item{{pieces_[*piece].input}, {kept}, kept};
         }
         if (merged.leaves.empty()) {  // not hoisted: the operands stay in the term

@@ -84,7 +84,8 @@ Fit<Plan> plan_in_memory(const expr::Program& program, const PlanOptions& option
     if (!plan.fits()) return plan;
     // The other piece policy, sized only when it makes other pieces, and kept when predicted faster (its pieces
     // read inputs in their own best order).
-    const SharedTerms every_piece = share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction, forced_labels);
+    const SharedTerms every_piece =
+        share_pieces(expanded, piece_budget_bytes, PiecePolicy::every_reduction, forced_labels);
     if (every_piece.registry.pieces().size() != few_pieces.registry.pieces().size()) {
         std::set<char> other_forced_used;
         Fit<Plan> other = plan_shared(program, options, expanded, every_piece, other_forced_used);

@@ -57,8 +57,8 @@ constexpr double tall_x_bytes = 50000000.0 * 32 * 8;
 
 TEST_CASE("a column sum occurring twice in a term is one shared piece", "[planner][pieces][cliffs]") {
     // Σ_n X_ni Σ_m X_mj: the column sums of X, once, then their outer product.
-    plan::Plan plan =
-        make(bind_shapes("S = einsum('ni,mj->ij', X, X)\n", {{"X", {100000, 32}}}), 64 * MiB, {}, plan::Strategy::expand);
+    plan::Plan plan = make(bind_shapes("S = einsum('ni,mj->ij', X, X)\n", {{"X", {100000, 32}}}), 64 * MiB, {},
+                           plan::Strategy::expand);
     REQUIRE(plan.pieces.size() == 1);
     REQUIRE(plan.pieces[0].root->operand_labels.size() == 1);
     REQUIRE(plan.pieces[0].root->shape == Shape{32});
@@ -88,8 +88,8 @@ TEST_CASE("the centred covariance reads X once, in row slabs, like the Gram matr
 
 TEST_CASE("a sum of terms is summed in slabs along an index one of its terms sums", "[planner][slabs][cliffs]") {
     // As written (no expansion), X is einsum + v: j is summed in slabs, v added once, in the first slab.
-    plan::Plan plan = make(bind_shapes("X = einsum('ij->i', A) + v\n", {{"A", {10, 200000}}, {"v", {10}}}), 1 * MiB,
-                           {}, plan::Strategy::tile);
+    plan::Plan plan = make(bind_shapes("X = einsum('ij->i', A) + v\n", {{"A", {10, 200000}}, {"v", {10}}}), 1 * MiB, {},
+                           plan::Strategy::tile);
     REQUIRE(plan.outputs[0].tiling.summed_labels == "j");
     REQUIRE(plan.outputs[0].tiling.slab_count() > 1);
     REQUIRE(plan.outputs[0].peak_bytes * static_cast<std::size_t>(plan.outputs[0].tiles_in_flight) <= 1 * MiB);
@@ -103,8 +103,8 @@ TEST_CASE("--tile names a summed index of a two-term output, which keeps its ter
 }
 
 TEST_CASE("two outputs reading one large input share one pass over it", "[planner][pieces][cliffs]") {
-    plan::Plan plan = make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\ns = X.sum(axis=0)\n", {{"X", tall_x}}),
-                           256 * MiB);
+    plan::Plan plan =
+        make(bind_shapes("G = np.einsum('ni,nj->ij', X, X)\ns = X.sum(axis=0)\n", {{"X", tall_x}}), 256 * MiB);
     REQUIRE(plan.passes.size() == 1);
     REQUIRE(plan.passes[0].members.size() == 2);
     REQUIRE(bytes_read(plan) < 1.01 * tall_x_bytes);
@@ -149,9 +149,9 @@ TEST_CASE("the AO->MO chain under 1 GiB spills an intermediate and does numpy's 
 
 TEST_CASE("the seed spills nothing", "[planner][spill][cliffs]") {
     for (std::size_t budget : {std::size_t{4}, std::size_t{64}, std::size_t{1024}}) {
-        const plan::Plan plan =
-            make(bind_shapes(testing::seed_text, {{"A", {2000, 2000}}, {"B", {2000}}, {"Y2", {2000}}, {"Z2", {2000, 2000}}}),
-                 budget * MiB);
+        const plan::Plan plan = make(
+            bind_shapes(testing::seed_text, {{"A", {2000, 2000}}, {"B", {2000}}, {"Y2", {2000}}, {"Z2", {2000, 2000}}}),
+            budget * MiB);
         for (const plan::OutputPlan& output : plan.outputs) REQUIRE_FALSE(output.scratch);
     }
 }
