@@ -117,3 +117,13 @@ TEST_CASE(
     REQUIRE(with_full_path.peak_bytes > budget);
     REQUIRE(plan.schedule.paths.at(m.root.get()) != full.paths.at(m.root.get()));
 }
+
+TEST_CASE("a GEMM-shaped output that reads its input once either way keeps the capped tiles", "[planner][gemm]") {
+    // The Gram matrix reads X once whatever the tile: larger tiles would read nothing less, and more, smaller tiles
+    // in flight overlap reading with computing better.
+    const expr::Program program = bind_shapes("G = einsum('ij,ik->jk', X, X)\n", {{"X", {200000, 300}}});
+    const plan::OutputPlan g = make(program, 256 * MiB).outputs[0];
+    CAPTURE(g.tiling.summed_tile, g.peak_bytes);
+    REQUIRE(g.bytes_read <= 200000.0 * 300 * sizeof(double));
+    REQUIRE(g.peak_bytes <= plan::cost::tile_target_bytes(256 * MiB));
+}
