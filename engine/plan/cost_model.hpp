@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "engine/plan/plan.hpp"
+#include "engine/plan/tile_kind.hpp"
 
 namespace tilesum::plan::cost {
 
@@ -14,15 +15,21 @@ namespace tilesum::plan::cost {
 // tiles overlaps computing the current ones on two cores. A tile that only fits the whole budget still runs,
 // one at a time.
 inline constexpr std::size_t tiles_in_flight_target = 4;
-// ... and at most this much: a tile's buffers are touched several times over while it is computed, and beyond a
-// few tens of MiB each pass streams from DRAM instead of cache (measured: the seed at n = q = 400 tiled as written
-// takes 0.42 s with 8 MiB tiles, 1.6 s with 250 MiB tiles). GEMM-shaped tiles are as fast at this size.
+// ... and at most this much, when the tile materializes slices (tile_kind.hpp): its buffers are touched several
+// times over while it is computed, and beyond a few tens of MiB each pass streams from DRAM instead of cache
+// (measured: the seed at n = q = 400 tiled as written takes 0.42 s with 8 MiB tiles, 1.6 s with 250 MiB tiles).
 inline constexpr std::size_t tile_bytes_cap = std::size_t{32} << 20;
+// A GEMM-shaped tile is not capped: BLAS blocks for cache itself, while a larger tile re-reads its inputs fewer
+// times (a matrix product reads A once per column block of the output, B once per row block). It may take half
+// the budget: two tiles in flight, one reading while the other computes, keep work bound by its flops busy.
+inline constexpr std::size_t gemm_tiles_in_flight_target = 2;
 // Below this many tiles an output is split further, so that the workers have something to share.
 inline constexpr Extent minimum_tile_count = 8;
 
-// The bytes one tile aims at under a budget: its share of the tiles in flight, at most the cap.
-inline std::size_t tile_target_bytes(std::size_t budget_bytes) {
+// The bytes one tile of this kind aims at under a budget: its share of the tiles in flight, at most the cap for a
+// tile that materializes slices.
+inline std::size_t tile_target_bytes(std::size_t budget_bytes, TileKind kind = TileKind::materializing) {
+    if (kind == TileKind::gemm) return budget_bytes / gemm_tiles_in_flight_target;
     return std::min(budget_bytes / tiles_in_flight_target, tile_bytes_cap);
 }
 

@@ -33,12 +33,14 @@ Tiling Cuttable::tiling(const Shape& sizes) const {
     return tiling;
 }
 
-std::size_t Cuttable::peak(const Shape& sizes, const eval::Schedule& schedule) const {
-    eval::TileSpec spec = first_tile(sizes);
-    std::size_t bytes = eval::estimate_tile(*root, spec, schedule).peak_bytes;
-    if (!spec.summed.empty())
-        bytes += static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
-    return bytes;
+std::size_t Cuttable::tile_bytes(const Shape& sizes, const eval::Schedule& schedule) const {
+    return eval::estimate_tile(*root, first_tile(sizes), schedule).peak_bytes;
+}
+
+std::size_t Cuttable::partial_sum_bytes(const Shape& sizes) const {
+    const eval::TileSpec spec = first_tile(sizes);
+    if (spec.summed.empty()) return 0;
+    return static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
 }
 
 std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {

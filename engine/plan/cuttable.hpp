@@ -28,8 +28,15 @@ struct Cuttable {
     Tiling tiling(const Shape& sizes) const;
     // The first (largest) tile of these sizes.
     eval::TileSpec first_tile(const Shape& sizes) const { return tiling(sizes).tile(0); }
-    // One tile's bytes at its worst moment; a reduction summed in slabs also holds the output tile it adds into.
-    std::size_t peak(const Shape& sizes, const eval::Schedule& schedule) const;
+    // One tile's own bytes at its worst moment (a dry run of the first tile).
+    std::size_t tile_bytes(const Shape& sizes, const eval::Schedule& schedule) const;
+    // What an output summed in slabs holds besides its tiles in flight: the one partial sum their slabs are added
+    // into (an output tile's bytes, exec/output_run.cpp); 0 when no summed label is cut.
+    std::size_t partial_sum_bytes(const Shape& sizes) const;
+    // The bytes of one tile of `in_flight` that share the budget: its own and its share of the partial sum.
+    std::size_t peak(const Shape& sizes, const eval::Schedule& schedule, std::size_t in_flight = 1) const {
+        return tile_bytes(sizes, schedule) + partial_sum_bytes(sizes) / in_flight;
+    }
 };
 
 // "i=100, k=20": every output axis and the summed labels cut into slabs, for messages; "the whole scalar" when

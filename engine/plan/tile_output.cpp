@@ -14,7 +14,6 @@ namespace tilesum::plan {
 Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
                          const PlanOptions& options, std::set<char>& forced_used) {
     TiledRoot result;
-    result.schedule = choose_schedule(root, options.budget_bytes);
     OutputPlan& output = result.output;
     output.name = name;
     output.root = root;
@@ -30,7 +29,12 @@ Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Str
         forced_used.insert(label);
         output.forced = true;
     }
-    if (!output.forced) {
+    if (output.forced) {
+        // The contraction paths best for the forced tile's extents, not the full ones.
+        const eval::TileSpec first = cuttable.first_tile(sizes);
+        result.schedule = choose_schedule(root, options.budget_bytes, &first);
+    } else {
+        result.schedule = choose_schedule(root, options.budget_bytes);
         Fit<Shape> chosen = choose_tile_sizes(cuttable, name, options.budget_bytes, result.schedule, options.machine);
         if (!chosen.fits()) return chosen.no_fit();
         // Then onto chunk boundaries of the inputs (only ever smaller, so still within the budget).
@@ -44,14 +48,20 @@ Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Str
     for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis)
         sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
     output.tiling = cuttable.tiling(sizes);
-    output.peak_bytes = cuttable.peak(sizes, result.schedule);
-    if (output.forced && output.peak_bytes > options.budget_bytes)
+    const std::size_t tile_bytes = cuttable.tile_bytes(sizes, result.schedule);
+    const std::size_t partial_sum_bytes = cuttable.partial_sum_bytes(sizes);
+    if (output.forced && tile_bytes + partial_sum_bytes > options.budget_bytes)
         return NoFit{"forced tile " + tile_text(cuttable, sizes) + " of output '" + name + "' needs " +
-                     format_bytes(static_cast<double>(output.peak_bytes)) + ", more than the memory budget " +
-                     format_bytes(static_cast<double>(options.budget_bytes)) + "; use a smaller --tile or --memory " +
-                     format_size_option(output.peak_bytes)};
+                     format_bytes(static_cast<double>(tile_bytes + partial_sum_bytes)) +
+                     ", more than the memory budget " + format_bytes(static_cast<double>(options.budget_bytes)) +
+                     "; use a smaller --tile or --memory " + format_size_option(tile_bytes + partial_sum_bytes)};
+    // The partial sum is held once, beside the tiles in flight; each tile's peak counts its share of it, so that
+    // tiles in flight x peak bytes stays within the budget.
+    const std::size_t beside_partial_sum =
+        options.budget_bytes > partial_sum_bytes ? options.budget_bytes - partial_sum_bytes : 0;
     output.tiles_in_flight =
-        cost::tiles_in_flight(options.budget_bytes, output.peak_bytes, options.threads, output.tiling.tile_count());
+        cost::tiles_in_flight(beside_partial_sum, tile_bytes, options.threads, output.tiling.tile_count());
+    output.peak_bytes = tile_bytes + partial_sum_bytes / static_cast<std::size_t>(output.tiles_in_flight);
     estimate_totals(cuttable, sizes, output, result.schedule);
     output.predicted_seconds = cost::seconds(output, options.machine);
     return result;

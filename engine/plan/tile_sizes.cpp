@@ -1,6 +1,7 @@
 #include "engine/plan/tile_sizes.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -11,19 +12,20 @@ namespace tilesum::plan {
 
 namespace {
 
-// Halves the axis in [first_axis, end_axis) whose halving lowers the tile's peak the most. Cuts within 5% of
-// the best peak are equally good for memory; among them the one predicted fastest wins (the first on ties, so
-// tiles stay contiguous rows in C order): it is what turns column strips into square blocks when an operand
-// is read both ways, since a strip costs one read per row. std::nullopt when every such axis is down to 1.
+// Halves the axis in [first_axis, end_axis) whose halving lowers the tile's peak (with `in_flight` tiles sharing
+// the partial sum) the most. Cuts within 5% of the best peak are equally good for memory; among them the one
+// predicted fastest wins (the first on ties, so tiles stay contiguous rows in C order): it is what turns column
+// strips into square blocks when an operand is read both ways, since a strip costs one read per row.
+// std::nullopt when every such axis is down to 1.
 std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& sizes, std::size_t first_axis,
                                            std::size_t end_axis, const eval::Schedule& schedule,
-                                           const MachineProfile& machine) {
+                                           const MachineProfile& machine, std::size_t in_flight = 1) {
     std::vector<std::pair<std::size_t, std::size_t>> candidates;  // (axis, peak after halving it)
     for (std::size_t axis = first_axis; axis < end_axis; ++axis) {
         if (sizes[axis] <= 1) continue;
         Shape candidate = sizes;
         candidate[axis] = (candidate[axis] + 1) / 2;
-        candidates.emplace_back(axis, cuttable.peak(candidate, schedule));
+        candidates.emplace_back(axis, cuttable.peak(candidate, schedule, in_flight));
     }
     if (candidates.empty()) return std::nullopt;
     std::size_t best_peak = candidates.front().second;
@@ -42,6 +44,32 @@ std::optional<std::size_t> halve_best_axis(const Cuttable& cuttable, Shape& size
     }
     sizes[*chosen] = (sizes[*chosen] + 1) / 2;
     return chosen;
+}
+
+// The last halving may have overshot: `axis` grown back from its size in `sizes` (which fits) towards `too_big`,
+// to the largest size that still fits.
+void grow_back(Shape& sizes, std::size_t axis, Extent too_big, const std::function<bool(const Shape&)>& fits) {
+    Extent fitting = sizes[axis];
+    while (too_big - fitting > 1) {
+        const Extent middle = fitting + (too_big - fitting) / 2;
+        Shape candidate = sizes;
+        candidate[axis] = middle;
+        (fits(candidate) ? fitting : too_big) = middle;
+    }
+    sizes[axis] = fitting;
+}
+
+// Enough tiles for the workers to share: the largest axis of [first_axis, end_axis) split further (smaller fits).
+// Not an empty output: it stays one empty tile however its other axes are cut.
+void split_for_workers(const Cuttable& cuttable, Shape& sizes, std::size_t first_axis, std::size_t end_axis) {
+    if (element_count(cuttable.root->shape) == 0) return;
+    while (cuttable.tiling(sizes).tile_count() < cost::minimum_tile_count) {
+        auto begin = sizes.begin() + static_cast<std::ptrdiff_t>(first_axis);
+        auto end = sizes.begin() + static_cast<std::ptrdiff_t>(end_axis);
+        auto largest = std::max_element(begin, end);
+        if (largest == end || *largest <= 1) return;
+        *largest = (*largest + 1) / 2;
+    }
 }
 
 // The orders in which axes are cut. outputs_first: output axes down to the target (their tiles are independent),
@@ -83,49 +111,81 @@ Fit<Shape> cut_sizes(const Cuttable& cuttable, const std::string& name, std::siz
                      name + "': its smallest tile (" + tile_text(cuttable, sizes) + ") needs " +
                      format_bytes(static_cast<double>(smallest_peak)) +
                      "; the smallest budget that works is --memory " + format_size_option(smallest_peak)};
-    // The last halving may have overshot: grow that axis back to the largest size that still fits.
-    if (last_axis && smallest_peak <= target) {
-        Extent fits = sizes[*last_axis];
-        Extent too_big = last_size_before;
-        while (too_big - fits > 1) {
-            Extent middle = fits + (too_big - fits) / 2;
-            Shape candidate = sizes;
-            candidate[*last_axis] = middle;
-            (cuttable.peak(candidate, schedule) <= target ? fits : too_big) = middle;
-        }
-        sizes[*last_axis] = fits;
-    }
-    // Enough tiles for the workers to share: split the largest axis of the first phase further (smaller fits).
-    // Not an empty output: it stays one empty tile however its other axes are cut.
-    const Phase& first = phases.front();
-    const bool empty_output = element_count(cuttable.root->shape) == 0;
-    while (!empty_output && cuttable.tiling(sizes).tile_count() < cost::minimum_tile_count) {
-        auto begin = sizes.begin() + static_cast<std::ptrdiff_t>(first.first_axis);
-        auto end = sizes.begin() + static_cast<std::ptrdiff_t>(first.end_axis);
-        auto largest = std::max_element(begin, end);
-        if (largest == end || *largest <= 1) break;
-        *largest = (*largest + 1) / 2;
-    }
+    if (last_axis && smallest_peak <= target)
+        grow_back(sizes, *last_axis, last_size_before,
+                  [&](const Shape& candidate) { return cuttable.peak(candidate, schedule) <= target; });
+    split_for_workers(cuttable, sizes, phases.front().first_axis, phases.front().end_axis);
     return sizes;
+}
+
+// A GEMM-shaped tile, up to its share of two tiles in flight (and the one partial sum they add into). For each slab
+// size of the summed labels (whole, then halved one axis at a time, as halve_best_axis picks), the output axes are
+// cut until the tile fits and the last cut grown back; the candidate predicted fastest wins. Thinner slabs leave
+// room for larger output tiles, which re-read the inputs fewer times; thicker ones read fewer, longer runs.
+std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_bytes, const eval::Schedule& schedule,
+                                const MachineProfile& machine) {
+    const std::size_t in_flight = cost::gemm_tiles_in_flight_target;
+    const std::size_t target = cost::tile_target_bytes(budget_bytes, TileKind::gemm);
+    auto fits = [&](const Shape& sizes) { return cuttable.peak(sizes, schedule, in_flight) <= target; };
+    Shape slabs = cuttable.extents;
+    for (Extent& extent : slabs) extent = std::max<Extent>(extent, 1);
+    std::optional<Shape> best;
+    double best_seconds = 0;
+    while (true) {
+        Shape sizes = slabs;
+        std::optional<std::size_t> last_axis;
+        Extent last_size_before = 0;
+        while (!fits(sizes)) {
+            const Shape before = sizes;
+            last_axis = halve_best_axis(cuttable, sizes, 0, cuttable.output_rank, schedule, machine, in_flight);
+            if (!last_axis) break;
+            last_size_before = before[*last_axis];
+        }
+        if (fits(sizes)) {
+            if (last_axis) grow_back(sizes, *last_axis, last_size_before, fits);
+            split_for_workers(cuttable, sizes, 0, cuttable.output_rank);
+            const double seconds = predicted_seconds_of(cuttable, sizes, schedule, machine);
+            if (!best || seconds < best_seconds) {
+                best = sizes;
+                best_seconds = seconds;
+            }
+            // The whole output in one tile already: thinner slabs would only add tiles.
+            if (!last_axis) break;
+        }
+        if (!halve_best_axis(cuttable, slabs, cuttable.output_rank, slabs.size(), schedule, machine)) break;
+    }
+    return best;
 }
 
 }  // namespace
 
-// The cheapest (predicted time) of the cutting orders; only outputs_first when there is no summed label.
+// The cheapest (predicted time) of the cutting orders; only outputs_first when there is no summed label. A
+// GEMM-shaped tile also competes at its own, larger size, and wins only by reading less: where it reads as much,
+// more and smaller tiles in flight overlap reading with computing better, which the cost model does not see.
 Fit<Shape> choose_tile_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
                              const eval::Schedule& schedule, const MachineProfile& machine) {
     Fit<Shape> best = cut_sizes(cuttable, name, budget_bytes, schedule, machine, CutOrder::outputs_first);
-    if (!best.fits() || cuttable.summed_labels.empty()) return best;
+    if (!best.fits()) return best;
     double best_seconds = predicted_seconds_of(cuttable, best.value(), schedule, machine);
-    for (CutOrder order : {CutOrder::summed_first, CutOrder::together}) {
-        Fit<Shape> sizes = cut_sizes(cuttable, name, budget_bytes, schedule, machine, order);
-        if (!sizes.fits()) return sizes;
-        const double seconds = predicted_seconds_of(cuttable, sizes.value(), schedule, machine);
-        if (seconds < best_seconds) {
-            best = std::move(sizes);
-            best_seconds = seconds;
+    if (!cuttable.summed_labels.empty())
+        for (CutOrder order : {CutOrder::summed_first, CutOrder::together}) {
+            Fit<Shape> sizes = cut_sizes(cuttable, name, budget_bytes, schedule, machine, order);
+            if (!sizes.fits()) return sizes;
+            const double seconds = predicted_seconds_of(cuttable, sizes.value(), schedule, machine);
+            if (seconds < best_seconds) {
+                best = std::move(sizes);
+                best_seconds = seconds;
+            }
         }
-    }
+    if (tile_kind(*cuttable.root, schedule) != TileKind::gemm) return best;
+    const std::optional<Shape> gemm = gemm_sizes(cuttable, budget_bytes, schedule, machine);
+    if (!gemm) return best;
+    OutputPlan capped, larger;
+    estimate_totals(cuttable, best.value(), capped, schedule);
+    estimate_totals(cuttable, *gemm, larger, schedule);
+    if (larger.bytes_read < capped.bytes_read &&
+        predicted_seconds_of(cuttable, *gemm, schedule, machine) < best_seconds)
+        return *gemm;
     return best;
 }
 
