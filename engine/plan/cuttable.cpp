@@ -1,10 +1,12 @@
 #include "engine/plan/cuttable.hpp"
 
 #include <algorithm>
+#include <map>
 #include <vector>
 
 #include "engine/eval/tile_eval.hpp"
 #include "engine/plan/cost_model.hpp"
+#include "engine/plan/tile_kind.hpp"
 
 namespace tilesum::plan {
 
@@ -34,7 +36,16 @@ Tiling Cuttable::tiling(const Shape& sizes) const {
 }
 
 std::size_t Cuttable::tile_bytes(const Shape& sizes, const eval::Schedule& schedule) const {
-    return eval::estimate_tile(*root, first_tile(sizes), schedule).peak_bytes;
+    const eval::TileSpec spec = first_tile(sizes);
+    std::size_t bytes = eval::estimate_tile(*root, spec, schedule).peak_bytes;
+    if (root->kind == expr::NodeKind::einsum) {
+        std::map<char, Extent> extents = expr::label_extents(root->operand_labels, root->operands);
+        for (std::size_t axis = 0; axis < output_rank; ++axis)
+            extents[root->output_labels[axis]] = spec.ranges[axis].length();
+        for (const auto& [label, range] : spec.summed) extents[label] = range.length();
+        bytes += blas_packing_bytes(*root, schedule, extents);
+    }
+    return bytes;
 }
 
 std::size_t Cuttable::partial_sum_bytes(const Shape& sizes) const {

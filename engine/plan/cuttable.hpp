@@ -28,7 +28,7 @@ struct Cuttable {
     Tiling tiling(const Shape& sizes) const;
     // The first (largest) tile of these sizes.
     eval::TileSpec first_tile(const Shape& sizes) const { return tiling(sizes).tile(0); }
-    // One tile's own bytes at its worst moment (a dry run of the first tile).
+    // One tile's own bytes at its worst moment (a dry run of the first tile), and what BLAS packs beside them.
     std::size_t tile_bytes(const Shape& sizes, const eval::Schedule& schedule) const;
     // What an output summed in slabs holds besides its tiles in flight: the one partial sum their slabs are added
     // into (an output tile's bytes, exec/output_run.cpp); 0 when no summed label is cut.

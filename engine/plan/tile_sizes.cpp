@@ -120,8 +120,10 @@ Fit<Shape> cut_sizes(const Cuttable& cuttable, const std::string& name, std::siz
 
 // A GEMM-shaped tile, up to its share of two tiles in flight (and the one partial sum they add into). For each slab
 // size of the summed labels (whole, then halved one axis at a time, as halve_best_axis picks), the output axes are
-// cut until the tile fits and the last cut grown back; the candidate predicted fastest wins. Thinner slabs leave
-// room for larger output tiles, which re-read the inputs fewer times; thicker ones read fewer, longer runs.
+// cut until the tile fits and the last cut grown back. Thinner slabs leave room for larger output tiles, which
+// re-read the inputs fewer times; thicker ones read fewer, longer runs. Among the candidates predicted within 5% of
+// the fastest (the cost model's error), the one reading the fewest bytes wins: the page cache, a second process or
+// a slower disk make bytes dearer than the model's rate, and runs cheaper once io_uring batches them.
 std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_bytes, const eval::Schedule& schedule,
                                 const MachineProfile& machine) {
     const std::size_t in_flight = cost::gemm_tiles_in_flight_target;
@@ -129,8 +131,12 @@ std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_byt
     auto fits = [&](const Shape& sizes) { return cuttable.peak(sizes, schedule, in_flight) <= target; };
     Shape slabs = cuttable.extents;
     for (Extent& extent : slabs) extent = std::max<Extent>(extent, 1);
-    std::optional<Shape> best;
-    double best_seconds = 0;
+    struct Candidate {
+        Shape sizes;
+        double seconds = 0;
+        double bytes_read = 0;
+    };
+    std::vector<Candidate> candidates;
     while (true) {
         Shape sizes = slabs;
         std::optional<std::size_t> last_axis;
@@ -144,17 +150,21 @@ std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_byt
         if (fits(sizes)) {
             if (last_axis) grow_back(sizes, *last_axis, last_size_before, fits);
             split_for_workers(cuttable, sizes, 0, cuttable.output_rank);
-            const double seconds = predicted_seconds_of(cuttable, sizes, schedule, machine);
-            if (!best || seconds < best_seconds) {
-                best = sizes;
-                best_seconds = seconds;
-            }
+            OutputPlan totals;
+            estimate_totals(cuttable, sizes, totals, schedule);
+            candidates.push_back({sizes, predicted_seconds_of(cuttable, sizes, schedule, machine), totals.bytes_read});
             // The whole output in one tile already: thinner slabs would only add tiles.
             if (!last_axis) break;
         }
         if (!halve_best_axis(cuttable, slabs, cuttable.output_rank, slabs.size(), schedule, machine)) break;
     }
-    return best;
+    if (candidates.empty()) return std::nullopt;
+    double fastest = candidates.front().seconds;
+    for (const Candidate& candidate : candidates) fastest = std::min(fastest, candidate.seconds);
+    const Candidate* best = nullptr;
+    for (const Candidate& candidate : candidates)
+        if (candidate.seconds <= 1.05 * fastest && (!best || candidate.bytes_read < best->bytes_read)) best = &candidate;
+    return best->sizes;
 }
 
 }  // namespace

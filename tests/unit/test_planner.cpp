@@ -109,7 +109,7 @@ TEST_CASE("a budget too small for one tile names the smallest budget that works,
     const eval::Schedule schedule = plan::choose_schedule(program.outputs[0].node, 1 * MiB);
     plan::Fit<Shape> sizes = plan::choose_tile_sizes(cuttable, "X", 1 * MiB, schedule, plan::MachineProfile{});
     REQUIRE_FALSE(sizes.fits());
-    const std::string message = sizes.why_not();
+    const std::string& message = sizes.why_not();
     REQUIRE_THAT(message, Catch::Contains("too small for output 'X'") && Catch::Contains("smallest tile (i=1)"));
     const std::string marker = "--memory ";
     const std::string suggested = message.substr(message.find(marker) + marker.size());
