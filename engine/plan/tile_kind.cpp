@@ -65,6 +65,9 @@ TileKind tile_kind(const expr::Node& root, const eval::Schedule& schedule) {
 }
 
 constexpr Extent blas_panel_columns = 13824;
+// The part of the packing that the fixed overhead above --memory (32 MiB, measured 18-21 MiB used) leaves room for,
+// per tile in flight: products up to 2048 columns wide pack no more, so small budgets are not charged for it.
+constexpr std::size_t blas_packing_in_fixed_overhead = std::size_t{4} << 20;
 
 std::size_t blas_packing_bytes(const expr::Node& root, const eval::Schedule& schedule,
                                const std::map<char, Extent>& extents) {
@@ -80,7 +83,9 @@ std::size_t blas_packing_bytes(const expr::Node& root, const eval::Schedule& sch
         widest = std::max({widest, extent_of(roles.left_free), extent_of(roles.right_free)});
     // OpenBLAS packs panels at most GEMM_R columns wide (DGEMM_DEFAULT_R, 13824 on its Haswell and SkylakeX
     // kernels), whatever the product's width.
-    return packed_rows * sizeof(double) * static_cast<std::size_t>(std::min<Extent>(widest, blas_panel_columns));
+    const std::size_t packed =
+        packed_rows * sizeof(double) * static_cast<std::size_t>(std::min<Extent>(widest, blas_panel_columns));
+    return packed > blas_packing_in_fixed_overhead ? packed - blas_packing_in_fixed_overhead : 0;
 }
 
 }  // namespace tilesum::plan

@@ -23,8 +23,9 @@ TileKind tile_kind(const expr::Node& root, const eval::Schedule& schedule);
 // 256 summed rows of an operand by its whole free extent into its thread's buffer. Measured with Debian's
 // OpenBLAS, single-threaded dgemm, beyond its operands and result: 3.3, 5.3 and 9.3 MiB for square products 1024,
 // 2048 and 4096 wide (about 1.3 MiB fixed, part of the fixed overhead, and 2 KiB per column). Counted as 256
-// float64 per element of the widest free extent of any step, `extents` giving each label's extent within the tile;
-// 0 for a tile that is not GEMM-shaped.
+// float64 per element of the widest free extent of any step (at most OpenBLAS's panel of 13824 columns), less the
+// 4 MiB per tile that the fixed overhead above --memory holds, `extents` giving each label's extent within the
+// tile; 0 for a tile that is not GEMM-shaped.
 std::size_t blas_packing_bytes(const expr::Node& root, const eval::Schedule& schedule,
                                const std::map<char, Extent>& extents);
 

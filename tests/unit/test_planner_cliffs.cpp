@@ -10,6 +10,8 @@
 #include "engine/plan/plan.hpp"
 #include "engine/plan/plan_data.hpp"
 #include "engine/plan/plan_json.hpp"
+#include "engine/plan/plan_totals.hpp"
+#include "tests/unit/plan_fixture.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
@@ -17,33 +19,16 @@ using testing::bind_shapes;
 
 namespace {
 
-constexpr std::size_t MiB = std::size_t{1} << 20;
+using testing::MiB;
 
 plan::Plan make(const expr::Program& program, std::size_t budget_bytes, std::map<char, Extent> forced = {},
                 plan::Strategy strategy = plan::Strategy::automatic) {
-    plan::PlanOptions options;
-    options.strategy = strategy;
-    options.budget_bytes = budget_bytes;
-    options.threads = 2;
-    options.forced_tiles = std::move(forced);
-    return plan::make_plan(program, options);
+    return testing::plan_on_shapes(program, budget_bytes, std::move(forced), strategy);
 }
 
-double bytes_read(const plan::Plan& plan) {
-    double bytes = 0;
-    for (const plan::Plan::PieceStep& step : plan.piece_steps)
-        bytes += step.fused ? plan.passes[step.index].bytes_read : plan.pieces[step.index].bytes_read;
-    for (const plan::OutputPlan& output : plan.outputs) bytes += output.bytes_read;
-    return bytes;
-}
+double bytes_read(const plan::Plan& plan) { return plan::plan_totals(plan).bytes_read; }
 
-double predicted_seconds(const plan::Plan& plan) {
-    double seconds = 0;
-    for (const plan::Plan::PieceStep& step : plan.piece_steps)
-        seconds += step.fused ? plan.passes[step.index].predicted_seconds : plan.pieces[step.index].predicted_seconds;
-    for (const plan::OutputPlan& output : plan.outputs) seconds += output.predicted_seconds;
-    return seconds;
-}
+double predicted_seconds(const plan::Plan& plan) { return plan::plan_totals(plan).predicted_seconds; }
 
 // The issue's workload: X 50M x 32 under 256 MiB, centred the way numpy users write it.
 const char* const centred_covariance =
@@ -95,7 +80,7 @@ TEST_CASE("a sum of terms is summed in slabs along an index one of its terms sum
     REQUIRE(plan.outputs[0].peak_bytes * static_cast<std::size_t>(plan.outputs[0].tiles_in_flight) <= 1 * MiB);
 }
 
-TEST_CASE("--tile names a summed index of a two-term output, which keeps its terms", "[planner][slabs][cliffs]") {
+TEST_CASE("a forced tile names a summed index of a two-term output, which keeps its terms", "[planner][slabs][cliffs]") {
     plan::Plan plan = make(bind_shapes(centred_covariance, {{"X", tall_x}}), 256 * MiB, {{'n', 65536}});
     REQUIRE(plan.outputs[0].terms.size() == 2);
     REQUIRE(plan.outputs[0].tiling.summed_labels == "n");

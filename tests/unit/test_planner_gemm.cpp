@@ -9,6 +9,7 @@
 #include "engine/plan/cost_model.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/plan/tile_kind.hpp"
+#include "tests/unit/plan_fixture.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
@@ -17,16 +18,11 @@ namespace {
 
 using testing::bind_shapes;
 
-constexpr std::size_t MiB = std::size_t{1} << 20;
+using testing::MiB;
 
 plan::Plan make(const expr::Program& program, std::size_t budget_bytes, std::map<char, Extent> forced = {},
                 plan::Strategy strategy = plan::Strategy::automatic) {
-    plan::PlanOptions options;
-    options.strategy = strategy;
-    options.budget_bytes = budget_bytes;
-    options.threads = 2;
-    options.forced_tiles = std::move(forced);
-    return plan::make_plan(program, options);
+    return testing::plan_on_shapes(program, budget_bytes, std::move(forced), strategy);
 }
 
 expr::Program matmul(Extent n) {
