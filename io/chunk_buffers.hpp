@@ -6,7 +6,8 @@
 // (docs/planning.md). Leases here keep the chunks held at once within a limit the reader picks (twice its chunk's
 // bytes, at least 8 MiB: below what HDF5's path held for one chunk, or a few small chunks), waiting while other
 // threads' chunks fill it; a chunk alone is always admitted, whatever its size, so a read always makes progress.
-// Buffers are mapped per lease and unmapped on release, so their memory leaves the process's RSS with them.
+// Released buffers are kept for the next leases (fresh pages cost a page fault each), and the buffers mapped in
+// all, leased or kept, stay within the largest limit asked for, or the one chunk leased alone beyond it.
 #pragma once
 
 #include <cstddef>
@@ -18,22 +19,23 @@ std::size_t chunk_buffer_limit(std::size_t chunk_bytes);
 
 class ChunkBufferLease {
 public:
-    // Waits until `bytes` fit within `limit` beside the leases other threads hold (or no other lease is held), then
-    // maps them. Error(resource) if the mapping fails.
+    // Waits until `bytes` (rounded up to 1 MiB) fit within `limit` beside the leases other threads hold, or no other
+    // lease is held; then takes a kept buffer of at least `bytes`, or maps one. Error(resource) if mapping fails.
     ChunkBufferLease(std::size_t bytes, std::size_t limit);
     ~ChunkBufferLease();
     ChunkBufferLease(const ChunkBufferLease&) = delete;
     ChunkBufferLease& operator=(const ChunkBufferLease&) = delete;
 
     unsigned char* data() const { return data_; }
-    std::size_t size() const { return bytes_; }
+    std::size_t size() const { return bytes_; }  // at least the bytes asked for
 
 private:
-    std::size_t bytes_;
+    std::size_t bytes_ = 0;
     unsigned char* data_ = nullptr;
 };
 
-// The bytes leased now, across threads (for tests).
+// The bytes leased now, and mapped now (leased or kept), across threads (for tests).
 std::size_t chunk_buffer_bytes_leased();
+std::size_t chunk_buffer_bytes_mapped();
 
 }  // namespace tilesum::io

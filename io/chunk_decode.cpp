@@ -143,7 +143,8 @@ private:
             cursor_.visit(first, static_cast<Extent>(plane_end - plane * plane_bytes),
                           [&](Extent chunk_element, Extent dst_element, Extent count) {
                               const unsigned char* from = src + (chunk_element - first);
-                              unsigned char* out = dst_ + static_cast<std::size_t>(dst_element) * sizeof(double) + plane;
+                              unsigned char* out =
+                                  dst_ + static_cast<std::size_t>(dst_element) * sizeof(double) + plane;
                               for (Extent element = 0; element < count; ++element)
                                   out[element * static_cast<Extent>(sizeof(double))] = from[element];
                           });

@@ -149,7 +149,7 @@ struct Filter {
 };
 std::vector<Filter> plist_filters(const Where& where, hid_t dcpl);  // H5Pget_nfilters, H5Pget_filter2
 // Whether partial edge chunks are stored without the filters (H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS).
-bool plist_edge_chunks_unfiltered(const Where& where, hid_t dcpl);  // H5Pget_chunk_opts
+bool plist_edge_chunks_unfiltered(const Where& where, hid_t dcpl);          // H5Pget_chunk_opts
 void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);  // H5Pset_create_intermediate_group
 
 // Where the raw data of `dataset` starts in its file when it can be read there directly: contiguous layout, storage

@@ -165,9 +165,10 @@ TEST_CASE("gzip chunks read outside HDF5 equal H5Dread bit for bit: dtypes, shuf
         {{6, 9, 11}, {4, 2, 3}},    // 3-d, every axis ragged
         {{1000}, {64}},             // 1-d
     };
-    const std::vector<std::pair<hid_t, DType>> types = {
-        {H5T_IEEE_F64LE, DType::f64}, {H5T_IEEE_F32LE, DType::f32}, {H5T_STD_I32LE, DType::i32},
-        {H5T_STD_I64LE, DType::i64}};
+    const std::vector<std::pair<hid_t, DType>> types = {{H5T_IEEE_F64LE, DType::f64},
+                                                        {H5T_IEEE_F32LE, DType::f32},
+                                                        {H5T_STD_I32LE, DType::i32},
+                                                        {H5T_STD_I64LE, DType::i64}};
     std::uint64_t seed = 20261207;
     for (const auto& [shape, chunk] : geometries)
         for (const auto& [file_type, dtype] : types)
@@ -194,9 +195,7 @@ TEST_CASE("Other filter pipelines and unwritten chunks are read through H5Dread,
         write_dataset(path, H5T_IEEE_F64LE, shape, values, {chunk, true, false});
         CHECK_FALSE(gzip_path_takes(path, DType::f64));
     }
-    SECTION("big-endian") {
-        write_dataset(path, H5T_IEEE_F64BE, shape, values, {chunk, true});
-    }
+    SECTION("big-endian") { write_dataset(path, H5T_IEEE_F64BE, shape, values, {chunk, true}); }
     SECTION("chunks past row 16 never written: HDF5's fill value") {
         write_dataset(path, H5T_IEEE_F64LE, shape, values, {chunk, true}, 12);
         CHECK_FALSE(gzip_path_takes(path, DType::f64));
@@ -275,8 +274,8 @@ TEST_CASE("A corrupt gzip chunk is an io error naming the dataset and the chunk"
         FAIL("no error");
     } catch (const Error& error) {
         CHECK(error.kind() == ErrorKind::io);
-        CHECK_THAT(error.what(), Contains("dataset '/X' in '" + path + "'") && Contains("chunk at (32, 0)") &&
-                                     Contains("zlib"));
+        CHECK_THAT(error.what(),
+                   Contains("dataset '/X' in '" + path + "'") && Contains("chunk at (32, 0)") && Contains("zlib"));
     }
     CHECK(io::chunk_buffer_bytes_leased() == 0);
 }
@@ -287,8 +286,8 @@ TEST_CASE("decode_chunk reports a chunk that decompresses to the wrong size, and
     for (std::size_t idx = 0; idx < elements.size(); ++idx) elements[idx] = static_cast<double>(idx);
     std::vector<unsigned char> packed(compressBound(24 * sizeof(double)));
     uLongf packed_size = packed.size();
-    REQUIRE(compress2(packed.data(), &packed_size, reinterpret_cast<const Bytef*>(elements.data()),
-                      24 * sizeof(double), 4) == Z_OK);
+    REQUIRE(compress2(packed.data(), &packed_size, reinterpret_cast<const Bytef*>(elements.data()), 24 * sizeof(double),
+                      4) == Z_OK);
     const Ranges ranges{{5, 7}, {2, 4}};  // rows 1-2, columns 2-3 of the chunk
     std::vector<double> dst(4, -1.0);
     const io::StoredChunk stored{packed.data(), packed_size, true, false};
@@ -337,4 +336,5 @@ TEST_CASE("Chunk buffer leases wait while others fill the limit, and one lease a
     big.reset();
     second.join();
     CHECK(io::chunk_buffer_bytes_leased() == 0);
+    CHECK(io::chunk_buffer_bytes_mapped() <= std::size_t{8} << 20);  // the 64 MiB buffer is not kept
 }
