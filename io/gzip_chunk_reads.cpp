@@ -34,7 +34,7 @@ std::vector<Shape> chunks_touched(const Shape& chunk_shape, const Ranges& ranges
     }
 }
 
-std::vector<hsize_t> chunk_offset(const Shape& origin) { return std::vector<hsize_t>(origin.begin(), origin.end()); }
+std::vector<hsize_t> chunk_offset(const Shape& origin) { return {origin.begin(), origin.end()}; }
 
 }  // namespace
 

@@ -313,7 +313,7 @@ TEST_CASE("gzip chunks decompress on several threads at once with the same resul
     std::vector<std::thread> threads;
     for (int thread_idx = 0; thread_idx < thread_count; ++thread_idx)
         threads.emplace_back([&, thread_idx] {
-            for (Extent row = thread_idx * 8; row < shape[0]; row += thread_count * 8) {
+            for (Extent row = Extent{8} * thread_idx; row < shape[0]; row += Extent{8} * thread_count) {
                 const Ranges tile{{row, std::min(row + 40, shape[0])}, {0, shape[1]}};
                 const std::vector<double> block = read_block(shared, tile);
                 const std::vector<double> want(expected.begin() + row * shape[1],
