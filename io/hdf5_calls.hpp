@@ -100,6 +100,16 @@ void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t f
                   hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dread
 void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
                    hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dwrite
+// How many chunks of `dataset` are stored (written at least once); the others hold the fill value.
+std::uint64_t dataset_stored_chunk_count(const Where& where, hid_t dataset);  // H5Dget_num_chunks
+// The bytes the chunk starting at element `offset` takes in the file, as stored (compressed). Error(io) when the chunk
+// was never written.
+std::uint64_t dataset_chunk_stored_bytes(const Where& where, hid_t dataset,
+                                         const std::vector<hsize_t>& offset);  // H5Dget_chunk_storage_size
+// Reads that chunk's stored bytes into dst (at least dataset_chunk_stored_bytes of them), bypassing the filters and
+// the chunk cache; returns the chunk's filter mask (bit i set: filter i of the pipeline was skipped for it).
+std::uint32_t dataset_read_chunk(const Where& where, hid_t dataset, const std::vector<hsize_t>& offset,
+                                 void* dst);  // H5Dread_chunk
 
 // Dataspaces.
 H5S_class_t space_class(const Where& where, hid_t space);                  // H5Sget_simple_extent_type
@@ -132,6 +142,14 @@ void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);  // H5
 Shape plist_chunk(const Where& where, hid_t dcpl);  // H5Pget_layout, H5Pget_chunk
 // The raw-data chunk cache of a dataset access property list: `slots` hash slots, `bytes` in all.
 void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes);  // H5Pset_chunk_cache
+// The filter pipeline of a dataset creation property list, in the order the filters were applied when writing.
+struct Filter {
+    H5Z_filter_t id;
+    std::vector<unsigned> values;  // the client data values (shuffle: the element size; deflate: the level)
+};
+std::vector<Filter> plist_filters(const Where& where, hid_t dcpl);  // H5Pget_nfilters, H5Pget_filter2
+// Whether partial edge chunks are stored without the filters (H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS).
+bool plist_edge_chunks_unfiltered(const Where& where, hid_t dcpl);          // H5Pget_chunk_opts
 void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl);  // H5Pset_create_intermediate_group
 
 // Where the raw data of `dataset` starts in its file when it can be read there directly: contiguous layout, storage

@@ -69,6 +69,32 @@ void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t 
         fail_call(ErrorKind::io, where, "write", "H5Dwrite");
 }
 
+std::uint64_t dataset_stored_chunk_count(const Where& where, hid_t dataset) {
+    CallGuard guard;
+    // 1.10 ignores the selection but mishandles H5S_ALL (H5Dget_num_chunks's documentation): pass the dataspace.
+    const Handle space = dataset_space(where, dataset);
+    hsize_t count = 0;
+    if (H5Dget_num_chunks(dataset, space.get(), &count) < 0)
+        fail_call(ErrorKind::io, where, "count the chunks of", "H5Dget_num_chunks");
+    return static_cast<std::uint64_t>(count);
+}
+
+std::uint64_t dataset_chunk_stored_bytes(const Where& where, hid_t dataset, const std::vector<hsize_t>& offset) {
+    CallGuard guard;
+    hsize_t bytes = 0;
+    if (H5Dget_chunk_storage_size(dataset, offset.data(), &bytes) < 0)
+        fail_call(ErrorKind::io, where, "find a chunk of", "H5Dget_chunk_storage_size");
+    return static_cast<std::uint64_t>(bytes);
+}
+
+std::uint32_t dataset_read_chunk(const Where& where, hid_t dataset, const std::vector<hsize_t>& offset, void* dst) {
+    CallGuard guard;
+    std::uint32_t filter_mask = 0;
+    if (H5Dread_chunk(dataset, H5P_DEFAULT, offset.data(), &filter_mask, dst) < 0)
+        fail_call(ErrorKind::io, where, "read a chunk of", "H5Dread_chunk");
+    return filter_mask;
+}
+
 H5S_class_t space_class(const Where& where, hid_t space) {
     CallGuard guard;
     const H5S_class_t kind = H5Sget_simple_extent_type(space);

@@ -12,8 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "io/chunk_decode.hpp"
 #include "io/contiguous_reads.hpp"
 #include "io/exact_integers.hpp"
+#include "io/gzip_chunk_reads.hpp"
 #include "io/hdf5_calls.hpp"
 
 namespace tilesum::io {
@@ -26,6 +28,7 @@ struct Hdf5DatasetReader::State {
     // For a complex dataset: a compound holding only the float64 field of the part read; HDF5 reads that field alone.
     h5::Handle part_memory_type;
     std::unique_ptr<ContiguousReads> direct;  // set when the data can be read without HDF5 (contiguous_reads.hpp)
+    std::unique_ptr<GzipChunkReads> gzip;     // set when chunks can be decompressed outside HDF5 (gzip_chunk_reads.hpp)
 };
 
 namespace {
@@ -180,6 +183,12 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& datase
     if (std::endian::native == std::endian::little && little_endian_float && direct_reads_allowed())
         if (const auto offset = h5::contiguous_data_offset(state.where, state.file.get(), state.dataset.get()))
             state.direct = std::make_unique<ContiguousReads>(path, name, *offset, state.info.shape, state.info.dtype);
+    const bool little_endian_int = h5::type_equal(state.where, type.get(), H5T_STD_I32LE) ||
+                                   h5::type_equal(state.where, type.get(), H5T_STD_I64LE);
+    if (std::endian::native == std::endian::little && (little_endian_float || little_endian_int) &&
+        direct_reads_allowed() && !state.info.chunk_shape.empty())
+        state.gzip = GzipChunkReads::open(state.where, state.dataset.get(), state.info.shape, state.info.chunk_shape,
+                                          state.info.dtype);
 }
 
 Hdf5DatasetReader::~Hdf5DatasetReader() = default;
@@ -213,6 +222,12 @@ void Hdf5DatasetReader::set_chunk_cache(std::size_t bytes) {
     if (state.info.chunk_shape.empty()) return;
     const std::size_t chunk_bytes =
         static_cast<std::size_t>(element_count(state.info.chunk_shape)) * dtype_size(state.info.dtype);
+    // Tiles read parts of the same chunks. Through a cache that holds a chunk, each is decompressed once; outside
+    // HDF5 it would be decompressed once per tile that reads part of it (in parallel, but the work is multiplied).
+    // HDF5 caches no chunk larger than its cache: then the parallel path does no more work than HDF5 would.
+    if (bytes >= chunk_bytes) state.gzip.reset();
+    constexpr std::size_t hdf5_default_cache_bytes = std::size_t{1} << 20;  // what the dataset already has
+    if (bytes <= hdf5_default_cache_bytes) return;
     std::lock_guard lock(hdf5_mutex());
     const h5::Handle access = h5::plist_create(state.where, H5P_DATASET_ACCESS);
     h5::plist_set_chunk_cache(state.where, access.get(),
@@ -256,6 +271,15 @@ void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
     if (element_count(block) == 0) return;
     if (state.direct) {
         state.direct->read(ranges, dst);
+        return;
+    }
+    if (state.gzip) {
+        state.gzip->read(state.dataset.get(), ranges, dst);
+        // The slots hold the stored elements: widen them, or check int64 values as the H5Dread path below does.
+        if (state.info.dtype == DType::i64)
+            convert_exact_int64_in_place(dst, element_count(block), state.where, ranges);
+        else
+            widen_stored_elements(state.info.dtype, dst, static_cast<std::size_t>(element_count(block)));
         return;
     }
 

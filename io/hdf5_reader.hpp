@@ -34,9 +34,11 @@ public:
     void will_read_all(const std::atomic<bool>& cancel) noexcept
         override;  // for a directly read dataset (contiguous_reads.hpp); else nothing
 
-    // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB): when consecutive tiles each
-    // read part of the same chunks, a cache holding the chunks one tile touches reads (and decompresses) each chunk
-    // once instead of once per tile. Nothing to do for a contiguous dataset. Throws Error(io) if HDF5 fails.
+    // Reopens a chunked dataset with a chunk cache of `bytes` (HDF5's default is 1 MiB; nothing to reopen for that):
+    // when consecutive tiles each read part of the same chunks, a cache holding the chunks one tile touches reads
+    // (and decompresses) each chunk once instead of once per tile. A gzip dataset whose chunk fits that cache is
+    // then read through HDF5 and its cache rather than decompressed outside HDF5 (once per tile, in parallel).
+    // Nothing to do for a contiguous dataset. Throws Error(io) if HDF5 fails.
     void set_chunk_cache(std::size_t bytes) override;
 
 private:

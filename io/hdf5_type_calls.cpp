@@ -1,6 +1,8 @@
 // The checked wrappers of hdf5_calls.hpp for datatypes and property lists.
 #include "io/hdf5_calls.hpp"
 
+#include <algorithm>
+
 #include "io/hdf5_call_guard.hpp"
 
 namespace tilesum::io::h5 {
@@ -115,6 +117,33 @@ std::optional<std::uint64_t> contiguous_data_offset(const Where& where, hid_t fi
     const haddr_t offset = H5Dget_offset(dataset);  // HADDR_UNDEF until the data is written: not an error
     if (offset == HADDR_UNDEF) return std::nullopt;
     return static_cast<std::uint64_t>(offset);
+}
+
+std::vector<Filter> plist_filters(const Where& where, hid_t dcpl) {
+    CallGuard guard;
+    const int count = H5Pget_nfilters(dcpl);
+    if (count < 0) fail_call(ErrorKind::io, where, "get the filters of", "H5Pget_nfilters");
+    std::vector<Filter> filters;
+    for (int filter_idx = 0; filter_idx < count; ++filter_idx) {
+        unsigned flags = 0, config = 0;
+        std::vector<unsigned> values(8);
+        std::size_t value_count = values.size();
+        char name[64];
+        const H5Z_filter_t id = H5Pget_filter2(dcpl, static_cast<unsigned>(filter_idx), &flags, &value_count,
+                                               values.data(), sizeof name, name, &config);
+        if (id < 0) fail_call(ErrorKind::io, where, "get the filters of", "H5Pget_filter2");
+        values.resize(std::min(value_count, values.size()));
+        filters.push_back({id, std::move(values)});
+    }
+    return filters;
+}
+
+bool plist_edge_chunks_unfiltered(const Where& where, hid_t dcpl) {
+    CallGuard guard;
+    unsigned options = 0;
+    if (H5Pget_chunk_opts(dcpl, &options) < 0)
+        fail_call(ErrorKind::io, where, "get the chunk options of", "H5Pget_chunk_opts");
+    return (options & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) != 0;
 }
 
 void plist_set_create_intermediate_groups(const Where& where, hid_t lcpl) {

@@ -26,7 +26,8 @@ public:
     virtual const std::string& file() const = 0;
     // How messages name the data: "in.h5:/A", "x.npy".
     virtual std::string describe() const = 0;
-    // A chunk cache of `bytes` for sources that have chunks (HDF5); nothing for the others.
+    // A chunk cache of `bytes` for sources that have chunks (HDF5), set when tiles read parts of the same chunks
+    // (`bytes` may be HDF5's default); nothing for the others.
     virtual void set_chunk_cache(std::size_t /*bytes*/) {}
 };
 

@@ -18,7 +18,6 @@
 #include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/exec/executor.hpp"
-#include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/plan_json.hpp"
 #include "io/diagonal_view_reader.hpp"
 #include "io/hdf5_output.hpp"
@@ -90,10 +89,10 @@ void bind_inputs(const plan::Instantiated& plan, const Sources& sources, BoundIn
             diagonal.starts, diagonal.steps, diagonal.reciprocal));
         bound.bindings.inputs[view.name] = bound.view_readers.back().get();
     }
-    // The plan sized the HDF5 chunk caches within the budget; inputs at HDF5's default keep the cache they have.
+    // The plan sized the HDF5 chunk caches within the budget, for the inputs whose chunks tiles split (at HDF5's
+    // default for some): each reader learns its cache, and whether it holds a chunk (io/hdf5_reader.hpp).
     for (const auto& [name, bytes] : plan.plan.chunk_cache_bytes)
-        if (auto source = bound.sources.find(name);
-            source != bound.sources.end() && source->second->reader && bytes > plan::hdf5_default_chunk_cache_bytes)
+        if (auto source = bound.sources.find(name); source != bound.sources.end() && source->second->reader)
             source->second->reader->set_chunk_cache(bytes);
 }
 

@@ -2,6 +2,7 @@
 gzip-compressed), tilesum runs under a small budget, the results equal numpy, and `tilesum plan` shows the tile size
 rounded onto the chunk grid with the input it follows."""
 
+import os
 import re
 
 import h5py
@@ -80,12 +81,47 @@ def check_memory(context):
         util.expect_peak_rss_within(result, budget_mib)
 
 
+def check_gzip_threads(context):
+    """gzip chunks are decompressed outside HDF5's lock (io/gzip_chunk_reads.hpp): h5py's gzip with and without
+    shuffle, float64, float32 and int32, give numpy's Gram matrices, bit-identical with 1 and 2 threads and with
+    every read through H5Dread (TILESUM_HDF5_READS=1)."""
+    rng = np.random.default_rng(31)
+    n, chunks = 20000, (1024, 6)
+    arrays = {"X": rng.standard_normal((n, 6)), "F": rng.standard_normal((n, 6)).astype(np.float32),
+              "I": rng.integers(-1000, 1000, (n, 6)).astype(np.int32)}
+    data = context.path("gzip_threads.h5")
+    with h5py.File(data, "w") as file:
+        file.create_dataset("X", data=arrays["X"], chunks=chunks, compression="gzip", shuffle=True)
+        file.create_dataset("F", data=arrays["F"], chunks=chunks, compression="gzip")
+        file.create_dataset("I", data=arrays["I"], chunks=chunks, compression="gzip", shuffle=True)
+    script = context.write_text("gram.tsum", "G = einsum('ni,nj->ij', X, X)\nH = einsum('ni,nj->ij', F, I)\n")
+    results = {}
+    for label, threads, hdf5_reads in (("1 thread", 1, None), ("2 threads", 2, None), ("H5Dread", 2, "1")):
+        out = context.path(f"gzip_threads_{threads}_{hdf5_reads}.h5")
+        if hdf5_reads:
+            os.environ["TILESUM_HDF5_READS"] = hdf5_reads
+        try:
+            util.expect_success(context.run("run", script, "--data", data, "--out", out, "--memory", "8MiB",
+                                            "--threads", threads, "--quiet"))
+        finally:
+            os.environ.pop("TILESUM_HDF5_READS", None)
+        results[label] = {name: util.read_h5(out, name) for name in ("G", "H")}
+    util.expect_close("G", results["1 thread"]["G"], arrays["X"].T @ arrays["X"], 1e-12)
+    util.expect_close("H", results["1 thread"]["H"],
+                      arrays["F"].astype(np.float64).T @ arrays["I"].astype(np.float64), 1e-12)
+    for label in ("2 threads", "H5Dread"):
+        for name in ("G", "H"):
+            util.expect(np.array_equal(results[label][name], results["1 thread"][name]),
+                        f"{name} with {label} differs from 1 thread's")
+
+
 def main(context):
     # 64 rows of 600 doubles are 300 KiB: tiles of a 4 MiB budget span several chunks (multiples of 64).
     check_case(context, "chunks64", (64, 64), None)
     # 400-row gzip chunks are wider than a tile: tiles split each chunk evenly (divisors of 400).
     check_case(context, "chunks400_gzip", (400, 400), "gzip")
     check_memory(context)
+    check_gzip_threads(context)
 
 
 if __name__ == "__main__":
