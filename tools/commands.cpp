@@ -69,6 +69,7 @@ PlanOptions plan_options(const CommandOptions& options) {
     planning.budget_bytes = options.budget_bytes;
     planning.threads = options.threads;
     planning.forced_tiles = options.tiles;
+    planning.chunk_caches = hdf5_chunk_cache_traits();
     planning.strategy = options.strategy == "expand" ? Strategy::expand
                         : options.strategy == "tile" ? Strategy::tile
                                                      : Strategy::automatic;

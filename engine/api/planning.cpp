@@ -5,6 +5,7 @@
 #include "engine/common/error.hpp"
 #include "engine/expr/build.hpp"
 #include "engine/expr/complex_split.hpp"
+#include "io/hdf5_chunk_cache_facts.hpp"
 
 namespace tilesum {
 
@@ -50,6 +51,11 @@ std::vector<expr::NamedNode> find_inputs(const std::vector<expr::NamedNode>& out
 
 }  // namespace
 
+plan::ChunkCacheTraits hdf5_chunk_cache_traits() {
+    const io::Hdf5ChunkCacheFacts facts = io::hdf5_chunk_cache_facts();
+    return {facts.default_bytes, facts.memory_factor};
+}
+
 Plan make_plan(const std::vector<Output>& outputs, const PlanOptions& options) {
     if (outputs.empty()) fail(ErrorKind::usage, "nothing to plan: give at least one output");
     expr::Program program;
@@ -64,7 +70,9 @@ Plan make_plan(const std::vector<Output>& outputs, const PlanOptions& options) {
         if (names.count(input.name)) fail(ErrorKind::usage, "'" + input.name + "' names both an input and an output");
     program.views = expr::find_views(program.outputs);
     const expr::SplitProgram split = expr::split_complex(program);
-    return plan::to_data(plan::make_plan(split.program, options), split);
+    PlanOptions with_storage = options;
+    with_storage.chunk_caches = hdf5_chunk_cache_traits();
+    return plan::to_data(plan::make_plan(split.program, with_storage), split);
 }
 
 }  // namespace tilesum

@@ -20,6 +20,10 @@ struct Output {
     expr::Tensor tensor;
 };
 
+// HDF5's chunk caches as the planner takes them (PlanOptions::chunk_caches): make_plan fills them in; front ends
+// that plan a program themselves (the CLI) set them from here.
+plan::ChunkCacheTraits hdf5_chunk_cache_traits();
+
 // Plans the outputs together (they share pieces and passes). Inputs are the input tensors the outputs read, by
 // name; two different inputs of one name are Error{usage}, and so are an empty or repeated output name. Planning
 // errors as tilesum plan reports them: Error{resource} when even the smallest tile does not fit the budget, naming

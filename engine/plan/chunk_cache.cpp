@@ -142,24 +142,23 @@ std::map<std::string, std::size_t> chunk_caches_wanted(const Plan& plan) {
     return wanted;
 }
 
-ChunkCaches fit_chunk_caches(const std::map<std::string, std::size_t>& wanted, std::size_t limit_bytes) {
-    auto memory = [](std::size_t bytes) {
-        return bytes > hdf5_default_chunk_cache_bytes ? cached_chunk_memory_factor * bytes : bytes;
-    };
+ChunkCaches fit_chunk_caches(const std::map<std::string, std::size_t>& wanted, std::size_t limit_bytes,
+                             const ChunkCacheTraits& traits) {
+    const std::size_t default_bytes = traits.default_bytes;
+    auto memory = [&](std::size_t bytes) { return bytes > default_bytes ? traits.memory_factor * bytes : bytes; };
     ChunkCaches caches;
     for (const auto& [name, bytes] : wanted) {
-        caches.bytes[name] = std::max(bytes, hdf5_default_chunk_cache_bytes);
+        caches.bytes[name] = std::max(bytes, default_bytes);
         caches.total_bytes += memory(caches.bytes[name]);
     }
     while (caches.total_bytes > limit_bytes) {
         auto largest = caches.bytes.end();
         for (auto it = caches.bytes.begin(); it != caches.bytes.end(); ++it)
-            if (it->second > hdf5_default_chunk_cache_bytes &&
-                (largest == caches.bytes.end() || it->second >= largest->second))
+            if (it->second > default_bytes && (largest == caches.bytes.end() || it->second >= largest->second))
                 largest = it;
         if (largest == caches.bytes.end()) break;
-        caches.total_bytes -= memory(largest->second) - hdf5_default_chunk_cache_bytes;
-        largest->second = hdf5_default_chunk_cache_bytes;
+        caches.total_bytes -= memory(largest->second) - default_bytes;
+        largest->second = default_bytes;
     }
     return caches;
 }

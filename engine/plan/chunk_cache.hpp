@@ -19,18 +19,23 @@ namespace tilesum::plan {
 
 struct Plan;
 
-// HDF5's default chunk cache (H5Pset_chunk_cache's rdcc_nbytes): what an input has when it gets no cache of its own.
-inline constexpr std::size_t hdf5_default_chunk_cache_bytes = std::size_t{1} << 20;
+// What the storage library's chunk caches are like: facts of HDF5 that io/ knows (io/hdf5_chunk_cache_facts.hpp)
+// and engine/api copies into PlanOptions. The defaults here are HDF5 1.10's, so that plans made from shapes alone
+// (tests, tools) are the ones a run makes.
+struct ChunkCacheTraits {
+    // The cache an input has when it gets none of its own (H5Pset_cache's rdcc_nbytes).
+    std::size_t default_bytes = std::size_t{1} << 20;
+    // The memory a cache of N bytes takes is up to this many times N: HDF5's deflate filter grows its output buffer
+    // by doubling from the compressed size, and the cache keeps that buffer as the chunk while counting only the
+    // chunk's size (measured: a 38.1 MiB cache of 8 MB gzip chunks of random doubles added 90 MiB of RSS).
+    std::size_t memory_factor = 2;
+    friend bool operator==(const ChunkCacheTraits&, const ChunkCacheTraits&) = default;
+};
 
 // Per chunked input whose chunks some tile of the plan (an output, a piece, or a fused pass over its input) reads
 // only in part: the cache bytes that hold the chunks read before their next visit. Depends on tile shapes alone,
 // never on the thread count.
 std::map<std::string, std::size_t> chunk_caches_wanted(const Plan& plan);
-
-// The memory a cache of N bytes takes is up to twice N: HDF5's deflate filter grows its output buffer by doubling
-// from the compressed size, and the cache keeps that buffer as the chunk while counting only the chunk's size
-// (measured: a 38.1 MiB cache of 8 MB gzip chunks of random doubles added 90 MiB of RSS; 1 MiB caches, 23 MiB).
-inline constexpr std::size_t cached_chunk_memory_factor = 2;
 
 struct ChunkCaches {
     std::map<std::string, std::size_t> bytes;  // per input: the cache it gets (at least HDF5's default)
@@ -40,6 +45,7 @@ struct ChunkCaches {
 // The caches that fit `limit_bytes` of memory in all: each input gets what it wants (at least HDF5's default, which it
 // has anyway); while the total is over the limit, the largest cache falls back to HDF5's default (ties: the later
 // name first). Defaults alone may still exceed the limit: they are what HDF5 holds regardless, counted as they are.
-ChunkCaches fit_chunk_caches(const std::map<std::string, std::size_t>& wanted, std::size_t limit_bytes);
+ChunkCaches fit_chunk_caches(const std::map<std::string, std::size_t>& wanted, std::size_t limit_bytes,
+                             const ChunkCacheTraits& traits = {});
 
 }  // namespace tilesum::plan

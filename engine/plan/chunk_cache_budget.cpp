@@ -24,7 +24,7 @@ Plan settle(Plan plan, const ChunkCaches& caches) {
 }  // namespace
 
 Fit<Plan> plan_with_chunk_caches(const expr::Program& program, std::size_t budget_bytes, std::size_t piece_bytes,
-                                 const TilePlanner& plan_tiles) {
+                                 const ChunkCacheTraits& traits, const TilePlanner& plan_tiles) {
     const std::size_t after_pieces = budget_bytes - piece_bytes;
     const std::size_t cache_limit = after_pieces / cache_share_denominator * cache_share_numerator;
     std::size_t reserved = 0;
@@ -34,14 +34,14 @@ Fit<Plan> plan_with_chunk_caches(const expr::Program& program, std::size_t budge
             if (reserved == 0) return plan;  // the tiles do not fit even with no cache reserved
             break;
         }
-        const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan.value()), cache_limit);
+        const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan.value()), cache_limit, traits);
         if (caches.total_bytes <= reserved) return settle(std::move(plan.value()), caches);
         if (caches.total_bytes >= after_pieces) break;
         reserved = caches.total_bytes;
     }
     std::size_t chunked_inputs = 0;
     for (const expr::NamedNode& input : program.inputs) chunked_inputs += !input.node->chunk_shape.empty();
-    const std::size_t defaults = chunked_inputs * hdf5_default_chunk_cache_bytes;
+    const std::size_t defaults = chunked_inputs * traits.default_bytes;
     if (defaults >= after_pieces) {
         std::string message = "memory budget ";
         message.append(format_bytes(static_cast<double>(budget_bytes)))
@@ -57,7 +57,7 @@ Fit<Plan> plan_with_chunk_caches(const expr::Program& program, std::size_t budge
     if (!plan.fits()) return plan;
     // Computed before the call: in settle(std::move(plan), ...(plan)) the order of argument evaluation is
     // unspecified, and g++ and clang did read `plan` on different sides of its move.
-    const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan.value()), 0);
+    const ChunkCaches caches = fit_chunk_caches(chunk_caches_wanted(plan.value()), 0, traits);
     return settle(std::move(plan.value()), caches);
 }
 

@@ -20,6 +20,6 @@ using TilePlanner = std::function<Fit<Plan>(std::size_t cache_bytes)>;
 // The plan with its chunk caches set, within `budget_bytes` of which the pieces take `piece_bytes`; or why it does
 // not fit: the first tiling's reason, or HDF5's default caches alone taking the budget.
 Fit<Plan> plan_with_chunk_caches(const expr::Program& program, std::size_t budget_bytes, std::size_t piece_bytes,
-                                 const TilePlanner& plan_tiles);
+                                 const ChunkCacheTraits& traits, const TilePlanner& plan_tiles);
 
 }  // namespace tilesum::plan

@@ -10,6 +10,7 @@
 
 #include "engine/eval/schedule.hpp"
 #include "engine/expr/program.hpp"
+#include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/expand.hpp"
 #include "engine/plan/hoist.hpp"
 #include "engine/plan/machine_profile.hpp"
@@ -33,6 +34,7 @@ struct PlanOptions {
     std::size_t minimum_budget = minimum_budget_bytes;  // tests lower it to force many tiles on small data
     int threads = 1;
     std::map<char, Extent> forced_tiles;  // `--tile k=64`: index letter -> tile size
+    ChunkCacheTraits chunk_caches;        // HDF5's, as io/ knows them (engine/api fills them in)
 };
 
 // One strategy considered for an output, for `tilesum plan` to show why the winner won.

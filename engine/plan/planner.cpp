@@ -66,9 +66,10 @@ Fit<Plan> plan_tiles(const expr::Program& program, const PlanOptions& options, c
 // The plan of the outputs with the pieces of one policy, its tiles and chunk caches settled within the budget.
 Fit<Plan> plan_shared(const expr::Program& program, const PlanOptions& options, const ExpandedOutputs& expanded,
                       const SharedTerms& shared, std::set<char>& forced_used) {
-    return plan_with_chunk_caches(program, options.budget_bytes, shared.registry.bytes(), [&](std::size_t cache_bytes) {
-        return plan_tiles(program, options, expanded, shared, cache_bytes, forced_used);
-    });
+    return plan_with_chunk_caches(program, options.budget_bytes, shared.registry.bytes(), options.chunk_caches,
+                                  [&](std::size_t cache_bytes) {
+                                      return plan_tiles(program, options, expanded, shared, cache_bytes, forced_used);
+                                  });
 }
 
 // The plan of the program as given, every intermediate computed where it is read (no spills).

@@ -163,7 +163,8 @@ std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_byt
     for (const Candidate& candidate : candidates) fastest = std::min(fastest, candidate.seconds);
     const Candidate* best = nullptr;
     for (const Candidate& candidate : candidates)
-        if (candidate.seconds <= 1.05 * fastest && (!best || candidate.bytes_read < best->bytes_read)) best = &candidate;
+        if (candidate.seconds <= 1.05 * fastest && (!best || candidate.bytes_read < best->bytes_read))
+            best = &candidate;
     return best->sizes;
 }
 

@@ -256,3 +256,10 @@ TEST_CASE("a diagonal written in C++ reads its base input through the source", "
     }
     CHECK(sink.result("t")[0] == Approx(trace).epsilon(1e-14));
 }
+
+TEST_CASE("HDF5's chunk caches as io reports them are the planner's defaults, so plans from shapes are a run's plans",
+          "[api][chunk_cache]") {
+    const plan::ChunkCacheTraits reported = hdf5_chunk_cache_traits();
+    REQUIRE(reported.default_bytes == std::size_t{1} << 20);
+    REQUIRE(reported == plan::ChunkCacheTraits{});
+}

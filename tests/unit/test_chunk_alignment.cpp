@@ -166,17 +166,17 @@ TEST_CASE("HDF5 chunk caches are planned from tile shapes and taken from the bud
         REQUIRE(plan.chunk_cache_wanted_bytes ==
                 std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", five_chunks}});
         REQUIRE(plan.chunk_cache_bytes ==
-                std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", plan::hdf5_default_chunk_cache_bytes}});
+                std::map<std::string, std::size_t>{{"U", five_chunks}, {"V", plan::ChunkCacheTraits{}.default_bytes}});
         REQUIRE(plan.chunk_cache_total_bytes ==
-                plan::cached_chunk_memory_factor * five_chunks + plan::hdf5_default_chunk_cache_bytes);
+                plan::ChunkCacheTraits{}.memory_factor * five_chunks + plan::ChunkCacheTraits{}.default_bytes);
         require_within_budget(plan);
     }
     SECTION("a budget too small for any cache keeps HDF5's default for both, counted too") {
         const plan::Plan plan = plan_all(program, 16 * MiB);
         REQUIRE(plan.chunk_cache_bytes ==
-                std::map<std::string, std::size_t>{{"U", plan::hdf5_default_chunk_cache_bytes},
-                                                   {"V", plan::hdf5_default_chunk_cache_bytes}});
-        REQUIRE(plan.chunk_cache_total_bytes == 2 * plan::hdf5_default_chunk_cache_bytes);
+                std::map<std::string, std::size_t>{{"U", plan::ChunkCacheTraits{}.default_bytes},
+                                                   {"V", plan::ChunkCacheTraits{}.default_bytes}});
+        REQUIRE(plan.chunk_cache_total_bytes == 2 * plan::ChunkCacheTraits{}.default_bytes);
         require_within_budget(plan);
     }
     SECTION("the caches do not depend on the thread count") {

@@ -80,7 +80,8 @@ TEST_CASE("a sum of terms is summed in slabs along an index one of its terms sum
     REQUIRE(plan.outputs[0].peak_bytes * static_cast<std::size_t>(plan.outputs[0].tiles_in_flight) <= 1 * MiB);
 }
 
-TEST_CASE("a forced tile names a summed index of a two-term output, which keeps its terms", "[planner][slabs][cliffs]") {
+TEST_CASE("a forced tile names a summed index of a two-term output, which keeps its terms",
+          "[planner][slabs][cliffs]") {
     plan::Plan plan = make(bind_shapes(centred_covariance, {{"X", tall_x}}), 256 * MiB, {{'n', 65536}});
     REQUIRE(plan.outputs[0].terms.size() == 2);
     REQUIRE(plan.outputs[0].tiling.summed_labels == "n");
