@@ -59,6 +59,10 @@ double contiguous_runs(const Ranges& ranges, const Shape& shape) {
     return runs;
 }
 
+// Whether BLAS runs an (m x k) . (k x n) product at its matrix-matrix rate: when it uses each element it loads at
+// least 8 times. Thinner ones (matrix-vector: no reuse) stream their operands from memory, like a reduction.
+bool gemm_shaped(double m, double n, double k) { return m * n * k >= 8 * (m * k + k * n + m * n); }
+
 void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
              const std::map<char, Range>* summed = nullptr) {
     if (node.kind == NodeKind::input) {
@@ -122,6 +126,7 @@ private:
                 if (coefficient != 1.0 && !arena_.dry())
                     for (Extent element = 0; element < elements; ++element) result.data()[element] *= coefficient;
                 cost_.flops += coefficient != 1.0 ? static_cast<double>(elements) : 0.0;
+                cost_.work.elementwise_bytes += coefficient != 1.0 ? 16.0 * static_cast<double>(elements) : 0.0;
                 continue;
             }
             if (position == 0) result = allocate(shape);
@@ -132,6 +137,10 @@ private:
                 kernels::broadcast_combine(combine, coefficient, operand.data(), operand.shape, result.data(),
                                            result.shape);
             cost_.flops += 2.0 * static_cast<double>(elements);
+            // The operand is read; the result written, and read first unless this assigns it.
+            cost_.work.elementwise_bytes +=
+                static_cast<double>(sizeof(double)) *
+                static_cast<double>(element_count(operand.shape) + (position == 0 ? 1 : 2) * elements);
         }
         return result;
     }
@@ -157,6 +166,7 @@ private:
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::sum_axes(operand.block.data(), operand.block.shape, keep_axis, result.data());
         cost_.flops += static_cast<double>(element_count(operand.block.shape));
+        cost_.work.reduction_flops += static_cast<double>(element_count(operand.block.shape));
         return Labelled{std::move(result), kept};
     }
 
@@ -184,6 +194,7 @@ private:
         if (in_order(operand, labels)) return Block{operand.block.buffer, shape};
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::permute(operand.block.data(), operand.block.shape, perm, result.data());
+        cost_.work.elementwise_bytes += 2.0 * sizeof(double) * static_cast<double>(element_count(shape));  // no flops
         return result;
     }
 
@@ -248,6 +259,7 @@ private:
                     kernels::batched_dot(batch_extent, k, left.block.data(), left_summed_major, right.block.data(),
                                          right_summed_major, result.data());
                 cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(k);
+                cost_.work.reduction_flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(k);
                 return Labelled{std::move(result), batch};
             }
         }
@@ -269,8 +281,10 @@ private:
         if (!arena_.dry())
             kernels::batched_gemm(batch_extent, m, n, k, {left_arranged.data(), left_transposed},
                                   {right_arranged.data(), right_transposed}, result.data());
-        cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(m) * static_cast<double>(n) *
-                       static_cast<double>(k);
+        const double dm = static_cast<double>(m), dn = static_cast<double>(n), dk = static_cast<double>(k);
+        const double flops = 2.0 * static_cast<double>(batch_extent) * dm * dn * dk;
+        cost_.flops += flops;
+        (gemm_shaped(dm, dn, dk) ? cost_.work.gemm_flops : cost_.work.reduction_flops) += flops;
         return Labelled{std::move(result), result_labels};
     }
 
@@ -364,6 +378,8 @@ TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& 
         const double runs = bytes > 0 ? contiguous_runs(key.ranges, key.input->shape) : 0;
         if (runs > 1) estimate.strided_leaf_bytes += bytes;  // a column block, not one contiguous run
         estimate.leaf_runs += runs;
+        if (!key.input->chunk_shape.empty()) estimate.chunked_leaf_bytes += bytes;
+        if (key.input->filtered) estimate.filtered_leaf_bytes += bytes;
         Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
         leaves.emplace(std::move(key), std::move(block));
     }
@@ -375,6 +391,7 @@ TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& 
     }
     estimate.peak_bytes = arena.peak_bytes();
     estimate.flops = cost.flops;
+    estimate.work = cost.work;
     return estimate;
 }
 
