@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/plan/machine_profile.hpp"
+
 namespace tilesum::cli::calibrate {
 
 // What every measurement gets: the thread count, the Ctrl-C flag, and where to report progress.
@@ -59,6 +61,11 @@ struct ReadRates {
 // rates). `cold`: drop the page cache before each pass (root only; the caller checks).
 ReadRates measure_read_rates(const Context& context, const std::string& scratch_dir, std::uint64_t size_bytes,
                              bool cold, std::vector<Row>& rows);
+
+// Replaces the profile's three read rates by what the executor achieves on the scratch files measure_read_rates
+// wrote (calibrate_pass_reads.cpp says why), pricing the rest of the work with the profile's other rates.
+void measure_pass_reads(const Context& context, const std::string& scratch_dir, plan::MachineProfile& profile,
+                        std::vector<Row>& rows);
 
 struct Overheads {
     double seconds_per_tile = 0;

@@ -120,7 +120,7 @@ double chunked_read_rate(const Context& context, const std::string& file, const 
     context.progress("reading it in row blocks");
     const Timed timed = time_passes(context, reader, plan, cold);
     const double rate = timed.bytes / timed.seconds;
-    rows.push_back({level > 0 ? "filtered_read_bytes_per_second" : "chunked_read_bytes_per_second", rate_text(rate),
+    rows.push_back({level > 0 ? "  reads alone: gzip chunks" : "  reads alone: plain chunks", rate_text(rate),
                     format_bytes(file_bytes) + " in " + layout + " of " +
                         format_bytes(static_cast<double>(chunk_rows * shape[1]) * sizeof(double)) +
                         (level > 0 ? " (level 4)" : "") + ", read in row blocks of 8 chunks, " +
@@ -166,7 +166,7 @@ ReadRates measure_read_rates(const Context& context, const std::string& scratch_
     context.progress("reading it in row blocks");
     const Timed row_blocks = time_passes(context, reader, row_plan, cold);
     rates.bytes_per_second = row_blocks.bytes / row_blocks.seconds;
-    rows.push_back({"read_bytes_per_second", rate_text(rates.bytes_per_second),
+    rows.push_back({"  reads alone: contiguous", rate_text(rates.bytes_per_second),
                     "row blocks of " + format_bytes(static_cast<double>(rows_per_block * row_bytes)) +
                         " (one run each), " + std::to_string(row_blocks.passes) + " pass(es), " + cache});
     context.progress("reading it in column strips");

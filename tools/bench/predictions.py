@@ -37,9 +37,11 @@ def write_rows(path, name, shape, chunks=None, compression=None, seed=0, block_r
     """A dataset of standard normal draws (times `scale`, plus 1 so that nothing divides by zero when scale
     is 0), written in row blocks so that memory stays small."""
     rng = np.random.default_rng(seed)
+    if os.path.exists(path):
+        with h5py.File(path, "r") as file:  # read-only: no write lock on inputs a run may still hold
+            if name in file:
+                return
     with h5py.File(path, "a") as file:
-        if name in file:
-            return
         dataset = file.create_dataset(name, shape=shape, dtype="f8", chunks=chunks, compression=compression)
         for begin in range(0, shape[0], block_rows):
             end = min(shape[0], begin + block_rows)
@@ -108,7 +110,12 @@ def run_workload(binary, profile, scratch, script_text, data, memory, extra, tim
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None, None, "timed out after %d s" % timeout
+        # The prediction alone, from `tilesum plan`: whether it at least said the run would be long.
+        planned = subprocess.run([binary, "plan", script, "--data", data[""], "--memory", memory, "--profile", profile,
+                                  "--json"] + extra, capture_output=True, text=True)
+        predicted = json.loads(planned.stdout)["predicted_seconds"] if planned.returncode == 0 else None
+        return predicted, None, "predicted %s s; timed out after %d s" % (
+            "?" if predicted is None else "%.3g" % predicted, timeout)
     finally:
         shutil.rmtree(out + ".tilesum-resume", ignore_errors=True)
     if result.returncode != 0:
