@@ -138,8 +138,10 @@ Handle type_create_compound(const Where& where, std::size_t size,
 // Property lists.
 Handle plist_create(const Where& where, hid_t plist_class);                // H5Pcreate
 void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk);  // H5Pset_chunk
+void plist_set_deflate(const Where& where, hid_t dcpl, unsigned level);    // H5Pset_deflate (gzip)
 // The chunk shape of a dataset creation property list; {} when the layout is contiguous or compact.
-Shape plist_chunk(const Where& where, hid_t dcpl);  // H5Pget_layout, H5Pget_chunk
+Shape plist_chunk(const Where& where, hid_t dcpl);    // H5Pget_layout, H5Pget_chunk
+bool plist_filtered(const Where& where, hid_t dcpl);  // H5Pget_nfilters > 0: chunks are compressed or the like
 // The raw-data chunk cache of a dataset access property list: `slots` hash slots, `bytes` in all.
 void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes);  // H5Pset_chunk_cache
 // The filter pipeline of a dataset creation property list, in the order the filters were applied when writing.

@@ -18,4 +18,9 @@ using RowFiller = std::function<void(Extent first_row, Extent rows, double* dst)
 void write_contiguous_dataset(const std::string& file, const std::string& dataset, const Shape& shape,
                               Extent rows_per_write, const RowFiller& fill);
 
+// The same in chunks of `chunk`, through gzip at `gzip_level` unless it is 0 (h5py's compression="gzip" is level 4):
+// the other layouts calibrate measures read rates of.
+void write_chunked_dataset(const std::string& file, const std::string& dataset, const Shape& shape, const Shape& chunk,
+                           unsigned gzip_level, Extent rows_per_write, const RowFiller& fill);
+
 }  // namespace tilesum::io

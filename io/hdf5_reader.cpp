@@ -164,6 +164,10 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& datase
     // and for a compressed one decompressed, by two tiles' hyperslabs where one would do.
     state.info.chunk_shape =
         h5::plist_chunk(state.where, h5::dataset_create_plist(state.where, state.dataset.get()).get());
+    // Filtered (gzip) chunks read many times slower per byte than plain ones; the cost model prices them apart.
+    state.info.filtered =
+        !state.info.chunk_shape.empty() &&
+        h5::plist_filtered(state.where, h5::dataset_create_plist(state.where, state.dataset.get()).get());
 
     const h5::Handle type = h5::dataset_type(state.where, state.dataset.get());
     const std::optional<DType> dtype = supported_dtype(state.where, type.get());

@@ -79,6 +79,11 @@ void plist_set_chunk(const Where& where, hid_t dcpl, const Shape& chunk) {
         fail_call(ErrorKind::io, where, "set the chunk shape of", "H5Pset_chunk");
 }
 
+void plist_set_deflate(const Where& where, hid_t dcpl, unsigned level) {
+    CallGuard guard;
+    if (H5Pset_deflate(dcpl, level) < 0) fail_call(ErrorKind::io, where, "set the gzip filter of", "H5Pset_deflate");
+}
+
 Shape plist_chunk(const Where& where, hid_t dcpl) {
     CallGuard guard;
     const H5D_layout_t layout = H5Pget_layout(dcpl);
@@ -90,6 +95,13 @@ Shape plist_chunk(const Where& where, hid_t dcpl) {
     Shape chunk;
     for (int axis = 0; axis < rank; ++axis) chunk.push_back(static_cast<Extent>(dims[static_cast<std::size_t>(axis)]));
     return chunk;
+}
+
+bool plist_filtered(const Where& where, hid_t dcpl) {
+    CallGuard guard;
+    const int filters = H5Pget_nfilters(dcpl);
+    if (filters < 0) fail_call(ErrorKind::io, where, "get the filters of", "H5Pget_nfilters");
+    return filters > 0;
 }
 
 void plist_set_chunk_cache(const Where& where, hid_t dapl, std::size_t slots, std::size_t bytes) {

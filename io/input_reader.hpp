@@ -14,6 +14,7 @@ struct DatasetInfo {
     Shape shape;               // {} for a scalar (0-d) dataset
     DType dtype = DType::f64;  // as stored; reads always deliver float64
     Shape chunk_shape;         // the storage chunk shape; {} when the data is contiguous or compact
+    bool filtered = false;     // chunks pass a filter (gzip, shuffle, ...) on the way in: the planner prices it
 };
 
 // Which float64 values a reader delivers: a complex source is read as two real tensors, one reader each

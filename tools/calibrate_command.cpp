@@ -71,20 +71,26 @@ constexpr std::uint64_t smallest_size = std::uint64_t{1} << 20;
 const char* help_text =
     "Usage: tilesum calibrate [--profile FILE] [--scratch DIR] [--size SIZE] [--threads N] [--cold]\n\n"
     "Measures this machine once, through tilesum's own code paths, and stores the numbers the planner uses to\n"
-    "predict a plan's time (and so to choose between plans):\n"
-    "  flops_per_second               representative tiles (a GEMM, a matrix-vector product, the seed's tile as\n"
-    "                                 written, a sum over an axis) evaluated on every thread; their harmonic mean\n"
-    "  read_bytes_per_second          a scratch HDF5 file (contiguous float64, --size) read in row blocks of\n"
-    "                                 8 MiB, one read each\n"
+    "predict a plan's time (and so to choose between plans), each kind of work at its own rate:\n"
+    "  gemm_flops_per_second          a GEMM tile evaluated on every thread\n"
+    "  reduction_flops_per_second     tiles summing over an axis and a matrix-vector product (flops)\n"
+    "  elementwise_bytes_per_second   tiles of elementwise products and sums (bytes read and written)\n"
+    "  read_bytes_per_second          a scratch HDF5 file (contiguous float64, --size) summed over its rows by\n"
+    "                                 the executor, less that sum's work at the rates above (the reader alone,\n"
+    "                                 in 8 MiB row blocks, is shown: several times faster than a pass reads)\n"
     "  seconds_per_run                the same file read in column strips 64 elements wide (one 512-byte run,\n"
-    "                                 one read, per row and strip), less its bytes at read_bytes_per_second,\n"
-    "                                 per run\n"
+    "                                 one read, per row and strip), less its bytes at the reader's rate, per run\n"
+    "  chunked_read_bytes_per_second  as read_bytes_per_second, of a quarter of that in 1 MiB chunks\n"
+    "  filtered_read_bytes_per_second the same in gzip chunks (level 4) of pseudo-random doubles\n"
     "  seconds_per_tile               the executor on a tiny problem in 4096 tiles versus one tile\n"
-    "  seconds_per_pass               the executor on the same problem in one tile\n"
-    "The planner predicts a plan's time as flops / flops_per_second + bytes read / read_bytes_per_second +\n"
-    "contiguous runs read x seconds_per_run + tiles x seconds_per_tile + seconds_per_pass per output.\n"
+    "  seconds_per_pass               the same problem in one tile, run whole into an HDF5 file as tilesum run\n"
+    "                                 does (output file, resume journal, commit)\n"
+    "The planner predicts a plan's time as the sum of each kind's work at its rate (GEMM flops, reduction flops,\n"
+    "elementwise bytes), the bytes read from each storage layout at its rate, contiguous runs read x\n"
+    "seconds_per_run, tiles x seconds_per_tile and seconds_per_pass per output. Two tiles the rates are not\n"
+    "fit to (the seed's as written, a transposition) are predicted from them as a check and shown.\n"
     "Read rates are page-cache-warm (the file was just written) unless --cold. The scratch file is removed at\n"
-    "the end, also after an error or Ctrl-C. Takes about 20 s.\n\n"
+    "the end, also after an error or Ctrl-C. Takes about 30 s.\n\n"
     "The profile is written (atomically, creating the directory) to --profile FILE, else $TILESUM_PROFILE, else\n"
     "$XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json; tilesum run and tilesum plan read\n"
     "it from the same place and use built-in defaults when there is none. `tilesum plan` names the profile used.\n\n";
@@ -215,16 +221,23 @@ int run_calibrate_command(const std::vector<std::string>& args) {
     std::vector<calibrate::Row> rows;
     plan::MachineProfile profile;
     {
-        ScratchDirectory scratch(options->scratch_parent);
+        ScratchDirectory scratch(options->scratch_parent);  // first: a bad --scratch is refused at once
+        // Compute rates next: the executor's read rates are what is left of a pass once its work is priced.
+        const calibrate::ComputeRates compute = calibrate::measure_compute_rates(context, rows);
+        profile.gemm_flops_per_second = compute.gemm_flops_per_second;
+        profile.reduction_flops_per_second = compute.reduction_flops_per_second;
+        profile.elementwise_bytes_per_second = compute.elementwise_bytes_per_second;
         const calibrate::ReadRates reads =
             calibrate::measure_read_rates(context, scratch.path(), options->size_bytes, options->cold, rows);
         profile.read_bytes_per_second = reads.bytes_per_second;
         profile.seconds_per_run = reads.seconds_per_run;
+        profile.chunked_read_bytes_per_second = reads.chunked_bytes_per_second;
+        profile.filtered_read_bytes_per_second = reads.filtered_bytes_per_second;
         const calibrate::Overheads overheads = calibrate::measure_overheads(context, scratch.path(), rows);
         profile.seconds_per_tile = overheads.seconds_per_tile;
         profile.seconds_per_pass = overheads.seconds_per_pass;
+        calibrate::measure_pass_reads(context, scratch.path(), profile, rows);
     }
-    profile.flops_per_second = calibrate::measure_flops_per_second(context, rows);
     profile.measured = utc_now();
     profile.hostname = host_name();
 

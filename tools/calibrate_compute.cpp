@@ -1,17 +1,16 @@
-// flops_per_second: the rate at which tiles are evaluated, in the flops the planner counts.
+// The compute rates of the cost model, one per kind of kernel work (eval::KernelWork): gemm_flops_per_second,
+// reduction_flops_per_second and elementwise_bytes_per_second.
 //
 // What is timed: real tiles, as the planner cuts them, evaluated by eval::evaluate_tile (the function the
-// executor calls) from leaves already in memory, on every thread at once. The flops are the evaluator's own
-// count (TileCost), the same count the planner multiplies by 1 / flops_per_second. Reading the leaves is left
-// out: the read rates and per-tile overhead are measured, and predicted, separately.
+// executor calls) from leaves already in memory, on every thread at once. The work is the evaluator's own count
+// (TileCost::work), the same count the planner divides by these rates. Reading the leaves is left out: the read
+// rates and per-tile overhead are measured, and predicted, separately.
 //
-// Why a mix, and why its harmonic mean: one rate has to stand for GEMM-shaped tiles (tens of GFLOP/s) and for
-// memory-bound ones (sums, elementwise products, matrix-vector shapes: a few GFLOP/s). The four cases below are
-// the shapes tilesum's plans are made of: a GEMM, a matrix-vector contraction, the seed's tile as written (sums
-// and products of broadcast slices, then a batched contraction) and a sum over an axis. The profile takes the time
-// one flop of each costs on average (equal flops of each, i.e. the harmonic mean of the rates): a plan whose
-// flops are mostly memory-bound is then not predicted at GEMM speed. This is no better than the defaults' guess
-// for a plan that is all GEMM; the table shows each rate so that the user can see the spread.
+// Why one rate per kind: GEMM-shaped tiles run at tens of GFLOP/s, sums over an axis and matrix-vector shapes at a
+// few, and elementwise work moves bytes without much arithmetic at all. One rate (this used to be the harmonic mean
+// of all four cases) predicted an 8k matmul at 4x its time. Each case below is almost all one kind, and its kind's
+// rate is that work over the case's time (cases of one kind: the harmonic mean, i.e. equal work of each). The seed's
+// tile as written mixes all three: it is not measured into any rate but predicted from them, as a check.
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -37,22 +36,33 @@ struct KernelCase {
 };
 
 // Inputs sized so that each tile (eight or more per output, as the planner cuts them) is a few MiB.
-const std::vector<KernelCase>& kernel_cases() {
-    static const std::vector<KernelCase> cases = {
-        {"gemm", "C = einsum('ij,jk->ik', A, B)", {{"A", {1024, 512}}, {"B", {512, 512}}}},
-        {"matrix-vector", "y = einsum('ij,j->i', A, x)", {{"A", {4096, 1024}}, {"x", {1024}}}},
-        {"seed as written",
-         "C  = einsum('i, jk -> ijk', B, A)\n"
-         "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
-         "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n",
-         {{"A", {128, 128}}, {"B", {128}}, {"Y2", {128}}, {"Z2", {128, 128}}}},
-        {"sum over an axis", "s = einsum('ijk->ik', A)", {{"A", {512, 64, 256}}}},
+enum class Kind { gemm, reduction, elementwise, check };
+struct KindCase : KernelCase {
+    Kind kind;
+};
+const std::vector<KindCase>& kernel_cases() {
+    static const std::vector<KindCase> cases = {
+        {{"gemm", "C = einsum('ij,jk->ik', A, B)", {{"A", {1024, 512}}, {"B", {512, 512}}}}, Kind::gemm},
+        {{"sum over an axis", "s = einsum('ijk->ik', A)", {{"A", {512, 64, 256}}}}, Kind::reduction},
+        {{"matrix-vector", "y = einsum('ij,j->i', A, x)", {{"A", {4096, 1024}}, {"x", {1024}}}}, Kind::reduction},
+        // Tiles as large as plans cut them (tile_bytes_cap): smaller ones run from cache, several times faster.
+        {{"elementwise", "C = A * B - 2 * A", {{"A", {4096, 4096}}, {"B", {4096, 4096}}}}, Kind::elementwise},
+        {{"seed as written",
+          "C  = einsum('i, jk -> ijk', B, A)\n"
+          "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
+          "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n",
+          {{"A", {128, 128}}, {"B", {128}}, {"Y2", {128}}, {"Z2", {128, 128}}}},
+         Kind::check},
+        // A strided permutation runs at a fraction of the elementwise rate it is priced at (a kind of its own would
+        // be more honest; plans copy little, mostly operands into GEMM's order): shown, as a check, how far.
+        {{"transposition", "T = einsum('ijk->kji', A)", {{"A", {256, 64, 256}}}}, Kind::check},
     };
     return cases;
 }
 
 struct CaseResult {
-    double flops_per_second = 0;
+    eval::KernelWork per_second;  // of all threads together
+    double tiles_per_second = 0;
     std::string tile_text;
 };
 
@@ -85,7 +95,8 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
     }
 
     struct Worker {
-        double flops = 0;
+        eval::KernelWork work;
+        double tiles = 0;
         double seconds = 0;
     };
     std::vector<Worker> workers(static_cast<std::size_t>(context.threads));
@@ -96,7 +107,8 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
         do {
             eval::TileCost cost;
             eval::evaluate_tile(*output.root, tile, leaves, arena, cost, plan.schedule);
-            worker.flops += cost.flops;
+            worker.work += cost.work;
+            worker.tiles += 1;
         } while (seconds_since(start) < context.seconds_per_measurement && !context.interrupted->load());
         worker.seconds = seconds_since(start);
     };
@@ -106,7 +118,10 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
     context.check_interrupted();
 
     CaseResult result;
-    for (const Worker& worker : workers) result.flops_per_second += worker.flops / worker.seconds;
+    for (const Worker& worker : workers) {
+        result.per_second += worker.work.scaled(1 / worker.seconds);
+        result.tiles_per_second += worker.tiles / worker.seconds;
+    }
     std::string ranges;
     // Appended piece by piece: GCC 12's -Wrestrict misfires on `"literal" + std::string` (GCC bug 105329).
     for (const Range& range : tile.ranges) {
@@ -124,30 +139,57 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
     return result;
 }
 
-std::string rate_text(double flops_per_second) {
+std::string rate_text(double per_second, const char* unit) {
     char text[32];
-    std::snprintf(text, sizeof text, "%.3g GFLOP/s", flops_per_second / 1e9);
+    std::snprintf(text, sizeof text, "%.3g %s/s", per_second / 1e9, unit);
     return text;
 }
 
 }  // namespace
 
-double measure_flops_per_second(const Context& context, std::vector<Row>& rows) {
+ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& rows) {
     // BLAS must not start its own threads under ours, as in the executor.
     kernels::use_single_threaded_blas();
-    double seconds_per_flop = 0;
-    for (const KernelCase& kernel_case : kernel_cases()) {
+    // Per kind: the sum over its cases of seconds per unit of work, and how many cases.
+    std::map<Kind, std::pair<double, int>> inverse_rates;
+    std::vector<std::pair<const KindCase*, CaseResult>> checks;
+    for (const KindCase& kernel_case : kernel_cases()) {
         context.progress(std::string("evaluating tiles: ") + kernel_case.name);
         const CaseResult result = time_case(context, kernel_case);
-        seconds_per_flop += 1.0 / result.flops_per_second;
-        rows.push_back(
-            {std::string("  tiles: ") + kernel_case.name, rate_text(result.flops_per_second), result.tile_text});
+        const double rate = kernel_case.kind == Kind::gemm        ? result.per_second.gemm_flops
+                            : kernel_case.kind == Kind::reduction ? result.per_second.reduction_flops
+                                                                  : result.per_second.elementwise_bytes;
+        if (kernel_case.kind == Kind::check) {
+            checks.emplace_back(&kernel_case, result);
+            continue;
+        }
+        TILESUM_ASSERT(rate > 0);  // each case does work of its kind
+        inverse_rates[kernel_case.kind].first += 1 / rate;
+        inverse_rates[kernel_case.kind].second += 1;
+        rows.push_back({std::string("  tiles: ") + kernel_case.name,
+                        rate_text(rate, kernel_case.kind == Kind::elementwise ? "GB" : "GFLOP"), result.tile_text});
     }
-    const double combined = static_cast<double>(kernel_cases().size()) / seconds_per_flop;
+    auto combined = [&](Kind kind) { return inverse_rates[kind].second / inverse_rates[kind].first; };
+    ComputeRates rates{combined(Kind::gemm), combined(Kind::reduction), combined(Kind::elementwise)};
+    const std::string threads = std::to_string(context.threads) + " thread(s)";
     rows.push_back(
-        {"flops_per_second", rate_text(combined),
-         "harmonic mean of the tiles above (equal flops of each), " + std::to_string(context.threads) + " thread(s)"});
-    return combined;
+        {"gemm_flops_per_second", rate_text(rates.gemm_flops_per_second, "GFLOP"), "the GEMM tile above, " + threads});
+    rows.push_back({"reduction_flops_per_second", rate_text(rates.reduction_flops_per_second, "GFLOP"),
+                    "harmonic mean of the sum and matrix-vector tiles above, " + threads});
+    rows.push_back({"elementwise_bytes_per_second", rate_text(rates.elementwise_bytes_per_second, "GB"),
+                    "the elementwise tile above (bytes read + written), " + threads});
+    // Tiles predicted from the three rates, not fit to them: how far the per-kind model is from them.
+    for (const auto& [kernel_case, result] : checks) {
+        const eval::KernelWork& work = result.per_second;  // per second of all threads: predicted seconds per second
+        const double predicted = work.gemm_flops / rates.gemm_flops_per_second +
+                                 work.reduction_flops / rates.reduction_flops_per_second +
+                                 work.elementwise_bytes / rates.elementwise_bytes_per_second;
+        char text[32];
+        std::snprintf(text, sizeof text, "%.2fx", predicted);
+        rows.push_back({std::string("  check: ") + kernel_case->name, text,
+                        "its time predicted from the rates above / measured (not used): " + result.tile_text});
+    }
+    return rates;
 }
 
 }  // namespace tilesum::cli::calibrate

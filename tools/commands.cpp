@@ -89,7 +89,7 @@ Session prepare_script(const CommandOptions& options) {
             const InputBinding binding = locate_input(options, use.name, "", use.first_use);
             try {
                 const expr::NodePtr input = session.sources.file(use.name, binding.file, binding.dataset).node();
-                return expr::InputSpec{input->shape, input->dtype, input->chunk_shape};
+                return expr::InputSpec{input->shape, input->dtype, input->chunk_shape, input->filtered};
             } catch (const Error& error) {
                 // Point at the script too: the user may have misspelled the name rather than the dataset.
                 std::string message = std::string(error.what()) + " (input " + script::quote_excerpt(use.name);

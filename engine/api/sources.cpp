@@ -18,7 +18,7 @@ expr::Tensor Sources::bind(const std::string& name, std::unique_ptr<Source> sour
     if (name.empty()) fail(ErrorKind::usage, "an input needs a name");
     if (sources_.count(name)) fail(ErrorKind::usage, "input '" + name + "' is bound twice");
     const io::DatasetInfo& info = source->info();
-    expr::Tensor tensor(expr::make_input(name, info.shape, info.dtype, info.chunk_shape));
+    expr::Tensor tensor(expr::make_input(name, info.shape, info.dtype, info.chunk_shape, info.filtered));
     sources_[name] = std::move(source);
     return tensor;
 }
@@ -51,7 +51,7 @@ expr::Tensor Sources::tensor(const std::string& name) const {
     auto it = sources_.find(name);
     if (it == sources_.end()) fail(ErrorKind::usage, "no input named '" + name + "' is bound");
     const io::DatasetInfo& info = it->second->info();
-    return expr::Tensor(expr::make_input(name, info.shape, info.dtype, info.chunk_shape));
+    return expr::Tensor(expr::make_input(name, info.shape, info.dtype, info.chunk_shape, info.filtered));
 }
 
 const Sources::Source& Sources::source(const std::string& name) const {

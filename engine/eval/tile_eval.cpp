@@ -48,45 +48,9 @@ std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges,
     return result;
 }
 
-// How many contiguous runs of a C-order dataset the hyperslab is: one per index of the axes before its innermost
-// partial axis. HDF5 serves each run with its own read, so a column strip of a wide matrix costs one read per row.
-double contiguous_runs(const Ranges& ranges, const Shape& shape) {
-    std::size_t innermost_partial = ranges.size();
-    for (std::size_t axis = 0; axis < ranges.size(); ++axis)
-        if (ranges[axis].length() < shape[axis]) innermost_partial = axis;
-    if (innermost_partial == ranges.size()) return 1;
-    double runs = 1;
-    for (std::size_t axis = 0; axis < innermost_partial; ++axis) runs *= static_cast<double>(ranges[axis].length());
-    return runs;
-}
-
-// The labels einsum `term` sums (its operands' labels that are not its output's), with their extents.
-std::map<char, Extent> einsum_summed(const Node& term) {
-    std::map<char, Extent> summed;
-    if (term.kind != NodeKind::einsum) return summed;
-    for (std::size_t position = 0; position < term.operands.size(); ++position)
-        for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis) {
-            const char label = term.operand_labels[position][axis];
-            if (term.output_labels.find(label) == std::string::npos)
-                summed.emplace(label, term.operands[position]->shape[axis]);
-        }
-    return summed;
-}
-
-// The slab `summed` of a sum of terms, for its term `term`: the ranges of the cut labels the term sums, or
-// std::nullopt when the term takes no part in this slab. A term lacking a cut label is added once, in the first
-// slab along that label, so that over all slabs every term is added exactly once.
-std::optional<std::map<char, Range>> term_slab(const Node& term, const std::map<char, Range>& summed) {
-    const std::map<char, Extent> own = einsum_summed(term);
-    std::map<char, Range> narrowed;
-    for (const auto& [label, range] : summed) {
-        if (own.count(label))
-            narrowed[label] = range;
-        else if (range.begin != 0)
-            return std::nullopt;
-    }
-    return narrowed;
-}
+// Whether BLAS runs an (m x k) . (k x n) product at its matrix-matrix rate: when it uses each element it loads at
+// least 8 times. Thinner ones (matrix-vector: no reuse) stream their operands from memory, like a reduction.
+bool gemm_shaped(double m, double n, double k) { return m * n * k >= 8 * (m * k + k * n + m * n); }
 
 void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
              const std::map<char, Range>* summed = nullptr) {
@@ -159,6 +123,7 @@ private:
                 if (coefficient != 1.0 && !arena_.dry())
                     for (Extent element = 0; element < elements; ++element) result.data()[element] *= coefficient;
                 cost_.flops += coefficient != 1.0 ? static_cast<double>(elements) : 0.0;
+                cost_.work.elementwise_bytes += coefficient != 1.0 ? 16.0 * static_cast<double>(elements) : 0.0;
                 continue;
             }
             if (position == 0) result = allocate(shape);
@@ -169,6 +134,10 @@ private:
                 kernels::broadcast_combine(combine, coefficient, operand.data(), operand.shape, result.data(),
                                            result.shape);
             cost_.flops += 2.0 * static_cast<double>(elements);
+            // The operand is read; the result written, and read first unless this assigns it.
+            cost_.work.elementwise_bytes +=
+                static_cast<double>(sizeof(double)) *
+                static_cast<double>(element_count(operand.shape) + (position == 0 ? 1 : 2) * elements);
         }
         return result;
     }
@@ -218,6 +187,7 @@ private:
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::sum_axes(operand.block.data(), operand.block.shape, keep_axis, result.data());
         cost_.flops += static_cast<double>(element_count(operand.block.shape));
+        cost_.work.reduction_flops += static_cast<double>(element_count(operand.block.shape));
         return Labelled{std::move(result), kept};
     }
 
@@ -245,6 +215,7 @@ private:
         if (in_order(operand, labels)) return Block{operand.block.buffer, shape};
         Block result = allocate(shape);
         if (!arena_.dry()) kernels::permute(operand.block.data(), operand.block.shape, perm, result.data());
+        cost_.work.elementwise_bytes += 2.0 * sizeof(double) * static_cast<double>(element_count(shape));  // no flops
         return result;
     }
 
@@ -309,6 +280,7 @@ private:
                     kernels::batched_dot(batch_extent, k, left.block.data(), left_summed_major, right.block.data(),
                                          right_summed_major, result.data());
                 cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(k);
+                cost_.work.reduction_flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(k);
                 return Labelled{std::move(result), batch};
             }
         }
@@ -330,8 +302,10 @@ private:
         if (!arena_.dry())
             kernels::batched_gemm(batch_extent, m, n, k, {left_arranged.data(), left_transposed},
                                   {right_arranged.data(), right_transposed}, result.data());
-        cost_.flops += 2.0 * static_cast<double>(batch_extent) * static_cast<double>(m) * static_cast<double>(n) *
-                       static_cast<double>(k);
+        const double dm = static_cast<double>(m), dn = static_cast<double>(n), dk = static_cast<double>(k);
+        const double flops = 2.0 * static_cast<double>(batch_extent) * dm * dn * dk;
+        cost_.flops += flops;
+        (gemm_shaped(dm, dn, dk) ? cost_.work.gemm_flops : cost_.work.reduction_flops) += flops;
         return Labelled{std::move(result), result_labels};
     }
 
@@ -384,32 +358,6 @@ private:
 
 }  // namespace
 
-std::vector<std::pair<char, Extent>> slab_labels(const Node& root) {
-    std::vector<std::pair<char, Extent>> labels;
-    std::set<char> refused;  // read as an output label by a term, or summed with different extents
-    auto add_summed_of = [&](const Node& term) {
-        if (term.kind != NodeKind::einsum) return;
-        for (char label : term.output_labels) refused.insert(label);
-        for (std::size_t position = 0; position < term.operands.size(); ++position)
-            for (std::size_t axis = 0; axis < term.operand_labels[position].size(); ++axis) {
-                const char label = term.operand_labels[position][axis];
-                const Extent extent = term.operands[position]->shape[axis];
-                if (term.output_labels.find(label) != std::string::npos) continue;
-                auto known =
-                    std::find_if(labels.begin(), labels.end(), [&](const auto& seen) { return seen.first == label; });
-                if (known == labels.end())
-                    labels.emplace_back(label, extent);
-                else if (known->second != extent)
-                    refused.insert(label);
-            }
-    };
-    if (root.kind == NodeKind::einsum) add_summed_of(root);
-    if (root.kind == NodeKind::lincomb)
-        for (const expr::NodePtr& term : root.operands) add_summed_of(*term);
-    std::erase_if(labels, [&](const auto& label) { return refused.count(label.first) > 0; });
-    return labels;
-}
-
 std::vector<LeafKey> collect_leaves(const Node& root, const TileSpec& tile) {
     std::vector<LeafKey> leaves;
     collect(root, tile.ranges, leaves, tile.summed.empty() ? nullptr : &tile.summed);
@@ -421,48 +369,12 @@ Block evaluate_tile(const Node& root, const TileSpec& tile, const LeafBlocks& le
     return TileEvaluator(leaves, arena, cost, schedule).evaluate_root(root, tile);
 }
 
-TileEstimate estimate_tile(const Node& root, const TileSpec& tile, const Schedule& schedule) {
-    return estimate_tiles({RootTile{&root, tile}}, schedule);
-}
-
 std::vector<LeafKey> collect_leaves(const std::vector<RootTile>& tiles) {
     std::vector<LeafKey> leaves;
     for (const RootTile& root_tile : tiles)
         collect(*root_tile.root, root_tile.tile.ranges, leaves,
                 root_tile.tile.summed.empty() ? nullptr : &root_tile.tile.summed);
     return leaves;
-}
-
-TileEstimate estimate_tiles(const std::vector<RootTile>& tiles, const Schedule& schedule,
-                            const std::vector<LeafKey>& already_read) {
-    Arena arena(0, Arena::Mode::dry);
-    LeafBlocks leaves;
-    TileEstimate estimate;
-    for (LeafKey& key : collect_leaves(tiles)) {
-        Shape shape = range_shape(key.ranges);
-        const std::size_t bytes = static_cast<std::size_t>(element_count(shape)) * sizeof(double);
-        auto same = [&](const LeafKey& other) { return !(other < key) && !(key < other); };
-        if (std::any_of(already_read.begin(), already_read.end(), same)) {
-            leaves.emplace(std::move(key),
-                           Block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape});
-            continue;
-        }
-        estimate.leaf_bytes += bytes;
-        const double runs = bytes > 0 ? contiguous_runs(key.ranges, key.input->shape) : 0;
-        if (runs > 1) estimate.strided_leaf_bytes += bytes;  // a column block, not one contiguous run
-        estimate.leaf_runs += runs;
-        Block block{arena.allocate(static_cast<std::size_t>(element_count(shape))), shape};
-        leaves.emplace(std::move(key), std::move(block));
-    }
-    TileCost cost;
-    {
-        std::vector<Block> results;
-        for (const RootTile& root_tile : tiles)
-            results.push_back(evaluate_tile(*root_tile.root, root_tile.tile, leaves, arena, cost, schedule));
-    }
-    estimate.peak_bytes = arena.peak_bytes();
-    estimate.flops = cost.flops;
-    return estimate;
 }
 
 }  // namespace tilesum::eval

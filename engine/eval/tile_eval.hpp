@@ -9,6 +9,7 @@
 
 #include "engine/eval/arena.hpp"
 #include "engine/eval/schedule.hpp"
+#include "engine/eval/slabs.hpp"
 #include "engine/expr/node.hpp"
 
 namespace tilesum::eval {
@@ -25,11 +26,6 @@ struct TileSpec {
     Ranges ranges;
     std::map<char, Range> summed;
 };
-
-// The summed labels a tile of `root` may cut into slabs, in order of appearance, with their extents: those of an
-// einsum; of a sum of terms, those its einsum terms sum, with one extent wherever summed and never an output label
-// of a term. In one slab, a term that lacks a cut label is added only in the first slab along it.
-std::vector<std::pair<char, Extent>> slab_labels(const expr::Node& root);
 
 // One hyperslab of one input.
 struct LeafKey {
@@ -50,8 +46,30 @@ using LeafBlocks = std::map<LeafKey, Block>;
 // The input hyperslabs that the tile `ranges` of `root` reads, each once.
 std::vector<LeafKey> collect_leaves(const expr::Node& root, const TileSpec& tile);
 
+// A tile's work by the kind of kernel that does it. Each kind has its own rate in the cost model
+// (plan/cost_model.hpp, MachineProfile): BLAS runs a matrix-matrix product at tens of GFLOP/s, while sums over an
+// axis, matrix-vector shapes and elementwise work stream their operands from memory at a small fraction of that.
+// One rate for all of them was off by 3-5x in either direction, depending on the mix.
+struct KernelWork {
+    double gemm_flops = 0;         // pairwise contractions with enough reuse to run as matrix-matrix products
+    double reduction_flops = 0;    // sums over axes, and contractions too thin for BLAS level 3 (dot, gemv)
+    double elementwise_bytes = 0;  // sums, products, scalings and permutations: the bytes they read and write
+
+    KernelWork& operator+=(const KernelWork& other) {
+        gemm_flops += other.gemm_flops;
+        reduction_flops += other.reduction_flops;
+        elementwise_bytes += other.elementwise_bytes;
+        return *this;
+    }
+    KernelWork scaled(double factor) const {
+        return {gemm_flops * factor, reduction_flops * factor, elementwise_bytes * factor};
+    }
+    friend bool operator==(const KernelWork&, const KernelWork&) = default;
+};
+
 struct TileCost {
-    double flops = 0;
+    double flops = 0;  // every kind's arithmetic, for people and for choosing between candidates
+    KernelWork work;   // the same work by kind, for predicting time
 };
 
 // Computes the tile. `leaves` holds a block for every key collect_leaves returned.
@@ -63,7 +81,12 @@ struct TileEstimate {
     std::size_t leaf_bytes = 0;          // bytes read from storage
     std::size_t strided_leaf_bytes = 0;  // of which in hyperslabs that are not one contiguous run (column blocks)
     double leaf_runs = 0;                // contiguous runs of storage those bytes are in (one read each)
+    // Of leaf_bytes, those of chunked inputs, and of those the ones whose chunks pass a filter (gzip): each
+    // layout reads at its own rate (MachineProfile).
+    std::size_t chunked_leaf_bytes = 0;
+    std::size_t filtered_leaf_bytes = 0;
     double flops = 0;
+    KernelWork work;
 };
 
 // Runs the tile on a dry arena: exactly the allocations a real tile makes, no data.

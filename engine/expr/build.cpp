@@ -94,7 +94,7 @@ std::string extent_origin(const Node& node, std::size_t axis) {
 
 }  // namespace
 
-NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape) {
+NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape, bool filtered) {
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::input;
     node->axis_labels.assign(shape.size(), '\0');
@@ -102,6 +102,7 @@ NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape
     node->dtype = dtype;
     node->name = std::move(name);
     if (chunk_shape.size() == node->shape.size()) node->chunk_shape = std::move(chunk_shape);
+    node->filtered = filtered && !node->chunk_shape.empty();  // HDF5 filters only chunked datasets
     return node;
 }
 

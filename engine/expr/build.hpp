@@ -20,7 +20,8 @@ struct Operand {
 };
 
 // `chunk_shape`: the input's storage chunks, which tile boundaries follow when it has any ({} = not chunked).
-NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape = {});
+// `filtered`: its chunks are compressed (or otherwise filtered), which only the cost model looks at.
+NodePtr make_input(std::string name, Shape shape, DType dtype, Shape chunk_shape = {}, bool filtered = false);
 
 // numpy's einsum, all of its subscripts (validated for syntax already): ellipsis, implicit output, extent-1
 // broadcasting (expr/einsum_labels.hpp) and repeated labels in one operand (pushed down as diagonals,

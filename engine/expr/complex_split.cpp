@@ -63,10 +63,11 @@ private:
     // is the same view of X's part: diag(re(X),0,0) reads re(X) along the diagonal, through re(X)'s reader.
     static NodePtr split_input(const Node& input, Part part) {
         if (!input.diagonal_of)
-            return make_input(part_name(input.name, part), input.shape, input.dtype, input.chunk_shape);
+            return make_input(part_name(input.name, part), input.shape, input.dtype, input.chunk_shape, input.filtered);
         DiagonalView view = *input.diagonal_of;
         view.base = part_name(view.base, part);
-        auto node = std::make_shared<Node>(*make_input(view_name(view), input.shape, input.dtype, input.chunk_shape));
+        auto node = std::make_shared<Node>(
+            *make_input(view_name(view), input.shape, input.dtype, input.chunk_shape, input.filtered));
         node->diagonal_of = std::move(view);
         return node;
     }

@@ -47,8 +47,9 @@ struct Node {
     NodeKind kind = NodeKind::input;
     Shape shape;
     DType dtype = DType::f64;
-    std::string name;   // input: the input's name; others: the script name it was assigned to, if any
-    Shape chunk_shape;  // input: its storage chunk shape, one extent per axis; {} when not chunked
+    std::string name;       // input: the input's name; others: the script name it was assigned to, if any
+    Shape chunk_shape;      // input: its storage chunk shape, one extent per axis; {} when not chunked
+    bool filtered = false;  // input: its chunks pass a filter (gzip) when read, which the cost model prices apart
     std::optional<DiagonalView> diagonal_of;  // input: set when it is a diagonal view of another input
     // input: a shared piece the plan computes before the outputs (plan/hoist.hpp), held in memory, not storage.
     // Named "~0", "~1", ... for people; code asks this, never the name.

@@ -20,12 +20,13 @@ struct InputSpec {
     // A constructor rather than an aggregate: `InputSpec{shape, dtype}` for an unchunked input stays valid and
     // free of -Wmissing-field-initializers.
     InputSpec() = default;
-    InputSpec(Shape shape_, DType dtype_ = DType::f64, Shape chunk_shape_ = {})
-        : shape(std::move(shape_)), dtype(dtype_), chunk_shape(std::move(chunk_shape_)) {}
+    InputSpec(Shape shape_, DType dtype_ = DType::f64, Shape chunk_shape_ = {}, bool filtered_ = false)
+        : shape(std::move(shape_)), dtype(dtype_), chunk_shape(std::move(chunk_shape_)), filtered(filtered_) {}
 
     Shape shape;
     DType dtype = DType::f64;
-    Shape chunk_shape;  // how the input is chunked in storage; {} when not chunked (contiguous, in memory)
+    Shape chunk_shape;      // how the input is chunked in storage; {} when not chunked (contiguous, in memory)
+    bool filtered = false;  // its chunks are compressed (gzip): they read far slower per byte (cost model only)
 };
 
 struct NamedNode {

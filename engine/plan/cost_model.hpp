@@ -43,18 +43,25 @@ inline int tiles_in_flight(std::size_t budget_bytes, std::size_t peak_bytes, int
         std::min<std::size_t>({fitting, static_cast<std::size_t>(2 * threads), static_cast<std::size_t>(tile_count)}));
 }
 
-// Predicted seconds of one pipeline of `tile_count` tiles (seconds_per_pass), its flops, its bytes read and the
-// contiguous runs they come in.
-inline double seconds(Extent tile_count, double flops, double bytes_read, double read_runs,
+// Predicted seconds of one pipeline of `tile_count` tiles (seconds_per_pass): each kind of kernel work at its own
+// rate, the bytes read at the rate of their storage layout, and the contiguous runs they come in. Compute and reads
+// are added, not overlapped: tiles are read and computed by the same few threads.
+inline double seconds(Extent tile_count, const WorkSplit& split, double bytes_read, double read_runs,
                       const MachineProfile& machine) {
+    const double plain_chunked_bytes = split.chunked_bytes_read - split.filtered_bytes_read;
+    const double contiguous_bytes = bytes_read - split.chunked_bytes_read;
     return machine.seconds_per_pass + static_cast<double>(tile_count) * machine.seconds_per_tile +
-           flops / machine.flops_per_second + bytes_read / machine.read_bytes_per_second +
-           read_runs * machine.seconds_per_run;
+           split.kernels.gemm_flops / machine.gemm_flops_per_second +
+           split.kernels.reduction_flops / machine.reduction_flops_per_second +
+           split.kernels.elementwise_bytes / machine.elementwise_bytes_per_second +
+           contiguous_bytes / machine.read_bytes_per_second +
+           plain_chunked_bytes / machine.chunked_read_bytes_per_second +
+           split.filtered_bytes_read / machine.filtered_read_bytes_per_second + read_runs * machine.seconds_per_run;
 }
 
 // ... of an output or piece.
 inline double seconds(const OutputPlan& work, const MachineProfile& machine) {
-    return seconds(work.tiling.tile_count(), work.flops, work.bytes_read, work.read_runs, machine);
+    return seconds(work.tiling.tile_count(), work.split, work.bytes_read, work.read_runs, machine);
 }
 
 }  // namespace tilesum::plan::cost

@@ -100,6 +100,7 @@ void estimate_totals(const Cuttable& cuttable, const Shape& sizes, OutputPlan& o
         output.strided_bytes_read += weight * static_cast<double>(estimate.strided_leaf_bytes);
         output.read_runs += weight * estimate.leaf_runs;
         output.flops += weight * estimate.flops;
+        output.split.add(estimate, weight);
         std::size_t axis = per_axis.size();
         while (axis > 0 && ++choice[axis - 1] == per_axis[axis - 1].size()) choice[--axis] = 0;
         if (axis == 0) return;

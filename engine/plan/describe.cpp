@@ -162,13 +162,19 @@ std::string describe(const Plan& plan) {
         std::snprintf(runs, sizeof runs, "%.0f runs", output.read_runs);
         text += "  bytes read:       " + format_bytes(output.bytes_read) + " (" +
                 format_bytes(output.strided_bytes_read) + " in column blocks, " + runs + ")\n";
-        text += "  flops:            " + flops_text(output.flops) + "\n";
+        // By kind, as the cost model prices them: a plan all GEMM runs several times faster per flop than one of
+        // sums and copies.
+        text += "  flops:            " + flops_text(output.flops) + " (GEMM " +
+                flops_text(output.split.kernels.gemm_flops) + ", reductions " +
+                flops_text(output.split.kernels.reduction_flops) + "; elementwise " +
+                format_bytes(output.split.kernels.elementwise_bytes) + " moved)\n";
         if (output.considered.size() > 1 || (!output.considered.empty() && !output.considered[0].feasible)) {
             char per_run[32];
             std::snprintf(per_run, sizeof per_run, "%.3g s", plan.machine.seconds_per_run);
-            text += "  strategies considered (predicted time = flops / " + flops_text(plan.machine.flops_per_second) +
-                    " per s + bytes / " + format_bytes(plan.machine.read_bytes_per_second) + " per s + runs x " +
-                    per_run + "):\n";
+            text += "  strategies considered (predicted time = GEMM flops / " +
+                    flops_text(plan.machine.gemm_flops_per_second) + " per s + other flops and bytes moved at " +
+                    "their kind's rate + bytes / " + format_bytes(plan.machine.read_bytes_per_second) +
+                    " per s (chunked, gzip slower) + runs x " + per_run + "):\n";
             for (const Candidate& candidate : output.considered) {
                 text += "    " + std::string(strategy_name(candidate.strategy)) + ": ";
                 if (!candidate.feasible) {

@@ -75,6 +75,11 @@ json output_json(const OutputPlan& output) {
                       {"flops", output.flops},
                       {"bytes_read", output.bytes_read},
                       {"read_runs", output.read_runs},
+                      {"gemm_flops", output.split.kernels.gemm_flops},
+                      {"reduction_flops", output.split.kernels.reduction_flops},
+                      {"elementwise_bytes", output.split.kernels.elementwise_bytes},
+                      {"chunked_bytes_read", output.split.chunked_bytes_read},
+                      {"filtered_bytes_read", output.split.filtered_bytes_read},
                       {"peak_bytes", output.peak_bytes},
                       {"predicted_seconds", output.predicted_seconds},
                       {"terms", terms},
@@ -122,6 +127,9 @@ std::string describe_json(const Plan& plan) {
     }
     // Top level: the whole run (outputs run one after another, so peak is the largest output's in-flight peak).
     const PlanTotals totals = plan_totals(plan);
+    json machine = {
+        {"source", plan.machine.source}, {"measured", plan.machine.measured}, {"hostname", plan.machine.hostname}};
+    for (const MachineNumber& number : machine_profile_numbers()) machine[number.key] = plan.machine.*number.member;
     json document = {{"strategy", strategy},
                      {"flops", totals.flops},
                      {"bytes_read", totals.bytes_read},
@@ -134,15 +142,7 @@ std::string describe_json(const Plan& plan) {
                      {"chunk_cache_wanted_bytes", plan.chunk_cache_wanted_bytes},
                      {"chunk_cache_total_bytes", plan.chunk_cache_total_bytes},
                      {"threads", plan.threads},
-                     {"machine",
-                      {{"source", plan.machine.source},
-                       {"measured", plan.machine.measured},
-                       {"hostname", plan.machine.hostname},
-                       {"flops_per_second", plan.machine.flops_per_second},
-                       {"read_bytes_per_second", plan.machine.read_bytes_per_second},
-                       {"seconds_per_pass", plan.machine.seconds_per_pass},
-                       {"seconds_per_tile", plan.machine.seconds_per_tile},
-                       {"seconds_per_run", plan.machine.seconds_per_run}}},
+                     {"machine", machine},
                      {"terms", terms},
                      {"shared_pieces", pieces},
                      {"fused_passes", passes},

@@ -159,11 +159,15 @@ void estimate_pass(const Plan& plan, FusedPass& pass) {
         pass.flops += estimate.flops;
         pass.bytes_read += static_cast<double>(estimate.leaf_bytes);
         pass.read_runs += estimate.leaf_runs;
+        pass.split.add(estimate, 1.0);
     }
     const double scale = static_cast<double>(tiles) / static_cast<double>(estimated);
     pass.flops *= scale;
     pass.bytes_read *= scale;
     pass.read_runs *= scale;
+    pass.split.kernels = pass.split.kernels.scaled(scale);
+    pass.split.chunked_bytes_read *= scale;
+    pass.split.filtered_bytes_read *= scale;
 }
 
 // Square blocks of a square input in pairs: (p, q) then (q, p), diagonal blocks alone. Pairs go in the order of
@@ -244,7 +248,7 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
         if (!sized) continue;
         sized->predicted_seconds =
-            cost::seconds(sized->tile_count(), sized->flops, sized->bytes_read, sized->read_runs, options.machine);
+            cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine);
         if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;

@@ -11,14 +11,13 @@ namespace {
 
 using nlohmann::json;
 
-// The five numbers by their JSON key; one table so that writing and validating cannot drift apart.
-struct NumberField {
-    const char* key;
-    double MachineProfile::*member;
-};
-constexpr NumberField number_fields[] = {
-    {"flops_per_second", &MachineProfile::flops_per_second},
+constexpr MachineNumber number_fields[] = {
+    {"gemm_flops_per_second", &MachineProfile::gemm_flops_per_second},
+    {"reduction_flops_per_second", &MachineProfile::reduction_flops_per_second},
+    {"elementwise_bytes_per_second", &MachineProfile::elementwise_bytes_per_second},
     {"read_bytes_per_second", &MachineProfile::read_bytes_per_second},
+    {"chunked_read_bytes_per_second", &MachineProfile::chunked_read_bytes_per_second},
+    {"filtered_read_bytes_per_second", &MachineProfile::filtered_read_bytes_per_second},
     {"seconds_per_pass", &MachineProfile::seconds_per_pass},
     {"seconds_per_tile", &MachineProfile::seconds_per_tile},
     {"seconds_per_run", &MachineProfile::seconds_per_run},
@@ -38,10 +37,12 @@ std::string optional_string(const json& document, const char* key, const std::st
 
 }  // namespace
 
+std::span<const MachineNumber> machine_profile_numbers() { return number_fields; }
+
 std::string machine_profile_json(const MachineProfile& profile) {
     json document = {
         {"version", machine_profile_format_version}, {"measured", profile.measured}, {"hostname", profile.hostname}};
-    for (const NumberField& field : number_fields) document[field.key] = profile.*field.member;
+    for (const MachineNumber& field : number_fields) document[field.key] = profile.*field.member;
     return document.dump(2) + "\n";
 }
 
@@ -65,12 +66,20 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
                      "strided byte rate; this tilesum prices each contiguous run (seconds_per_run) and reads "
                      "version " +
                          std::to_string(machine_profile_format_version));
+    // Refused rather than read with defaults for the missing rates: version 2's one flops_per_second was the
+    // harmonic mean of GEMM and memory-bound tiles, and no per-kind rate can be recovered from it.
+    if (version->get<long long>() == 2)
+        fail_profile(path,
+                     "version 2 was written by an older tilesum, which measured one flops_per_second for every kind "
+                     "of tile; this tilesum prices GEMM, reductions, elementwise work and each storage layout at "
+                     "its own rate and reads version " +
+                         std::to_string(machine_profile_format_version));
     if (version->get<long long>() != machine_profile_format_version)
         fail_profile(path, "version " + version->dump() + " is not supported (this tilesum reads version " +
                                std::to_string(machine_profile_format_version) + ")");
 
     MachineProfile profile;
-    for (const NumberField& field : number_fields) {
+    for (const MachineNumber& field : number_fields) {
         auto it = document.find(field.key);
         if (it == document.end()) fail_profile(path, std::string("key '") + field.key + "' is missing");
         if (!it->is_number()) fail_profile(path, std::string("key '") + field.key + "' must be a number");

@@ -2,18 +2,25 @@
 // JSON; `run` and `plan` load it, and use the defaults below when there is none.
 #pragma once
 
+#include <span>
 #include <string>
 
 namespace tilesum::plan {
 
-// Defaults are conservative figures for this kind of machine (DESIGN.md): tile evaluation mixes GEMM with
-// memory-bound sums, so well below GEMM's peak.
+// One rate per kind of work (eval::KernelWork) and per storage layout: the kinds differ by 5-10x and the layouts by
+// more, so no single rate predicts a plan whose mix is not the calibration's. Rates are of all threads together.
+// Defaults are conservative figures for this kind of machine (DESIGN.md: dgemm 14 GFLOP/s per thread with
+// OpenBLAS's fallback kernels, 33-37 on Zen 3; memory about 20 GB/s; contiguous reads 2.6-6 GB/s, chunked 1.1-3).
 struct MachineProfile {
-    double flops_per_second = 10e9;
-    double read_bytes_per_second = 2e9;  // every byte read, in whatever runs it comes
-    double seconds_per_pass = 0.05;      // each output or piece: a pipeline, fresh buffers to fault in
-    double seconds_per_tile = 100e-6;    // scheduling, hyperslab selection, small allocations
-    double seconds_per_run = 2e-6;       // each contiguous run of a hyperslab is one read (one pread)
+    double gemm_flops_per_second = 25e9;            // matrix-matrix products (BLAS level 3)
+    double reduction_flops_per_second = 3e9;        // sums over axes, dot and matrix-vector shapes
+    double elementwise_bytes_per_second = 10e9;     // sums, products, permutations: bytes read + written
+    double read_bytes_per_second = 2e9;             // contiguous inputs, in whatever runs the bytes come
+    double chunked_read_bytes_per_second = 1.5e9;   // chunked inputs without filters
+    double filtered_read_bytes_per_second = 0.2e9;  // chunks that are decompressed (gzip) on the way in
+    double seconds_per_pass = 0.05;                 // each output or piece: a pipeline, fresh buffers to fault in
+    double seconds_per_tile = 100e-6;               // scheduling, hyperslab selection, small allocations
+    double seconds_per_run = 2e-6;                  // each contiguous run of a hyperslab is one read (one pread)
 
     // Where the numbers came from, for `tilesum plan`: "defaults", or the file they were loaded from.
     std::string source = "defaults";
@@ -24,9 +31,18 @@ struct MachineProfile {
 
 // The version written into and required of every profile file; bumped when the meaning of a field changes.
 // 2: read time is bytes / read_bytes_per_second + runs x seconds_per_run (1 had a strided byte rate instead).
-inline constexpr int machine_profile_format_version = 2;
+// 3: one rate per kind of work and per storage layout (2 had one flops_per_second for all work).
+inline constexpr int machine_profile_format_version = 3;
 
-// The profile as a JSON document: "version", the five numbers under their member names, "measured", "hostname".
+// The numbers by their JSON key (the profile file's, and the plan files' and `plan --json`'s "machine"): one table
+// so that writing, reading and validating them cannot drift apart.
+struct MachineNumber {
+    const char* key;
+    double MachineProfile::*member;
+};
+std::span<const MachineNumber> machine_profile_numbers();
+
+// The profile as a JSON document: "version", the numbers under their member names, "measured", "hostname".
 std::string machine_profile_json(const MachineProfile& profile);
 
 // Parses a profile document; `path` only names the file in messages and becomes `source`. Throws Error{usage}

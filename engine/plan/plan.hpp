@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/eval/schedule.hpp"
+#include "engine/eval/tile_eval.hpp"
 #include "engine/expr/program.hpp"
 #include "engine/plan/chunk_cache.hpp"
 #include "engine/plan/expand.hpp"
@@ -35,6 +36,21 @@ struct PlanOptions {
     int threads = 1;
     std::map<char, Extent> forced_tiles;  // `--tile k=64`: index letter -> tile size
     ChunkCacheTraits chunk_caches;        // HDF5's, as io/ knows them (engine/api fills them in)
+};
+
+// The work over all tiles by kernel kind, and the part of the bytes read that come from chunked and from filtered
+// (gzip) chunked inputs: the cost model prices each at its own rate (MachineProfile, cost_model.hpp).
+struct WorkSplit {
+    eval::KernelWork kernels;
+    double chunked_bytes_read = 0;   // of bytes_read
+    double filtered_bytes_read = 0;  // of chunked_bytes_read
+
+    void add(const eval::TileEstimate& estimate, double weight) {
+        kernels += estimate.work.scaled(weight);
+        chunked_bytes_read += weight * static_cast<double>(estimate.chunked_leaf_bytes);
+        filtered_bytes_read += weight * static_cast<double>(estimate.filtered_leaf_bytes);
+    }
+    friend bool operator==(const WorkSplit&, const WorkSplit&) = default;
 };
 
 // One strategy considered for an output, for `tilesum plan` to show why the winner won.
@@ -66,6 +82,7 @@ struct OutputReport {
     double strided_bytes_read = 0;  // of which in column blocks (not contiguous runs)
     double read_runs = 0;           // contiguous runs those bytes are in: storage serves each with one read
     double flops = 0;               // over all tiles
+    WorkSplit split;                // the flops and bytes read by kind, as they are priced
     friend bool operator==(const OutputReport&, const OutputReport&) = default;
 };
 
@@ -104,6 +121,7 @@ struct FusedPass {
     std::size_t peak_bytes = 0;  // one tile of every member, over the shared leaves
     int tiles_in_flight = 1;
     double flops = 0, bytes_read = 0, read_runs = 0;
+    WorkSplit split;
     double predicted_seconds = 0;
     double separate_seconds = 0;  // the members' own plans, one pass each, for `tilesum plan` to compare
 

@@ -22,6 +22,7 @@ public:
         entry.dtype = node->dtype;
         entry.name = node->name;
         entry.chunk_shape = node->chunk_shape;
+        entry.filtered = node->filtered;
         entry.diagonal_of = node->diagonal_of;
         entry.piece = node->piece;
         entry.operand_labels = node->operand_labels;
@@ -113,7 +114,7 @@ PlanData to_data(const Plan& plan, const expr::SplitProgram& program) {
     for (const FusedPass& pass : plan.passes) {
         execution.passes.push_back(
             {pass.input, pass.extents, pass.block, pass.members, pass.order, pass.reuses_leaves, pass.tiles_in_flight});
-        data.report.passes.push_back({pass.peak_bytes, pass.flops, pass.bytes_read, pass.read_runs,
+        data.report.passes.push_back({pass.peak_bytes, pass.flops, pass.bytes_read, pass.read_runs, pass.split,
                                       pass.predicted_seconds, pass.separate_seconds});
     }
     execution.piece_steps = plan.piece_steps;
@@ -142,6 +143,7 @@ Instantiated instantiate(const PlanData& data) {
         node->dtype = entry.dtype;
         node->name = entry.name;
         node->chunk_shape = entry.chunk_shape;
+        node->filtered = entry.filtered;
         node->diagonal_of = entry.diagonal_of;
         node->piece = entry.piece;
         for (NodeId operand : entry.operands) {
@@ -176,6 +178,7 @@ Instantiated instantiate(const PlanData& data) {
         fused.flops = report.flops;
         fused.bytes_read = report.bytes_read;
         fused.read_runs = report.read_runs;
+        fused.split = report.split;
         fused.predicted_seconds = report.predicted_seconds;
         fused.separate_seconds = report.separate_seconds;
         plan.passes.push_back(std::move(fused));

@@ -24,7 +24,9 @@
 namespace tilesum::plan {
 
 // Written into every saved plan and required of every loaded one; bumped when the meaning of a field changes.
-inline constexpr int plan_format_version = 1;
+// 2: inputs say whether they are filtered; outputs, pieces and passes split their work by kernel kind and storage
+// layout ("split"); the machine has one rate per kind and layout (machine_profile_format_version 3).
+inline constexpr int plan_format_version = 2;
 
 using NodeId = std::size_t;  // an index into PlanData::Expression::nodes
 
@@ -35,6 +37,7 @@ struct GraphNode {
     DType dtype = DType::f64;
     std::string name;
     Shape chunk_shape;
+    bool filtered = false;
     std::optional<expr::DiagonalView> diagonal_of;
     bool piece = false;
     std::vector<NodeId> operands;
@@ -90,6 +93,7 @@ struct UnitReport : OutputReport {
 struct PassReport {
     std::size_t peak_bytes = 0;
     double flops = 0, bytes_read = 0, read_runs = 0;
+    WorkSplit split;
     double predicted_seconds = 0;
     double separate_seconds = 0;
     friend bool operator==(const PassReport&, const PassReport&) = default;

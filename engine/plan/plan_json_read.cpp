@@ -55,6 +55,7 @@ GraphNode read_node(const Field& field) {
     node.dtype = read_dtype(field["dtype"]);
     node.name = field["name"].string();
     node.chunk_shape = field["chunk_shape"].shape();
+    node.filtered = field["filtered"].boolean();
     if (field.has("diagonal_of")) {
         const Field view = field["diagonal_of"];
         expr::DiagonalView diagonal;
@@ -112,6 +113,16 @@ std::map<std::string, std::size_t> read_byte_map(const Field& field) {
     return bytes;
 }
 
+WorkSplit read_split(const Field& field) {
+    WorkSplit split;
+    split.kernels.gemm_flops = field["gemm_flops"].number();
+    split.kernels.reduction_flops = field["reduction_flops"].number();
+    split.kernels.elementwise_bytes = field["elementwise_bytes"].number();
+    split.chunked_bytes_read = field["chunked_bytes_read"].number();
+    split.filtered_bytes_read = field["filtered_bytes_read"].number();
+    return split;
+}
+
 UnitReport read_unit_report(const Field& field) {
     UnitReport unit;
     unit.strategy = read_strategy(field["strategy"]);
@@ -139,16 +150,13 @@ UnitReport read_unit_report(const Field& field) {
     unit.strided_bytes_read = field["strided_bytes_read"].number();
     unit.read_runs = field["read_runs"].number();
     unit.flops = field["flops"].number();
+    unit.split = read_split(field["split"]);
     return unit;
 }
 
 MachineProfile read_machine(const Field& field) {
     MachineProfile machine;
-    machine.flops_per_second = field["flops_per_second"].number();
-    machine.read_bytes_per_second = field["read_bytes_per_second"].number();
-    machine.seconds_per_pass = field["seconds_per_pass"].number();
-    machine.seconds_per_tile = field["seconds_per_tile"].number();
-    machine.seconds_per_run = field["seconds_per_run"].number();
+    for (const MachineNumber& number : machine_profile_numbers()) machine.*number.member = field[number.key].number();
     machine.source = field["source"].string();
     machine.measured = field["measured"].string();
     machine.hostname = field["hostname"].string();
@@ -314,8 +322,8 @@ PlanData plan_from_json(const std::string& text, const std::string& source) {
     for (const Field& entry : report["passes"].items())
         data.report.passes.push_back({static_cast<std::size_t>(entry["peak_bytes"].unsigned_number()),
                                       entry["flops"].number(), entry["bytes_read"].number(),
-                                      entry["read_runs"].number(), entry["predicted_seconds"].number(),
-                                      entry["separate_seconds"].number()});
+                                      entry["read_runs"].number(), read_split(entry["split"]),
+                                      entry["predicted_seconds"].number(), entry["separate_seconds"].number()});
     for (const Field& output : report["outputs"].items()) data.report.outputs.push_back(read_unit_report(output));
     data.report.chunk_cache_wanted_bytes = read_byte_map(report["chunk_cache_wanted_bytes"]);
 

@@ -37,17 +37,12 @@ const char* kind_name(expr::NodeKind kind) {
 const char* part_text(expr::Part part) { return part == expr::Part::real ? "real" : "imag"; }
 
 json node_json(const GraphNode& node) {
-    json entry = {{"kind", kind_name(node.kind)},
-                  {"shape", node.shape},
-                  {"dtype", dtype_name(node.dtype)},
-                  {"name", node.name},
-                  {"chunk_shape", node.chunk_shape},
-                  {"operands", node.operands},
-                  {"operand_labels", node.operand_labels},
-                  {"output_labels", node.output_labels},
-                  {"coefficients", numbers_json(node.coefficients)},
-                  {"axis_labels", node.axis_labels},
-                  {"piece", node.piece}};
+    json entry = {{"kind", kind_name(node.kind)},        {"shape", node.shape},
+                  {"dtype", dtype_name(node.dtype)},     {"name", node.name},
+                  {"chunk_shape", node.chunk_shape},     {"filtered", node.filtered},
+                  {"operands", node.operands},           {"operand_labels", node.operand_labels},
+                  {"output_labels", node.output_labels}, {"coefficients", numbers_json(node.coefficients)},
+                  {"axis_labels", node.axis_labels},     {"piece", node.piece}};
     if (node.diagonal_of)
         entry["diagonal_of"] = {{"base", node.diagonal_of->base},
                                 {"base_shape", node.diagonal_of->base_shape},
@@ -144,6 +139,14 @@ json execution_json(const PlanData::Execution& execution) {
     return document;
 }
 
+json split_json(const WorkSplit& split) {
+    return {{"gemm_flops", number_json(split.kernels.gemm_flops)},
+            {"reduction_flops", number_json(split.kernels.reduction_flops)},
+            {"elementwise_bytes", number_json(split.kernels.elementwise_bytes)},
+            {"chunked_bytes_read", number_json(split.chunked_bytes_read)},
+            {"filtered_bytes_read", number_json(split.filtered_bytes_read)}};
+}
+
 json unit_report_json(const UnitReport& unit) {
     json terms = json::array();
     for (const TermData& term : unit.terms)
@@ -172,18 +175,15 @@ json unit_report_json(const UnitReport& unit) {
             {"bytes_read", number_json(unit.bytes_read)},
             {"strided_bytes_read", number_json(unit.strided_bytes_read)},
             {"read_runs", number_json(unit.read_runs)},
-            {"flops", number_json(unit.flops)}};
+            {"flops", number_json(unit.flops)},
+            {"split", split_json(unit.split)}};
 }
 
 json machine_json(const MachineProfile& machine) {
-    return {{"flops_per_second", number_json(machine.flops_per_second)},
-            {"read_bytes_per_second", number_json(machine.read_bytes_per_second)},
-            {"seconds_per_pass", number_json(machine.seconds_per_pass)},
-            {"seconds_per_tile", number_json(machine.seconds_per_tile)},
-            {"seconds_per_run", number_json(machine.seconds_per_run)},
-            {"source", machine.source},
-            {"measured", machine.measured},
-            {"hostname", machine.hostname}};
+    json document = {{"source", machine.source}, {"measured", machine.measured}, {"hostname", machine.hostname}};
+    for (const MachineNumber& number : machine_profile_numbers())
+        document[number.key] = number_json(machine.*number.member);
+    return document;
 }
 
 json report_json(const PlanData::Report& report) {
@@ -195,6 +195,7 @@ json report_json(const PlanData::Report& report) {
                           {"flops", number_json(pass.flops)},
                           {"bytes_read", number_json(pass.bytes_read)},
                           {"read_runs", number_json(pass.read_runs)},
+                          {"split", split_json(pass.split)},
                           {"predicted_seconds", number_json(pass.predicted_seconds)},
                           {"separate_seconds", number_json(pass.separate_seconds)}});
     return {{"machine", machine_json(report.machine)},

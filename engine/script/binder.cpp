@@ -45,7 +45,7 @@ public:
         Program program;
         for (const InputUse& use : find_inputs(script_)) {
             InputSpec spec = resolve_(use);
-            NodePtr node = make_input(use.name, spec.shape, spec.dtype, spec.chunk_shape);
+            NodePtr node = make_input(use.name, spec.shape, spec.dtype, spec.chunk_shape, spec.filtered);
             values_[use.name] = Value{std::nullopt, node};
             program.inputs.push_back({use.name, node});
         }

@@ -12,7 +12,9 @@ import shutil
 
 import e2e_util as util
 
-NUMBERS = ("flops_per_second", "read_bytes_per_second", "seconds_per_pass", "seconds_per_tile", "seconds_per_run")
+NUMBERS = ("gemm_flops_per_second", "reduction_flops_per_second", "elementwise_bytes_per_second",
+           "read_bytes_per_second", "chunked_read_bytes_per_second", "filtered_read_bytes_per_second",
+           "seconds_per_pass", "seconds_per_tile", "seconds_per_run")
 
 
 class Environment:
@@ -66,7 +68,11 @@ def case_measure(context):
     with open(profile) as file:
         stored = json.load(file)
     print(json.dumps(stored, indent=2))
-    util.expect(stored.get("version") == 2, f"version {stored.get('version')!r}, expected 2")
+    util.expect(stored.get("version") == 3, f"version {stored.get('version')!r}, expected 3")
+    util.expect("flops_per_second" not in stored, f"a version-3 profile has no one flop rate for all: {stored}")
+    # One rate per kind, none averaged across kinds: a GEMM tile runs faster per flop than a sum over an axis.
+    util.expect(stored["gemm_flops_per_second"] > stored["reduction_flops_per_second"],
+                f"GEMM measured slower than reductions: {stored}")
     util.expect(isinstance(stored.get("hostname"), str) and isinstance(stored.get("measured"), str),
                 f"hostname and measured must be strings: {stored}")
     for name in NUMBERS:
@@ -109,10 +115,10 @@ def case_measure(context):
 
 def case_errors(context):
     data = seed_data(context)
-    corrupt = context.write_text("corrupt.json", '{"version": 2, "flops_per_second": -3}')
+    corrupt = context.write_text("corrupt.json", '{"version": 3, "gemm_flops_per_second": -3}')
     for command in (("plan",), ("run", "--out", context.path("out.h5"))):
         result = context.run(command[0], context.seed_script, "--data", data, *command[1:], "--profile", corrupt)
-        util.expect_user_error(result, contains=[corrupt, "flops_per_second"])
+        util.expect_user_error(result, contains=[corrupt, "gemm_flops_per_second"])
     util.expect_no_output(context.path("out.h5"), ["E"])
 
     # A profile of the previous format (a strided byte rate, no seconds_per_run) asks for a new calibration.
@@ -121,6 +127,13 @@ def case_errors(context):
         "seconds_per_pass": 0.05, "seconds_per_tile": 1e-4, "measured": "", "hostname": ""}))
     util.expect_user_error(context.run("plan", context.seed_script, "--data", data, "--profile", version_1),
                            contains=[version_1, "version 1", "tilesum calibrate"])
+
+    # A version-2 profile (one flops_per_second, the harmonic mean of every kind) asks for a new calibration too.
+    version_2 = context.write_text("version_2.json", json.dumps({
+        "version": 2, "flops_per_second": 5.98e9, "read_bytes_per_second": 2e9, "seconds_per_run": 2e-6,
+        "seconds_per_pass": 0.05, "seconds_per_tile": 1e-4, "measured": "", "hostname": ""}))
+    util.expect_user_error(context.run("plan", context.seed_script, "--data", data, "--profile", version_2),
+                           contains=[version_2, "version 2", "tilesum calibrate"])
 
     not_json = context.write_text("not_json.json", "flops_per_second = 3e9\n")
     util.expect_user_error(context.run("plan", context.seed_script, "--data", data, "--profile", not_json),
@@ -142,7 +155,7 @@ def case_errors(context):
                            contains=["--scratch", "no_such_dir"])
     util.expect(not os.path.exists(context.path("p.json")), "a refused calibrate wrote a profile")
     help_result = util.expect_success(context.run("calibrate", "--help"))
-    for text in ("flops_per_second", "machine.json", "--scratch"):
+    for text in ("gemm_flops_per_second", "filtered_read_bytes_per_second", "machine.json", "--scratch"):
         util.expect(text in help_result.stdout, f"calibrate --help does not mention {text}")
 
 

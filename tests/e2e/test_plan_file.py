@@ -26,7 +26,7 @@ def same_bits(left_path, right_path, name):
 def save_plan(context, script, name, *options):
     result = util.expect_success(context.run("plan", script, *options, "--json"))
     document = json.loads(result.stdout)
-    util.expect(document["plan"]["format"] == "tilesum-plan" and document["plan"]["version"] == 1,
+    util.expect(document["plan"]["format"] == "tilesum-plan" and document["plan"]["version"] == 2,
                 f"plan --json holds no plan document: {sorted(document)}")
     return context.write_text(name, result.stdout)
 
@@ -74,7 +74,7 @@ def check_refusals(context, data, plan):
                            contains=["--memory cannot be combined with --plan"])
     util.expect_user_error(context.run("run", context.seed_script, "--plan", plan, "--data", data, "--out", out),
                            contains=["not both"])
-    broken = context.write_text("broken.json", "{\"format\": \"tilesum-plan\", \"version\": 1}")
+    broken = context.write_text("broken.json", "{\"format\": \"tilesum-plan\", \"version\": 2}")
     util.expect_user_error(context.run("run", "--plan", broken, "--data", data, "--out", out),
                            contains=["plan file", "broken.json", "expression: missing"])
     util.expect_user_error(context.run("run", "--plan", context.path("absent.json"), "--data", data, "--out", out),

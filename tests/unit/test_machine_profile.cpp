@@ -21,8 +21,12 @@ namespace {
 
 plan::MachineProfile measured_profile() {
     plan::MachineProfile profile;
-    profile.flops_per_second = 4.25e9;
+    profile.gemm_flops_per_second = 4.25e10;
+    profile.reduction_flops_per_second = 3.5e9;
+    profile.elementwise_bytes_per_second = 1.25e10;
     profile.read_bytes_per_second = 5.5e9;
+    profile.chunked_read_bytes_per_second = 2.5e9;
+    profile.filtered_read_bytes_per_second = 1.5e8;
     profile.seconds_per_pass = 2.5e-4;
     profile.seconds_per_tile = 3.125e-5;
     profile.seconds_per_run = 1.75e-6;
@@ -60,14 +64,11 @@ void require_rejected(const std::string& text, const std::string& fragment) {
 TEST_CASE("a profile survives its JSON unchanged, and names its file as its source", "[machine_profile]") {
     const plan::MachineProfile original = measured_profile();
     const plan::MachineProfile parsed = plan::parse_machine_profile(plan::machine_profile_json(original), "p.json");
-    CHECK(parsed.flops_per_second == original.flops_per_second);
-    CHECK(parsed.read_bytes_per_second == original.read_bytes_per_second);
-    CHECK(parsed.seconds_per_pass == original.seconds_per_pass);
-    CHECK(parsed.seconds_per_tile == original.seconds_per_tile);
-    CHECK(parsed.seconds_per_run == original.seconds_per_run);
-    CHECK(parsed.measured == original.measured);
-    CHECK(parsed.hostname == original.hostname);
     CHECK(parsed.source == "p.json");
+    plan::MachineProfile same_source = parsed;
+    same_source.source = original.source;
+    CHECK(same_source == original);  // every rate, measured and hostname
+    CHECK(plan::machine_profile_numbers().size() == 9);
     CHECK(plan::MachineProfile{}.source == "defaults");
 }
 
@@ -77,10 +78,10 @@ TEST_CASE("a saved profile loads back, written atomically into a directory made 
     const std::string path = directory + "/nested/machine.json";
     io::write_file_atomically(path, plan::machine_profile_json(measured_profile()), "machine profile");
     plan::MachineProfile overwritten = measured_profile();
-    overwritten.flops_per_second = 1e9;
+    overwritten.gemm_flops_per_second = 1e9;
     io::write_file_atomically(path, plan::machine_profile_json(overwritten), "machine profile");  // replaces the first
     const plan::MachineProfile loaded = plan::parse_machine_profile(io::read_text_file(path, "machine profile"), path);
-    CHECK(loaded.flops_per_second == 1e9);
+    CHECK(loaded.gemm_flops_per_second == 1e9);
     CHECK(loaded.seconds_per_tile == measured_profile().seconds_per_tile);
     CHECK(loaded.source == path);
     // Only the profile: no temporary file is left next to it.
@@ -107,7 +108,7 @@ TEST_CASE("every malformed profile is refused for the stated reason", "[machine_
     SECTION("not JSON") { require_rejected("{\"version\": 1,", "not valid JSON"); }
     SECTION("not an object") { require_rejected("[1, 2]", "expected a JSON object"); }
     SECTION("a number too large for a double: JSON has no infinity, so it fails as JSON") {
-        std::string text = with("flops_per_second", 12345.0);
+        std::string text = with("gemm_flops_per_second", 12345.0);
         text.replace(text.find("12345.0"), 7, "1e999");
         require_rejected(text, "not valid JSON");
     }
@@ -122,11 +123,22 @@ TEST_CASE("every malformed profile is refused for the stated reason", "[machine_
         require_rejected(document.dump(), "version 1");
         require_rejected(document.dump(), "run tilesum calibrate");
     }
+    SECTION("a version-2 file, with one flops_per_second for every kind of tile, asks for a new calibration") {
+        nlohmann::json document = nlohmann::json::parse(plan::machine_profile_json(measured_profile()));
+        document["version"] = 2;
+        for (const char* key : {"gemm_flops_per_second", "reduction_flops_per_second", "elementwise_bytes_per_second",
+                                "chunked_read_bytes_per_second", "filtered_read_bytes_per_second"})
+            document.erase(key);
+        document["flops_per_second"] = 5.98e9;
+        require_rejected(document.dump(), "version 2");
+        require_rejected(document.dump(), "one flops_per_second");
+        require_rejected(document.dump(), "run tilesum calibrate");
+    }
     SECTION("a string where a string belongs is not optional in type") {
         require_rejected(with("hostname", 7), "'hostname' must be a string");
     }
-    for (const char* key :
-         {"flops_per_second", "read_bytes_per_second", "seconds_per_pass", "seconds_per_tile", "seconds_per_run"}) {
+    for (const plan::MachineNumber& number : plan::machine_profile_numbers()) {
+        const char* key = number.key;
         DYNAMIC_SECTION(key << " missing") {
             require_rejected(with(key, removed), std::string("'") + key + "' is missing");
         }
@@ -148,5 +160,5 @@ TEST_CASE("measured and hostname may be absent: a hand-written profile needs onl
     document.erase("hostname");
     const plan::MachineProfile parsed = plan::parse_machine_profile(document.dump(), "hand.json");
     CHECK(parsed.measured.empty());
-    CHECK(parsed.flops_per_second == 4.25e9);
+    CHECK(parsed.gemm_flops_per_second == 4.25e10);
 }

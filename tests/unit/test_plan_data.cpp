@@ -113,7 +113,10 @@ TEST_CASE("a plan differs from another in == exactly where its data differs", "[
     other.execution.outputs[0].tiling.tile_shape[0] += 1;
     REQUIRE_FALSE(other == data);
     other = data;
-    other.report.machine.flops_per_second *= 2;
+    other.report.machine.gemm_flops_per_second *= 2;
+    REQUIRE_FALSE(other == data);
+    other = data;
+    other.report.outputs[0].split.kernels.elementwise_bytes += 8;
     REQUIRE_FALSE(other == data);
     other = data;
     other.expression.nodes.back().name += "x";
@@ -126,7 +129,8 @@ TEST_CASE("the computation of a plan leaves out what changes speed but never a b
     faster.execution.threads = 7;
     faster.execution.budget_bytes *= 2;
     for (plan::UnitExecution& output : faster.execution.outputs) output.tiles_in_flight += 3;
-    faster.report.machine.flops_per_second *= 3;
+    faster.report.machine.gemm_flops_per_second *= 3;
+    faster.report.machine.filtered_read_bytes_per_second *= 3;
     REQUIRE(plan::computation_json(faster) == plan::computation_json(data));
     plan::PlanData retiled = data;
     retiled.execution.outputs[0].tiling.tile_shape[0] = 1;
@@ -147,6 +151,14 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
     SECTION("another format") { require_refused(R"({"format": "numpy"})", "not a tilesum plan"); }
     SECTION("another version") {
         require_refused(edited(data, pointer("/version"), 99), "version 99 is not supported");
+    }
+    SECTION("a version-1 plan, priced with one flop rate, is planned again") {
+        require_refused(edited(data, pointer("/version"), 1), "version 1 is not supported");
+    }
+    SECTION("a report without the work split by kind") {
+        nlohmann::json document = nlohmann::json::parse(plan::plan_to_json(data));
+        document["report"]["outputs"][0].erase("split");
+        require_refused(document.dump(), "report.outputs[0].split: missing");
     }
     SECTION("a missing key") {
         nlohmann::json document = nlohmann::json::parse(plan::plan_to_json(data));
@@ -193,4 +205,31 @@ TEST_CASE("explain prints lines of any length whole", "[plan_data]") {
     const std::string text = plan::explain(data);
     REQUIRE_THAT(text, Catch::Contains("in one pass over " + long_name + ": blocks"));
     REQUIRE_THAT(text, Catch::Contains("as separate passes)\n"));
+}
+
+TEST_CASE("a plan over gzip-chunked inputs keeps their layout and its work split by kind through JSON", "[plan_data]") {
+    std::map<std::string, expr::InputSpec> inputs;
+    inputs["X"] = expr::InputSpec{{4096, 32}, DType::f64, {512, 32}, true};
+    inputs["Y"] = expr::InputSpec{{4096, 32}, DType::f64, {512, 32}};
+    const expr::Program program =
+        testing::bind_text("G = einsum('ni,nj->ij', X, Y)\ns = einsum('ni->i', X + Y)\n", inputs);
+    plan::PlanOptions options;
+    options.budget_bytes = 8 << 20;
+    // As written: expanded, G and s would both become pieces of one pass over X, read by outputs made of pieces.
+    options.strategy = plan::Strategy::tile;
+    const plan::PlanData data = plan::to_data(plan::make_plan(program, options), expr::split_complex(program));
+    const plan::PlanData loaded = plan::plan_from_json(plan::plan_to_json(data), "gzip.json");
+    REQUIRE(loaded == data);
+    bool filtered_input = false;
+    for (const plan::GraphNode& node : loaded.expression.nodes) filtered_input |= node.name == "X" && node.filtered;
+    CHECK(filtered_input);
+    const plan::WorkSplit& gram = loaded.report.outputs.at(0).split;
+    CHECK(gram.kernels.gemm_flops > 0);
+    CHECK(gram.filtered_bytes_read > 0);
+    CHECK(gram.chunked_bytes_read == loaded.report.outputs.at(0).bytes_read);  // both inputs are chunked
+    CHECK(gram.filtered_bytes_read < gram.chunked_bytes_read);
+    double reduction_flops = 0;  // the column sum's, in s or in the pieces it was expanded into
+    for (const auto* units : {&loaded.report.outputs, &loaded.report.pieces})
+        for (const plan::UnitReport& unit : *units) reduction_flops += unit.split.kernels.reduction_flops;
+    CHECK(reduction_flops >= 4096.0 * 32);
 }
