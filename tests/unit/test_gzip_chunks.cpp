@@ -24,6 +24,7 @@
 #include "io/gzip_chunk_reads.hpp"
 #include "io/hdf5_reader.hpp"
 
+#include "tests/unit/random_hyperslabs.hpp"
 #include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
@@ -106,17 +107,7 @@ bool same_bits(const std::vector<double>& left, const std::vector<double>& right
 
 // Random hyperslabs of `shape`, the whole dataset, and one chunk-aligned block.
 std::vector<Ranges> hyperslabs(const Shape& shape, const Shape& chunk, std::uint64_t seed) {
-    std::mt19937_64 random(seed);
-    std::vector<Ranges> slabs;
-    for (int slab = 0; slab < 60; ++slab) {
-        Ranges ranges;
-        for (Extent extent : shape) {
-            const Extent begin = static_cast<Extent>(random() % static_cast<std::uint64_t>(extent));
-            const Extent end = begin + 1 + static_cast<Extent>(random() % static_cast<std::uint64_t>(extent - begin));
-            ranges.push_back({begin, end});
-        }
-        slabs.push_back(ranges);
-    }
+    std::vector<Ranges> slabs = testing::random_hyperslabs(shape, 60, seed);
     slabs.push_back(full_ranges(shape));
     Ranges aligned;
     for (std::size_t axis = 0; axis < shape.size(); ++axis) aligned.push_back({0, std::min(chunk[axis], shape[axis])});

@@ -20,6 +20,7 @@
 #include "io/hdf5_output.hpp"
 #include "io/hdf5_reader.hpp"
 
+#include "tests/unit/random_hyperslabs.hpp"
 #include "tests/unit/temp_paths.hpp"
 
 using namespace tilesum;
@@ -181,17 +182,7 @@ TEST_CASE("Direct reads of contiguous datasets match HDF5's on random hyperslabs
     // (gaps below 8 KiB) are read in merged spans and wide ones run by run.
     const Shape shape{6, 40, 300};
     const std::vector<double> full = counting(element_count(shape));
-    std::mt19937_64 random(20261125);
-    std::vector<Ranges> slabs;
-    for (int slab = 0; slab < 200; ++slab) {
-        Ranges ranges;
-        for (Extent extent : shape) {
-            const Extent begin = static_cast<Extent>(random() % static_cast<std::uint64_t>(extent));
-            const Extent end = begin + 1 + static_cast<Extent>(random() % static_cast<std::uint64_t>(extent - begin));
-            ranges.push_back({begin, end});
-        }
-        slabs.push_back(ranges);
-    }
+    std::vector<Ranges> slabs = testing::random_hyperslabs(shape, 200, 20261125);
     slabs.push_back({{0, 6}, {0, 40}, {0, 300}});  // the whole dataset: one run
     for (hid_t file_type : {H5T_IEEE_F64LE, H5T_IEEE_F32LE}) {
         const std::string path = temp_path("direct.h5");
