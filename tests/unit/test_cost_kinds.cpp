@@ -73,7 +73,7 @@ TEST_CASE("bytes read are split by storage layout: contiguous, chunked, filtered
     inputs["Q"] = expr::InputSpec{{100, 8}, DType::f64, {10, 8}};
     inputs["G"] = expr::InputSpec{{100, 8}, DType::f64, {10, 8}, true};
     const eval::TileEstimate estimate = whole_tile(testing::bind_text("S = P + Q + G", inputs));
-    const std::size_t one_input = 100 * 8 * sizeof(double);
+    const std::size_t one_input = std::size_t{100} * 8 * sizeof(double);
     CHECK(estimate.leaf_bytes == 3 * one_input);
     CHECK(estimate.chunked_leaf_bytes == 2 * one_input);
     CHECK(estimate.filtered_leaf_bytes == one_input);
