@@ -1,14 +1,14 @@
 #include "engine/eval/arena.hpp"
 
-#include <cstdlib>
 #include <string>
 
 #include "engine/common/error.hpp"
+#include "engine/eval/tile_memory.hpp"
 
 namespace tilesum::eval {
 
 Arena::~Arena() {
-    for (auto& [bytes, data] : kept_) std::free(data);
+    for (auto& [bytes, data] : kept_) free_tile_memory(data, bytes);
 }
 
 std::size_t Arena::peak_bytes() const {
@@ -20,7 +20,7 @@ void Arena::drop_kept_buffers_locked(std::size_t needed_bytes) {
     while (!kept_.empty() && used_bytes_ + kept_bytes_ + needed_bytes > budget_bytes_) {
         auto largest = std::prev(kept_.end());
         kept_bytes_ -= largest->first;
-        std::free(largest->second);
+        free_tile_memory(largest->second, largest->first);
         kept_.erase(largest);
     }
 }
@@ -41,7 +41,7 @@ std::shared_ptr<Arena::Buffer> Arena::allocate(std::size_t elements) {
                     fail(ErrorKind::internal,
                          "internal error (a bug in tilesum): the plan exceeded its memory budget (" +
                              std::to_string(used_bytes_ + bytes) + " > " + std::to_string(budget_bytes_) + " bytes)");
-                data = static_cast<double*>(std::malloc(bytes));
+                data = allocate_tile_memory(bytes);
                 if (!data) fail(ErrorKind::resource, "out of memory allocating " + std::to_string(bytes) + " bytes");
             }
         }
