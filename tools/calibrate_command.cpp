@@ -85,9 +85,11 @@ const char* help_text =
     "  seconds_per_tile               the executor on a tiny problem in 4096 tiles versus one tile\n"
     "  seconds_per_pass               the same problem in one tile, run whole into an HDF5 file as tilesum run\n"
     "                                 does (output file, resume journal, commit)\n"
+    "  first_touch_bytes_per_second   fresh tile buffers, as the arena maps them, written once on every thread\n"
     "The planner predicts a plan's time as the sum of each kind's work at its rate (GEMM flops, reduction flops,\n"
     "elementwise bytes), the bytes read from each storage layout at its rate, contiguous runs read x\n"
-    "seconds_per_run, tiles x seconds_per_tile and seconds_per_pass per output. Two tiles the rates are not\n"
+    "seconds_per_run, tiles x seconds_per_tile, seconds_per_pass per output and its tile buffers in flight at\n"
+    "first_touch_bytes_per_second. Two tiles the rates are not\n"
     "fit to (the seed's as written, a transposition) are predicted from them as a check and shown.\n"
     "Read rates are page-cache-warm (the file was just written) unless --cold. The scratch file is removed at\n"
     "the end, also after an error or Ctrl-C. Takes about 30 s.\n\n"
@@ -236,6 +238,7 @@ int run_calibrate_command(const std::vector<std::string>& args) {
         const calibrate::Overheads overheads = calibrate::measure_overheads(context, scratch.path(), rows);
         profile.seconds_per_tile = overheads.seconds_per_tile;
         profile.seconds_per_pass = overheads.seconds_per_pass;
+        profile.first_touch_bytes_per_second = overheads.first_touch_bytes_per_second;
         calibrate::measure_pass_reads(context, scratch.path(), profile, rows);
     }
     profile.measured = utc_now();

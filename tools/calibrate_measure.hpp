@@ -70,6 +70,7 @@ void measure_pass_reads(const Context& context, const std::string& scratch_dir, 
 struct Overheads {
     double seconds_per_tile = 0;
     double seconds_per_pass = 0;
+    double first_touch_bytes_per_second = 0;
 };
 
 // Runs the executor over two tiny inputs in `scratch_dir`, as thousands of tiles and as one tile.

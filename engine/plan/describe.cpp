@@ -174,7 +174,8 @@ std::string describe(const Plan& plan) {
             text += "  strategies considered (predicted time = GEMM flops / " +
                     flops_text(plan.machine.gemm_flops_per_second) + " per s + other flops and bytes moved at " +
                     "their kind's rate + bytes / " + format_bytes(plan.machine.read_bytes_per_second) +
-                    " per s (chunked, gzip slower) + runs x " + per_run + "):\n";
+                    " per s (chunked, gzip slower) + runs x " + per_run + " + tile buffers in flight / " +
+                    format_bytes(plan.machine.first_touch_bytes_per_second) + " per s first touch):\n";
             for (const Candidate& candidate : output.considered) {
                 text += "    " + std::string(strategy_name(candidate.strategy)) + ": ";
                 if (!candidate.feasible) {

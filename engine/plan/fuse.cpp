@@ -247,14 +247,15 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
     for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
         std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
         if (!sized) continue;
+        // A pass that keeps the previous tile's leaves holds at most one tile more.
+        sized->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes, sized->peak_bytes, options.threads,
+                                                       sized->tile_count(), sized->reuses_leaves ? 1 : 0);
         sized->predicted_seconds =
-            cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine);
+            cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine) +
+            cost::first_touch_seconds(sized->peak_bytes, sized->tiles_in_flight, options.machine);
         if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
-    // A pass that keeps the previous tile's leaves holds at most one tile more.
-    best->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes, best->peak_bytes, options.threads,
-                                                  best->tile_count(), best->reuses_leaves ? 1 : 0);
     return best;
 }
 

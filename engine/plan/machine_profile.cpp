@@ -21,6 +21,7 @@ constexpr MachineNumber number_fields[] = {
     {"seconds_per_pass", &MachineProfile::seconds_per_pass},
     {"seconds_per_tile", &MachineProfile::seconds_per_tile},
     {"seconds_per_run", &MachineProfile::seconds_per_run},
+    {"first_touch_bytes_per_second", &MachineProfile::first_touch_bytes_per_second, true},
 };
 
 [[noreturn]] void fail_profile(const std::string& path, const std::string& what) {
@@ -81,6 +82,7 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
     MachineProfile profile;
     for (const MachineNumber& field : number_fields) {
         auto it = document.find(field.key);
+        if (it == document.end() && field.optional) continue;
         if (it == document.end()) fail_profile(path, std::string("key '") + field.key + "' is missing");
         if (!it->is_number()) fail_profile(path, std::string("key '") + field.key + "' must be a number");
         const double value = it->get<double>();

@@ -21,6 +21,7 @@ struct MachineProfile {
     double seconds_per_pass = 0.05;                 // each output or piece: a pipeline, fresh buffers to fault in
     double seconds_per_tile = 100e-6;               // scheduling, hyperslab selection, small allocations
     double seconds_per_run = 2e-6;                  // each contiguous run of a hyperslab is one read (one pread)
+    double first_touch_bytes_per_second = 2e9;      // fresh tile buffers: the first write to each page faults
 
     // Where the numbers came from, for `tilesum plan`: "defaults", or the file they were loaded from.
     std::string source = "defaults";
@@ -39,6 +40,8 @@ inline constexpr int machine_profile_format_version = 3;
 struct MachineNumber {
     const char* key;
     double MachineProfile::*member;
+    // Added after the format version it is in: files written before it lack the key and get the default.
+    bool optional = false;
 };
 std::span<const MachineNumber> machine_profile_numbers();
 

@@ -156,7 +156,8 @@ UnitReport read_unit_report(const Field& field) {
 
 MachineProfile read_machine(const Field& field) {
     MachineProfile machine;
-    for (const MachineNumber& number : machine_profile_numbers()) machine.*number.member = field[number.key].number();
+    for (const MachineNumber& number : machine_profile_numbers())
+        if (!number.optional || field.has(number.key)) machine.*number.member = field[number.key].number();
     machine.source = field["source"].string();
     machine.measured = field["measured"].string();
     machine.hostname = field["hostname"].string();

@@ -137,3 +137,19 @@ TEST_CASE("a planned matmul is priced at the GEMM rate, its flops all GEMM", "[c
     CHECK(plan::cost::seconds(output, machine) ==
           Approx(before + output.flops / options.machine.gemm_flops_per_second));
 }
+
+TEST_CASE("an output's buffers in flight are priced once at the first-touch rate", "[cost_kinds]") {
+    const expr::Program program = bind_shapes("C = A @ B", {{"A", {1024, 1024}}, {"B", {1024, 1024}}});
+    plan::PlanOptions options;
+    options.budget_bytes = std::size_t{64} << 20;
+    const plan::Plan plan = plan::make_plan(program, options);
+    const plan::OutputPlan& output = plan.outputs.front();
+    REQUIRE(output.peak_bytes > 0);
+    plan::MachineProfile machine = options.machine;
+    const double before = plan::cost::seconds(output, machine);
+    machine.first_touch_bytes_per_second /= 4;  // four times slower: three times its share more
+    const double in_flight = static_cast<double>(output.peak_bytes) * output.tiles_in_flight;
+    CHECK(plan::cost::seconds(output, machine) ==
+          Approx(before + 3 * in_flight / options.machine.first_touch_bytes_per_second));
+    CHECK(output.predicted_seconds == Approx(before));  // the planner's own prediction includes it
+}

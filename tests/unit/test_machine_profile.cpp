@@ -30,6 +30,7 @@ plan::MachineProfile measured_profile() {
     profile.seconds_per_pass = 2.5e-4;
     profile.seconds_per_tile = 3.125e-5;
     profile.seconds_per_run = 1.75e-6;
+    profile.first_touch_bytes_per_second = 3.25e9;
     profile.measured = "2026-11-25T10:00:00Z";
     profile.hostname = "box";
     return profile;
@@ -68,7 +69,7 @@ TEST_CASE("a profile survives its JSON unchanged, and names its file as its sour
     plan::MachineProfile same_source = parsed;
     same_source.source = original.source;
     CHECK(same_source == original);  // every rate, measured and hostname
-    CHECK(plan::machine_profile_numbers().size() == 9);
+    CHECK(plan::machine_profile_numbers().size() == 10);
     CHECK(plan::MachineProfile{}.source == "defaults");
 }
 
@@ -139,9 +140,9 @@ TEST_CASE("every malformed profile is refused for the stated reason", "[machine_
     }
     for (const plan::MachineNumber& number : plan::machine_profile_numbers()) {
         const char* key = number.key;
-        DYNAMIC_SECTION(key << " missing") {
-            require_rejected(with(key, removed), std::string("'") + key + "' is missing");
-        }
+        if (!number.optional) DYNAMIC_SECTION(key << " missing") {
+                require_rejected(with(key, removed), std::string("'") + key + "' is missing");
+            }
         DYNAMIC_SECTION(key << " of the wrong type") {
             require_rejected(with(key, "fast"), std::string("'") + key + "' must be a number");
         }
@@ -161,4 +162,13 @@ TEST_CASE("measured and hostname may be absent: a hand-written profile needs onl
     const plan::MachineProfile parsed = plan::parse_machine_profile(document.dump(), "hand.json");
     CHECK(parsed.measured.empty());
     CHECK(parsed.gemm_flops_per_second == 4.25e10);
+}
+
+TEST_CASE("a version-3 profile written before first_touch_bytes_per_second reads with its default",
+          "[machine_profile]") {
+    nlohmann::json document = nlohmann::json::parse(plan::machine_profile_json(measured_profile()));
+    document.erase("first_touch_bytes_per_second");
+    const plan::MachineProfile parsed = plan::parse_machine_profile(document.dump(), "older.json");
+    CHECK(parsed.first_touch_bytes_per_second == plan::MachineProfile{}.first_touch_bytes_per_second);
+    CHECK(parsed.seconds_per_run == 1.75e-6);
 }
