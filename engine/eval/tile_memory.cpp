@@ -21,11 +21,12 @@ void* map_aligned(std::size_t length) {
     void* mapped = ::mmap(nullptr, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mapped == MAP_FAILED) return nullptr;
     const auto start = reinterpret_cast<std::uintptr_t>(mapped);
-    const std::uintptr_t aligned = round_up(start, huge_page_bytes);
-    if (aligned > start) ::munmap(mapped, aligned - start);
-    const std::size_t tail = (start + padded) - (aligned + length);
-    if (tail > 0) ::munmap(reinterpret_cast<void*>(aligned + length), tail);
-    return reinterpret_cast<void*>(aligned);
+    const std::size_t head = round_up(start, huge_page_bytes) - start;
+    char* aligned = static_cast<char*>(mapped) + head;
+    if (head > 0) ::munmap(mapped, head);
+    const std::size_t tail = padded - head - length;
+    if (tail > 0) ::munmap(aligned + length, tail);
+    return aligned;
 }
 
 }  // namespace
