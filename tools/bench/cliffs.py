@@ -178,6 +178,9 @@ def measure(args, workload, memory, extra=None):
             seconds, peak, _, _, _ = tilesum_run(args, workload, extra[1], memory, "extra")
             times[extra[0]].append(seconds)
             rss[extra[0]].append(peak)
+        # As it goes: a long benchmark that fails later still leaves what it measured.
+        print(f"{workload.name}: " + ", ".join(f"{method} {values[-1]:.2f} s {rss[method][-1]:.0f} MiB"
+                                               for method, values in times.items()), file=sys.stderr, flush=True)
     expected = np.load(numpy_out)
     with h5py.File(out, "r") as file:
         actual = file[workload.output][...]
