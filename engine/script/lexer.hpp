@@ -30,6 +30,13 @@ enum class TokenKind {
     star,       // *
     slash,      // /
     at,         // @  (matrix multiplication)
+    power,      // **
+    less,       // <
+    less_equal,     // <=
+    greater,        // >
+    greater_equal,  // >=
+    equal,          // ==
+    not_equal,      // !=
     newline,    // end of a line outside parentheses
     semicolon,  // ;  (ends a statement like a newline)
     end,        // end of input; span is empty at text.size()
