@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "engine/common/error.hpp"
 #include "engine/expr/build.hpp"
@@ -273,6 +274,24 @@ bool same_structure(const Node& left, const Node& right) {
     for (std::size_t position = 0; position < left.operands.size(); ++position)
         if (!same_structure(*left.operands[position], *right.operands[position])) return false;
     return true;
+}
+
+std::vector<const Node*> function_barriers(const Node& root) {
+    std::vector<const Node*> found;
+    std::vector<const Node*> pending{&root};
+    std::set<const Node*> seen;
+    while (!pending.empty()) {
+        const Node* node = pending.back();
+        pending.pop_back();
+        if (!seen.insert(node).second) continue;
+        if (node->kind == NodeKind::function) {
+            found.push_back(node);
+            continue;
+        }
+        for (auto operand = node->operands.rbegin(); operand != node->operands.rend(); ++operand)
+            pending.push_back(operand->get());
+    }
+    return found;
 }
 
 NodePtr FunctionLeaves::leaf(const NodePtr& function) {

@@ -38,6 +38,10 @@ private:
     std::vector<expr::NodePtr> keep_;
 };
 
+// The functions below `root` that no other function is below of, in the order first met: where expansion stops
+// and what is below is evaluated tile by tile (what `tilesum plan` lists).
+std::vector<const expr::Node*> function_barriers(const expr::Node& root);
+
 // Whether two DAGs compute the same thing node for node (names of intermediates aside).
 bool same_structure(const expr::Node& left, const expr::Node& right);
 
