@@ -42,8 +42,8 @@ enum class FunctionOp {
 
 struct FunctionInfo {
     FunctionOp op;
-    std::string_view name;  // numpy's name: np.NAME
-    std::size_t arity;      // arguments, numbers included (power: 1, its exponent is the node's parameter)
+    std::string_view name;    // numpy's name: np.NAME
+    std::size_t arity;        // arguments, numbers included (power: 1, its exponent is the node's parameter)
     std::string_view symbol;  // the operator spelling of a comparison ("<"), else empty
 };
 

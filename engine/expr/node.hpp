@@ -62,11 +62,11 @@ struct Node {
     bool piece = false;
 
     std::vector<NodePtr> operands;
-    std::vector<std::string> operand_labels;  // einsum: one label string per operand
-    std::string output_labels;                // einsum
-    std::vector<double> coefficients;         // lincomb: one per operand
-    FunctionOp function = FunctionOp::exp;    // function: which
-    double parameter = 0;                     // function: power's exponent p (x ** p)
+    std::vector<std::string> operand_labels;       // einsum: one label string per operand
+    std::string output_labels;                     // einsum
+    std::vector<double> coefficients;              // lincomb: one per operand
+    FunctionOp function = FunctionOp::exp;         // function: which
+    double parameter = 0;                          // function: power's exponent p (x ** p)
     std::vector<std::optional<double>> constants;  // function: one per argument; operands fill the empty ones
 
     // One letter per axis when the axis is known by an einsum index ('\0' when not): lets `--tile k=64` name

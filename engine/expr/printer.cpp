@@ -41,7 +41,13 @@ std::string render_function(const Node& node) {
     if (node.function == FunctionOp::power)
         return render(*node.operands[0], false) + "**" + exact_number_text(node.parameter);
     if (is_comparison(node.function))
-        return std::string("(").append(arguments[0]).append(" ").append(info.symbol).append(" ").append(arguments[1]).append(")");
+        return std::string("(")
+            .append(arguments[0])
+            .append(" ")
+            .append(info.symbol)
+            .append(" ")
+            .append(arguments[1])
+            .append(")");
     std::string text(info.name);
     text += "(";
     for (std::size_t position = 0; position < arguments.size(); ++position)

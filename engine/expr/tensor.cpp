@@ -32,7 +32,9 @@ Tensor unary(FunctionOp op, const Tensor& x) { return apply(op, {array_argument(
 Tensor binary(FunctionOp op, const Tensor& a, const Tensor& b) {
     return apply(op, {array_argument(a, 1), array_argument(b, 2)});
 }
-Tensor binary(FunctionOp op, const Tensor& a, double b) { return apply(op, {array_argument(a, 1), number_argument(b)}); }
+Tensor binary(FunctionOp op, const Tensor& a, double b) {
+    return apply(op, {array_argument(a, 1), number_argument(b)});
+}
 }  // namespace
 
 Tensor exp(const Tensor& x) { return unary(FunctionOp::exp, x); }

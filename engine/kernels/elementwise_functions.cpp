@@ -133,14 +133,12 @@ void apply_function(FunctionOp op, double exponent, const std::vector<FunctionAr
         case FunctionOp::maximum: return run<2>(args, out, shape, maximum);
         case FunctionOp::minimum: return run<2>(args, out, shape, minimum);
         case FunctionOp::less: return run<2>(args, out, shape, [](double a, double b) { return truth(a < b); });
-        case FunctionOp::less_equal:
-            return run<2>(args, out, shape, [](double a, double b) { return truth(a <= b); });
+        case FunctionOp::less_equal: return run<2>(args, out, shape, [](double a, double b) { return truth(a <= b); });
         case FunctionOp::greater: return run<2>(args, out, shape, [](double a, double b) { return truth(a > b); });
         case FunctionOp::greater_equal:
             return run<2>(args, out, shape, [](double a, double b) { return truth(a >= b); });
         case FunctionOp::equal: return run<2>(args, out, shape, [](double a, double b) { return truth(a == b); });
-        case FunctionOp::not_equal:
-            return run<2>(args, out, shape, [](double a, double b) { return truth(a != b); });
+        case FunctionOp::not_equal: return run<2>(args, out, shape, [](double a, double b) { return truth(a != b); });
         case FunctionOp::where:
             // numpy's truth of a number: nonzero, nan included.
             return run<3>(args, out, shape, [](double c, double a, double b) { return c != 0 ? a : b; });

@@ -79,7 +79,8 @@ GraphNode read_node(const Field& field) {
     node.piece = field["piece"].boolean();
     if (node.kind == expr::NodeKind::function) {
         const std::optional<FunctionOp> op = function_named(field["function"].string());
-        if (!op || field["function"].string() == "absolute") field["function"].fail_here("not a function tilesum knows");
+        if (!op || field["function"].string() == "absolute")
+            field["function"].fail_here("not a function tilesum knows");
         node.function = *op;
         node.parameter = field["parameter"].number();
         for (const Field& argument : field["arguments"].items())

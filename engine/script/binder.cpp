@@ -11,8 +11,8 @@
 #include "engine/expr/reciprocal.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
-#include "engine/script/lexer.hpp"
 #include "engine/script/function_calls.hpp"
+#include "engine/script/lexer.hpp"
 #include "engine/script/numpy_calls.hpp"
 #include "engine/script/value.hpp"
 

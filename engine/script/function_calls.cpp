@@ -51,8 +51,8 @@ Value apply(FunctionOp op, const std::vector<Value>& values, const std::vector<c
     std::vector<expr::FunctionArgument> arguments;
     for (std::size_t position = 0; position < values.size(); ++position) {
         if (values[position].node)
-            arguments.push_back({as_operand(values[position], *asts[position], values.size() > 1 ? position + 1 : 0),
-                                 {}});
+            arguments.push_back(
+                {as_operand(values[position], *asts[position], values.size() > 1 ? position + 1 : 0), {}});
         else
             arguments.push_back({std::nullopt, as_scalar(values[position])});
     }
@@ -72,8 +72,8 @@ expr::ScalarLiteral exponent_of(const Value& value, const AstNode& ast, const st
 
 bool is_elementwise_function(std::string_view written) {
     const std::string_view bare = bare_name(written);
-    return function_named(bare).has_value() && (bare.size() == written.size() || written.substr(0, 3) == "np." ||
-                                                 written.substr(0, 6) == "numpy.");
+    return function_named(bare).has_value() &&
+           (bare.size() == written.size() || written.substr(0, 3) == "np." || written.substr(0, 6) == "numpy.");
 }
 
 std::string elementwise_function_list() {

@@ -128,8 +128,8 @@ Parsed Parser::expression() {
 }
 
 bool Parser::at_comparison() const {
-    return at(TokenKind::less) || at(TokenKind::less_equal) || at(TokenKind::greater) ||
-           at(TokenKind::greater_equal) || at(TokenKind::equal) || at(TokenKind::not_equal);
+    return at(TokenKind::less) || at(TokenKind::less_equal) || at(TokenKind::greater) || at(TokenKind::greater_equal) ||
+           at(TokenKind::equal) || at(TokenKind::not_equal);
 }
 
 // arithmetic := term (('+' | '-') term)*

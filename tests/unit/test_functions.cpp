@@ -98,12 +98,11 @@ TEST_CASE("function kernels give numpy's values at the edges, with no floating-p
 }
 
 TEST_CASE("function kernels broadcast their arguments as numpy does", "[functions]") {
-    const std::vector<double> row{1, -2, 3};           // (3,)
-    const std::vector<double> column{0, 1};            // (2, 1)
+    const std::vector<double> row{1, -2, 3};             // (3,)
+    const std::vector<double> column{0, 1};              // (2, 1)
     const std::vector<double> matrix{5, 5, 5, 6, 6, 6};  // (2, 3)
     std::vector<double> result(6);
-    kernels::apply_function(FunctionOp::where,
-                            0,
+    kernels::apply_function(FunctionOp::where, 0,
                             {{column.data(), {2, 1}, 0}, {matrix.data(), {2, 3}, 0}, {row.data(), {3}, 0}},
                             result.data(), {2, 3});
     CHECK(result == std::vector<double>{1, -2, 3, 6, 6, 6});
@@ -120,16 +119,26 @@ TEST_CASE("functions take numpy's dtypes", "[functions]") {
         const char* script;
         DType dtype;
     } cases[] = {
-        {"R = np.exp(I)", DType::f64},       {"R = exp(L)", DType::f64},
-        {"R = np.sqrt(F)", DType::f32},      {"R = tanh(D)", DType::f64},
-        {"R = np.abs(I)", DType::i32},       {"R = sign(F)", DType::f32},
-        {"R = I ** 2", DType::i32},          {"R = I ** 2.0", DType::f64},
-        {"R = F ** 3", DType::f32},          {"R = I ** 0.5", DType::f64},
-        {"R = np.maximum(I, 0)", DType::i32}, {"R = np.maximum(I, 0.5)", DType::f64},
-        {"R = minimum(F, I)", DType::f64},    {"R = minimum(I, L)", DType::i64},
-        {"R = F < 0.5", DType::f32},         {"R = I == L", DType::i64},
-        {"R = np.where(D > 0, F, 0)", DType::f32}, {"R = np.where(D > 0, I, F)", DType::f64},
-        {"R = np.where(F, 1, 0)", DType::i64}, {"R = np.where(F, 1.0, I)", DType::f64},
+        {"R = np.exp(I)", DType::f64},
+        {"R = exp(L)", DType::f64},
+        {"R = np.sqrt(F)", DType::f32},
+        {"R = tanh(D)", DType::f64},
+        {"R = np.abs(I)", DType::i32},
+        {"R = sign(F)", DType::f32},
+        {"R = I ** 2", DType::i32},
+        {"R = I ** 2.0", DType::f64},
+        {"R = F ** 3", DType::f32},
+        {"R = I ** 0.5", DType::f64},
+        {"R = np.maximum(I, 0)", DType::i32},
+        {"R = np.maximum(I, 0.5)", DType::f64},
+        {"R = minimum(F, I)", DType::f64},
+        {"R = minimum(I, L)", DType::i64},
+        {"R = F < 0.5", DType::f32},
+        {"R = I == L", DType::i64},
+        {"R = np.where(D > 0, F, 0)", DType::f32},
+        {"R = np.where(D > 0, I, F)", DType::f64},
+        {"R = np.where(F, 1, 0)", DType::i64},
+        {"R = np.where(F, 1.0, I)", DType::f64},
     };
     for (const auto& test : cases) {
         INFO(test.script);
@@ -273,7 +282,7 @@ TEST_CASE("functions evaluate tile by tile to the naive evaluator's answer, iden
     for (std::size_t script = 0; script < std::size(engine_scripts); ++script) {
         for (unsigned seed = 1; seed <= 3; ++seed) {
             const Extent n = 5 + seed, q = 4 + 2 * seed;
-            const std::map<std::string, Shape> shapes{{"A", {n, n}}, {"B", {q}},    {"Y2", {n}},
+            const std::map<std::string, Shape> shapes{{"A", {n, n}},  {"B", {q}}, {"Y2", {n}},
                                                       {"Z2", {q, n}}, {"x", {n}}, {"M", {q, n}}};
             const std::string text = engine_scripts[script];
             INFO("seed " << seed << ", script:\n" << text);
@@ -323,8 +332,8 @@ TEST_CASE("functions evaluate tile by tile to the naive evaluator's answer, iden
 }
 
 TEST_CASE("plans with functions survive JSON exactly and run to the same bits after the trip", "[engine][functions]") {
-    const std::map<std::string, Shape> shapes{{"A", {6, 6}}, {"B", {5}}, {"Y2", {6}}, {"Z2", {5, 6}},
-                                              {"x", {6}},    {"M", {5, 6}}};
+    const std::map<std::string, Shape> shapes{{"A", {6, 6}},  {"B", {5}}, {"Y2", {6}},
+                                              {"Z2", {5, 6}}, {"x", {6}}, {"M", {5, 6}}};
     for (const char* text : engine_scripts) {
         INFO(text);
         const Bound bound = bind_seeded(text, shapes, 7);
