@@ -25,7 +25,7 @@ FunctionArgument array_argument(const Tensor& tensor, std::size_t position) {
 }
 FunctionArgument number_argument(double value) { return FunctionArgument{std::nullopt, number(value)}; }
 
-Tensor apply(FunctionOp op, std::vector<FunctionArgument> arguments, ScalarLiteral exponent = {}) {
+Tensor apply(FunctionOp op, const std::vector<FunctionArgument>& arguments, ScalarLiteral exponent = {}) {
     return Tensor(make_function(op, arguments, std::nullopt, exponent));
 }
 Tensor unary(FunctionOp op, const Tensor& x) { return apply(op, {array_argument(x, 0)}); }

@@ -288,8 +288,9 @@ std::vector<const Node*> function_barriers(const Node& root) {
             found.push_back(node);
             continue;
         }
-        for (auto operand = node->operands.rbegin(); operand != node->operands.rend(); ++operand)
-            pending.push_back(operand->get());
+        // Pushed last to first, so the first operand is visited first.
+        for (std::size_t position = node->operands.size(); position-- > 0;)
+            pending.push_back(node->operands[position].get());
     }
     return found;
 }
