@@ -258,8 +258,7 @@ NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& argume
         if (is_complex(argument.array->node->dtype))
             fail(ErrorKind::unsupported,
                  function_display(op) + " of a complex array (" + argument.array->display +
-                     ") is not supported yet; apply it to real inputs (split a complex input into its real and "
-                     "imaginary parts)",
+                     ") is not supported yet: the elementwise functions take real (integer or float) arrays only",
                  argument.array->span ? argument.array->span : span);
     }
     TILESUM_ASSERT(!arrays.empty());

@@ -4,7 +4,7 @@ broadcasting; numpy's values where it gives nan or inf; tiled and expanded plans
 Gaussian kernel E = einsum('ijk->k', exp(-(C - C2)**2)) of the seed's C and C2.
 
 Comparisons give 0/1 in the promoted dtype of their operands (tilesum has no bool dtype); numpy's bool results are
-compared as such. Case: --case values (every function) or --case gaussian."""
+compared as such. Case: --case values (every function), gaussian, or errors (what is refused, and where)."""
 
 import warnings
 
@@ -140,5 +140,22 @@ def check_gaussian(context):
     util.expect("function:         exp(-(C - C2)**2)" in plan.stdout, f"plan does not list the function:\n{plan.stdout}")
 
 
+def check_errors(context):
+    """What is refused: one line `tilesum: error: FILE:LINE:COL: ...` naming the function, exit status 2."""
+    rng = np.random.default_rng(5)
+    data = util.write_h5(context.path("in.h5"), X=rng.standard_normal((3, 4)),
+                         Z=rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4)),
+                         I=np.arange(4, dtype=np.int32))
+    cases = [
+        ("R = X\nS = np.exp(Z)\n", ["errors.tsum:2:12", "np.exp of a complex array (Z) is not supported yet"]),
+        ("R = np.erf(X)\n", ["errors.tsum:1:5", "function 'np.erf' is not supported", "np.exp", "np.where"]),
+        ("R = I ** -2\n", ["errors.tsum:1:5", "integers to negative integer powers are not allowed"]),
+        ("R = 0 < X <= 1\n", ["errors.tsum:1:11", "chained comparisons are not supported"]),
+    ]
+    for text, expected in cases:
+        script = context.write_text("errors.tsum", text)
+        util.expect_user_error(context.run("plan", script, "--data", data), contains=expected)
+
+
 if __name__ == "__main__":
-    util.run_main(None, {"values": check_values, "gaussian": check_gaussian})
+    util.run_main(None, {"values": check_values, "gaussian": check_gaussian, "errors": check_errors})
