@@ -1,6 +1,7 @@
 #include "engine/eval/reference_eval.hpp"
 
 #include "engine/common/error.hpp"
+#include "engine/kernels/elementwise_functions.hpp"
 #include "engine/kernels/strided.hpp"
 
 namespace tilesum::eval {
@@ -43,6 +44,15 @@ DenseTensor reference_evaluate(const Node& node, const InputValues& inputs) {
         for (std::size_t axis = node.shape.size(); axis-- > 0;) {
             index[axis] = remainder % node.shape[axis];
             remainder /= node.shape[axis];
+        }
+        if (node.kind == NodeKind::function) {
+            // Each argument's value here: a number written in its place, or the next operand's element.
+            std::vector<double> values;
+            std::size_t next_operand = 0;
+            for (const std::optional<double>& constant : node.constants)
+                values.push_back(constant ? *constant : broadcast_at(operands[next_operand++], index));
+            result.values[flat] = kernels::function_value(node.function, node.parameter, values.data());
+            continue;
         }
         double value = node.kind == NodeKind::product ? 1.0 : 0.0;
         for (std::size_t position = 0; position < operands.size(); ++position) {

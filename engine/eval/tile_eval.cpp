@@ -1,12 +1,14 @@
 #include "engine/eval/tile_eval.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <optional>
 #include <set>
 
 #include "engine/common/error.hpp"
 #include "engine/kernels/block_ops.hpp"
+#include "engine/kernels/elementwise_functions.hpp"
 
 namespace tilesum::eval {
 
@@ -52,6 +54,18 @@ std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges,
 // least 8 times. Thinner ones (matrix-vector: no reuse) stream their operands from memory, like a reduction.
 bool gemm_shaped(double m, double n, double k) { return m * n * k >= 8 * (m * k + k * n + m * n); }
 
+// The cost model prices an elementwise function by the bytes it moves (its arrays read, its result written) at
+// the elementwise rate, plus, for a libm call per element (exp, log, sin, ..., pow with a fractional exponent),
+// this many bytes more per element: at the default 10 GB/s that is ~5 ns, what glibc's exp and log take on one
+// x86-64 core (sin, cos and tanh take a little more, sqrt and integer powers a few cycles: counted as moves).
+constexpr double transcendental_equivalent_bytes = 48;
+
+bool calls_libm(const Node& function) {
+    if (function.function == FunctionOp::power)
+        return std::floor(function.parameter) != function.parameter || std::abs(function.parameter) > 64;
+    return is_transcendental(function.function);
+}
+
 void collect(const Node& node, const Ranges& ranges, std::vector<LeafKey>& leaves,
              const std::map<char, Range>* summed = nullptr) {
     if (summed && node.kind == NodeKind::lincomb) {  // a slab of a sum of terms: each term's part of it
@@ -94,6 +108,7 @@ public:
             }
             case NodeKind::lincomb: return evaluate_elementwise(node, ranges);
             case NodeKind::product: return evaluate_elementwise(node, ranges);
+            case NodeKind::function: return evaluate_function(node, ranges);
             case NodeKind::einsum: return evaluate_einsum(node, ranges);
         }
         TILESUM_ASSERT(false);
@@ -139,6 +154,42 @@ private:
                 static_cast<double>(sizeof(double)) *
                 static_cast<double>(element_count(operand.shape) + (position == 0 ? 1 : 2) * elements);
         }
+        return result;
+    }
+
+    // An elementwise function: its array operands' blocks evaluated (materialized, like a product's), then the
+    // function applied into a new block, or in place of a unary function's operand block nobody else holds.
+    Block evaluate_function(const Node& node, const Ranges& ranges) {
+        std::vector<Ranges> children = operand_ranges(node, ranges);
+        const Shape shape = range_shape(ranges);
+        const Extent elements = element_count(shape);
+        std::vector<Block> operands;
+        double read_elements = 0;
+        for (std::size_t position = 0; position < node.operands.size(); ++position) {
+            operands.push_back(evaluate(*node.operands[position], children[position]));
+            read_elements += static_cast<double>(element_count(operands.back().shape));
+        }
+        const bool in_place = operands.size() == 1 && node.constants.size() == 1 && operands[0].shape == shape &&
+                              operands[0].buffer.use_count() == 1;
+        Block result = in_place ? std::move(operands[0]) : allocate(shape);
+        if (!arena_.dry()) {
+            std::vector<kernels::FunctionArgument> arguments;
+            std::size_t next_operand = 0;
+            for (const std::optional<double>& constant : node.constants) {
+                if (constant) {
+                    arguments.push_back(kernels::FunctionArgument{nullptr, {}, *constant});
+                    continue;
+                }
+                const Block& operand = in_place ? result : operands[next_operand];
+                arguments.push_back(kernels::FunctionArgument{operand.data(), operand.shape, 0});
+                ++next_operand;
+            }
+            kernels::apply_function(node.function, node.parameter, arguments, result.data(), result.shape);
+        }
+        const double count = static_cast<double>(elements);
+        cost_.flops += count;
+        cost_.work.elementwise_bytes += static_cast<double>(sizeof(double)) * (read_elements + count) +
+                                        (calls_libm(node) ? transcendental_equivalent_bytes * count : 0.0);
         return result;
     }
 

@@ -59,6 +59,7 @@ std::string extent_origin(const Node& node, std::size_t axis) {
         }
         case NodeKind::lincomb:
         case NodeKind::product:
+        case NodeKind::function:
             for (const NodePtr& operand : node.operands) {
                 std::size_t offset = node.shape.size() - operand->shape.size();
                 if (axis >= offset && operand->shape[axis - offset] == node.shape[axis])
@@ -238,6 +239,98 @@ NodePtr make_product(const Operand& left, const Operand& right, std::optional<So
     node->dtype = promote({left, right});
     node->axis_labels = broadcast_axis_labels(*shape, {left, right});
     node->operands = {left.node, right.node};
+    return node;
+}
+
+std::string function_display(FunctionOp op) {
+    const FunctionInfo& info = function_info(op);
+    if (!info.symbol.empty()) return std::string("'").append(info.symbol).append("'");
+    return std::string("np.").append(info.name);
+}
+
+NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& arguments, std::optional<SourceSpan> span,
+                      ScalarLiteral exponent) {
+    TILESUM_ASSERT(arguments.size() == function_info(op).arity);
+    std::vector<Operand> arrays;
+    for (const FunctionArgument& argument : arguments) {
+        if (!argument.array) continue;
+        arrays.push_back(*argument.array);
+        if (is_complex(argument.array->node->dtype))
+            fail(ErrorKind::unsupported,
+                 function_display(op) + " of a complex array (" + argument.array->display +
+                     ") is not supported yet: the elementwise functions take real (integer or float) arrays only",
+                 argument.array->span ? argument.array->span : span);
+    }
+    TILESUM_ASSERT(!arrays.empty());
+    std::vector<Shape> shapes;
+    for (const Operand& array : arrays) shapes.push_back(array.node->shape);
+    const std::optional<Shape> shape = broadcast_shapes(shapes);
+    if (!shape) fail_broadcast(arrays, span);
+
+    // The dtype numpy gives the result: float functions turn integers into float64; abs, sign and power keep the
+    // argument's (a Python number exponent counts by value); the others promote the values they choose between
+    // (not where's condition).
+    DType dtype = DType::f64;
+    if (op == FunctionOp::power) {
+        const DType base = arrays.front().node->dtype;
+        if (is_integer(base) && exponent.is_integer && exponent.value < 0)
+            fail(ErrorKind::semantic,
+                 "integers to negative integer powers are not allowed (numpy refuses them too): write " +
+                     arrays.front().display + " ** " + std::to_string(static_cast<long long>(exponent.value)) + ".0",
+                 span);
+        dtype = promote_with_scalar(base, exponent);
+    } else if (is_float_function(op)) {
+        dtype = is_integer(arrays.front().node->dtype) ? DType::f64 : arrays.front().node->dtype;
+    } else if (op == FunctionOp::abs || op == FunctionOp::sign) {
+        dtype = arrays.front().node->dtype;
+    } else {
+        const std::size_t first_value = op == FunctionOp::where ? 1 : 0;
+        std::optional<DType> promoted;
+        for (std::size_t position = first_value; position < arguments.size(); ++position)
+            if (arguments[position].array)
+                promoted = promoted ? promote_types(*promoted, arguments[position].array->node->dtype)
+                                    : arguments[position].array->node->dtype;
+        for (std::size_t position = first_value; position < arguments.size(); ++position) {
+            if (arguments[position].array) continue;
+            const ScalarLiteral& number = arguments[position].number;
+            // Numbers alone (where(c, 1, 0)): numpy's dtype of the Python numbers, int64 or float64.
+            if (!promoted)
+                promoted = number.is_integer ? DType::i64 : DType::f64;
+            else
+                promoted = promote_with_scalar(*promoted, number);
+        }
+        dtype = *promoted;
+    }
+
+    auto node = std::make_shared<Node>();
+    node->kind = NodeKind::function;
+    node->function = op;
+    node->parameter = op == FunctionOp::power ? exponent.value : 0.0;
+    node->shape = *shape;
+    node->dtype = dtype;
+    node->axis_labels = broadcast_axis_labels(*shape, arrays);
+    for (const FunctionArgument& argument : arguments) {
+        node->constants.push_back(argument.array ? std::nullopt : std::optional<double>(argument.number.value));
+        if (argument.array) node->operands.push_back(argument.array->node);
+    }
+    return node;
+}
+
+NodePtr function_with_operands(const Node& function, const std::vector<NodePtr>& operands) {
+    TILESUM_ASSERT(function.kind == NodeKind::function && operands.size() == function.operands.size());
+    std::vector<Operand> wrapped;
+    std::vector<Shape> shapes;
+    for (const NodePtr& operand : operands) {
+        wrapped.push_back(Operand{operand, operand->name.empty() ? "operand" : operand->name, std::nullopt});
+        shapes.push_back(operand->shape);
+    }
+    const std::optional<Shape> shape = broadcast_shapes(shapes);
+    TILESUM_ASSERT(shape.has_value());
+    auto node = std::make_shared<Node>(function);
+    node->name.clear();
+    node->operands = operands;
+    node->shape = *shape;
+    node->axis_labels = broadcast_axis_labels(*shape, wrapped);
     return node;
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/node.hpp"
 #include "engine/expr/subscripts.hpp"
 
@@ -37,6 +38,26 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
                      std::optional<SourceSpan> span);
 
 NodePtr make_product(const Operand& left, const Operand& right, std::optional<SourceSpan> span);
+
+// An argument of an elementwise function: an array, or a number written in its place (np.maximum(X, 0)).
+struct FunctionArgument {
+    std::optional<Operand> array;
+    ScalarLiteral number;  // when `array` is empty
+};
+
+// function(arguments) elementwise with numpy's broadcasting and dtypes (engine/common/elementwise_function.hpp
+// lists the ops and their arity). At least one argument is an array (numbers alone are folded by the caller).
+// `exponent`: power's p. Complex arguments are refused, naming the function: numpy's complex versions are not
+// implemented yet. Integer arrays to negative integer powers are refused as numpy refuses them.
+NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& arguments, std::optional<SourceSpan> span,
+                      ScalarLiteral exponent = {});
+
+// `function` (a NodeKind::function node) applied to other operands, same op, numbers and dtype: how rewrites
+// that push a view below a function (a slice, a diagonal) rebuild it. The operands must broadcast.
+NodePtr function_with_operands(const Node& function, const std::vector<NodePtr>& operands);
+
+// How messages name a function: "np.exp", or the operator of a comparison or a power ("'<'", "'**'").
+std::string function_display(FunctionOp op);
 
 // numpy's broadcast of several shapes, or std::nullopt when they do not broadcast.
 std::optional<Shape> broadcast_shapes(const std::vector<Shape>& shapes);

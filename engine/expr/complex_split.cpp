@@ -50,6 +50,7 @@ public:
             case NodeKind::einsum: parts = split_einsum(*node); break;
             case NodeKind::lincomb: parts = split_lincomb(*node); break;
             case NodeKind::product: parts = split_product(*node); break;
+            case NodeKind::function: TILESUM_ASSERT(false);  // make_function refuses complex arguments
         }
         TILESUM_ASSERT(parts.real && parts.imag && parts.real->shape == node->shape &&
                        parts.imag->shape == node->shape);

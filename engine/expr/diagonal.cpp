@@ -120,8 +120,15 @@ NodePtr diagonal_of_elementwise(const Node& node, const std::string& labels, con
             if (operand_labels.find(label) != std::string::npos) operand_order += label;
         operands.push_back(internal_operand(take_diagonal(operand, operand_labels, operand_order)));
     }
-    NodePtr result = node.kind == NodeKind::lincomb ? make_lincomb(node.coefficients, operands, std::nullopt)
-                                                    : make_product(operands[0], operands[1], std::nullopt);
+    NodePtr result;
+    if (node.kind == NodeKind::function) {
+        std::vector<NodePtr> nodes;
+        for (const Operand& operand : operands) nodes.push_back(operand.node);
+        result = function_with_operands(node, nodes);
+    } else {
+        result = node.kind == NodeKind::lincomb ? make_lincomb(node.coefficients, operands, std::nullopt)
+                                                : make_product(operands[0], operands[1], std::nullopt);
+    }
     return transpose(result, natural, order);
 }
 
@@ -167,6 +174,7 @@ NodePtr take_diagonal(const NodePtr& node, const std::string& labels, const std:
             return transpose(view_of_input(*node, labels), distinct_labels(labels), order);
         case NodeKind::lincomb:
         case NodeKind::product:
+        case NodeKind::function:
             if (!has_repeats_or_drops(labels)) return transpose(node, labels, order);
             return diagonal_of_elementwise(*node, labels, order);
     }

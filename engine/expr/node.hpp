@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/common/elementwise_function.hpp"
 #include "engine/common/shape.hpp"
 
 namespace tilesum::expr {
@@ -19,6 +20,11 @@ enum class NodeKind {
     einsum,   // einsum(operand_labels -> output_labels, operands)
     lincomb,  // Σ coefficients[t] * operands[t], numpy broadcasting
     product,  // operands[0] * operands[1] elementwise, numpy broadcasting
+    // function(arguments) elementwise, numpy broadcasting (issue 13): `function`, `parameter` (power's exponent)
+    // and `constants` (one per argument: a number written in its place, or std::nullopt for the next operand).
+    // Not multilinear: the planner expands above it, never below (plan/expand.hpp), and evaluates what is below
+    // tile by tile. Kept as data (op + arguments) so that a fused evaluator can compile the DAG under it.
+    function,
 };
 
 // An input that reads another input along a diagonal and/or a strided slice: numpy's repeated subscript labels,
@@ -56,9 +62,12 @@ struct Node {
     bool piece = false;
 
     std::vector<NodePtr> operands;
-    std::vector<std::string> operand_labels;  // einsum: one label string per operand
-    std::string output_labels;                // einsum
-    std::vector<double> coefficients;         // lincomb: one per operand
+    std::vector<std::string> operand_labels;       // einsum: one label string per operand
+    std::string output_labels;                     // einsum
+    std::vector<double> coefficients;              // lincomb: one per operand
+    FunctionOp function = FunctionOp::exp;         // function: which
+    double parameter = 0;                          // function: power's exponent p (x ** p)
+    std::vector<std::optional<double>> constants;  // function: one per argument; operands fill the empty ones
 
     // One letter per axis when the axis is known by an einsum index ('\0' when not): lets `--tile k=64` name
     // an axis of an output that is a sum of einsums.

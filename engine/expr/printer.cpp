@@ -1,15 +1,58 @@
 #include "engine/expr/printer.hpp"
 
+#include <charconv>
 #include <cstdio>
+#include <iterator>
+#include <optional>
+#include <vector>
 
 namespace tilesum::expr {
 
 namespace {
 
+// The shortest text that reads back as `value`.
+std::string exact_number_text(double value) {
+    char text[32];
+    const auto [end, status] = std::to_chars(std::begin(text), std::end(text), value);
+    return {std::begin(text), status == std::errc() ? end : std::begin(text)};
+}
+
 std::string number_text(double value) {
     char text[32];
     std::snprintf(text, sizeof text, "%g", value);
     return text;
+}
+
+std::string render(const Node& node, bool top);
+
+// An argument between a function's parentheses needs none of its own: its name, or its whole text.
+std::string argument_text(const Node& node) {
+    return node.kind == NodeKind::input || !node.name.empty() ? node.name : render(node, true);
+}
+
+// exp(X), maximum(X, 0), (X < Y), X**2: numpy's spelling, the numbers at full precision (the planner tells
+// function leaves apart by this text, plan/expand.cpp).
+std::string render_function(const Node& node) {
+    const FunctionInfo& info = function_info(node.function);
+    std::vector<std::string> arguments;
+    std::size_t next_operand = 0;
+    for (const std::optional<double>& constant : node.constants)
+        arguments.push_back(constant ? exact_number_text(*constant) : argument_text(*node.operands[next_operand++]));
+    if (node.function == FunctionOp::power)
+        return render(*node.operands[0], false) + "**" + exact_number_text(node.parameter);
+    if (is_comparison(node.function))
+        return std::string("(")
+            .append(arguments[0])
+            .append(" ")
+            .append(info.symbol)
+            .append(" ")
+            .append(arguments[1])
+            .append(")");
+    std::string text(info.name);
+    text += "(";
+    for (std::size_t position = 0; position < arguments.size(); ++position)
+        text.append(position ? ", " : "").append(arguments[position]);
+    return text + ")";
 }
 
 std::string render(const Node& node, bool top) {
@@ -43,6 +86,7 @@ std::string render(const Node& node, bool top) {
             return top ? text : "(" + text + ")";
         }
         case NodeKind::product: return render(*node.operands[0], false) + " * " + render(*node.operands[1], false);
+        case NodeKind::function: return render_function(node);
         case NodeKind::input: break;
     }
     return node.name;

@@ -67,6 +67,7 @@ NodePtr push_reciprocal(const NodePtr& node) {
             if (!left || !right) return nullptr;
             return make_product(internal_operand(left), internal_operand(right), std::nullopt);
         }
+        case NodeKind::function: return nullptr;  // computed data: 1 / exp(X) is not a view of an input
     }
     TILESUM_ASSERT(false);
 }

@@ -72,6 +72,11 @@ NodePtr slice_of_elementwise(const Node& node, const std::vector<AxisSlice>& sli
         }
         operands.push_back(internal_operand(take_slice(operand, operand_slices)));
     }
+    if (node.kind == NodeKind::function) {
+        std::vector<NodePtr> nodes;
+        for (const Operand& operand : operands) nodes.push_back(operand.node);
+        return function_with_operands(node, nodes);
+    }
     return node.kind == NodeKind::lincomb ? make_lincomb(node.coefficients, operands, std::nullopt)
                                           : make_product(operands[0], operands[1], std::nullopt);
 }
@@ -110,7 +115,8 @@ NodePtr take_slice(const NodePtr& node, const std::vector<AxisSlice>& slices) {
         case NodeKind::input: return slice_of_input(*node, slices);
         case NodeKind::einsum: return slice_of_einsum(*node, slices);
         case NodeKind::lincomb:
-        case NodeKind::product: return slice_of_elementwise(*node, slices);
+        case NodeKind::product:
+        case NodeKind::function: return slice_of_elementwise(*node, slices);
     }
     TILESUM_ASSERT(false);
 }

@@ -2,6 +2,7 @@
 //   Tensor B = Tensor::input("B", {q}), A = Tensor::input("A", {n, n});
 //   Tensor C = einsum("i,jk->ijk", {B, A});
 //   Tensor E = einsum("ijk,ikj->k", {C + C2, C + C2});
+//   Tensor G = einsum("ijk->k", {exp(-pow(C - C2, 2))});   // elementwise functions, numpy's names
 #pragma once
 
 #include <initializer_list>
@@ -32,5 +33,43 @@ Tensor operator*(double coefficient, const Tensor& operand);
 Tensor operator*(const Tensor& operand, double coefficient);
 Tensor operator/(const Tensor& operand, double divisor);
 Tensor operator*(const Tensor& left, const Tensor& right);  // elementwise, numpy broadcasting
+
+// numpy's elementwise functions, with its broadcasting and dtypes (docs/cpp-api.md). Not multilinear: the planner
+// expands einsums and sums above them and evaluates what is below them tile by tile.
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+Tensor log1p(const Tensor& x);
+Tensor expm1(const Tensor& x);
+Tensor sqrt(const Tensor& x);
+Tensor sin(const Tensor& x);
+Tensor cos(const Tensor& x);
+Tensor tanh(const Tensor& x);
+Tensor abs(const Tensor& x);
+Tensor sign(const Tensor& x);
+// x ** p. An integral p counts as a Python int for the dtype (int32 ** 2 stays int32) and is computed by
+// multiplication.
+Tensor pow(const Tensor& x, double p);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, double b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, double b);
+// Comparisons: 1 where true, 0 where false, in the operands' promoted dtype (tilesum has no bool dtype).
+// Named functions for == and != so that comparing Tensor handles keeps its usual meaning.
+Tensor operator<(const Tensor& a, const Tensor& b);
+Tensor operator<=(const Tensor& a, const Tensor& b);
+Tensor operator>(const Tensor& a, const Tensor& b);
+Tensor operator>=(const Tensor& a, const Tensor& b);
+Tensor operator<(const Tensor& a, double b);
+Tensor operator<=(const Tensor& a, double b);
+Tensor operator>(const Tensor& a, double b);
+Tensor operator>=(const Tensor& a, double b);
+Tensor equal(const Tensor& a, const Tensor& b);
+Tensor not_equal(const Tensor& a, const Tensor& b);
+Tensor equal(const Tensor& a, double b);
+Tensor not_equal(const Tensor& a, double b);
+// where(condition, a, b): a where condition is nonzero, else b.
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
+Tensor where(const Tensor& condition, const Tensor& a, double b);
+Tensor where(const Tensor& condition, double a, const Tensor& b);
 
 }  // namespace tilesum::expr

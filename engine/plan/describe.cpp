@@ -5,6 +5,7 @@
 #include "engine/common/printf_string.hpp"
 #include "engine/expr/printer.hpp"
 #include "engine/plan/contraction_path.hpp"
+#include "engine/plan/expand.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace tilesum::plan {
@@ -125,6 +126,10 @@ std::string describe(const Plan& plan) {
                     "    " + std::string(coefficient) + " * einsum('" + term.subscripts() + "', " + operands + ")\n";
             }
         }
+        for (const expr::Node* function : function_barriers(root))
+            text.append("  function:         ")
+                .append(expr::to_text(*function))
+                .append(": not expanded below, evaluated tile by tile (operands materialized per tile)\n");
         std::string tiled, sizes;
         for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
             std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis])

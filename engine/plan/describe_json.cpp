@@ -3,6 +3,7 @@
 
 #include "engine/expr/printer.hpp"
 #include "engine/plan/contraction_path.hpp"
+#include "engine/plan/expand.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/plan/plan_totals.hpp"
 
@@ -85,6 +86,11 @@ json output_json(const OutputPlan& output) {
                       {"terms", terms},
                       {"considered", considered}};
     if (!output.strategy_note.empty()) described["strategy_note"] = output.strategy_note;
+    // Elementwise functions, where expansion stops (tiled below): only when there are any, so other plans read
+    // as before.
+    json functions = json::array();
+    for (const expr::Node* function : function_barriers(*output.root)) functions.push_back(expr::to_text(*function));
+    if (!functions.empty()) described["functions"] = std::move(functions);
     return described;
 }
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "engine/common/error.hpp"
 #include "engine/expr/build.hpp"
+#include "engine/expr/printer.hpp"
 
 namespace tilesum::plan {
 
@@ -194,9 +196,18 @@ std::optional<std::vector<Term>> broadcast_to(const std::vector<Term>& terms, co
     return lifted;
 }
 
-std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
+std::optional<std::vector<Term>> expand(const NodePtr& pointer, FunctionLeaves& leaves) {
     const Node& node = *pointer;
     switch (node.kind) {
+        case NodeKind::function: {
+            // Not multilinear: a leaf of the expansion, like an input. What is below it is evaluated as written,
+            // tile by tile; sums and einsums above it still distribute over it.
+            Term term;
+            term.inputs = {leaves.leaf(pointer)};
+            term.output_labels = all_letters.substr(0, node.shape.size());
+            term.operand_labels = {term.output_labels};
+            return std::vector<Term>{term};
+        }
         case NodeKind::input: {
             Term term;
             term.inputs = {pointer};
@@ -208,7 +219,7 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
             const std::string output = all_letters.substr(0, node.shape.size());
             std::vector<Term> terms;
             for (std::size_t position = 0; position < node.operands.size(); ++position) {
-                auto child = expand(node.operands[position]);
+                auto child = expand(node.operands[position], leaves);
                 if (!child) return std::nullopt;
                 auto lifted = broadcast_to(*child, node.operands[position]->shape, node.shape, output);
                 if (!lifted) return std::nullopt;
@@ -224,7 +235,7 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
             const std::string output = all_letters.substr(0, node.shape.size());
             std::vector<std::vector<Term>> factors;
             for (const NodePtr& operand : node.operands) {
-                auto terms = expand(operand);
+                auto terms = expand(operand, leaves);
                 if (!terms) return std::nullopt;
                 auto lifted = broadcast_to(*terms, operand->shape, node.shape, output);
                 if (!lifted) return std::nullopt;
@@ -236,7 +247,7 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
             // An einsum node has one extent per letter (expr/einsum_labels.hpp): nothing broadcasts within it.
             std::vector<std::vector<Term>> factors;
             for (const expr::NodePtr& operand : node.operands) {
-                auto terms = expand(operand);
+                auto terms = expand(operand, leaves);
                 if (!terms) return std::nullopt;
                 factors.push_back(std::move(*terms));
             }
@@ -249,6 +260,54 @@ std::optional<std::vector<Term>> expand(const NodePtr& pointer) {
 
 }  // namespace
 
+bool same_structure(const Node& left, const Node& right) {
+    if (&left == &right) return true;
+    if (left.kind != right.kind || left.shape != right.shape || left.dtype != right.dtype ||
+        left.operands.size() != right.operands.size() || left.operand_labels != right.operand_labels ||
+        left.output_labels != right.output_labels || left.coefficients != right.coefficients ||
+        left.diagonal_of != right.diagonal_of || left.piece != right.piece)
+        return false;
+    if (left.kind == NodeKind::input) return left.name == right.name;
+    if (left.kind == NodeKind::function &&
+        (left.function != right.function || left.parameter != right.parameter || left.constants != right.constants))
+        return false;
+    for (std::size_t position = 0; position < left.operands.size(); ++position)
+        if (!same_structure(*left.operands[position], *right.operands[position])) return false;
+    return true;
+}
+
+std::vector<const Node*> function_barriers(const Node& root) {
+    std::vector<const Node*> found;
+    std::vector<const Node*> pending{&root};
+    std::set<const Node*> seen;
+    while (!pending.empty()) {
+        const Node* node = pending.back();
+        pending.pop_back();
+        if (!seen.insert(node).second) continue;
+        if (node->kind == NodeKind::function) {
+            found.push_back(node);
+            continue;
+        }
+        // Pushed last to first, so the first operand is visited first.
+        for (std::size_t position = node->operands.size(); position-- > 0;)
+            pending.push_back(node->operands[position].get());
+    }
+    return found;
+}
+
+NodePtr FunctionLeaves::leaf(const NodePtr& function) {
+    if (auto known = leaves_.find(function.get()); known != leaves_.end()) return known->second;
+    const std::string text = function->name.empty() ? expr::to_text(*function) : function->name;
+    std::vector<NodePtr>& same_text = by_text_[text];
+    for (const NodePtr& other : same_text)
+        if (same_structure(*other, *function)) return leaves_[function.get()] = other;
+    auto leaf = std::make_shared<Node>(*function);
+    leaf->name = same_text.empty() ? text : text + "#" + std::to_string(same_text.size() + 1);
+    same_text.push_back(leaf);
+    keep_.push_back(function);  // the key's node stays alive, so its address is never reused while mapped
+    return leaves_[function.get()] = leaf;
+}
+
 std::string Term::subscripts() const {
     std::string text;
     for (std::size_t position = 0; position < operand_labels.size(); ++position)
@@ -256,8 +315,9 @@ std::string Term::subscripts() const {
     return text + "->" + output_labels;
 }
 
-std::optional<std::vector<Term>> expand_terms(const NodePtr& node, std::string* why) {
-    auto terms = expand(node);
+std::optional<std::vector<Term>> expand_terms(const NodePtr& node, std::string* why, FunctionLeaves* leaves) {
+    FunctionLeaves own;
+    auto terms = expand(node, leaves ? *leaves : own);
     if (!terms) {
         if (why) *why = "the expansion exceeds " + std::to_string(max_expanded_terms) + " terms or 52 index letters";
         return std::nullopt;

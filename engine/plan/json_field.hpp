@@ -46,6 +46,7 @@ public:
         return members;
     }
     bool has(const char* key) const { return value_.is_object() && value_.contains(key); }
+    bool is_null() const { return value_.is_null(); }
 
     std::uint64_t unsigned_number() const {
         if (!value_.is_number_unsigned() && !(value_.is_number_integer() && value_.get<std::int64_t>() >= 0))

@@ -28,6 +28,9 @@ public:
         entry.operand_labels = node->operand_labels;
         entry.output_labels = node->output_labels;
         entry.coefficients = node->coefficients;
+        entry.function = node->function;
+        entry.parameter = node->parameter;
+        entry.constants = node->constants;
         entry.axis_labels = node->axis_labels;
         const NodeId id = nodes_.size();
         nodes_.push_back(std::move(entry));
@@ -153,6 +156,9 @@ Instantiated instantiate(const PlanData& data) {
         node->operand_labels = entry.operand_labels;
         node->output_labels = entry.output_labels;
         node->coefficients = entry.coefficients;
+        node->function = entry.function;
+        node->parameter = entry.parameter;
+        node->constants = entry.constants;
         node->axis_labels = entry.axis_labels;
         nodes.push_back(std::move(node));
     }

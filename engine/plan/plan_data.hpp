@@ -44,6 +44,9 @@ struct GraphNode {
     std::vector<std::string> operand_labels;
     std::string output_labels;
     std::vector<double> coefficients;
+    FunctionOp function = FunctionOp::exp;         // kind function only (expr::Node)
+    double parameter = 0;                          // kind function only
+    std::vector<std::optional<double>> constants;  // kind function only
     std::string axis_labels;
 
     friend bool operator==(const GraphNode&, const GraphNode&) = default;

@@ -48,7 +48,8 @@ GraphNode read_node(const Field& field) {
     static const std::pair<const char*, expr::NodeKind> kinds[] = {{"input", expr::NodeKind::input},
                                                                    {"einsum", expr::NodeKind::einsum},
                                                                    {"lincomb", expr::NodeKind::lincomb},
-                                                                   {"product", expr::NodeKind::product}};
+                                                                   {"product", expr::NodeKind::product},
+                                                                   {"function", expr::NodeKind::function}};
     GraphNode node;
     node.kind = field["kind"].one_of(kinds);
     node.shape = field["shape"].shape();
@@ -76,6 +77,15 @@ GraphNode read_node(const Field& field) {
     node.coefficients = field["coefficients"].numbers();
     node.axis_labels = field["axis_labels"].string();
     node.piece = field["piece"].boolean();
+    if (node.kind == expr::NodeKind::function) {
+        const std::optional<FunctionOp> op = function_named(field["function"].string());
+        if (!op || field["function"].string() == "absolute")
+            field["function"].fail_here("not a function tilesum knows");
+        node.function = *op;
+        node.parameter = field["parameter"].number();
+        for (const Field& argument : field["arguments"].items())
+            node.constants.push_back(argument.is_null() ? std::nullopt : std::optional<double>(argument.number()));
+    }
     return node;
 }
 
@@ -181,6 +191,14 @@ void check_consistent(const PlanData& data, const Field& document) {
             node_fields[id]["operand_labels"].fail_here("one label string per operand expected");
         if (node.kind == expr::NodeKind::lincomb && node.coefficients.size() != node.operands.size())
             node_fields[id]["coefficients"].fail_here("one coefficient per operand expected");
+        if (node.kind == expr::NodeKind::function) {
+            std::size_t arrays = 0;
+            for (const std::optional<double>& constant : node.constants) arrays += constant ? 0 : 1;
+            if (node.constants.size() != function_info(node.function).arity || arrays != node.operands.size() ||
+                arrays == 0)
+                node_fields[id]["arguments"].fail_here(
+                    "one entry per argument of the function expected, null for each operand");
+        }
         if (node.kind == expr::NodeKind::product && node.operands.size() != 2)
             node_fields[id]["operands"].fail_here("a product has two operands");
         if (node.axis_labels.size() != node.shape.size())

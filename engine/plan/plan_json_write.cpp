@@ -30,6 +30,7 @@ const char* kind_name(expr::NodeKind kind) {
         case expr::NodeKind::einsum: return "einsum";
         case expr::NodeKind::lincomb: return "lincomb";
         case expr::NodeKind::product: return "product";
+        case expr::NodeKind::function: return "function";
     }
     return "input";
 }
@@ -43,6 +44,16 @@ json node_json(const GraphNode& node) {
                   {"operands", node.operands},           {"operand_labels", node.operand_labels},
                   {"output_labels", node.output_labels}, {"coefficients", numbers_json(node.coefficients)},
                   {"axis_labels", node.axis_labels},     {"piece", node.piece}};
+    // Functions only, so plans without them read as before: the op by numpy's name, power's exponent, and one
+    // entry per argument, a number or null for the next operand.
+    if (node.kind == expr::NodeKind::function) {
+        entry["function"] = std::string(function_name(node.function));
+        entry["parameter"] = number_json(node.parameter);
+        json arguments = json::array();
+        for (const std::optional<double>& constant : node.constants)
+            arguments.push_back(constant ? number_json(*constant) : json(nullptr));
+        entry["arguments"] = std::move(arguments);
+    }
     if (node.diagonal_of)
         entry["diagonal_of"] = {{"base", node.diagonal_of->base},
                                 {"base_shape", node.diagonal_of->base_shape},

@@ -37,7 +37,8 @@ struct AstNode {
                    // written after the dot, `method`, `name_span`; an attribute (A.T) is a method without
                    // parentheses: `attribute`
         tuple,     // (a, b) or [a, b]: `args`
-        binary,    // args[0] op args[1], op one of + - * / @
+        binary,    // args[0] op args[1], op one of + - * / @, '^' (**), and the comparisons < > and
+                   // 'L' (<=), 'G' (>=), 'E' (==), 'N' (!=)
         negate,    // -args[0]
         index,     // args[0][entries...]: numpy's basic indexing, `entries`
     };

@@ -4,12 +4,14 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/reciprocal.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
+#include "engine/script/function_calls.hpp"
 #include "engine/script/lexer.hpp"
 #include "engine/script/numpy_calls.hpp"
 #include "engine/script/value.hpp"
@@ -213,6 +215,9 @@ private:
         const AstNode& right_ast = *node.args[1];
         Value left = evaluate(left_ast);
         Value right = evaluate(right_ast);
+        // ** and the comparisons are elementwise functions (numbers alone folded there).
+        if (std::string_view("^<L>GEN").find(node.op) != std::string_view::npos)
+            return lower_function_operator(node, left, right);
         if (left.number && right.number) {
             // Python's arithmetic: int op int is an int, except true division.
             const bool integer = left.integer && right.integer;

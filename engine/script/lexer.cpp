@@ -37,6 +37,13 @@ std::string describe(const Token& token) {
         case TokenKind::star: return "'*'";
         case TokenKind::slash: return "'/'";
         case TokenKind::at: return "'@'";
+        case TokenKind::power: return "'**'";
+        case TokenKind::less: return "'<'";
+        case TokenKind::less_equal: return "'<='";
+        case TokenKind::greater: return "'>'";
+        case TokenKind::greater_equal: return "'>='";
+        case TokenKind::equal: return "'=='";
+        case TokenKind::not_equal: return "'!='";
         case TokenKind::newline: return "end of line";
         case TokenKind::semicolon: return "';'";
         case TokenKind::end: return "end of input";
@@ -170,13 +177,23 @@ Token Lexer::lex_punctuation(std::size_t begin) {
             if (text_.substr(begin, 3) == "...") return make(TokenKind::ellipsis, begin, begin + 3);
             return make(TokenKind::dot, begin, begin + 1);
         case ':': return make(TokenKind::colon, begin, begin + 1);
-        case '=': return make(TokenKind::assign, begin, begin + 1);
+        case '=':
+            if (following == '=') return make(TokenKind::equal, begin, begin + 2);
+            return make(TokenKind::assign, begin, begin + 1);
+        case '<':
+            if (following == '=') return make(TokenKind::less_equal, begin, begin + 2);
+            return make(TokenKind::less, begin, begin + 1);
+        case '>':
+            if (following == '=') return make(TokenKind::greater_equal, begin, begin + 2);
+            return make(TokenKind::greater, begin, begin + 1);
+        case '!':
+            if (following == '=') return make(TokenKind::not_equal, begin, begin + 2);
+            fail(ErrorKind::syntax, "invalid character '!': Python's 'not equal' is '!='", SourceSpan{begin, 1});
         case '+': return make(TokenKind::plus, begin, begin + 1);
         case '-': return make(TokenKind::minus, begin, begin + 1);
         case ';': return make(TokenKind::semicolon, begin, begin + 1);
         case '*':
-            if (following == '*')
-                fail(ErrorKind::syntax, "the power operator '**' is not supported", SourceSpan{begin, 2});
+            if (following == '*') return make(TokenKind::power, begin, begin + 2);
             return make(TokenKind::star, begin, begin + 1);
         case '/':
             if (following == '/')

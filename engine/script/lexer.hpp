@@ -13,26 +13,33 @@
 namespace tilesum::script {
 
 enum class TokenKind {
-    name,       // identifier: letters, digits, '_', not starting with a digit
-    number,     // 2  0.5  .5  1e-3  2.5E+4; `number` holds the value
-    string,     // '...' or "..."; `text` is the contents, `span` the whole literal including quotes
-    lparen,     // (
-    rparen,     // )
-    lbracket,   // [  (a list such as axes=[0, 1], or indexing: X[2:10, ::2])
-    rbracket,   // ]
-    comma,      // ,
-    colon,      // :  (slices: X[2:10:2])
-    ellipsis,   // ... (indexing: T[..., 0])
-    dot,        // .  (only between names: np.einsum)
-    assign,     // =
-    plus,       // +
-    minus,      // -
-    star,       // *
-    slash,      // /
-    at,         // @  (matrix multiplication)
-    newline,    // end of a line outside parentheses
-    semicolon,  // ;  (ends a statement like a newline)
-    end,        // end of input; span is empty at text.size()
+    name,           // identifier: letters, digits, '_', not starting with a digit
+    number,         // 2  0.5  .5  1e-3  2.5E+4; `number` holds the value
+    string,         // '...' or "..."; `text` is the contents, `span` the whole literal including quotes
+    lparen,         // (
+    rparen,         // )
+    lbracket,       // [  (a list such as axes=[0, 1], or indexing: X[2:10, ::2])
+    rbracket,       // ]
+    comma,          // ,
+    colon,          // :  (slices: X[2:10:2])
+    ellipsis,       // ... (indexing: T[..., 0])
+    dot,            // .  (only between names: np.einsum)
+    assign,         // =
+    plus,           // +
+    minus,          // -
+    star,           // *
+    slash,          // /
+    at,             // @  (matrix multiplication)
+    power,          // **
+    less,           // <
+    less_equal,     // <=
+    greater,        // >
+    greater_equal,  // >=
+    equal,          // ==
+    not_equal,      // !=
+    newline,        // end of a line outside parentheses
+    semicolon,      // ;  (ends a statement like a newline)
+    end,            // end of input; span is empty at text.size()
 };
 
 struct Token {

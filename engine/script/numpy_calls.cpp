@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/expr/numpy_ops.hpp"
+#include "engine/script/function_calls.hpp"
 #include "engine/script/lexer.hpp"
 
 namespace tilesum::script {
@@ -53,9 +54,12 @@ std::string_view bare_name(std::string_view written) {
     return dot == std::string_view::npos ? written : written.substr(dot + 1);
 }
 
-const char* supported_list =
-    "supported: np.einsum, np.matmul (and @), np.dot, np.inner, np.outer, np.tensordot, np.trace, np.diagonal, "
-    "np.transpose (and .T), np.swapaxes, np.sum, np.mean, and + - * / between arrays and numbers";
+std::string supported_list() {
+    return "supported: np.einsum, np.matmul (and @), np.dot, np.inner, np.outer, np.tensordot, np.trace, "
+           "np.diagonal, np.transpose (and .T), np.swapaxes, np.sum, np.mean, + - * / between arrays and numbers, "
+           "and elementwise " +
+           elementwise_function_list();
+}
 
 // A call's arguments matched to its parameters, numpy's way: positional first, then keywords.
 class BoundCall {
@@ -261,7 +265,9 @@ Value lower(const AstNode& call, const Signature& signature, const Evaluate& eva
 
 }  // namespace
 
-bool is_numpy_function(std::string_view name) { return find_signature(name) != nullptr; }
+bool is_numpy_function(std::string_view name) {
+    return find_signature(name) != nullptr || is_elementwise_function(name);
+}
 
 bool is_array_method(std::string_view name, bool call) {
     if (!call) return name == "T";
@@ -273,7 +279,7 @@ std::string numpy_function_hint(std::string_view written) {
     if (written == "print") return "print(NAME) is a statement on a line of its own; it makes NAME an output";
     const std::string_view bare = bare_name(written);
     if (written == bare && is_numpy_function(bare)) return "write np." + std::string(bare) + "(...)";
-    return supported_list;
+    return supported_list();
 }
 
 std::string array_method_hint() {
@@ -288,6 +294,7 @@ Value lower_call(const AstNode& call, const Evaluate& evaluate) {
         if (!value.node) fail(ErrorKind::unsupported, "a number has no .T; transpose arrays only", call.name_span);
         return array_value(expr::make_transpose(as_operand(value, *call.args[0]), std::nullopt, call.span));
     }
+    if (!call.method && is_elementwise_function(call.name)) return lower_function_call(call, evaluate);
     const Signature* signature = find_signature(bare_name(call.name));
     TILESUM_ASSERT(signature != nullptr);  // the parser refused the others
     return lower(call, *signature, evaluate);

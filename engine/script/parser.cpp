@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/script/function_calls.hpp"
 #include "engine/script/numpy_calls.hpp"
 #include "engine/script/parser.hpp"
 #include "engine/script/parser_state.hpp"
@@ -110,8 +111,29 @@ Statement Parser::print_statement() {
     return result;
 }
 
-// expression := term (('+' | '-') term)*
+// expression := arithmetic [('<' | '<=' | '>' | '>=' | '==' | '!=') arithmetic]
+// One comparison: Python's chains (a < b < c means a < b and b < c) are refused rather than misread.
 Parsed Parser::expression() {
+    Parsed left = arithmetic();
+    if (!at_comparison()) return left;
+    const Token op = current_;
+    advance();
+    left = binary(op, std::move(left), arithmetic());
+    if (at_comparison())
+        fail(ErrorKind::unsupported,
+             "chained comparisons are not supported; compare two operands at a time (they give 0/1 arrays: combine "
+             "them with *)",
+             current_.span);
+    return left;
+}
+
+bool Parser::at_comparison() const {
+    return at(TokenKind::less) || at(TokenKind::less_equal) || at(TokenKind::greater) || at(TokenKind::greater_equal) ||
+           at(TokenKind::equal) || at(TokenKind::not_equal);
+}
+
+// arithmetic := term (('+' | '-') term)*
+Parsed Parser::arithmetic() {
     Parsed left = term();
     while (at(TokenKind::plus) || at(TokenKind::minus)) {
         const Token op = current_;
@@ -132,10 +154,11 @@ Parsed Parser::term() {
     return left;
 }
 
-// unary := ('-' | '+') unary | postfix
-// Binds tighter than '*', as in Python: -a*b is (-a)*b, and looser than attributes: -A.T is -(A.T).
+// unary := ('-' | '+') unary | power
+// Binds tighter than '*', as in Python: -a*b is (-a)*b, and looser than attributes: -A.T is -(A.T), and than
+// '**': -x**2 is -(x**2).
 Parsed Parser::unary() {
-    if (!at(TokenKind::minus) && !at(TokenKind::plus)) return postfix();
+    if (!at(TokenKind::minus) && !at(TokenKind::plus)) return power();
     const Token op = current_;
     const NestingGuard guard(nesting_, op.span);
     advance();
@@ -148,6 +171,17 @@ Parsed Parser::unary() {
     Parsed result = make_node(AstNode::Kind::negate, cover(op.span, operand.extent), operand.height, op.span);
     result.node->args.push_back(std::move(operand.node));
     return result;
+}
+
+// power := postfix ['**' unary]
+// Right-associative through unary, as in Python: x**-1 and 2**x**2 = 2**(x**2).
+Parsed Parser::power() {
+    Parsed base = postfix();
+    if (!at(TokenKind::power)) return base;
+    const Token op = current_;
+    const NestingGuard guard(nesting_, op.span);
+    advance();
+    return binary(op, std::move(base), unary());
 }
 
 // postfix := primary { '.' NAME [call_arguments] | subscript }
@@ -204,6 +238,8 @@ Parsed Parser::primary() {
             advance();
             if (at(TokenKind::lparen)) {
                 if (is_einsum_name(name.name)) return einsum_call(name);
+                // exp(X), where(...): numpy's elementwise functions may be written without np.
+                if (is_elementwise_function(name.name)) return function_call(name);
                 fail(ErrorKind::unsupported,
                      "function " + quote_excerpt(name.name) + " is not supported; " + numpy_function_hint(name.name),
                      name.span);
@@ -299,10 +335,21 @@ Parsed Parser::make_node(AstNode::Kind kind, SourceSpan span, std::size_t child_
     return result;
 }
 
+char Parser::binary_operator(const Token& op) {
+    switch (op.kind) {
+        case TokenKind::power: return '^';
+        case TokenKind::less_equal: return 'L';
+        case TokenKind::greater_equal: return 'G';
+        case TokenKind::equal: return 'E';
+        case TokenKind::not_equal: return 'N';
+        default: return op.text.front();  // + - * / @ < >
+    }
+}
+
 Parsed Parser::binary(const Token& op, Parsed left, Parsed right) {
     Parsed result = make_node(AstNode::Kind::binary, cover(left.extent, right.extent),
                               std::max(left.height, right.height), op.span);
-    result.node->op = op.text.front();
+    result.node->op = binary_operator(op);
     result.node->args.push_back(std::move(left.node));
     result.node->args.push_back(std::move(right.node));
     return result;

@@ -76,8 +76,11 @@ private:
     void import_statement();
     Statement print_statement();
     Parsed expression();
+    bool at_comparison() const;
+    Parsed arithmetic();
     Parsed term();
     Parsed unary();
+    Parsed power();
     Parsed postfix();
     Parsed primary();
     Parsed parenthesized();
@@ -94,6 +97,7 @@ private:
 
     Parsed make_node(AstNode::Kind kind, SourceSpan span, std::size_t child_height, SourceSpan blame);
     Parsed binary(const Token& op, Parsed left, Parsed right);
+    static char binary_operator(const Token& op);
     [[noreturn]] void fail_unclosed(const Token& open, const std::string& expected);
     bool is_never_closed() const;
 

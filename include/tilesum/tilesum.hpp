@@ -37,6 +37,23 @@ namespace tilesum {
 using expr::einsum;
 using expr::index;  // numpy's basic indexing: index(X, {all(), range(0, 20)}) is X[:, :20]
 using expr::Tensor;
+// Elementwise functions (numpy's names; the comparison operators < <= > >= come with Tensor).
+using expr::abs;
+using expr::cos;
+using expr::equal;
+using expr::exp;
+using expr::expm1;
+using expr::log;
+using expr::log1p;
+using expr::maximum;
+using expr::minimum;
+using expr::not_equal;
+using expr::pow;
+using expr::sign;
+using expr::sin;
+using expr::sqrt;
+using expr::tanh;
+using expr::where;
 namespace indexing {
 using expr::all;
 using expr::at;

@@ -68,6 +68,7 @@ public:
         switch (node.kind) {
             case expr::NodeKind::input: result = inputs_.at(node.name); break;
             case expr::NodeKind::einsum: einsum(node, operands, result); break;
+            case expr::NodeKind::function: FAIL("functions of complex arrays are refused when built"); break;
             case expr::NodeKind::lincomb:
             case expr::NodeKind::product: {
                 Extent element = 0;

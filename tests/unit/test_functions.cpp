@@ -1,0 +1,358 @@
+// Elementwise functions (issue 13): numpy's dtypes and edge values, the messages of what is refused, the planner
+// expanding above a function and never below it, plans with functions through JSON, and the tiled engine against
+// the naive evaluator, bit for bit across thread counts. tests/e2e/test_functions.py checks values against numpy.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "engine/eval/reference_eval.hpp"
+#include "engine/expr/build.hpp"
+#include "engine/expr/complex_split.hpp"
+#include "engine/expr/tensor.hpp"
+#include "engine/kernels/elementwise_functions.hpp"
+#include "engine/plan/plan_json.hpp"
+#include "tests/unit/engine_fixture.hpp"
+#include "tests/unit/script_fixtures.hpp"
+
+using namespace tilesum;
+using testing::bind_shapes;
+using testing::bind_text;
+using testing::Bound;
+using testing::DenseTensor;
+
+namespace {
+
+const double infinity = std::numeric_limits<double>::infinity();
+const double not_a_number = std::numeric_limits<double>::quiet_NaN();
+
+double value_of(FunctionOp op, std::vector<double> arguments, double exponent = 0) {
+    return kernels::function_value(op, exponent, arguments.data());
+}
+
+// Like REQUIRE(a == b) but not_a_number equals not_a_number and the sign of an infinity counts.
+bool same_value(double actual, double expected) {
+    return (std::isnan(actual) && std::isnan(expected)) || actual == expected;
+}
+
+// The script's inputs filled from `seed`: standard normal values.
+Bound bind_seeded(const std::string& text, const std::map<std::string, Shape>& shapes, unsigned seed) {
+    testing::RandomScript random;
+    random.text = text;
+    random.inputs = shapes;
+    return testing::bind_random_inputs(random, seed);
+}
+
+void require_close(const DenseTensor& actual, const DenseTensor& expected) {
+    REQUIRE(actual.shape == expected.shape);
+    double scale = 1;
+    for (double value : expected.values) scale = std::max(scale, std::abs(value));
+    for (std::size_t element = 0; element < expected.values.size(); ++element) {
+        INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
+        REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("function kernels give numpy's values at the edges, with no floating-point trap", "[functions]") {
+    CHECK(value_of(FunctionOp::log, {0.0}) == -infinity);
+    CHECK(std::isnan(value_of(FunctionOp::log, {-1.0})));
+    CHECK(std::isnan(value_of(FunctionOp::sqrt, {-1.0})));
+    CHECK(value_of(FunctionOp::exp, {1000.0}) == infinity);
+    CHECK(value_of(FunctionOp::exp, {-infinity}) == 0.0);
+    CHECK(value_of(FunctionOp::log1p, {-1.0}) == -infinity);
+    CHECK(value_of(FunctionOp::expm1, {-infinity}) == -1.0);
+    CHECK(value_of(FunctionOp::tanh, {infinity}) == 1.0);
+    CHECK(std::isnan(value_of(FunctionOp::sin, {infinity})));
+    CHECK(value_of(FunctionOp::abs, {-infinity}) == infinity);
+    CHECK(value_of(FunctionOp::sign, {-3.0}) == -1.0);
+    CHECK(value_of(FunctionOp::sign, {-0.0}) == 0.0);
+    CHECK(std::isnan(value_of(FunctionOp::sign, {not_a_number})));
+    // maximum and minimum propagate not_a_number from either side (np.fmax would not).
+    CHECK(std::isnan(value_of(FunctionOp::maximum, {not_a_number, 1.0})));
+    CHECK(std::isnan(value_of(FunctionOp::maximum, {1.0, not_a_number})));
+    CHECK(std::isnan(value_of(FunctionOp::minimum, {1.0, not_a_number})));
+    CHECK(value_of(FunctionOp::maximum, {-infinity, 2.0}) == 2.0);
+    // Comparisons with not_a_number are false, except !=.
+    CHECK(value_of(FunctionOp::less, {not_a_number, 1.0}) == 0.0);
+    CHECK(value_of(FunctionOp::equal, {not_a_number, not_a_number}) == 0.0);
+    CHECK(value_of(FunctionOp::not_equal, {not_a_number, not_a_number}) == 1.0);
+    CHECK(value_of(FunctionOp::greater_equal, {infinity, infinity}) == 1.0);
+    // where: not_a_number is true, as bool(not_a_number) is in Python.
+    CHECK(value_of(FunctionOp::where, {not_a_number, 1.0, 2.0}) == 1.0);
+    CHECK(value_of(FunctionOp::where, {0.0, 1.0, 2.0}) == 2.0);
+    CHECK(value_of(FunctionOp::where, {-0.0, 1.0, 2.0}) == 2.0);
+    // Powers: integers by multiplication, numpy's values where it special-cases.
+    CHECK(value_of(FunctionOp::power, {3.0}, 2) == 9.0);
+    CHECK(value_of(FunctionOp::power, {2.0}, -2) == 0.25);
+    CHECK(value_of(FunctionOp::power, {0.0}, -1) == infinity);
+    CHECK(value_of(FunctionOp::power, {not_a_number}, 0) == 1.0);
+    CHECK(value_of(FunctionOp::power, {-8.0}, 3) == -512.0);
+    CHECK(std::isnan(value_of(FunctionOp::power, {-8.0}, 1.0 / 3)));
+    CHECK(value_of(FunctionOp::power, {4.0}, 0.5) == 2.0);
+    CHECK(value_of(FunctionOp::power, {1e200}, 2) == infinity);
+    CHECK(same_value(value_of(FunctionOp::power, {2.0}, 1000), std::pow(2.0, 1000)));
+}
+
+TEST_CASE("function kernels broadcast their arguments as numpy does", "[functions]") {
+    const std::vector<double> row{1, -2, 3};             // (3,)
+    const std::vector<double> column{0, 1};              // (2, 1)
+    const std::vector<double> matrix{5, 5, 5, 6, 6, 6};  // (2, 3)
+    std::vector<double> result(6);
+    kernels::apply_function(FunctionOp::where, 0,
+                            {{column.data(), {2, 1}, 0}, {matrix.data(), {2, 3}, 0}, {row.data(), {3}, 0}},
+                            result.data(), {2, 3});
+    CHECK(result == std::vector<double>{1, -2, 3, 6, 6, 6});
+    kernels::apply_function(FunctionOp::maximum, 0, {{row.data(), {3}, 0}, {nullptr, {}, 0.0}}, result.data(), {2, 3});
+    CHECK(result == std::vector<double>{1, 0, 3, 1, 0, 3});
+}
+
+TEST_CASE("functions take numpy's dtypes", "[functions]") {
+    const std::map<std::string, expr::InputSpec> inputs{{"I", {{4, 3}, DType::i32}},
+                                                        {"L", {{4, 3}, DType::i64}},
+                                                        {"F", {{4, 3}, DType::f32}},
+                                                        {"D", {{4, 3}, DType::f64}}};
+    const struct {
+        const char* script;
+        DType dtype;
+    } cases[] = {
+        {"R = np.exp(I)", DType::f64},
+        {"R = exp(L)", DType::f64},
+        {"R = np.sqrt(F)", DType::f32},
+        {"R = tanh(D)", DType::f64},
+        {"R = np.abs(I)", DType::i32},
+        {"R = sign(F)", DType::f32},
+        {"R = I ** 2", DType::i32},
+        {"R = I ** 2.0", DType::f64},
+        {"R = F ** 3", DType::f32},
+        {"R = I ** 0.5", DType::f64},
+        {"R = np.maximum(I, 0)", DType::i32},
+        {"R = np.maximum(I, 0.5)", DType::f64},
+        {"R = minimum(F, I)", DType::f64},
+        {"R = minimum(I, L)", DType::i64},
+        {"R = F < 0.5", DType::f32},
+        {"R = I == L", DType::i64},
+        {"R = np.where(D > 0, F, 0)", DType::f32},
+        {"R = np.where(D > 0, I, F)", DType::f64},
+        {"R = np.where(F, 1, 0)", DType::i64},
+        {"R = np.where(F, 1.0, I)", DType::f64},
+    };
+    for (const auto& test : cases) {
+        INFO(test.script);
+        const expr::Program program = bind_text(test.script, inputs);
+        CHECK(program.outputs[0].node->dtype == test.dtype);
+        CHECK(program.outputs[0].node->kind == expr::NodeKind::function);
+    }
+}
+
+TEST_CASE("numbers alone fold when the script is bound", "[functions]") {
+    const expr::Program program = bind_shapes("s = np.sqrt(4) + 2 ** 3 + (1 < 2)\nR = s * X", {{"X", {2}}});
+    const expr::Node& root = *program.outputs[0].node;
+    REQUIRE(root.kind == expr::NodeKind::lincomb);
+    CHECK(root.coefficients[0] == 11.0);
+}
+
+TEST_CASE("what functions refuse names the function and where it is written", "[functions]") {
+    const std::map<std::string, expr::InputSpec> inputs{
+        {"X", {{4, 3}, DType::f64}}, {"Z", {{4, 3}, DType::c128}}, {"I", {{3}, DType::i32}}, {"Y", {{5}, DType::f64}}};
+    const struct {
+        const char* script;
+        ErrorKind kind;
+        const char* message;
+        const char* location;
+    } cases[] = {
+        {"R = np.exp(Z)", ErrorKind::unsupported, "np.exp of a complex array (Z) is not supported yet", "s.tsum:1:12"},
+        {"R = X < Z", ErrorKind::unsupported, "'<' of a complex array (Z)", "s.tsum:1:9"},
+        {"R = np.frobnicate(X)", ErrorKind::unsupported, "np.exp, np.log, np.log1p", "s.tsum:1:5"},
+        {"R = frobnicate(X)", ErrorKind::unsupported, "np.maximum, np.minimum", "s.tsum:1:5"},
+        {"R = I ** -1", ErrorKind::semantic, "integers to negative integer powers are not allowed", "s.tsum:1:5"},
+        {"R = X ** X", ErrorKind::unsupported, "the exponent must be a number", "s.tsum:1:10"},
+        {"R = 0 < X < 1", ErrorKind::unsupported, "chained comparisons are not supported", "s.tsum:1:11"},
+        {"R = np.where(X)", ErrorKind::unsupported, "np.where(condition) with one argument", "s.tsum:1:5"},
+        {"R = np.maximum(X)", ErrorKind::semantic, "takes 2 argument(s) (x1, x2), 1 given", "s.tsum:1:5"},
+        {"R = np.exp(X, out=X)", ErrorKind::unsupported, "keyword argument 'out' of np.exp() is not supported",
+         "s.tsum:1:15"},
+        {"R = np.maximum(X, Y)", ErrorKind::semantic, "operands could not be broadcast together", "s.tsum:1:5"},
+        {"R = X ! Y", ErrorKind::syntax, "'!='", "s.tsum:1:7"},
+    };
+    for (const auto& test : cases) {
+        INFO(test.script);
+        const testing::Caught caught = testing::bind_error(test.script, inputs);
+        INFO(caught.message);
+        CHECK(caught.kind == test.kind);
+        CHECK_THAT(caught.message, Catch::Contains(test.message));
+        CHECK(caught.location == test.location);
+    }
+}
+
+TEST_CASE("the C++ API builds the functions a script does", "[functions]") {
+    using expr::Tensor;
+    const Tensor X = Tensor::input("X", {4, 3}), I = Tensor::input("I", {3}, DType::i32);
+    CHECK(expr::exp(X).node()->dtype == DType::f64);
+    CHECK(expr::pow(I, 2).node()->dtype == DType::i32);
+    CHECK(expr::pow(I, 2.5).node()->dtype == DType::f64);
+    CHECK(expr::maximum(I, 0).node()->dtype == DType::i32);
+    CHECK((X < I).node()->shape == Shape{4, 3});
+    const Tensor chosen = expr::where(X > 0.0, X, 0.0);
+    CHECK(chosen.node()->function == FunctionOp::where);
+    CHECK(chosen.node()->constants.size() == 3);
+    CHECK_FALSE(chosen.node()->constants[1].has_value());
+    CHECK(chosen.node()->constants[2] == 0.0);
+    const Tensor Y = Tensor::input("Y", {4, 3});
+    const Tensor gaussian = expr::einsum("ij->j", {expr::exp(-expr::pow(X - Y, 2))});
+    CHECK(gaussian.shape() == Shape{3});
+    try {
+        (void)expr::log(Tensor::input("Z", {2}, DType::c64));
+        FAIL("a complex argument was accepted");
+    } catch (const Error& error) {
+        CHECK(error.kind() == ErrorKind::unsupported);
+        CHECK_THAT(error.what(), Catch::Contains("np.log of a complex array"));
+    }
+}
+
+TEST_CASE("a function is a barrier to expansion below it, not above it", "[functions][planner]") {
+    const std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"B", {4, 3}}, {"C", {4, 3}}};
+    SECTION("an einsum of a sum of functions expands into one term per function, the functions left whole") {
+        const expr::Program program = bind_shapes("X = einsum('ij->j', exp(A + B) + 2 * np.exp(C))", shapes);
+        const auto terms = plan::expand_terms(program.outputs[0].node);
+        REQUIRE(terms);
+        REQUIRE(terms->size() == 2);
+        for (const plan::Term& term : *terms) {
+            REQUIRE(term.inputs.size() == 1);
+            CHECK(term.inputs[0]->kind == expr::NodeKind::function);
+        }
+        // Below exp(A + B) the sum stays a sum: it is not distributed (exp(A + B) != exp(A) + exp(B)).
+        const expr::Node& first = *(*terms)[0].inputs[0];
+        CHECK(first.name == "exp(A + B)");
+        REQUIRE(first.operands.size() == 1);
+        CHECK(first.operands[0]->kind == expr::NodeKind::lincomb);
+        CHECK((*terms)[1].coefficient == 2.0);
+    }
+    SECTION("products and einsums above a function distribute over the sums beside it") {
+        const expr::Program program = bind_shapes("X = einsum('ij,ij->', maximum(A, 0), B + C)", shapes);
+        const auto terms = plan::expand_terms(program.outputs[0].node);
+        REQUIRE(terms);
+        CHECK(terms->size() == 2);
+    }
+    SECTION("the same function written twice is one leaf; different ones with the same text are told apart") {
+        const expr::Program program = bind_shapes("X = einsum('ij->j', tanh(A)) + einsum('ij->j', tanh(A))", shapes);
+        const auto terms = plan::expand_terms(program.outputs[0].node);
+        REQUIRE(terms);
+        REQUIRE(terms->size() == 1);
+        CHECK((*terms)[0].coefficient == 2.0);
+        const expr::Program powers = bind_shapes("X = A ** 0.1 + A ** 0.1000000000000001", shapes);
+        const auto power_terms = plan::expand_terms(powers.outputs[0].node);
+        REQUIRE(power_terms);
+        CHECK(power_terms->size() == 2);
+    }
+    SECTION("tilesum plan lists the function it stops at") {
+        const expr::Program program = bind_shapes("X = einsum('ij->j', np.sqrt(abs(A - B)))", shapes);
+        plan::PlanOptions options;
+        options.budget_bytes = 1 << 20;
+        const plan::Plan plan = plan::make_plan(program, options);
+        CHECK_THAT(plan::describe(plan),
+                   Catch::Contains("function:         sqrt(abs(A - B)): not expanded below, evaluated tile by tile"));
+        const nlohmann::json described = nlohmann::json::parse(plan::describe_json(plan));
+        CHECK(described["outputs"][0]["functions"] == nlohmann::json::array({"sqrt(abs(A - B))"}));
+    }
+}
+
+namespace {
+
+// Scripts with functions over the seed's inputs (A (n, n), B (q), Y2 (n), Z2 (q, n)) and two more (x (n), M (q, n)).
+const char* const engine_scripts[] = {
+    "C = einsum('i,jk->ijk', B, A)\nC2 = einsum('j,ik->ijk', Y2, Z2)\nE = einsum('ijk->k', exp(-(C - C2)**2))\n",
+    "F = einsum('ij->j', np.exp(Z2) + np.log(abs(M)))\n",
+    "F = einsum('ij,jk->ik', np.maximum(Z2, 0), tanh(A))\n",
+    "F = np.where(M > x, np.sqrt(abs(M)), sin(M) * cos(M))\n",
+    "F = einsum('ij->i', minimum(Z2, x) ** 3 - sign(Z2) * expm1(Z2))\n",
+    "F = einsum('ij->j', (M <= 0.5) * log1p(abs(M))) + einsum('ij,ij->j', Z2 == M, Z2 != M)\n",
+    "C = einsum('i,jk->ijk', B, A)\nF = einsum('ijk,ikj->k', tanh(C), maximum(C, Y2))\n",
+    "G = einsum('ij,kj->ik', M, Z2)\nF = einsum('ik->k', np.exp(-G ** 2 / 8) * (G > 0))\n",
+    "F = einsum('ij,j->i', Z2 ** 2 + abs(M) ** 0.5, np.where(x >= 0, x, -x))\n",
+};
+
+}  // namespace
+
+TEST_CASE("functions evaluate tile by tile to the naive evaluator's answer, identically for 1, 2 and 4 threads",
+          "[engine][functions]") {
+    int plans_run = 0;
+    for (std::size_t script = 0; script < std::size(engine_scripts); ++script) {
+        for (unsigned seed = 1; seed <= 3; ++seed) {
+            const Extent n = 5 + seed, q = 4 + 2 * seed;
+            const std::map<std::string, Shape> shapes{{"A", {n, n}},  {"B", {q}}, {"Y2", {n}},
+                                                      {"Z2", {q, n}}, {"x", {n}}, {"M", {q, n}}};
+            const std::string text = engine_scripts[script];
+            INFO("seed " << seed << ", script:\n" << text);
+            const Bound bound = bind_seeded(text, shapes, seed);
+            std::map<std::string, DenseTensor> expected;
+            for (const expr::NamedNode& output : bound.program.outputs)
+                expected[output.name] = eval::reference_evaluate(*output.node, bound.values);
+
+            std::mt19937 rng(seed * 31u + static_cast<unsigned>(script));
+            std::vector<plan::PlanOptions> variants(4);
+            variants[1].strategy = variants[2].strategy = plan::Strategy::tile;
+            variants[3].strategy = plan::Strategy::expand;
+            variants[1].budget_bytes = 4096 + rng() % 8192;
+            for (const expr::NamedNode& output : bound.program.outputs)
+                for (char label : output.node->axis_labels)
+                    if (label && rng() % 2) variants[2].forced_tiles[label] = 1 + static_cast<Extent>(rng() % 3);
+            for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
+            for (std::size_t variant = 0; variant < variants.size(); ++variant) {
+                INFO("plan variant " << variant);
+                std::map<std::string, DenseTensor> first;
+                for (int threads : {1, 2, 4}) {
+                    plan::PlanOptions options = variants[variant];
+                    options.threads = threads;
+                    plan::Plan plan;
+                    try {
+                        plan = plan::make_plan(bound.program, options);
+                    } catch (const Error& error) {
+                        INFO(error.what());
+                        REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage));
+                        break;
+                    }
+                    const auto results = testing::run_engine(plan, bound);
+                    ++plans_run;
+                    for (const auto& [name, tensor] : results) {
+                        INFO("output " << name << ", threads " << threads);
+                        require_close(tensor, expected[name]);
+                        if (threads == 1)
+                            first[name] = tensor;
+                        else
+                            REQUIRE(testing::same_bits(tensor, first[name]));
+                    }
+                }
+            }
+        }
+    }
+    CHECK(plans_run >= 3 * 3 * static_cast<int>(std::size(engine_scripts)) * 3);
+}
+
+TEST_CASE("plans with functions survive JSON exactly and run to the same bits after the trip", "[engine][functions]") {
+    const std::map<std::string, Shape> shapes{{"A", {6, 6}},  {"B", {5}}, {"Y2", {6}},
+                                              {"Z2", {5, 6}}, {"x", {6}}, {"M", {5, 6}}};
+    for (const char* text : engine_scripts) {
+        INFO(text);
+        const Bound bound = bind_seeded(text, shapes, 7);
+        for (plan::Strategy strategy : {plan::Strategy::tile, plan::Strategy::expand}) {
+            plan::PlanOptions options;
+            options.strategy = strategy;
+            options.budget_bytes = 1 << 20;
+            const plan::Plan made = plan::make_plan(bound.program, options);
+            const plan::PlanData data = plan::to_data(made, expr::split_complex(bound.program));
+            const std::string json = plan::plan_to_json(data);
+            const plan::PlanData loaded = plan::plan_from_json(json, "plan.json");
+            REQUIRE(loaded == data);
+            REQUIRE(plan::plan_to_json(loaded) == json);
+            REQUIRE(plan::explain(loaded) == plan::describe(made));
+            const plan::Instantiated instantiated = plan::instantiate(loaded);
+            const auto original = testing::run_engine(made, bound);
+            const auto reloaded = testing::run_engine(instantiated.plan, bound);
+            for (const auto& [name, tensor] : original) REQUIRE(testing::same_bits(reloaded.at(name), tensor));
+        }
+    }
+}
