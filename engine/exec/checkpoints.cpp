@@ -19,11 +19,13 @@ Checkpoints::Checkpoints(CheckpointStore* store, std::size_t steps, std::size_t 
         for (std::size_t output = 0; output < outputs; ++output) {
             const OutputProgress& progress = resumed_.outputs[output];
             if (progress.slabs == 0) continue;
-            const std::string key = partial_key(output, progress.tiles, progress.slabs);
-            if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
-                fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name the partial sum '" + key +
-                                           "' (it was written by another version of tilesum); run without --resume "
-                                           "to start over");
+            for (const std::string& key : {partial_key(output, progress.tiles, progress.slabs),
+                                           compensation_key(output, progress.tiles, progress.slabs)})
+                if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
+                    fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name the partial sum '" +
+                                               key +
+                                               "' (it was written by another version of tilesum); run without "
+                                               "--resume to start over");
         }
     }
     progress_ = resumed_;
@@ -59,6 +61,10 @@ std::string Checkpoints::partial_key(std::size_t output, Extent tile, Extent sla
     return key;
 }
 
+std::string Checkpoints::compensation_key(std::size_t output, Extent tile, Extent slabs) {
+    return compensation_key(partial_key(output, tile, slabs));
+}
+
 void Checkpoints::step_done(std::size_t step, const std::vector<Tensor>& pieces) {
     if (!store_) return;
     for (const Tensor& piece : pieces) {
@@ -81,7 +87,7 @@ void Checkpoints::pass_checkpoint(std::size_t step, Extent tiles, const std::vec
 }
 
 void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent slabs, const double* partial,
-                                    std::size_t partial_count) {
+                                    const double* compensation, std::size_t partial_count) {
     if (!store_) return;
     const OutputProgress next{tiles, partial ? slabs : 0};
     if (progress_.outputs.at(output) == next) {
@@ -90,8 +96,11 @@ void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent sla
     }
     std::vector<std::string> keys;
     if (partial) {
+        TILESUM_ASSERT(compensation);
         keys.push_back(partial_key(output, tiles, slabs));
         store_->save_tensor(keys.back(), partial, partial_count);
+        keys.push_back(compensation_key(output, tiles, slabs));
+        store_->save_tensor(keys.back(), compensation, partial_count);
     }
     progress_.outputs[output] = next;
     record(std::move(keys));

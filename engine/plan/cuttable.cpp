@@ -51,7 +51,8 @@ std::size_t Cuttable::tile_bytes(const Shape& sizes, const eval::Schedule& sched
 std::size_t Cuttable::partial_sum_bytes(const Shape& sizes) const {
     const eval::TileSpec spec = first_tile(sizes);
     if (spec.summed.empty()) return 0;
-    return static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
+    // The partial sum and its compensations: slabs are added with compensated summation (kernels/accurate_sum.hpp).
+    return 2 * static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
 }
 
 std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {

@@ -242,7 +242,14 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         pass.members.push_back({piece, *labels_reading(*plan.pieces[piece].root, input.name)});
         pass.separate_seconds += plan.pieces[piece].predicted_seconds;
     }
-    const std::size_t target = cost::tile_target_bytes(options.budget_bytes);
+    // The members' compensations (pass tiles are added with compensated summation, exec/pass_run.cpp) are held
+    // beside the tiles in flight, like an output's partial sum; each tile's peak counts its share of them.
+    std::size_t compensation_bytes = 0;
+    for (std::size_t piece : members)
+        compensation_bytes += static_cast<std::size_t>(element_count(plan.pieces[piece].root->shape)) * sizeof(double);
+    if (compensation_bytes >= options.budget_bytes) return std::nullopt;
+    const std::size_t beside_compensations = options.budget_bytes - compensation_bytes;
+    const std::size_t target = cost::tile_target_bytes(beside_compensations);
     std::optional<FusedPass> best;
     for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
         std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
@@ -253,8 +260,9 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
     // A pass that keeps the previous tile's leaves holds at most one tile more.
-    best->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes, best->peak_bytes, options.threads,
+    best->tiles_in_flight = cost::tiles_in_flight(beside_compensations, best->peak_bytes, options.threads,
                                                   best->tile_count(), best->reuses_leaves ? 1 : 0);
+    best->peak_bytes += compensation_bytes / static_cast<std::size_t>(best->tiles_in_flight);
     return best;
 }
 
