@@ -19,13 +19,11 @@ Checkpoints::Checkpoints(CheckpointStore* store, std::size_t steps, std::size_t 
         for (std::size_t output = 0; output < outputs; ++output) {
             const OutputProgress& progress = resumed_.outputs[output];
             if (progress.slabs == 0) continue;
-            for (const std::string& key : {partial_key(output, progress.tiles, progress.slabs),
-                                           compensation_key(output, progress.tiles, progress.slabs)})
-                if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
-                    fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name the partial sum '" +
-                                               key +
-                                               "' (it was written by another version of tilesum); run without "
-                                               "--resume to start over");
+            const std::string key = partial_key(output, progress.tiles, progress.slabs);
+            if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
+                fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name the partial sum '" + key +
+                                           "' (it was written by another version of tilesum); run without --resume "
+                                           "to start over");
         }
     }
     progress_ = resumed_;
@@ -36,6 +34,11 @@ Checkpoints::Checkpoints(CheckpointStore* store, std::size_t steps, std::size_t 
 
 void Checkpoints::load(const std::string& key, double* dst, std::size_t count) {
     TILESUM_ASSERT(store_);
+    // A record of a tilesum that saved no compensations (before accurate sums) names partial sums without them.
+    if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
+        fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name '" + key +
+                                   "' (it was written by another version of tilesum); run without --resume to start "
+                                   "over");
     store_->load_tensor(key, dst, count);
 }
 
@@ -96,11 +99,12 @@ void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent sla
     }
     std::vector<std::string> keys;
     if (partial) {
-        TILESUM_ASSERT(compensation);
         keys.push_back(partial_key(output, tiles, slabs));
         store_->save_tensor(keys.back(), partial, partial_count);
-        keys.push_back(compensation_key(output, tiles, slabs));
-        store_->save_tensor(keys.back(), compensation, partial_count);
+        if (compensation) {
+            keys.push_back(compensation_key(output, tiles, slabs));
+            store_->save_tensor(keys.back(), compensation, partial_count);
+        }
     }
     progress_.outputs[output] = next;
     record(std::move(keys));

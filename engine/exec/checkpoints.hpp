@@ -25,6 +25,7 @@ public:
 
     // What to skip: the store's record, or zeros for a fresh run.
     const RunProgress& resumed() const { return resumed_; }
+    // Loads a tensor the record names; Error{usage} when it names none such (a journal of another version).
     void load(const std::string& key, double* dst, std::size_t count);
 
     // Whether a mid-step record is due now.
@@ -47,7 +48,7 @@ public:
     // Saves the accumulators of a fused pass after `tiles` pass tiles (keys pass_key) and records them.
     void pass_checkpoint(std::size_t step, Extent tiles, const std::vector<Tensor>& accumulators);
     // Records output tiles 0..tiles-1 as written; with `partial` (slabs > 0), also the partial sum of tile `tiles`
-    // over its first `slabs` slabs and its compensations, `partial_count` values each.
+    // over its first `slabs` slabs and, unless nullptr, its compensations: `partial_count` values each.
     void output_checkpoint(std::size_t output, Extent tiles, Extent slabs = 0, const double* partial = nullptr,
                            const double* compensation = nullptr, std::size_t partial_count = 0);
 

@@ -71,14 +71,11 @@ Extent rows_per_sum(const Shape& src_shape, const std::vector<bool>& keep) {
     return rows;
 }
 
-// Up to this many rows add naively into one element: an error like that of one block (accurate_sum.hpp).
-constexpr Extent naive_rows = sum_block / sum_lanes;
-
 }  // namespace
 
 Extent sum_axes_scratch(const Shape& src_shape, const std::vector<bool>& keep) {
     TILESUM_ASSERT(keep.size() == src_shape.size());
-    if (rows_per_sum(src_shape, keep) <= naive_rows) return 0;
+    if (!compensates(rows_per_sum(src_shape, keep))) return 0;
     Extent elements = 1;
     for (std::size_t axis = 0; axis < src_shape.size(); ++axis)
         if (keep[axis]) elements *= src_shape[axis];

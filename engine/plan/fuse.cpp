@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "engine/common/error.hpp"
+#include "engine/eval/slabs.hpp"
 #include "engine/plan/cost_model.hpp"
 
 namespace tilesum::plan {
@@ -242,27 +243,37 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         pass.members.push_back({piece, *labels_reading(*plan.pieces[piece].root, input.name)});
         pass.separate_seconds += plan.pieces[piece].predicted_seconds;
     }
-    // The members' compensations (pass tiles are added with compensated summation, exec/pass_run.cpp) are held
-    // beside the tiles in flight, like an output's partial sum; each tile's peak counts its share of them.
+    // With many tiles the members' compensations (pass tiles added with compensated summation, exec/pass_run.cpp)
+    // are held beside the tiles in flight, like an output's partial sum; each tile's peak counts its share of them.
+    // Sized without them first: a pass of few tiles needs none.
     std::size_t compensation_bytes = 0;
     for (std::size_t piece : members)
         compensation_bytes += static_cast<std::size_t>(element_count(plan.pieces[piece].root->shape)) * sizeof(double);
-    if (compensation_bytes >= options.budget_bytes) return std::nullopt;
-    const std::size_t beside_compensations = options.budget_bytes - compensation_bytes;
-    const std::size_t target = cost::tile_target_bytes(beside_compensations);
-    std::optional<FusedPass> best;
-    for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
-        std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
-        if (!sized) continue;
-        sized->predicted_seconds =
-            cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine);
-        if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
+    auto sized_within = [&](std::size_t reserved) -> std::optional<FusedPass> {
+        if (reserved >= options.budget_bytes) return std::nullopt;
+        const std::size_t target = cost::tile_target_bytes(options.budget_bytes - reserved);
+        std::optional<FusedPass> best;
+        for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
+            std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
+            if (!sized) continue;
+            sized->predicted_seconds =
+                cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine);
+            if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
+        }
+        return best;
+    };
+    std::optional<FusedPass> best = sized_within(0);
+    std::size_t reserved = 0;
+    if (best && eval::compensated_terms(best->tile_count())) {
+        reserved = compensation_bytes;
+        best = sized_within(reserved);
     }
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
     // A pass that keeps the previous tile's leaves holds at most one tile more.
-    best->tiles_in_flight = cost::tiles_in_flight(beside_compensations, best->peak_bytes, options.threads,
+    best->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes - reserved, best->peak_bytes, options.threads,
                                                   best->tile_count(), best->reuses_leaves ? 1 : 0);
-    best->peak_bytes += compensation_bytes / static_cast<std::size_t>(best->tiles_in_flight);
+    if (eval::compensated_terms(best->tile_count()))
+        best->peak_bytes += compensation_bytes / static_cast<std::size_t>(best->tiles_in_flight);
     return best;
 }
 

@@ -3,7 +3,7 @@
 numpy case: numpy's own test_einsum_chunking_precision (the mean of 10^6 copies of 1 + 8196 eps, to 15 decimals)
 and its relatives i,i->, ij-> and ij->j, uncut and with the summed index cut into slabs by --tile, at 1, 2 and 4
 threads: each as accurate as numpy's answer, and the bits identical for every number of threads.
-resume case: the same reductions of random values cut into 200 slabs, killed mid-slab and resumed (the partial
+resume case: the same reductions of random values cut into 500 slabs, killed mid-slab and resumed (the partial
 sum and its compensations come from the journal), bit-identical to an uninterrupted run."""
 
 import random
@@ -71,10 +71,10 @@ def numpy_case(context):
 def resume_case(context):
     rng = np.random.default_rng(7)
     inputs = util.write_h5(context.path("random.h5"), x=rng.standard_normal(N), y=rng.standard_normal(N),
-                           m=rng.standard_normal((2000, 500)))
+                           m=rng.standard_normal((20000, 50)))
     script = context.write_text("reductions.tsum", SCRIPT)
-    # 200 slabs of i for s and d, 2 of i times 5 of j for t and c: kills land mid-slab.
-    case = test_resume.Case("slabs", script, inputs, ["--tile", "i=5000", "--tile", "j=100"], OUTPUTS)
+    # 500 slabs of i for s and d, 10 of i times 5 of j for t, 10 of i for each tile of c: kills land mid-slab.
+    case = test_resume.Case("slabs", script, inputs, ["--tile", "i=2000", "--tile", "j=10"], OUTPUTS)
     reference_out = context.path("slabs_reference.h5")
     result, _ = test_resume.run(context, test_resume.argv(context, case, reference_out), checkpoint_seconds="1e9")
     util.expect(result.returncode == 0, f"reference run failed: {result.stderr}")
