@@ -59,7 +59,8 @@ def numpy_case(context):
             for name in OUTPUTS:
                 ours, theirs = error(name, results[name]), error(name, numpy_results[name])
                 print(f"{what}: {name} relative error {ours:.2e} (numpy {theirs:.2e})")
-                util.expect(ours <= max(2 * theirs, 4e-16), f"{what}: {name} is off by {ours:.2e}, numpy by {theirs:.2e}")
+                util.expect(ours <= max(2 * theirs, 4e-16),
+                            f"{what}: {name} is off by {ours:.2e}, numpy by {theirs:.2e}")
             if first is None:
                 first = results
             else:
