@@ -34,9 +34,10 @@ struct GemmOperand {
 };
 void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, GemmOperand b, double* c);
 
-// c[i] = Σ_s a[i, s] · b[i, s] for i < batch, s < depth, summed as accurately as accurate_dot, where an operand stored depth-major holds element (i, s)
-// at [s * batch + i] and a batch-major one at [i * depth + s]. einsum('jk,kj->k') on two blocks is this with one
-// operand each way: reading both once, where transposing one first (then dotting) reads it twice and writes it.
+// c[i] = Σ_s a[i, s] · b[i, s] for i < batch, s < depth, summed as accurately as accurate_dot, where an operand
+// stored depth-major holds element (i, s) at [s * batch + i] and a batch-major one at [i * depth + s].
+// einsum('jk,kj->k') on two blocks is this with one operand each way: reading both once, where transposing one
+// first (then dotting) reads it twice and writes it.
 void batched_dot(Extent batch, Extent depth, const double* a, bool a_depth_major, const double* b, bool b_depth_major,
                  double* c);
 
