@@ -4,6 +4,8 @@
 #include <set>
 #include <string>
 
+#include "engine/kernels/accurate_sum.hpp"
+
 namespace tilesum::eval {
 
 using expr::Node;
@@ -63,5 +65,7 @@ std::vector<std::pair<char, Extent>> slab_labels(const Node& root) {
     std::erase_if(labels, [&](const auto& label) { return refused.count(label.first) > 0; });
     return labels;
 }
+
+bool compensated_terms(Extent terms) { return kernels::compensates(terms); }
 
 }  // namespace tilesum::eval

@@ -23,4 +23,9 @@ std::vector<std::pair<char, Extent>> slab_labels(const expr::Node& root);
 // slab along that label, so that over all slabs every term is added exactly once.
 std::optional<std::map<char, Range>> term_slab(const expr::Node& term, const std::map<char, Range>& summed);
 
+// Whether `terms` partial sums (slabs of an output tile, tiles of a fused pass) are added with compensated
+// summation, which holds a compensation as large as the sum beside it (kernels/accurate_sum.hpp): the executor
+// adds them so, and the planner counts the compensation's bytes.
+bool compensated_terms(Extent terms);
+
 }  // namespace tilesum::eval

@@ -236,7 +236,12 @@ private:
         for (std::size_t axis = 0; axis < keep_axis.size(); ++axis)
             if (keep_axis[axis]) shape.push_back(operand.block.shape[axis]);
         Block result = allocate(shape);
-        if (!arena_.dry()) kernels::sum_axes(operand.block.data(), operand.block.shape, keep_axis, result.data());
+        // Compensations for long sums along outer axes (kernels::sum_axes): allocated here, so dry runs count them.
+        const Extent scratch = kernels::sum_axes_scratch(operand.block.shape, keep_axis);
+        Block compensation = scratch > 0 ? allocate({scratch}) : Block{};
+        if (!arena_.dry())
+            kernels::sum_axes(operand.block.data(), operand.block.shape, keep_axis, result.data(),
+                              scratch > 0 ? compensation.data() : nullptr);
         cost_.flops += static_cast<double>(element_count(operand.block.shape));
         cost_.work.reduction_flops += static_cast<double>(element_count(operand.block.shape));
         return Labelled{std::move(result), kept};

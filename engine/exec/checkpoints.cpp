@@ -34,6 +34,11 @@ Checkpoints::Checkpoints(CheckpointStore* store, std::size_t steps, std::size_t 
 
 void Checkpoints::load(const std::string& key, double* dst, std::size_t count) {
     TILESUM_ASSERT(store_);
+    // A record of a tilesum that saved no compensations (before accurate sums) names partial sums without them.
+    if (std::find(resumed_.tensors.begin(), resumed_.tensors.end(), key) == resumed_.tensors.end())
+        fail(ErrorKind::usage, "--resume: the unfinished run's journal does not name '" + key +
+                                   "' (it was written by another version of tilesum); run without --resume to start "
+                                   "over");
     store_->load_tensor(key, dst, count);
 }
 
@@ -59,6 +64,10 @@ std::string Checkpoints::partial_key(std::size_t output, Extent tile, Extent sla
     return key;
 }
 
+std::string Checkpoints::compensation_key(std::size_t output, Extent tile, Extent slabs) {
+    return compensation_key(partial_key(output, tile, slabs));
+}
+
 void Checkpoints::step_done(std::size_t step, const std::vector<Tensor>& pieces) {
     if (!store_) return;
     for (const Tensor& piece : pieces) {
@@ -81,7 +90,7 @@ void Checkpoints::pass_checkpoint(std::size_t step, Extent tiles, const std::vec
 }
 
 void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent slabs, const double* partial,
-                                    std::size_t partial_count) {
+                                    const double* compensation, std::size_t partial_count) {
     if (!store_) return;
     const OutputProgress next{tiles, partial ? slabs : 0};
     if (progress_.outputs.at(output) == next) {
@@ -92,6 +101,10 @@ void Checkpoints::output_checkpoint(std::size_t output, Extent tiles, Extent sla
     if (partial) {
         keys.push_back(partial_key(output, tiles, slabs));
         store_->save_tensor(keys.back(), partial, partial_count);
+        if (compensation) {
+            keys.push_back(compensation_key(output, tiles, slabs));
+            store_->save_tensor(keys.back(), compensation, partial_count);
+        }
     }
     progress_.outputs[output] = next;
     record(std::move(keys));

@@ -1,6 +1,7 @@
 #include "engine/exec/memory_tensor.hpp"
 
 #include "engine/common/error.hpp"
+#include "engine/kernels/accurate_sum.hpp"
 #include "engine/kernels/strided.hpp"
 
 namespace tilesum::exec {
@@ -51,11 +52,17 @@ void MemoryTensor::write(const Ranges& ranges, const double* src) {
         });
 }
 
-void MemoryTensor::accumulate(const Ranges& ranges, const double* src) {
+void MemoryTensor::accumulate(const Ranges& ranges, const double* src, double* compensation) {
     for_each_hyperslab_row(
         shape_, ranges, [&](Extent whole, Extent tile, Extent count, Extent whole_stride, Extent tile_stride) {
+            TILESUM_ASSERT(tile_stride == 1 || count == 1);  // the tile is dense and C order
+            if (compensation) {
+                kernels::compensated_accumulate(values_.data() + whole, compensation + whole, src + tile, count,
+                                                whole_stride);
+                return;
+            }
             for (Extent element = 0; element < count; ++element)
-                values_[static_cast<std::size_t>(whole + element * whole_stride)] += src[tile + element * tile_stride];
+                values_[static_cast<std::size_t>(whole + element * whole_stride)] += src[tile + element];
         });
 }
 

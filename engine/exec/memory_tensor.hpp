@@ -15,8 +15,10 @@ public:
 
     void read(const Ranges& ranges, double* dst) override;
     void write(const Ranges& ranges, const double* src) override;
-    // Adds src (C order, shape range_shape(ranges)) into the hyperslab: a fused pass's slabs of a reduction.
-    void accumulate(const Ranges& ranges, const double* src);
+    // Adds src (C order, shape range_shape(ranges)) into the hyperslab: a fused pass's slabs of a reduction, with
+    // compensated summation (kernels/accurate_sum.hpp) into `compensation`, which has this tensor's shape (the
+    // total is values + compensation, kernels::finish_sum, once every slab is in), or naively without one.
+    void accumulate(const Ranges& ranges, const double* src, double* compensation);
 
     const Shape& shape() const { return shape_; }
     const std::vector<double>& values() const { return values_; }

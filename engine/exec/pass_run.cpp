@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "engine/common/error.hpp"
+#include "engine/eval/slabs.hpp"
 #include "engine/exec/tile_pipeline.hpp"
+#include "engine/kernels/accurate_sum.hpp"
 
 namespace tilesum::exec {
 
@@ -55,6 +57,18 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
     } stop_read_ahead{pass_over, read_ahead};
     std::vector<std::string> member_names;
     for (const plan::PassMember& member : pass.members) member_names.push_back(plan.pieces[member.piece].name);
+    // Many pass tiles are added with compensated summation (eval::compensated_terms), so that a piece summed over
+    // many pass tiles is as accurate as over one; the compensations are recorded and resumed with the
+    // accumulators, and the planner counts them (plan/fuse.cpp).
+    const bool compensated = eval::compensated_terms(tile_count);
+    std::vector<std::vector<double>> compensations;
+    for (std::size_t member = 0; member < pass.members.size() && compensated; ++member) {
+        compensations.emplace_back(results[member]->values().size(), 0.0);
+        if (recording.start > 0)
+            recording.checkpoints.load(Checkpoints::compensation_key(Checkpoints::pass_key(
+                                           recording.step, recording.start, pass.members[member].piece)),
+                                       compensations.back().data(), compensations.back().size());
+    }
 
     TileStages stages;
     stages.tile_count = tile_count;
@@ -79,19 +93,28 @@ void run_pass(const plan::FusedPass& pass, const plan::Plan& plan, const Binding
         for (TileJob::Tile& tile : job.tiles) {
             for (std::size_t member = 0; member < pass.members.size(); ++member)
                 if (element_count(tile.results[member].shape) > 0)
-                    results[member]->accumulate(tile.members[member].tile.ranges, tile.results[member].data());
+                    results[member]->accumulate(tile.members[member].tile.ranges, tile.results[member].data(),
+                                                compensated ? compensations[member].data() : nullptr);
             tile.results.clear();
             ++tiles_added;
         }
         if (tiles_added < tile_count && recording.checkpoints.due()) {
             std::vector<Checkpoints::Tensor> accumulators;
-            for (std::size_t member = 0; member < pass.members.size(); ++member)
-                accumulators.push_back({Checkpoints::pass_key(recording.step, tiles_added, pass.members[member].piece),
-                                        results[member]->values().data(), results[member]->values().size()});
+            for (std::size_t member = 0; member < pass.members.size(); ++member) {
+                const std::string key = Checkpoints::pass_key(recording.step, tiles_added, pass.members[member].piece);
+                accumulators.push_back({key, results[member]->values().data(), results[member]->values().size()});
+                if (compensated)
+                    accumulators.push_back({Checkpoints::compensation_key(key), compensations[member].data(),
+                                            compensations[member].size()});
+            }
             recording.checkpoints.pass_checkpoint(recording.step, tiles_added, accumulators);
         }
     };
     run_tiles(stages, recording.start, bindings, plan.schedule, arena, progress, control, stats);
+    TILESUM_ASSERT(tiles_added == tile_count);
+    for (std::size_t member = 0; member < compensations.size(); ++member)
+        kernels::finish_sum(results[member]->data(), compensations[member].data(),
+                            static_cast<Extent>(compensations[member].size()));
 }
 
 }  // namespace tilesum::exec

@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "engine/common/error.hpp"
+#include "engine/kernels/accurate_sum.hpp"
 #include "engine/kernels/strided.hpp"
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -59,12 +60,39 @@ void permute(const double* src, const Shape& src_shape, const std::vector<std::s
     });
 }
 
-void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>& keep, double* dst) {
+namespace {
+
+// How many rows of src add into each dst element: the product of the summed axes but a summed last axis, which
+// is summed within each row.
+Extent rows_per_sum(const Shape& src_shape, const std::vector<bool>& keep) {
+    Extent rows = 1;
+    for (std::size_t axis = 0; axis + 1 < src_shape.size(); ++axis)
+        if (!keep[axis]) rows *= src_shape[axis];
+    return rows;
+}
+
+}  // namespace
+
+Extent sum_axes_scratch(const Shape& src_shape, const std::vector<bool>& keep) {
+    TILESUM_ASSERT(keep.size() == src_shape.size());
+    if (!compensates(rows_per_sum(src_shape, keep))) return 0;
+    Extent elements = 1;
+    for (std::size_t axis = 0; axis < src_shape.size(); ++axis)
+        if (keep[axis]) elements *= src_shape[axis];
+    return elements;
+}
+
+void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>& keep, double* dst,
+              double* compensation) {
     TILESUM_ASSERT(keep.size() == src_shape.size());
     Shape dst_shape;
     for (std::size_t axis = 0; axis < src_shape.size(); ++axis)
         if (keep[axis]) dst_shape.push_back(src_shape[axis]);
-    std::fill(dst, dst + element_count(dst_shape), 0.0);
+    const Extent dst_elements = element_count(dst_shape);
+    std::fill(dst, dst + dst_elements, 0.0);
+    const bool compensated = sum_axes_scratch(src_shape, keep) > 0;
+    TILESUM_ASSERT(!compensated || compensation);
+    if (compensated) std::fill(compensation, compensation + dst_elements, 0.0);
     Strides dst_dense = dense_strides(dst_shape);
     Strides dst_strides(src_shape.size(), 0);  // a summed-out axis does not move the destination
     for (std::size_t axis = 0, kept = 0; axis < src_shape.size(); ++axis)
@@ -75,13 +103,18 @@ void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>
         double* out = dst + offsets[1];
         const Extent out_stride = inner[1];
         if (out_stride == 0) {
-            double sum = 0;
-            for (Extent element = 0; element < count; ++element) sum += in[element];
-            *out += sum;
+            const double sum = accurate_sum(in, count);
+            if (compensated)
+                compensated_add(*out, compensation[offsets[1]], sum);
+            else
+                *out += sum;
+        } else if (compensated) {
+            compensated_accumulate(out, compensation + offsets[1], in, count, out_stride);
         } else {
             for (Extent element = 0; element < count; ++element) out[element * out_stride] += in[element];
         }
     });
+    if (compensated) finish_sum(dst, compensation, dst_elements);
 }
 
 void broadcast_combine(Combine combine, double coefficient, const double* src, const Shape& src_shape, double* dst,
@@ -142,8 +175,8 @@ void batched_gemm(Extent batch, Extent m, Extent n, Extent k, GemmOperand a, Gem
         const double* b_block = b.data + index * k * n;
         double* c_block = c + index * m * n;
         if (m == 1 && n == 1) {
-            *c_block = cblas_ddot(depth, a_block, 1, b_block, 1);
-        } else if (n == 1) {  // C (m) = A · b: A stored (m, k), or (k, m) when transposed
+            *c_block = accurate_dot(a_block, b_block, k);  // BLAS's ddot adds naively in a few accumulators
+        } else if (n == 1) {                               // C (m) = A · b: A stored (m, k), or (k, m) when transposed
             cblas_dgemv(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, a.transposed ? depth : rows,
                         a.transposed ? rows : depth, 1.0, a_block, a.transposed ? rows : depth, b_block, 1, 0.0,
                         c_block, 1);
@@ -166,21 +199,28 @@ void batched_dot(Extent batch, Extent depth, const double* a, bool a_depth_major
         std::swap(a_depth_major, b_depth_major);
     }
     if (!a_depth_major) {  // both batch-major: one dot product per row
-        for (Extent index = 0; index < batch; ++index) {
-            double sum = 0;
-            const double* a_row = a + index * depth;
-            const double* b_row = b + index * depth;
-            for (Extent s = 0; s < depth; ++s) sum += a_row[s] * b_row[s];
-            c[index] = sum;
-        }
+        for (Extent index = 0; index < batch; ++index)
+            c[index] = accurate_dot(a + index * depth, b + index * depth, depth);
         return;
     }
-    if (b_depth_major) {  // both depth-major: rows of a and b multiply into c element by element
-        std::fill(c, c + batch, 0.0);
-        for (Extent s = 0; s < depth; ++s) {
-            const double* a_row = a + s * batch;
-            const double* b_row = b + s * batch;
-            for (Extent index = 0; index < batch; ++index) c[index] += a_row[index] * b_row[index];
+    // Otherwise the results of a strip accumulate across rows s: blocks of sum_block rows naively, then each
+    // block's sums into the strip's compensated sums (accurate_sum.hpp), all in buffers on the stack.
+    if (b_depth_major) {  // both depth-major: rows of a and b multiply into the strip element by element
+        constexpr Extent strip = 256;
+        for (Extent first = 0; first < batch; first += strip) {
+            const Extent count = std::min(strip, batch - first);
+            double sums[strip] = {}, compensations[strip] = {}, block[strip];
+            for (Extent block_first = 0; block_first < depth; block_first += sum_block) {
+                std::fill(block, block + count, 0.0);
+                for (Extent s = block_first; s < std::min(depth, block_first + sum_block); ++s) {
+                    const double* a_part = a + s * batch + first;
+                    const double* b_part = b + s * batch + first;
+                    for (Extent index = 0; index < count; ++index) block[index] += a_part[index] * b_part[index];
+                }
+                compensated_accumulate(sums, compensations, block, count);
+            }
+            for (Extent index = 0; index < count; ++index)
+                c[first + index] = compensated_total(sums[index], compensations[index]);
         }
         return;
     }
@@ -189,20 +229,26 @@ void batched_dot(Extent batch, Extent depth, const double* a, bool a_depth_major
     constexpr Extent width = 8;
     for (Extent first = 0; first < batch; first += width) {
         const Extent count = std::min(width, batch - first);
-        double sums[width] = {};
+        double sums[width] = {}, compensations[width] = {};
         const double* b_rows = b + first * depth;
-        if (count == width) {
-            for (Extent s = 0; s < depth; ++s) {
-                const double* a_part = a + s * batch + first;
-                for (Extent lane = 0; lane < width; ++lane) sums[lane] += a_part[lane] * b_rows[lane * depth + s];
+        for (Extent block_first = 0; block_first < depth; block_first += sum_block) {
+            const Extent block_end = std::min(depth, block_first + sum_block);
+            double block[width] = {};
+            if (count == width) {
+                for (Extent s = block_first; s < block_end; ++s) {
+                    const double* a_part = a + s * batch + first;
+                    for (Extent lane = 0; lane < width; ++lane) block[lane] += a_part[lane] * b_rows[lane * depth + s];
+                }
+            } else {
+                for (Extent s = block_first; s < block_end; ++s) {
+                    const double* a_part = a + s * batch + first;
+                    for (Extent lane = 0; lane < count; ++lane) block[lane] += a_part[lane] * b_rows[lane * depth + s];
+                }
             }
-        } else {
-            for (Extent s = 0; s < depth; ++s) {
-                const double* a_part = a + s * batch + first;
-                for (Extent lane = 0; lane < count; ++lane) sums[lane] += a_part[lane] * b_rows[lane * depth + s];
-            }
+            compensated_accumulate(sums, compensations, block, count);
         }
-        std::copy(sums, sums + count, c + first);
+        for (Extent lane = 0; lane < count; ++lane)
+            c[first + lane] = compensated_total(sums[lane], compensations[lane]);
     }
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "engine/eval/slabs.hpp"
 #include "engine/eval/tile_eval.hpp"
 #include "engine/plan/cost_model.hpp"
 #include "engine/plan/tile_kind.hpp"
@@ -51,7 +52,10 @@ std::size_t Cuttable::tile_bytes(const Shape& sizes, const eval::Schedule& sched
 std::size_t Cuttable::partial_sum_bytes(const Shape& sizes) const {
     const eval::TileSpec spec = first_tile(sizes);
     if (spec.summed.empty()) return 0;
-    return static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
+    // The partial sum, and its compensations when there are enough slabs to add with compensated summation
+    // (kernels/accurate_sum.hpp, exec/output_run.cpp).
+    const std::size_t buffers = eval::compensated_terms(tiling(sizes).slab_count()) ? 2 : 1;
+    return buffers * static_cast<std::size_t>(element_count(range_shape(spec.ranges))) * sizeof(double);
 }
 
 std::string tile_text(const Cuttable& cuttable, const Shape& sizes) {

@@ -31,7 +31,7 @@ struct Cuttable {
     // One tile's own bytes at its worst moment (a dry run of the first tile), and what BLAS packs beside them.
     std::size_t tile_bytes(const Shape& sizes, const eval::Schedule& schedule) const;
     // What an output summed in slabs holds besides its tiles in flight: the one partial sum their slabs are added
-    // into (an output tile's bytes, exec/output_run.cpp); 0 when no summed label is cut.
+    // into and, for many slabs, its compensations (exec/output_run.cpp); 0 when no summed label is cut.
     std::size_t partial_sum_bytes(const Shape& sizes) const;
     // The bytes of one tile of `in_flight` that share the budget: its own and its share of the partial sum.
     std::size_t peak(const Shape& sizes, const eval::Schedule& schedule, std::size_t in_flight = 1) const {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "engine/common/error.hpp"
+#include "engine/eval/slabs.hpp"
 #include "engine/plan/cost_model.hpp"
 
 namespace tilesum::plan {
@@ -242,20 +243,35 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
         pass.members.push_back({piece, *labels_reading(*plan.pieces[piece].root, input.name)});
         pass.separate_seconds += plan.pieces[piece].predicted_seconds;
     }
-    const std::size_t target = cost::tile_target_bytes(options.budget_bytes);
-    std::optional<FusedPass> best;
-    for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
-        std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
-        if (!sized) continue;
-        // A pass that keeps the previous tile's leaves holds at most one tile more.
-        sized->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes, sized->peak_bytes, options.threads,
-                                                       sized->tile_count(), sized->reuses_leaves ? 1 : 0);
-        sized->predicted_seconds =
-            cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine) +
-            cost::first_touch_seconds(sized->peak_bytes, sized->tiles_in_flight, options.machine);
-        if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
-    }
+    // With many tiles the members' compensations (pass tiles added with compensated summation, exec/pass_run.cpp)
+    // are held beside the tiles in flight, like an output's partial sum; each tile's peak counts its share of them.
+    // Sized without them first: a pass of few tiles needs none.
+    std::size_t compensation_bytes = 0;
+    for (std::size_t piece : members)
+        compensation_bytes += static_cast<std::size_t>(element_count(plan.pieces[piece].root->shape)) * sizeof(double);
+    auto sized_within = [&](std::size_t reserved) -> std::optional<FusedPass> {
+        if (reserved >= options.budget_bytes) return std::nullopt;
+        const std::size_t target = cost::tile_target_bytes(options.budget_bytes - reserved);
+        std::optional<FusedPass> best;
+        for (std::size_t cut_axes = 1; cut_axes <= std::min<std::size_t>(2, input.shape.size()); ++cut_axes) {
+            std::optional<FusedPass> sized = sized_pass(plan, pass, cut_axes, target);
+            if (!sized) continue;
+            // A pass that keeps the previous tile's leaves holds at most one tile more.
+            sized->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes - reserved, sized->peak_bytes,
+                                                           options.threads, sized->tile_count(),
+                                                           sized->reuses_leaves ? 1 : 0);
+            sized->predicted_seconds =
+                cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine) +
+                cost::first_touch_seconds(sized->peak_bytes, sized->tiles_in_flight, options.machine);
+            if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
+        }
+        return best;
+    };
+    std::optional<FusedPass> best = sized_within(0);
+    if (best && eval::compensated_terms(best->tile_count())) best = sized_within(compensation_bytes);
     if (!best || best->predicted_seconds >= best->separate_seconds) return std::nullopt;
+    if (eval::compensated_terms(best->tile_count()))
+        best->peak_bytes += compensation_bytes / static_cast<std::size_t>(best->tiles_in_flight);
     return best;
 }
 

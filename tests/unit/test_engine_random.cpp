@@ -125,7 +125,8 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
 TEST_CASE("pieces fused into one pass over a shared input give the naive answer, identically for 1 to 4 threads",
           "[engine][fuse]") {
     // The seed expanded: its pieces over A (one read transposed) and over Z2 are computed in fused passes of
-    // several tiles each under this budget.
+    // several tiles each under this budget: more than 32, so that their tiles are added with compensation
+    // (exec/pass_run.cpp), whose buffers the budget holds beside the tiles.
     const std::map<std::string, Shape> shapes{{"A", {128, 128}}, {"B", {112}}, {"Y2", {128}}, {"Z2", {112, 128}}};
     testing::RandomScript random;
     random.text = testing::seed_text;
@@ -136,7 +137,7 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
     for (int threads = 1; threads <= 4; ++threads) {
         plan::PlanOptions options;
         options.strategy = plan::Strategy::expand;
-        options.budget_bytes = 24 << 10;
+        options.budget_bytes = 28 << 10;
         options.minimum_budget = 0;
         options.threads = threads;
         const plan::Plan plan = plan::make_plan(bound.program, options);
@@ -149,7 +150,7 @@ TEST_CASE("pieces fused into one pass over a shared input give the naive answer,
             paired = paired || pass.reuses_leaves;
             handed_over = handed_over || (pass.members.size() == 3 && pass.input == "Z2");
         }
-        REQUIRE(fused_tiles >= 4);
+        REQUIRE(fused_tiles > 32);
         REQUIRE(paired);
         REQUIRE(handed_over);
         const DenseTensor result = run_engine(plan, bound).at("E");

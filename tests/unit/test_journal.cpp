@@ -229,4 +229,19 @@ TEST_CASE("a partial sum is named by its output, tile and slab count, and resume
         CHECK_THAT(error.what(), Contains("--resume:") && Contains("'output-1-tile-3-slab-2'") &&
                                      Contains("run without --resume to start over"));
     }
+
+    // The compensations of a partial sum of many slabs (kernels/accurate_sum.hpp) load only when the record names
+    // them: a journal of a tilesum that saved none is refused as one to start over.
+    exec::Checkpoints checkpoints(&current, 2, 2);
+    double values[4] = {};
+    checkpoints.load(exec::Checkpoints::partial_key(1, 3, 2), values, 4);
+    CHECK(exec::Checkpoints::compensation_key(1, 3, 2) == "output-1-tile-3-slab-2-compensation");
+    try {
+        checkpoints.load(exec::Checkpoints::compensation_key(1, 3, 2), values, 4);
+        FAIL("loaded compensations the record does not name");
+    } catch (const Error& error) {
+        CHECK(error.kind() == ErrorKind::usage);
+        CHECK_THAT(error.what(),
+                   Contains("'output-1-tile-3-slab-2-compensation'") && Contains("run without --resume to start over"));
+    }
 }
