@@ -11,8 +11,7 @@
 #include "engine/kernels/simd_scaled_add.hpp"
 
 HWY_BEFORE_NAMESPACE();
-namespace tilesum::kernels::simd {
-namespace HWY_NAMESPACE {
+namespace tilesum::kernels::simd::HWY_NAMESPACE {
 
 namespace hn = hwy::HWY_NAMESPACE;
 
@@ -46,8 +45,7 @@ void ScaledAdd(double coefficient, const double* in, double* out, std::size_t co
 // HWY_TARGET as this copy was compiled: dispatching to it tells which copy the CPU got.
 std::int64_t CompiledTarget() { return HWY_TARGET; }
 
-}  // namespace HWY_NAMESPACE
-}  // namespace tilesum::kernels::simd
+}  // namespace tilesum::kernels::simd::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
