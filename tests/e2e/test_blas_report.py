@@ -51,10 +51,12 @@ def case_version(context):
     # The same report from a command's --version.
     same, _ = version_report(context, "plan", "--version")
     util.expect(same.group(0) == match.group(0), "tilesum plan --version reports something else")
-    # With no OPENBLAS_CORETYPE OpenBLAS chooses, and says so.
+    # With no OPENBLAS_CORETYPE OpenBLAS chooses, and says so; on a CPU it does not know (a new Xeon) tilesum has
+    # replaced its fallback by then.
     with Environment(OPENBLAS_CORETYPE=None, TILESUM_SET_OPENBLAS_CORETYPE=None):
         detected, result = version_report(context)
-    util.expect(detected.group("origin") == "chosen by OpenBLAS", f"origin: {detected.group('origin')}")
+    util.expect(detected.group("origin") in ("chosen by OpenBLAS", "OPENBLAS_CORETYPE set by tilesum"),
+                f"origin: {detected.group('origin')}")
     if detected.group("fallback") is None:
         util.expect(result.stderr == "", "a warning without a generic fallback\n" + result.describe())
 
