@@ -42,8 +42,10 @@ std::optional<SimdClass> openblas_core_class(std::string_view core_name);
 // The OPENBLAS_CORETYPE value for the best kernels of a CPU class: SkylakeX, Haswell, Sandybridge; empty for sse.
 std::string best_openblas_core(SimdClass cpu_class);
 
-// A core is a generic fallback when its kernels lack the FMA of an AVX2 (or better) CPU: that is where the 2-5x
-// is lost. A Haswell (AVX2) core on an AVX-512 CPU is not: it is a real, fast kernel (docs/benchmarks.md).
+// A core is a generic fallback when its kernels lack the FMA of an AVX2 (or better) CPU: that is where 4-5x is
+// lost (Prescott). A Haswell (AVX2+FMA) core on an AVX-512 CPU is not: measured 1.7x slower than the AVX-512 cores
+// on a Zen 5 (docs/benchmarks.md, "Which BLAS"), but whether AVX-512 kernels win depends on the CPU's 512-bit units,
+// so such a core is left alone.
 bool is_generic_fallback(std::string_view core_name, SimdClass cpu_class);
 
 // What the CLI does about the core OpenBLAS chose, before anything else runs.

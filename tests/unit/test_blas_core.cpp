@@ -66,7 +66,7 @@ TEST_CASE("a generic fallback is a core without FMA kernels on a CPU that has th
     CHECK(is_generic_fallback("Sandybridge", SimdClass::avx2_fma));
     CHECK(is_generic_fallback("Prescott", SimdClass::avx));
     // Real kernels for the CPU, or the best it can run.
-    CHECK_FALSE(is_generic_fallback("Haswell", SimdClass::avx512));  // AVX2+FMA: fast (docs/benchmarks.md)
+    CHECK_FALSE(is_generic_fallback("Haswell", SimdClass::avx512));  // AVX2+FMA: a real kernel, not the 4-5x trap
     CHECK_FALSE(is_generic_fallback("SkylakeX", SimdClass::avx512));
     CHECK_FALSE(is_generic_fallback("Sandybridge", SimdClass::avx));
     CHECK_FALSE(is_generic_fallback("Prescott", SimdClass::sse));
