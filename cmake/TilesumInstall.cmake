@@ -2,9 +2,10 @@
 # (find_package(tilesum) -> tilesum::tilesum) and the man page tilesum(1).
 #
 # The library is one shared object made of every layer (each a static library of position-independent code): an
-# outside project links tilesum::tilesum and nothing else, and libtilesum.so brings HDF5, zlib, TBB, OpenBLAS and
-# liburing along as its own dependencies. Its headers are the engine's, installed under include/tilesum with their paths
-# ("engine/expr/tensor.hpp"), which is why include/tilesum itself is on the package's include path too.
+# outside project links tilesum::tilesum and nothing else, and libtilesum.so brings HDF5, zlib, TBB, OpenBLAS,
+# Highway and liburing along as its own dependencies. Its headers are the engine's, installed under include/tilesum
+# with their paths ("engine/expr/tensor.hpp"), which is why include/tilesum itself is on the package's include path
+# too.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -18,7 +19,8 @@ add_library(tilesum_library SHARED ${tilesum_library_objects})
 set_target_properties(tilesum_library PROPERTIES OUTPUT_NAME tilesum EXPORT_NAME tilesum
                                                  VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
 target_include_directories(tilesum_library PRIVATE $<TARGET_PROPERTY:tilesum_api,INTERFACE_INCLUDE_DIRECTORIES>)
-target_link_libraries(tilesum_library PRIVATE tilesum_options hdf5::hdf5 ZLIB::ZLIB TBB::tbb BLAS::BLAS PkgConfig::liburing)
+target_link_libraries(tilesum_library PRIVATE tilesum_options hdf5::hdf5 ZLIB::ZLIB TBB::tbb BLAS::BLAS hwy::hwy
+                      PkgConfig::liburing)
 # Every symbol resolved at link time: a layer missing from the list above fails here, not in a user's program.
 target_link_options(tilesum_library PRIVATE -Wl,--no-undefined)
 target_include_directories(tilesum_library

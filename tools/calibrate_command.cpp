@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "engine/api/version.hpp"
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/plan/machine_profile.hpp"
@@ -92,7 +93,8 @@ const char* help_text =
     "first_touch_bytes_per_second. Two tiles the rates are not\n"
     "fit to (the seed's as written, a transposition) are predicted from them as a check and shown.\n"
     "Read rates are page-cache-warm (the file was just written) unless --cold. The scratch file is removed at\n"
-    "the end, also after an error or Ctrl-C. Takes about 30 s.\n\n"
+    "the end, also after an error or Ctrl-C. Takes about 30 s. The BLAS library and kernels (OpenBLAS's core) and\n"
+    "the SIMD level the rates were measured with are printed and stored beside them (as tilesum --version says).\n\n"
     "The profile is written (atomically, creating the directory) to --profile FILE, else $TILESUM_PROFILE, else\n"
     "$XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json; tilesum run and tilesum plan read\n"
     "it from the same place and use built-in defaults when there is none. `tilesum plan` names the profile used.\n\n";
@@ -243,7 +245,14 @@ int run_calibrate_command(const std::vector<std::string>& args) {
     }
     profile.measured = utc_now();
     profile.hostname = host_name();
+    // What the rates were measured with: the GEMM rate is the BLAS kernels' (issue 13).
+    const RuntimeReport runtime = runtime_report();
+    profile.blas_library = runtime.blas_library;
+    profile.blas_core = runtime.blas_core;
+    profile.simd_level = runtime.simd_level;
 
+    std::printf("BLAS: %s, kernels %s\nSIMD: %s (Google Highway, chosen at run time)\n\n", runtime.blas_library.c_str(),
+                runtime.blas_core.c_str(), runtime.simd_level.c_str());
     print_table(rows);
     io::write_file_atomically(location.path, plan::machine_profile_json(profile), "machine profile");
     std::printf("\nwrote %s (measured in %.1f s); tilesum run and tilesum plan use it%s\n", location.path.c_str(),

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "engine/api/version.hpp"
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
 #include "engine/common/printf_string.hpp"
@@ -238,7 +239,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         return parsed;
     }
     if (values.count("version")) {
-        std::cout << "tilesum " << TILESUM_VERSION << "\n";
+        std::cout << version_text();
         parsed.done = true;
         return parsed;
     }

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/common/lsan_suppressions.hpp"
+#include "tools/blas_reexec.hpp"
 #include "tools/calibrate_command.hpp"
 #include "tools/cli_options.hpp"
 #include "tools/commands.hpp"
@@ -25,7 +27,7 @@ const char* usage_text =
     "  calibrate                              measure this machine for the planner's predicted times\n\n"
     "Options:\n"
     "  -h, --help      show this help (tilesum COMMAND --help for a command's options)\n"
-    "  --version       show the version\n\n"
+    "  --version       show the version, the BLAS and its kernels, and the SIMD level in use\n\n"
     "Exit status: 0 success, 2 a mistake in what was given (script, data, options, budget), 1 a run-time failure.\n";
 
 // One line, whatever the message holds.
@@ -46,7 +48,7 @@ int dispatch(const std::vector<std::string>& args) {
         return 0;
     }
     if (word == "--version") {
-        std::cout << "tilesum " << TILESUM_VERSION << "\n";
+        std::cout << tilesum::version_text();
         return 0;
     }
     std::vector<std::string> rest(args.begin() + 1, args.end());
@@ -68,6 +70,8 @@ int main(int argc, char** argv) {
     // Large tile buffers come from mmap and go back to the system when freed, so peak RSS follows the
     // arena's accounting instead of the allocator's caching (a fixed threshold also stops glibc raising it).
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    // Before anything else: it may execute tilesum again with OPENBLAS_CORETYPE set (tools/blas_reexec.hpp).
+    tilesum::cli::ensure_blas_kernels(argv);
     try {
         return dispatch(std::vector<std::string>(argv + 1, argv + argc));
     } catch (const tilesum::Error& error) {

@@ -7,6 +7,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/kernels/accurate_sum.hpp"
+#include "engine/kernels/simd_scaled_add.hpp"
 #include "engine/kernels/strided.hpp"
 
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -138,6 +139,10 @@ void broadcast_combine(Combine combine, double coefficient, const double* src, c
                     out[element] = coefficient * in[element * in_stride];
                 break;
             case Combine::accumulate:
+                if (in_stride == 1) {
+                    simd::scaled_add(coefficient, in, out, static_cast<std::size_t>(count));
+                    break;
+                }
                 for (Extent element = 0; element < count; ++element)
                     out[element] += coefficient * in[element * in_stride];
                 break;

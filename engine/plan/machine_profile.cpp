@@ -41,8 +41,12 @@ std::string optional_string(const json& document, const char* key, const std::st
 std::span<const MachineNumber> machine_profile_numbers() { return number_fields; }
 
 std::string machine_profile_json(const MachineProfile& profile) {
-    json document = {
-        {"version", machine_profile_format_version}, {"measured", profile.measured}, {"hostname", profile.hostname}};
+    json document = {{"version", machine_profile_format_version},
+                     {"measured", profile.measured},
+                     {"hostname", profile.hostname},
+                     {"blas_library", profile.blas_library},
+                     {"blas_core", profile.blas_core},
+                     {"simd_level", profile.simd_level}};
     for (const MachineNumber& field : number_fields) document[field.key] = profile.*field.member;
     return document.dump(2) + "\n";
 }
@@ -93,6 +97,9 @@ MachineProfile parse_machine_profile(const std::string& text, const std::string&
     }
     profile.measured = optional_string(document, "measured", path);
     profile.hostname = optional_string(document, "hostname", path);
+    profile.blas_library = optional_string(document, "blas_library", path);
+    profile.blas_core = optional_string(document, "blas_core", path);
+    profile.simd_level = optional_string(document, "simd_level", path);
     profile.source = path;
     return profile;
 }

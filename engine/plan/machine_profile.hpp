@@ -27,6 +27,12 @@ struct MachineProfile {
     std::string source = "defaults";
     std::string measured;  // when calibrate measured them (ISO 8601 UTC); empty for the defaults
     std::string hostname;  // where
+    // What the rates were measured with (issue 13): a GEMM rate means little without the kernels behind it, and
+    // a profile measured under OpenBLAS's generic fallback is several times too slow. Optional in the file (empty
+    // when absent: profiles written before these keys stay readable); not part of plan files.
+    std::string blas_library;  // "OpenBLAS 0.3.21"
+    std::string blas_core;     // "Haswell (chosen by OpenBLAS)", as `tilesum --version` says it
+    std::string simd_level;    // Highway's dispatched target: "AVX3", "AVX2"...
     friend bool operator==(const MachineProfile&, const MachineProfile&) = default;
 };
 
@@ -45,12 +51,14 @@ struct MachineNumber {
 };
 std::span<const MachineNumber> machine_profile_numbers();
 
-// The profile as a JSON document: "version", the numbers under their member names, "measured", "hostname".
+// The profile as a JSON document: "version", the numbers under their member names, "measured", "hostname",
+// "blas_library", "blas_core", "simd_level".
 std::string machine_profile_json(const MachineProfile& profile);
 
 // Parses a profile document; `path` only names the file in messages and becomes `source`. Throws Error{usage}
 // naming the file and the key for malformed JSON, an unsupported version, a missing key, a value of the wrong
-// type, and a number that is not finite and positive ("measured" and "hostname" are optional strings).
+// type, and a number that is not finite and positive ("measured", "hostname" and the three of what it was measured
+// with are optional strings).
 MachineProfile parse_machine_profile(const std::string& text, const std::string& path);
 
 // Reading and writing the file is io's (io/text_files.hpp): tools/profile_location.cpp and the calibrate command.

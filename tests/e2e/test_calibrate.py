@@ -75,6 +75,12 @@ def case_measure(context):
                 f"GEMM measured slower than reductions: {stored}")
     util.expect(isinstance(stored.get("hostname"), str) and isinstance(stored.get("measured"), str),
                 f"hostname and measured must be strings: {stored}")
+    # What the rates were measured with (issue 13), as tilesum --version reports it.
+    util.expect(stored.get("blas_library", "").startswith("OpenBLAS ") and stored.get("blas_core")
+                and stored.get("simd_level"), f"the profile does not record the BLAS and SIMD level: {stored}")
+    util.expect(f"BLAS: {stored['blas_library']}, kernels {stored['blas_core']}" in result.stdout
+                and f"SIMD: {stored['simd_level']}" in result.stdout,
+                "calibrate does not print the BLAS and SIMD level it stored\n" + result.describe())
     for name in NUMBERS:
         value = stored.get(name)
         util.expect(isinstance(value, (int, float)) and math.isfinite(value) and value > 0,

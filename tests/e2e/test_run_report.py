@@ -131,7 +131,8 @@ def case_provenance(context):
     with open(context.seed_script) as script:
         util.expect(attributes.get("tilesum_script") == script.read(), f"tilesum_script: {attributes}")
     util.expect(attributes.get("tilesum_script_file") == context.seed_script, f"tilesum_script_file: {attributes}")
-    version = util.expect_success(context.run("--version")).stdout.split()[-1]
+    # The first line of --version is "tilesum X.Y.Z"; the BLAS and SIMD lines follow it.
+    version = util.expect_success(context.run("--version")).stdout.splitlines()[0].split()[-1]
     util.expect(attributes.get("tilesum_version") == version, f"tilesum_version {attributes} vs {version}")
     plan = json.loads(util.expect_success(context.run("plan", context.seed_script, "--json", *options)).stdout)
     digest = attributes.get("tilesum_plan_digest", "")

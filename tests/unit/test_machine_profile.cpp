@@ -33,6 +33,9 @@ plan::MachineProfile measured_profile() {
     profile.first_touch_bytes_per_second = 3.25e9;
     profile.measured = "2026-11-25T10:00:00Z";
     profile.hostname = "box";
+    profile.blas_library = "OpenBLAS 0.3.21";
+    profile.blas_core = "SkylakeX (OPENBLAS_CORETYPE set by tilesum)";
+    profile.simd_level = "AVX3";
     return profile;
 }
 
@@ -68,7 +71,7 @@ TEST_CASE("a profile survives its JSON unchanged, and names its file as its sour
     CHECK(parsed.source == "p.json");
     plan::MachineProfile same_source = parsed;
     same_source.source = original.source;
-    CHECK(same_source == original);  // every rate, measured and hostname
+    CHECK(same_source == original);  // every rate, measured, hostname, BLAS and SIMD
     CHECK(plan::machine_profile_numbers().size() == 10);
     CHECK(plan::MachineProfile{}.source == "defaults");
 }
@@ -137,6 +140,7 @@ TEST_CASE("every malformed profile is refused for the stated reason", "[machine_
     }
     SECTION("a string where a string belongs is not optional in type") {
         require_rejected(with("hostname", 7), "'hostname' must be a string");
+        require_rejected(with("blas_core", 7), "'blas_core' must be a string");
     }
     for (const plan::MachineNumber& number : plan::machine_profile_numbers()) {
         const char* key = number.key;
@@ -171,4 +175,27 @@ TEST_CASE("a version-3 profile written before first_touch_bytes_per_second reads
     const plan::MachineProfile parsed = plan::parse_machine_profile(document.dump(), "older.json");
     CHECK(parsed.first_touch_bytes_per_second == plan::MachineProfile{}.first_touch_bytes_per_second);
     CHECK(parsed.seconds_per_run == 1.75e-6);
+}
+
+TEST_CASE("a version-3 profile written before the BLAS and SIMD keys still loads, with them empty",
+          "[machine_profile]") {
+    // As calibrate wrote it before issue 13: no blas_library, blas_core, simd_level.
+    const std::string old_file = R"({"version": 3, "measured": "2026-11-30T09:00:00Z", "hostname": "box",
+        "gemm_flops_per_second": 4.25e10, "reduction_flops_per_second": 3.5e9, "elementwise_bytes_per_second": 1.25e10,
+        "read_bytes_per_second": 5.5e9, "chunked_read_bytes_per_second": 2.5e9, "filtered_read_bytes_per_second": 1.5e8,
+        "seconds_per_pass": 2.5e-4, "seconds_per_tile": 3.125e-5, "seconds_per_run": 1.75e-6})";
+    const plan::MachineProfile parsed = plan::parse_machine_profile(old_file, "old.json");
+    CHECK(parsed.gemm_flops_per_second == 4.25e10);
+    CHECK(parsed.hostname == "box");
+    CHECK(parsed.blas_library.empty());
+    CHECK(parsed.blas_core.empty());
+    CHECK(parsed.simd_level.empty());
+}
+
+TEST_CASE("the profile file records the BLAS, its kernels and the SIMD level it was measured with",
+          "[machine_profile]") {
+    const nlohmann::json document = nlohmann::json::parse(plan::machine_profile_json(measured_profile()));
+    CHECK(document["blas_library"] == "OpenBLAS 0.3.21");
+    CHECK(document["blas_core"] == "SkylakeX (OPENBLAS_CORETYPE set by tilesum)");
+    CHECK(document["simd_level"] == "AVX3");
 }
