@@ -72,6 +72,36 @@ Extent rows_per_sum(const Shape& src_shape, const std::vector<bool>& keep) {
     return rows;
 }
 
+// Whether the summed axes all come before the kept ones: src is then a (rows x columns) matrix whose rows add up.
+bool sums_leading_axes(const std::vector<bool>& keep) {
+    const auto first_kept = std::find(keep.begin(), keep.end(), true);
+    return first_kept != keep.end() && first_kept != keep.begin() &&
+           std::find(first_kept, keep.end(), false) == keep.end();
+}
+
+// The rows of a (rows x columns) matrix summed into dst with compensation, as a column sum `ni->i` is: each block of
+// naive_terms rows is added naively into a strip on the stack (a vectorized add per element), and only the block's
+// sum is added into dst with compensation. Compensating every row instead cost three times the CPU of the naive
+// column sum (50M x 32: 0.6-0.8 s before accurate sums, 1.8-2.6 s with a compensated add per row); the error bound
+// is the same, naive_terms roundings before the compensated sum.
+void sum_rows_compensated(const double* src, Extent rows, Extent columns, double* dst, double* compensation) {
+    constexpr Extent strip = 256;
+    double block[strip];
+    for (Extent first_row = 0; first_row < rows; first_row += naive_terms) {
+        const Extent last_row = std::min(rows, first_row + naive_terms);
+        for (Extent first = 0; first < columns; first += strip) {
+            const Extent width = std::min(strip, columns - first);
+            const double* row = src + first_row * columns + first;
+            std::copy(row, row + width, block);
+            for (Extent index = first_row + 1; index < last_row; ++index) {
+                row += columns;
+                for (Extent element = 0; element < width; ++element) block[element] += row[element];
+            }
+            compensated_accumulate(dst + first, compensation + first, block, width);
+        }
+    }
+}
+
 }  // namespace
 
 Extent sum_axes_scratch(const Shape& src_shape, const std::vector<bool>& keep) {
@@ -94,6 +124,11 @@ void sum_axes(const double* src, const Shape& src_shape, const std::vector<bool>
     const bool compensated = sum_axes_scratch(src_shape, keep) > 0;
     TILESUM_ASSERT(!compensated || compensation);
     if (compensated) std::fill(compensation, compensation + dst_elements, 0.0);
+    if (compensated && dst_elements > 0 && sums_leading_axes(keep)) {
+        sum_rows_compensated(src, element_count(src_shape) / dst_elements, dst_elements, dst, compensation);
+        finish_sum(dst, compensation, dst_elements);
+        return;
+    }
     Strides dst_dense = dense_strides(dst_shape);
     Strides dst_strides(src_shape.size(), 0);  // a summed-out axis does not move the destination
     for (std::size_t axis = 0, kept = 0; axis < src_shape.size(); ++axis)
