@@ -206,6 +206,29 @@ def expect_user_error(result, *, contains=(), patterns=()):
     return line
 
 
+class Environment:
+    """Sets (or, for None, removes) environment variables for the tilesum runs inside the with block."""
+
+    def __init__(self, **values):
+        self.values = values
+        self.saved = {}
+
+    def __enter__(self):
+        for name, value in self.values.items():
+            self.saved[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def __exit__(self, *exc):
+        for name, value in self.saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # HDF5 files
 

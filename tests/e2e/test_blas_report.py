@@ -14,29 +14,6 @@ VERSION_LINES = re.compile(r"^tilesum \d+\.\d+\.\d+\nBLAS: (?P<library>OpenBLAS 
                            r"SIMD: (?P<simd>[A-Z0-9_]+) \(Google Highway, chosen at run time\)\n$")
 
 
-class Environment:
-    """Sets (or, for None, removes) environment variables for the tilesum runs inside the with block."""
-
-    def __init__(self, **values):
-        self.values = values
-        self.saved = {}
-
-    def __enter__(self):
-        for name, value in self.values.items():
-            self.saved[name] = os.environ.get(name)
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    def __exit__(self, *exc):
-        for name, value in self.saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def version_report(context, *args):
     result = util.expect_success(context.run(*(args or ("--version",))))
     match = VERSION_LINES.match(result.stdout)
@@ -53,7 +30,7 @@ def case_version(context):
     util.expect(same.group(0) == match.group(0), "tilesum plan --version reports something else")
     # With no OPENBLAS_CORETYPE OpenBLAS chooses, and says so; on a CPU it does not know (a new Xeon) tilesum has
     # replaced its fallback by then.
-    with Environment(OPENBLAS_CORETYPE=None, TILESUM_SET_OPENBLAS_CORETYPE=None):
+    with util.Environment(OPENBLAS_CORETYPE=None, TILESUM_SET_OPENBLAS_CORETYPE=None):
         detected, result = version_report(context)
     util.expect(detected.group("origin") in ("chosen by OpenBLAS", "OPENBLAS_CORETYPE set by tilesum"),
                 f"origin: {detected.group('origin')}")
@@ -63,7 +40,7 @@ def case_version(context):
 
 def case_environment_kept(context):
     # The user's choice is never overridden, even a slow one; on an AVX2 or AVX-512 CPU it is warned about.
-    with Environment(OPENBLAS_CORETYPE="Prescott", TILESUM_SET_OPENBLAS_CORETYPE=None):
+    with util.Environment(OPENBLAS_CORETYPE="Prescott", TILESUM_SET_OPENBLAS_CORETYPE=None):
         match, result = version_report(context)
     util.expect(match.group("core") == "Prescott" and match.group("origin") == "OPENBLAS_CORETYPE",
                 f"tilesum replaced the user's OPENBLAS_CORETYPE=Prescott: {match.group(0)}")
@@ -76,7 +53,7 @@ def case_environment_kept(context):
 def shim_environment(**values):
     shim = os.environ.get("TILESUM_TEST_OPENBLAS_SHIM")
     util.expect(shim and os.path.isfile(shim), f"TILESUM_TEST_OPENBLAS_SHIM={shim!r} is not the shim library")
-    return Environment(LD_PRELOAD=shim, OPENBLAS_CORETYPE=None, TILESUM_SET_OPENBLAS_CORETYPE=None, **values)
+    return util.Environment(LD_PRELOAD=shim, OPENBLAS_CORETYPE=None, TILESUM_SET_OPENBLAS_CORETYPE=None, **values)
 
 
 def case_reexec(context):

@@ -17,29 +17,6 @@ NUMBERS = ("gemm_flops_per_second", "reduction_flops_per_second", "elementwise_b
            "seconds_per_pass", "seconds_per_tile", "seconds_per_run")
 
 
-class Environment:
-    """Sets (or, for None, removes) environment variables for the tilesum runs inside the with block."""
-
-    def __init__(self, **values):
-        self.values = values
-        self.saved = {}
-
-    def __enter__(self):
-        for name, value in self.values.items():
-            self.saved[name] = os.environ.get(name)
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    def __exit__(self, *exc):
-        for name, value in self.saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def seed_data(context):
     return util.write_h5(context.path("in.h5"), **util.seed_inputs(60, 62, seed=3))
 
@@ -98,12 +75,12 @@ def case_measure(context):
         util.expect(plan_json["machine"][name] == stored[name], f"--json machine.{name} differs from the file")
 
     # Where the profile is found without --profile: TILESUM_PROFILE, else $XDG_CONFIG_HOME/tilesum/machine.json.
-    with Environment(TILESUM_PROFILE=profile):
+    with util.Environment(TILESUM_PROFILE=profile):
         util.expect(profile in profile_line(util.expect_success(context.run("plan", context.seed_script, "--data", data))),
                     "TILESUM_PROFILE was not used")
     xdg = context.path("xdg")
     os.makedirs(os.path.join(xdg, "tilesum"))
-    with Environment(TILESUM_PROFILE=None, XDG_CONFIG_HOME=xdg):
+    with util.Environment(TILESUM_PROFILE=None, XDG_CONFIG_HOME=xdg):
         line = profile_line(util.expect_success(context.run("plan", context.seed_script, "--data", data)))
         util.expect(line == "machine profile: defaults", f"no file at the XDG place, yet: {line}")
         shutil.copy(profile, os.path.join(xdg, "tilesum", "machine.json"))
@@ -148,7 +125,7 @@ def case_errors(context):
     missing = context.path("no_such/machine.json")
     util.expect_user_error(context.run("plan", context.seed_script, "--data", data, "--profile", missing),
                            contains=[missing, "does not exist"])
-    with Environment(TILESUM_PROFILE=missing):
+    with util.Environment(TILESUM_PROFILE=missing):
         util.expect_user_error(context.run("plan", context.seed_script, "--data", data),
                                contains=[missing, "TILESUM_PROFILE"])
 

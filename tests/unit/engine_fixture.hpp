@@ -2,6 +2,10 @@
 // share.
 #pragma once
 
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -61,6 +65,18 @@ inline std::map<std::string, DenseTensor> run_engine(const plan::Plan& plan, con
 inline bool same_bits(const DenseTensor& left, const DenseTensor& right) {
     return left.shape == right.shape &&
            std::memcmp(left.values.data(), right.values.data(), left.values.size() * sizeof(double)) == 0;
+}
+
+// Equal to the naive evaluator's answer within 1e-10 of its largest magnitude (at least 1): accumulated rounding
+// grows with the number of summed products, and inputs are standard normal.
+inline void require_close(const DenseTensor& actual, const DenseTensor& expected) {
+    REQUIRE(actual.shape == expected.shape);
+    double scale = 1;
+    for (double value : expected.values) scale = std::max(scale, std::abs(value));
+    for (std::size_t element = 0; element < expected.values.size(); ++element) {
+        INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
+        REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
+    }
 }
 
 }  // namespace tilesum::testing

@@ -19,23 +19,11 @@ using namespace tilesum;
 using testing::bind_random_inputs;
 using testing::Bound;
 using testing::DenseTensor;
+using testing::require_close;
 using testing::run_engine;
 using testing::same_bits;
 
-namespace {
-
-// Accumulated rounding grows with the number of summed products; inputs are standard normal.
-void require_close(const DenseTensor& actual, const DenseTensor& expected) {
-    REQUIRE(actual.shape == expected.shape);
-    double scale = 1;
-    for (double value : expected.values) scale = std::max(scale, std::abs(value));
-    for (std::size_t element = 0; element < expected.values.size(); ++element) {
-        INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
-        REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
-    }
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer, identically for 1 to 4 threads",
           "[engine][random]") {

@@ -22,6 +22,7 @@ using testing::bind_shapes;
 using testing::bind_text;
 using testing::Bound;
 using testing::DenseTensor;
+using testing::require_close;
 
 namespace {
 
@@ -43,16 +44,6 @@ Bound bind_seeded(const std::string& text, const std::map<std::string, Shape>& s
     random.text = text;
     random.inputs = shapes;
     return testing::bind_random_inputs(random, seed);
-}
-
-void require_close(const DenseTensor& actual, const DenseTensor& expected) {
-    REQUIRE(actual.shape == expected.shape);
-    double scale = 1;
-    for (double value : expected.values) scale = std::max(scale, std::abs(value));
-    for (std::size_t element = 0; element < expected.values.size(); ++element) {
-        INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
-        REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
-    }
 }
 
 }  // namespace
