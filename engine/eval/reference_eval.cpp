@@ -1,7 +1,7 @@
 #include "engine/eval/reference_eval.hpp"
 
+#include "engine/common/elementwise_scalar.hpp"
 #include "engine/common/error.hpp"
-#include "engine/kernels/elementwise_functions.hpp"
 #include "engine/kernels/strided.hpp"
 
 namespace tilesum::eval {
@@ -51,7 +51,7 @@ DenseTensor reference_evaluate(const Node& node, const InputValues& inputs) {
             std::size_t next_operand = 0;
             for (const std::optional<double>& constant : node.constants)
                 values.push_back(constant ? *constant : broadcast_at(operands[next_operand++], index));
-            result.values[flat] = kernels::function_value(node.function, node.parameter, values.data());
+            result.values[flat] = function_value(node.function, node.parameter, values.data());
             continue;
         }
         double value = node.kind == NodeKind::product ? 1.0 : 0.0;

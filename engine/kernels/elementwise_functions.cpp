@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "engine/common/elementwise_scalar.hpp"
 #include "engine/common/error.hpp"
 #include "engine/kernels/strided.hpp"
 
@@ -11,47 +12,7 @@ namespace tilesum::kernels {
 
 namespace {
 
-// np.sign: nan stays nan, both zeros give 0.
-double sign_of(double x) {
-    if (x > 0) return 1.0;
-    if (x < 0) return -1.0;
-    return x == 0 ? 0.0 : x;
-}
-
-// x ** n for an integer n by binary powering (what "integer powers by multiplication" means; numpy squares for
-// n = 2 and calls pow otherwise, so results may differ from numpy's by an ulp or two for |n| > 2). A negative n is
-// the reciprocal of the positive power, as numpy's x ** -1 is 1 / x.
-double integer_power(double x, long long exponent) {
-    const bool negative = exponent < 0;
-    unsigned long long remaining = negative ? 0ULL - static_cast<unsigned long long>(exponent)
-                                            : static_cast<unsigned long long>(exponent);
-    double result = 1.0, square = x;
-    while (remaining) {
-        if (remaining & 1ULL) result *= square;
-        remaining >>= 1;
-        if (remaining) square *= square;
-    }
-    return negative ? 1.0 / result : result;
-}
-
-// Integer exponents this size and smaller are multiplied out; larger ones go to pow (ulps would pile up).
-constexpr double largest_multiplied_exponent = 64;
-
-bool multiplied(double exponent) {
-    return std::floor(exponent) == exponent && std::abs(exponent) <= largest_multiplied_exponent;
-}
-
-double power(double x, double exponent) {
-    if (multiplied(exponent)) return integer_power(x, static_cast<long long>(exponent));
-    if (exponent == 0.5) return std::sqrt(x);  // numpy's fast path too
-    return std::pow(x, exponent);
-}
-
-// numpy's maximum and minimum: a nan in either argument is the result.
-double maximum(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
-double minimum(double a, double b) { return (a <= b || std::isnan(a)) ? a : b; }
-
-double truth(bool value) { return value ? 1.0 : 0.0; }
+using namespace elementwise;
 
 // The result over the block, one tight loop per row of the innermost axis. `F` takes the arguments' values.
 template <std::size_t Arity, typename F>
@@ -139,20 +100,9 @@ void apply_function(FunctionOp op, double exponent, const std::vector<FunctionAr
             return run<2>(args, out, shape, [](double a, double b) { return truth(a >= b); });
         case FunctionOp::equal: return run<2>(args, out, shape, [](double a, double b) { return truth(a == b); });
         case FunctionOp::not_equal: return run<2>(args, out, shape, [](double a, double b) { return truth(a != b); });
-        case FunctionOp::where:
-            // numpy's truth of a number: nonzero, nan included.
-            return run<3>(args, out, shape, [](double c, double a, double b) { return c != 0 ? a : b; });
+        case FunctionOp::where: return run<3>(args, out, shape, select);
     }
     TILESUM_ASSERT(false);
-}
-
-double function_value(FunctionOp op, double exponent, const double* values) {
-    std::vector<FunctionArgument> arguments;
-    for (std::size_t position = 0; position < function_info(op).arity; ++position)
-        arguments.push_back(FunctionArgument{nullptr, {}, values[position]});
-    double result = 0;
-    apply_function(op, exponent, arguments, &result, {});
-    return result;
 }
 
 }  // namespace tilesum::kernels

@@ -1,5 +1,5 @@
 // numpy's elementwise functions over in-memory blocks (issue 13): exp, log, ..., power, maximum, minimum,
-// comparisons and where, with numpy broadcasting and numpy's values at the edges (log(0) = -inf, sqrt(-1) = nan,
+// comparisons and where (one element at a time: function_value, engine/common/elementwise_scalar.hpp), with numpy broadcasting and numpy's values at the edges (log(0) = -inf, sqrt(-1) = nan,
 // maximum propagates nan). Every value is a double, whatever the tensor's dtype (engine/common/shape.hpp). No
 // floating-point exception is raised or trapped: libm and IEEE arithmetic return inf and nan, as numpy does
 // (numpy only warns).
@@ -23,8 +23,5 @@ struct FunctionArgument {
 // result[index] = op(arguments at index) for every index of `result_shape`. `exponent`: power's p.
 void apply_function(FunctionOp op, double exponent, const std::vector<FunctionArgument>& arguments, double* result,
                     const Shape& result_shape);
-
-// The same for one element: `values` holds one value per argument. The naive evaluator's kernel.
-double function_value(FunctionOp op, double exponent, const double* values);
 
 }  // namespace tilesum::kernels

@@ -4,8 +4,8 @@
 #include <optional>
 #include <vector>
 
+#include "engine/common/elementwise_scalar.hpp"
 #include "engine/expr/build.hpp"
-#include "engine/kernels/elementwise_functions.hpp"
 #include "engine/script/lexer.hpp"
 
 namespace tilesum::script {
@@ -38,7 +38,7 @@ Value apply(FunctionOp op, const std::vector<Value>& values, const std::vector<c
             all_integers = all_integers && value.integer;
         }
         const double parameter = exponent ? exponent->value : 0.0;
-        const double result = kernels::function_value(op, parameter, numbers.data());
+        const double result = function_value(op, parameter, numbers.data());
         bool integer = false;
         if (op == FunctionOp::power)
             integer = all_integers && exponent->is_integer && exponent->value >= 0;

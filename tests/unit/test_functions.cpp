@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "engine/common/elementwise_scalar.hpp"
 #include "engine/eval/reference_eval.hpp"
 #include "engine/expr/build.hpp"
 #include "engine/expr/complex_split.hpp"
@@ -30,7 +31,7 @@ const double infinity = std::numeric_limits<double>::infinity();
 const double not_a_number = std::numeric_limits<double>::quiet_NaN();
 
 double value_of(FunctionOp op, std::vector<double> arguments, double exponent = 0) {
-    return kernels::function_value(op, exponent, arguments.data());
+    return function_value(op, exponent, arguments.data());
 }
 
 // Like REQUIRE(a == b) but not_a_number equals not_a_number and the sign of an infinity counts.
@@ -86,6 +87,40 @@ TEST_CASE("function kernels give numpy's values at the edges, with no floating-p
     CHECK(value_of(FunctionOp::power, {4.0}, 0.5) == 2.0);
     CHECK(value_of(FunctionOp::power, {1e200}, 2) == infinity);
     CHECK(same_value(value_of(FunctionOp::power, {2.0}, 1000), std::pow(2.0, 1000)));
+}
+
+TEST_CASE("block kernels and the one-element value agree on every function, edges included", "[functions]") {
+    // The edges and a few ordinary numbers, every argument taking each of them: the block loop (tiles) and
+    // function_value (the script's folding and the naive evaluator) are separate code over the same semantics.
+    const std::vector<double> samples{0.0,    -0.0,  1.0,      -1.0,      2.5,         -3.75,
+                                      1e-300, 1e300, infinity, -infinity, not_a_number};
+    const std::vector<double> exponents{2, 3, -1, -2, 0, 0.5, 1.0 / 3, 70, -2.5};
+    for (const FunctionInfo& info : function_table) {
+        const std::size_t arity = info.arity;
+        const Extent count = static_cast<Extent>(std::pow(static_cast<double>(samples.size()), arity));
+        std::vector<std::vector<double>> columns(arity, std::vector<double>(static_cast<std::size_t>(count)));
+        for (Extent flat = 0; flat < count; ++flat) {
+            Extent rest = flat;
+            for (std::size_t position = 0; position < arity; ++position) {
+                columns[position][static_cast<std::size_t>(flat)] =
+                    samples[static_cast<std::size_t>(rest) % samples.size()];
+                rest /= static_cast<Extent>(samples.size());
+            }
+        }
+        std::vector<kernels::FunctionArgument> arguments;
+        for (const std::vector<double>& column : columns) arguments.push_back({column.data(), {count}, 0});
+        for (const double exponent : info.op == FunctionOp::power ? exponents : std::vector<double>{0}) {
+            std::vector<double> block(static_cast<std::size_t>(count));
+            kernels::apply_function(info.op, exponent, arguments, block.data(), {count});
+            for (Extent flat = 0; flat < count; ++flat) {
+                std::vector<double> values;
+                for (const std::vector<double>& column : columns)
+                    values.push_back(column[static_cast<std::size_t>(flat)]);
+                INFO(info.name << " exponent " << exponent << " arguments " << values[0]);
+                CHECK(same_value(block[static_cast<std::size_t>(flat)], value_of(info.op, values, exponent)));
+            }
+        }
+    }
 }
 
 TEST_CASE("function kernels broadcast their arguments as numpy does", "[functions]") {
