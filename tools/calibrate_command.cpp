@@ -76,6 +76,7 @@ const char* help_text =
     "  gemm_flops_per_second          a GEMM tile evaluated on every thread\n"
     "  reduction_flops_per_second     tiles summing over an axis and a matrix-vector product (flops)\n"
     "  elementwise_bytes_per_second   tiles of elementwise products and sums (bytes read and written)\n"
+    "  fused_operations_per_second    the seed's tile evaluated fused: row operations on cached rows\n"
     "  read_bytes_per_second          a scratch HDF5 file (contiguous float64, --size) summed over its rows by\n"
     "                                 the executor, less that sum's work at the rates above (the reader alone,\n"
     "                                 in 8 MiB row blocks, is shown: several times faster than a pass reads)\n"
@@ -231,6 +232,7 @@ int run_calibrate_command(const std::vector<std::string>& args) {
         profile.gemm_flops_per_second = compute.gemm_flops_per_second;
         profile.reduction_flops_per_second = compute.reduction_flops_per_second;
         profile.elementwise_bytes_per_second = compute.elementwise_bytes_per_second;
+        profile.fused_operations_per_second = compute.fused_operations_per_second;
         const calibrate::ReadRates reads =
             calibrate::measure_read_rates(context, scratch.path(), options->size_bytes, options->cold, rows);
         profile.read_bytes_per_second = reads.bytes_per_second;

@@ -1,5 +1,5 @@
 // The compute rates of the cost model, one per kind of kernel work (eval::KernelWork): gemm_flops_per_second,
-// reduction_flops_per_second and elementwise_bytes_per_second.
+// reduction_flops_per_second, elementwise_bytes_per_second and fused_operations_per_second.
 //
 // What is timed: real tiles, as the planner cuts them, evaluated by eval::evaluate_tile (the function the
 // executor calls) from leaves already in memory, on every thread at once. The work is the evaluator's own count
@@ -36,7 +36,7 @@ struct KernelCase {
 };
 
 // Inputs sized so that each tile (eight or more per output, as the planner cuts them) is a few MiB.
-enum class Kind { gemm, reduction, elementwise, check };
+enum class Kind { gemm, reduction, elementwise, fused, check };
 struct KindCase : KernelCase {
     Kind kind;
 };
@@ -47,11 +47,20 @@ const std::vector<KindCase>& kernel_cases() {
         {{"matrix-vector", "y = einsum('ij,j->i', A, x)", {{"A", {4096, 1024}}, {"x", {1024}}}}, Kind::reduction},
         // Tiles as large as plans cut them (tile_bytes_cap): smaller ones run from cache, several times faster.
         {{"elementwise", "C = A * B - 2 * A", {{"A", {4096, 4096}}, {"B", {4096, 4096}}}}, Kind::elementwise},
-        {{"seed as written",
+        // The seed as written, evaluated fused (eval/fused_einsum.hpp): row operations on rows that stay cached. As
+        // large as real runs' tiles: rows of 1024 (shorter ones pay more interpreter overhead per operation).
+        {{"seed as written (fused)",
           "C  = einsum('i, jk -> ijk', B, A)\n"
           "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
           "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n",
-          {{"A", {128, 128}}, {"B", {128}}, {"Y2", {128}}, {"Z2", {128, 128}}}},
+          {{"A", {1024, 1024}}, {"B", {1024}}, {"Y2", {1024}}, {"Z2", {1024, 1024}}}},
+         Kind::fused},
+        // A function in a fused tile: exp's operations are weighted as several (fused_einsum.cpp), checked here.
+        {{"exp in a fused tile",
+          "C  = einsum('i, jk -> ijk', B, A)\n"
+          "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
+          "E  = einsum('ijk -> k', exp(-(C - C2)**2))\n",
+          {{"A", {512, 512}}, {"B", {512}}, {"Y2", {512}}, {"Z2", {512, 512}}}},
          Kind::check},
         // A strided permutation runs at a fraction of the elementwise rate it is priced at (a kind of its own would
         // be more honest; plans copy little, mostly operands into GEMM's order): shown, as a check, how far.
@@ -158,6 +167,7 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
         const CaseResult result = time_case(context, kernel_case);
         const double rate = kernel_case.kind == Kind::gemm        ? result.per_second.gemm_flops
                             : kernel_case.kind == Kind::reduction ? result.per_second.reduction_flops
+                            : kernel_case.kind == Kind::fused     ? result.per_second.fused_operations
                                                                   : result.per_second.elementwise_bytes;
         if (kernel_case.kind == Kind::check) {
             checks.emplace_back(&kernel_case, result);
@@ -167,10 +177,14 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
         inverse_rates[kernel_case.kind].first += 1 / rate;
         inverse_rates[kernel_case.kind].second += 1;
         rows.push_back({std::string("  tiles: ") + kernel_case.name,
-                        rate_text(rate, kernel_case.kind == Kind::elementwise ? "GB" : "GFLOP"), result.tile_text});
+                        rate_text(rate, kernel_case.kind == Kind::elementwise ? "GB"
+                                        : kernel_case.kind == Kind::fused     ? "G op"
+                                                                              : "GFLOP"),
+                        result.tile_text});
     }
     auto combined = [&](Kind kind) { return inverse_rates[kind].second / inverse_rates[kind].first; };
-    ComputeRates rates{combined(Kind::gemm), combined(Kind::reduction), combined(Kind::elementwise)};
+    ComputeRates rates{combined(Kind::gemm), combined(Kind::reduction), combined(Kind::elementwise),
+                       combined(Kind::fused)};
     const std::string threads = std::to_string(context.threads) + " thread(s)";
     rows.push_back(
         {"gemm_flops_per_second", rate_text(rates.gemm_flops_per_second, "GFLOP"), "the GEMM tile above, " + threads});
@@ -178,12 +192,15 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
                     "harmonic mean of the sum and matrix-vector tiles above, " + threads});
     rows.push_back({"elementwise_bytes_per_second", rate_text(rates.elementwise_bytes_per_second, "GB"),
                     "the elementwise tile above (bytes read + written), " + threads});
+    rows.push_back({"fused_operations_per_second", rate_text(rates.fused_operations_per_second, "G op"),
+                    "the fused seed tile above (row operations), " + threads});
     // Tiles predicted from the three rates, not fit to them: how far the per-kind model is from them.
     for (const auto& [kernel_case, result] : checks) {
         const eval::KernelWork& work = result.per_second;  // per second of all threads: predicted seconds per second
         const double predicted = work.gemm_flops / rates.gemm_flops_per_second +
                                  work.reduction_flops / rates.reduction_flops_per_second +
-                                 work.elementwise_bytes / rates.elementwise_bytes_per_second;
+                                 work.elementwise_bytes / rates.elementwise_bytes_per_second +
+                                 work.fused_operations / rates.fused_operations_per_second;
         char text[32];
         std::snprintf(text, sizeof text, "%.2fx", predicted);
         rows.push_back({std::string("  check: ") + kernel_case->name, text,

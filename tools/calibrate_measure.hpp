@@ -44,6 +44,7 @@ struct ComputeRates {
     double gemm_flops_per_second = 0;
     double reduction_flops_per_second = 0;
     double elementwise_bytes_per_second = 0;
+    double fused_operations_per_second = 0;
 };
 ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& rows);
 

@@ -7,6 +7,8 @@
 #include <set>
 
 #include "engine/common/error.hpp"
+#include "engine/eval/fused_einsum.hpp"
+#include "engine/eval/operand_ranges.hpp"
 #include "engine/kernels/block_ops.hpp"
 #include "engine/kernels/elementwise_functions.hpp"
 
@@ -16,39 +18,6 @@ using expr::Node;
 using expr::NodeKind;
 
 namespace {
-
-// The ranges each operand of `node` needs for the tile `ranges` of `node`; `summed` narrows summed labels.
-std::vector<Ranges> operand_ranges(const Node& node, const Ranges& ranges,
-                                   const std::map<char, Range>* summed = nullptr) {
-    std::vector<Ranges> result;
-    if (node.kind == NodeKind::einsum) {
-        std::map<char, Range> label_ranges;
-        if (summed) label_ranges = *summed;
-        for (std::size_t axis = 0; axis < node.output_labels.size(); ++axis)
-            label_ranges[node.output_labels[axis]] = ranges[axis];
-        for (std::size_t position = 0; position < node.operands.size(); ++position) {
-            const std::string& labels = node.operand_labels[position];
-            const Shape& shape = node.operands[position]->shape;
-            Ranges operand;
-            for (std::size_t axis = 0; axis < labels.size(); ++axis) {
-                auto it = label_ranges.find(labels[axis]);
-                operand.push_back(it != label_ranges.end() ? it->second : Range{0, shape[axis]});
-            }
-            result.push_back(std::move(operand));
-        }
-        return result;
-    }
-    // Broadcasting: operand axes align with the last axes of the result; an extent-1 axis stays [0, 1).
-    for (const expr::NodePtr& operand : node.operands) {
-        const std::size_t offset = node.shape.size() - operand->shape.size();
-        Ranges operand_ranges;
-        for (std::size_t axis = 0; axis < operand->shape.size(); ++axis)
-            operand_ranges.push_back(
-                operand->shape[axis] == 1 && node.shape[offset + axis] != 1 ? Range{0, 1} : ranges[offset + axis]);
-        result.push_back(std::move(operand_ranges));
-    }
-    return result;
-}
 
 // Whether BLAS runs an (m x k) . (k x n) product at its matrix-matrix rate: when it uses each element it loads at
 // least 8 times. Thinner ones (matrix-vector: no reuse) stream their operands from memory, like a reduction.
@@ -368,6 +337,13 @@ private:
     // Operands are contracted pairwise in the schedule's order (left to right without one). Each operand is
     // evaluated only when a step first needs it, so operands not yet reached hold no memory.
     Block evaluate_einsum(const Node& node, const Ranges& ranges, const std::map<char, Range>* summed = nullptr) {
+        if (fuses(node, ranges, summed)) {
+            const FusedContext context{leaves_, arena_, cost_,
+                                       [this](const Node& operand, const Ranges& operand_ranges) {
+                                           return evaluate(operand, operand_ranges);
+                                       }};
+            return evaluate_fused_einsum(node, ranges, summed, context);
+        }
         std::vector<Ranges> children = operand_ranges(node, ranges, summed);
         const std::size_t count = node.operands.size();
         struct Item {

@@ -54,15 +54,17 @@ struct KernelWork {
     double gemm_flops = 0;         // pairwise contractions with enough reuse to run as matrix-matrix products
     double reduction_flops = 0;    // sums over axes, and contractions too thin for BLAS level 3 (dot, gemv)
     double elementwise_bytes = 0;  // sums, products, scalings and permutations: the bytes they read and write
+    double fused_operations = 0;   // fused tiles (fused_einsum.hpp): one per element of each row instruction
 
     KernelWork& operator+=(const KernelWork& other) {
         gemm_flops += other.gemm_flops;
         reduction_flops += other.reduction_flops;
         elementwise_bytes += other.elementwise_bytes;
+        fused_operations += other.fused_operations;
         return *this;
     }
     KernelWork scaled(double factor) const {
-        return {gemm_flops * factor, reduction_flops * factor, elementwise_bytes * factor};
+        return {gemm_flops * factor, reduction_flops * factor, elementwise_bytes * factor, fused_operations * factor};
     }
     friend bool operator==(const KernelWork&, const KernelWork&) = default;
 };

@@ -53,6 +53,7 @@ inline double seconds(Extent tile_count, const WorkSplit& split, double bytes_re
     return machine.seconds_per_pass + static_cast<double>(tile_count) * machine.seconds_per_tile +
            split.kernels.gemm_flops / machine.gemm_flops_per_second +
            split.kernels.reduction_flops / machine.reduction_flops_per_second +
+           split.kernels.fused_operations / machine.fused_operations_per_second +
            split.kernels.elementwise_bytes / machine.elementwise_bytes_per_second +
            contiguous_bytes / machine.read_bytes_per_second +
            plain_chunked_bytes / machine.chunked_read_bytes_per_second +

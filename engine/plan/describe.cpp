@@ -129,7 +129,9 @@ std::string describe(const Plan& plan) {
         for (const expr::Node* function : function_barriers(root))
             text.append("  function:         ")
                 .append(expr::to_text(*function))
-                .append(": not expanded below, evaluated tile by tile (operands materialized per tile)\n");
+                .append(output.split.kernels.fused_operations > 0
+                            ? ": not expanded below, evaluated tile by tile (fused: rows, no operand slice stored)\n"
+                            : ": not expanded below, evaluated tile by tile (operands materialized per tile)\n");
         std::string tiled, sizes;
         for (std::size_t axis = 0; axis < root.shape.size(); ++axis) {
             std::string label = root.axis_labels[axis] ? std::string(1, root.axis_labels[axis])
@@ -173,6 +175,13 @@ std::string describe(const Plan& plan) {
                 flops_text(output.split.kernels.gemm_flops) + ", reductions " +
                 flops_text(output.split.kernels.reduction_flops) + "; elementwise " +
                 format_bytes(output.split.kernels.elementwise_bytes) + " moved)\n";
+        // Fused tiles (eval/fused_einsum.hpp) are priced by their row operations at their own measured rate.
+        if (output.split.kernels.fused_operations > 0) {
+            char fused[96];
+            std::snprintf(fused, sizeof fused, "%.3g row operations at %.3g G/s", output.split.kernels.fused_operations,
+                          plan.machine.fused_operations_per_second / 1e9);
+            text += "  fused tiles:      " + std::string(fused) + "\n";
+        }
         if (output.considered.size() > 1 || (!output.considered.empty() && !output.considered[0].feasible)) {
             char per_run[32];
             std::snprintf(per_run, sizeof per_run, "%.3g s", plan.machine.seconds_per_run);

@@ -22,6 +22,7 @@ constexpr MachineNumber number_fields[] = {
     {"seconds_per_tile", &MachineProfile::seconds_per_tile},
     {"seconds_per_run", &MachineProfile::seconds_per_run},
     {"first_touch_bytes_per_second", &MachineProfile::first_touch_bytes_per_second, true},
+    {"fused_operations_per_second", &MachineProfile::fused_operations_per_second, true},
 };
 
 [[noreturn]] void fail_profile(const std::string& path, const std::string& what) {

@@ -22,6 +22,7 @@ struct MachineProfile {
     double seconds_per_tile = 100e-6;               // scheduling, hyperslab selection, small allocations
     double seconds_per_run = 2e-6;                  // each contiguous run of a hyperslab is one read (one pread)
     double first_touch_bytes_per_second = 2e9;      // fresh tile buffers: the first write to each page faults
+    double fused_operations_per_second = 6e9;       // fused tiles: row operations on cached rows
 
     // Where the numbers came from, for `tilesum plan`: "defaults", or the file they were loaded from.
     std::string source = "defaults";

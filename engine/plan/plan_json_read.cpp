@@ -128,6 +128,8 @@ WorkSplit read_split(const Field& field) {
     split.kernels.gemm_flops = field["gemm_flops"].number();
     split.kernels.reduction_flops = field["reduction_flops"].number();
     split.kernels.elementwise_bytes = field["elementwise_bytes"].number();
+    // Added within format version 2 (issue 13): plans written before it have no fused tiles.
+    if (field.has("fused_operations")) split.kernels.fused_operations = field["fused_operations"].number();
     split.chunked_bytes_read = field["chunked_bytes_read"].number();
     split.filtered_bytes_read = field["filtered_bytes_read"].number();
     return split;

@@ -154,6 +154,7 @@ json split_json(const WorkSplit& split) {
     return {{"gemm_flops", number_json(split.kernels.gemm_flops)},
             {"reduction_flops", number_json(split.kernels.reduction_flops)},
             {"elementwise_bytes", number_json(split.kernels.elementwise_bytes)},
+            {"fused_operations", number_json(split.kernels.fused_operations)},
             {"chunked_bytes_read", number_json(split.chunked_bytes_read)},
             {"filtered_bytes_read", number_json(split.filtered_bytes_read)}};
 }

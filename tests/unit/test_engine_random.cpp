@@ -31,7 +31,8 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     int plans_run = 0;
     int expanded_plans_run = 0;
     int slab_plans_run = 0;
-    int fused_plans_run = 0;  // plans with pieces computed together in one pass over an input (plan/fuse.hpp)
+    int fused_plans_run = 0;       // plans with pieces computed together in one pass over an input (plan/fuse.hpp)
+    int fused_tile_plans_run = 0;  // plans with tiles evaluated fused (eval/fused_einsum.hpp)
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
         testing::RandomScript random = generator.generate();
@@ -91,6 +92,15 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
                         break;
                     }
                 if (!plan.passes.empty()) ++fused_plans_run;
+                for (const auto* units : {&plan.outputs, &plan.pieces}) {
+                    bool fused_tiles = false;
+                    for (const plan::OutputPlan& unit : *units)
+                        fused_tiles = fused_tiles || unit.split.kernels.fused_operations > 0;
+                    if (fused_tiles) {
+                        ++fused_tile_plans_run;
+                        break;
+                    }
+                }
                 for (const auto& [name, tensor] : results) {
                     INFO("output " << name << ", threads " << threads);
                     require_close(tensor, expected[name]);
@@ -106,8 +116,9 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     CHECK(expanded_plans_run >= static_cast<int>(scripts));
     CHECK(slab_plans_run >= static_cast<int>(scripts) / 4);
     WARN("plans run: " << plans_run << ", expanded " << expanded_plans_run << ", in slabs " << slab_plans_run
-                       << ", with fused passes " << fused_plans_run);
+                       << ", with fused passes " << fused_plans_run << ", with fused tiles " << fused_tile_plans_run);
     CHECK(fused_plans_run >= 8);
+    CHECK(fused_tile_plans_run >= static_cast<int>(scripts) / 4);
 }
 
 TEST_CASE("pieces fused into one pass over a shared input give the naive answer, identically for 1 to 4 threads",

@@ -44,9 +44,9 @@ TEST_CASE("the seed at n = q = 400 under 64 MiB is cut into tiles of which every
     REQUIRE(plan.outputs.size() == 1);
     const plan::OutputPlan& e = plan.outputs[0];
     REQUIRE(e.root->axis_labels == "k");
-    // One (q, n, n) intermediate is 512 MiB: it must be cut, along k (output tiles) or along the summed i and j
-    // (slabs of the reduction), whichever is predicted faster.
-    REQUIRE(e.tiling.tile_count() >= 32);
+    // One (q, n, n) intermediate is 512 MiB: no tile may hold its slice whole. Fused tiles hold only rows of it
+    // (eval/fused_einsum.hpp), materialized ones a slice along k or along the summed i and j.
+    REQUIRE(e.tiling.tile_count() >= 2);
     REQUIRE(e.peak_bytes * static_cast<std::size_t>(e.tiles_in_flight) <= 64 * MiB);
     REQUIRE(e.tiling.tile_count() ==
             e.tiling.slab_count() * ((400 + e.tiling.tile_shape[0] - 1) / e.tiling.tile_shape[0]));
@@ -82,7 +82,7 @@ TEST_CASE("a forced tile size is used as given", "[planner]") {
 TEST_CASE("a forced tile size that does not fit the budget is a resource error naming the budget it needs",
           "[planner][errors]") {
     try {
-        make(seed_program(400, 400), 16 * MiB, 2, {{'k', 400}});
+        make(seed_program(400, 400), 2 * MiB, 2, {{'k', 400}});  // A alone is 1.2 MiB, Z2 as much
         FAIL("no error");
     } catch (const Error& error) {
         REQUIRE(error.kind() == ErrorKind::resource);

@@ -1,0 +1,195 @@
+// Fused tile evaluation (eval/fused_einsum.hpp): which einsums are fused, and that a fused tile gives the naive
+// evaluator's answer, numpy's values at the edges and accurate long sums, with the same bits for any thread count.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "engine/eval/fused_einsum.hpp"
+#include "engine/eval/reference_eval.hpp"
+#include "engine/kernels/row_ops.hpp"
+#include "engine/plan/plan.hpp"
+#include "tests/unit/engine_fixture.hpp"
+#include "tests/unit/script_fixtures.hpp"
+
+using namespace tilesum;
+using testing::Bound;
+using testing::DenseTensor;
+using testing::require_close;
+using testing::run_engine;
+using testing::same_bits;
+
+namespace {
+
+const char* const seed_script =
+    "C  = einsum('i, jk -> ijk', B, A)\n"
+    "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
+    "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n";
+
+// The script bound to inputs of `shapes`, filled from `seed` with standard normal values.
+Bound bind_seeded(const std::string& text, const std::map<std::string, Shape>& shapes, unsigned seed) {
+    testing::RandomScript random;
+    random.text = text;
+    random.inputs = shapes;
+    return testing::bind_random_inputs(random, seed);
+}
+
+plan::Plan make(const Bound& bound, std::size_t budget_bytes, int threads,
+                plan::Strategy strategy = plan::Strategy::tile) {
+    plan::PlanOptions options;
+    options.strategy = strategy;
+    options.budget_bytes = budget_bytes;
+    options.minimum_budget = 0;
+    options.threads = threads;
+    return plan::make_plan(bound.program, options);
+}
+
+double fused_operations(const plan::Plan& plan) {
+    double operations = 0;
+    for (const plan::OutputPlan& output : plan.outputs) operations += output.split.kernels.fused_operations;
+    return operations;
+}
+
+// Turns fused evaluation off for one scope (the debug switch), and back on after it.
+struct UnfusedScope {
+    UnfusedScope() { eval::set_fused_evaluation(false); }
+    ~UnfusedScope() { eval::set_fused_evaluation(true); }
+    UnfusedScope(const UnfusedScope&) = delete;
+    UnfusedScope& operator=(const UnfusedScope&) = delete;
+};
+
+// Equal where both are numbers, NaN where the reference is NaN, the same infinity where it is infinite.
+void require_same_values(const DenseTensor& actual, const DenseTensor& expected, double tolerance) {
+    REQUIRE(actual.shape == expected.shape);
+    for (std::size_t element = 0; element < expected.values.size(); ++element) {
+        const double a = actual.values[element], e = expected.values[element];
+        INFO("element " << element << ": " << a << " vs reference " << e);
+        if (std::isnan(e)) {
+            REQUIRE(std::isnan(a));
+        } else if (std::isinf(e)) {
+            REQUIRE(a == e);
+        } else {
+            REQUIRE(std::abs(a - e) <= tolerance * std::max(1.0, std::abs(e)));
+        }
+    }
+}
+
+constexpr std::size_t MiB = std::size_t{1} << 20;
+
+}  // namespace
+
+TEST_CASE("the seed's tiles are fused: row operations, no slice of C + C2 held, the naive answer for any threads",
+          "[fused]") {
+    const Extent n = 48, q = 40;
+    const Bound bound = bind_seeded(seed_script, {{"A", {n, n}}, {"B", {q}}, {"Y2", {n}}, {"Z2", {q, n}}}, 3);
+    const DenseTensor expected = eval::reference_evaluate(*bound.program.outputs[0].node, bound.values);
+    DenseTensor first;
+    for (int threads : {1, 2, 4}) {
+        const plan::Plan plan = make(bound, 64 * MiB, threads);
+        REQUIRE(fused_operations(plan) > 0);
+        // One slice of C + C2 for the whole tile would be q · n · tile_k doubles; a fused tile holds rows only.
+        const plan::OutputPlan& e = plan.outputs[0];
+        const double slice_bytes = 8.0 * static_cast<double>(q * n * e.tiling.tile_shape[0]);
+        CHECK(static_cast<double>(e.peak_bytes) < slice_bytes);
+        const DenseTensor result = run_engine(plan, bound).at("E");
+        require_close(result, expected);
+        if (threads == 1) first = result;
+        REQUIRE(same_bits(result, first));
+    }
+}
+
+TEST_CASE("with the debug switch off, the same plans are materialized and give the same answer", "[fused]") {
+    const Bound bound = bind_seeded(seed_script, {{"A", {30, 30}}, {"B", {20}}, {"Y2", {30}}, {"Z2", {20, 30}}}, 5);
+    const DenseTensor fused = run_engine(make(bound, 64 * MiB, 2), bound).at("E");
+    UnfusedScope unfused;
+    const plan::Plan plan = make(bound, 64 * MiB, 2);
+    REQUIRE(fused_operations(plan) == 0);
+    require_close(run_engine(plan, bound).at("E"), fused);
+}
+
+TEST_CASE("a matrix product of sums stays with BLAS: fusing would redo the sums for every output element", "[fused]") {
+    const Bound bound =
+        bind_seeded("C = einsum('ij,jk->ik', A + B, D)\n", {{"A", {64, 64}}, {"B", {64, 64}}, {"D", {64, 64}}}, 7);
+    const plan::Plan plan = make(bound, 64 * MiB, 2);
+    CHECK(fused_operations(plan) == 0);
+    CHECK(plan.outputs[0].split.kernels.gemm_flops > 0);
+}
+
+TEST_CASE("functions in a fused tile give numpy's values at the edges", "[fused][functions]") {
+    const Bound base =
+        bind_seeded("E = einsum('ij->i', where(X > 0, log(X), maximum(X, Y) * exp(Y)) + sqrt(abs(Y)) - tanh(X) ** 3)\n",
+                    {{"X", {24, 40}}, {"Y", {24, 40}}}, 11);
+    Bound bound = base;
+    const double infinity = std::numeric_limits<double>::infinity();
+    const double edges[] = {0.0, -0.0, infinity, -infinity, std::nan(""), 1e300, -1e300, 710.0, -800.0};
+    std::mt19937 rng(13);
+    for (auto& [name, tensor] : bound.values)
+        for (double& value : tensor.values)
+            if (rng() % 4 == 0) value = edges[rng() % std::size(edges)];
+    const plan::Plan plan = make(bound, 64 * MiB, 2);
+    REQUIRE(fused_operations(plan) > 0);
+    require_same_values(run_engine(plan, bound).at("E"),
+                        eval::reference_evaluate(*bound.program.outputs[0].node, bound.values), 1e-13);
+}
+
+TEST_CASE("exp over a fused row is within an ulp or two of std::exp, edges as numpy gives them", "[fused][functions]") {
+    std::vector<double> x;
+    for (double value = -750; value <= 712; value += 0.37) x.push_back(value);
+    for (double value : {0.0, -0.0, 1e-300, -1e-300, 709.78, 709.79, std::nan("")}) x.push_back(value);
+    x.push_back(std::numeric_limits<double>::infinity());
+    x.push_back(-std::numeric_limits<double>::infinity());
+    std::vector<double> y(x.size());
+    const kernels::rows::RowArgument argument{x.data(), 0};
+    kernels::rows::apply_function(FunctionOp::exp, 0, &argument, y.data(), static_cast<Extent>(x.size()));
+    for (std::size_t element = 0; element < x.size(); ++element) {
+        const double expected = std::exp(x[element]);
+        INFO("exp(" << x[element] << ") = " << y[element] << ", std::exp: " << expected);
+        if (std::isnan(expected))
+            REQUIRE(std::isnan(y[element]));
+        else if (std::isinf(expected) || expected == 0)
+            REQUIRE(y[element] == expected);
+        else
+            REQUIRE(std::abs(y[element] - expected) <= 4e-16 * expected + 5e-324);
+    }
+}
+
+TEST_CASE("a long sum in a fused tile is as accurate as numpy's pairwise one", "[fused][accuracy]") {
+    // 10^6 equal values, summed along a row (the vector label) and across 1000 rows: naive summation would be
+    // off by ~1e-12 relative.
+    Bound bound = bind_seeded("s = einsum('ij->', X + Y)\n", {{"X", {1000, 1000}}, {"Y", {1000, 1000}}}, 17);
+    std::fill(bound.values.at("X").values.begin(), bound.values.at("X").values.end(), 0.1);
+    std::fill(bound.values.at("Y").values.begin(), bound.values.at("Y").values.end(), 0.0);
+    for (int threads : {1, 2}) {
+        const plan::Plan plan = make(bound, 64 * MiB, threads);
+        REQUIRE(fused_operations(plan) > 0);
+        const double sum = run_engine(plan, bound).at("s").values.at(0);
+        const long double exact = 1e6L * static_cast<long double>(0.1);
+        CHECK(std::abs(static_cast<long double>(sum) - exact) / exact < 4e-16L);
+    }
+}
+
+TEST_CASE("an operand read both ways (A_jk and A_kj) is fused through a transposed copy of its block", "[fused]") {
+    const Bound bound = bind_seeded("s = einsum('jk,kj->k', A + B, A + B)\n", {{"A", {70, 70}}, {"B", {70, 70}}}, 19);
+    const DenseTensor expected = eval::reference_evaluate(*bound.program.outputs[0].node, bound.values);
+    for (std::size_t budget : {64 * MiB, std::size_t{96} << 10}) {
+        const plan::Plan plan = make(bound, budget, 2);
+        REQUIRE(fused_operations(plan) > 0);
+        require_close(run_engine(plan, bound).at("s"), expected);
+    }
+}
+
+TEST_CASE("random scripts with fused evaluation off still give the naive answer", "[fused][random]") {
+    UnfusedScope unfused;
+    for (unsigned seed = 1; seed <= 60; ++seed) {
+        testing::ScriptGenerator generator(seed);
+        const testing::RandomScript random = generator.generate();
+        INFO("seed " << seed << ", script:\n" << random.text);
+        const Bound bound = testing::bind_random_inputs(random, seed);
+        const plan::Plan plan = make(bound, 64 * MiB, 2);
+        REQUIRE(fused_operations(plan) == 0);
+        const std::map<std::string, DenseTensor> results = run_engine(plan, bound);
+        for (const expr::NamedNode& output : bound.program.outputs)
+            require_close(results.at(output.name), eval::reference_evaluate(*output.node, bound.values));
+    }
+}
