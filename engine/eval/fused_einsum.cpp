@@ -109,6 +109,9 @@ struct Loop {
     std::size_t outer = 0;  // ... and the position of that label's block loop
 };
 
+// Index p + 1 of a list by odometer position p, where -1 (before every loop) is 0.
+std::size_t slot(int position) { return position < 0 ? 0 : static_cast<std::size_t>(position) + 1; }
+
 class FusedEinsum {
 public:
     FusedEinsum(const Node& node, const Ranges& ranges, const std::map<char, Range>* summed,
@@ -398,7 +401,7 @@ private:
         for (int moved = -1; moved < static_cast<int>(loops_.size()); ++moved)
             for (std::size_t position = 0; position < instructions_.size(); ++position)
                 if (!instructions_[position].inlined && registers_[instructions_[position].result].level >= moved)
-                    recompute_[static_cast<std::size_t>(moved + 1)].push_back(position);
+                    recompute_[slot(moved)].push_back(position);
     }
 
     bool is_view(const Instruction& instruction) const {
@@ -435,12 +438,13 @@ private:
             changes[position + 1] = changes[position] * (loop.block ? whole / blocks : blocks);
         }
         const double vector_elements = static_cast<double>(vector_extent());
-        const double blocks = static_cast<double>((vector_extent() + row_count_ - 1) / row_count_);
+        const Extent block_count = (vector_extent() + row_count_ - 1) / row_count_;
+        const auto blocks = static_cast<double>(block_count);
         double element_operations = 0;
         for (const Instruction& instruction : instructions_) {
             const Register& value = registers_[instruction.result];
             if (is_view(instruction)) continue;
-            const double times = changes[static_cast<std::size_t>(value.level + 1)];
+            const double times = changes[slot(value.level)];
             element_operations += (value.vector ? times * vector_elements : times * blocks) * weight(instruction);
         }
         // The final accumulation reads each operand's rows (two for an inlined sum) and updates the accumulator.
@@ -670,8 +674,7 @@ private:
                 number = number_compensation = 0;
                 pending = 0;
             }
-            for (std::size_t position : recompute_[static_cast<std::size_t>(moved + 1)])
-                execute(instructions_[position], index, start, count);
+            for (std::size_t position : recompute_[slot(moved)]) execute(instructions_[position], index, start, count);
             const double contribution = accumulate(count);
             if (summed_vector && compensated()) {
                 kernels::compensated_add(number, number_compensation, contribution);

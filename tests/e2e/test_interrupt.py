@@ -18,7 +18,7 @@ import numpy as np
 import e2e_util as util
 
 N = Q = 800
-MIN_TILES = 100  # the plan below has 2480: 8 output tiles of E, each summed in 310 slabs
+MIN_TILES = 100  # the plan below has 100 output tiles of E, 8 wide (forced: fused tiles would be few and large)
 DEADLINE_SECONDS = 300  # for the first recorded tile; only a broken or hung run takes this long
 OUTPUT_RECORD = re.compile(r"^output (\d+) (\d+)$", re.M)
 
@@ -38,7 +38,7 @@ def recorded_tiles(journal, slabs_per_tile):
 def main(context):
     data = util.write_h5(context.path("in.h5"), **util.seed_inputs(N, Q, seed=3))
     out = util.write_h5(context.path("out.h5"), keep=np.arange(3.0))
-    options = ["--data", data, "--memory", "32MiB", "--threads", "1", "--strategy", "tile"]
+    options = ["--data", data, "--memory", "32MiB", "--threads", "1", "--strategy", "tile", "--tile", "k=8"]
     plan = util.run_tilesum(context.tilesum, ["plan", context.seed_script] + options)
     util.expect(plan.status == 0, f"tilesum plan failed: {plan.describe()}")
     tiles = re.search(r"^\s*tiles:\s+(\d+)", plan.stdout, re.M)

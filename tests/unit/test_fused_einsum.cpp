@@ -135,7 +135,7 @@ TEST_CASE("functions in a fused tile give numpy's values at the edges", "[fused]
 
 TEST_CASE("exp over a fused row is within an ulp or two of std::exp, edges as numpy gives them", "[fused][functions]") {
     std::vector<double> x;
-    for (double value = -750; value <= 712; value += 0.37) x.push_back(value);
+    for (int step = 0; step <= 3951; ++step) x.push_back(-750 + 0.37 * step);  // -750 to 711.87
     for (double value : {0.0, -0.0, 1e-300, -1e-300, 709.78, 709.79, std::nan("")}) x.push_back(value);
     x.push_back(std::numeric_limits<double>::infinity());
     x.push_back(-std::numeric_limits<double>::infinity());
