@@ -33,6 +33,13 @@ FUZZ_TARGETS  := script subscripts
 BENCH_PACKAGES := python3-dask python3-matplotlib
 BENCH_SIZES    ?= 400 800 2000
 BENCH_MEMORY   ?= 1GiB
+# tools/bench/tiled_path.py (issue 13): the seed's tiled path against the fused yardstick, the function case against
+# numpy slab by slab, and the out-of-core GEMM (tools/bench/gemm_out_of_core.py), medians of TILED_REPEATS.
+TILED_SIZES          ?= 800 1200 1600
+TILED_FUNCTION_SIZES ?= 1000
+TILED_GEMM_SIZES     ?= 4096
+TILED_MEMORY         ?= 256MiB
+TILED_REPEATS        ?= 3
 # Only for `make lint`, `make format`, `make format-check` and `make test-clang` (clang-tidy 14, clang-format 14 and
 # clang++ 14 on Debian 12; the versions matter: another clang-format may format differently).
 LINT_PACKAGES := clang clang-format clang-tidy
@@ -159,8 +166,12 @@ fuzz: fuzz-deps
 	done
 
 # Seed benchmark: tilesum (auto, tile) against numpy materialized, numpy hand-expanded and dask; a table and a PNG.
+# Then the tiled path against the fused yardstick, the function case and the out-of-core GEMM; a table and PNGs.
 bench: build bench-deps
 	$(PYTHON) tools/bench/seed_compare.py --sizes $(BENCH_SIZES) --memory $(BENCH_MEMORY)
+	$(PYTHON) tools/bench/tiled_path.py --tilesum $(TILESUM) --yardstick $(BUILD_DIR)/tools/bench_seed_yardstick \
+	  --sizes $(TILED_SIZES) --function-sizes $(TILED_FUNCTION_SIZES) --gemm-sizes $(TILED_GEMM_SIZES) \
+	  --memory $(TILED_MEMORY) --repeats $(TILED_REPEATS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR) $(CLANG_DIR) $(LINT_DIR) $(DEMO_DIR)
