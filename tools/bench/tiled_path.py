@@ -181,12 +181,18 @@ def function_rows(args, workdir, size):
     return table_rows("function", size, size ** 3, methods, baseline, baseline.result())
 
 
-def gemm(args, png):
+def gemm(args, workdir, png):
+    """Runs tools/bench/gemm_out_of_core.py (its own table and PNG) with our sizes, memory, binary and threads."""
     script = os.path.join(HERE, "gemm_out_of_core.py")
     if not os.path.exists(script):
         print(f"\ngemm: skipped: {os.path.relpath(script, ROOT)} does not exist yet (out-of-core GEMM rows)")
         return
     argv = ["/usr/bin/python3", script, "--sizes", *map(str, args.gemm_sizes), "--memory", args.memory, "--png", png]
+    usage = subprocess.run(["/usr/bin/python3", script, "--help"], capture_output=True, text=True).stdout
+    for option, value in (("--binary", args.tilesum), ("--threads", str(args.threads)),
+                          ("--scratch", os.path.join(workdir, "gemm"))):
+        if option in usage:  # options beyond --sizes, --memory and --png, if the script has them
+            argv += [option, value]
     print(f"\ngemm: {' '.join(argv)}", flush=True)
     if subprocess.run(argv).returncode != 0:
         print("gemm: FAILED (see above)")
@@ -268,10 +274,11 @@ def main():
             for row in function_rows(args, workdir, size):
                 print_row(row)
                 rows.append(row)
-        plot(rows, args.png, args)
+        if rows:
+            plot(rows, args.png, args)
         if args.gemm_sizes:
             root, extension = os.path.splitext(args.png)
-            gemm(args, f"{root}_gemm{extension}")
+            gemm(args, workdir, f"{root}_gemm{extension}")
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
