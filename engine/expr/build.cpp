@@ -308,20 +308,19 @@ NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& argume
     // numpy's complex power of a small whole exponent is a product, which the complex split computes exactly: the
     // one function of complex arrays tilesum takes (the others are refused below).
     if (op == FunctionOp::power && arguments.front().array && is_complex(arguments.front().array->node->dtype) &&
-        std::floor(exponent.value) == exponent.value && exponent.value >= 1 &&
-        exponent.value <= largest_complex_power)
+        std::floor(exponent.value) == exponent.value && exponent.value >= 1 && exponent.value <= largest_complex_power)
         return complex_whole_power(*arguments.front().array, static_cast<long long>(exponent.value), span);
     std::vector<Operand> arrays;
     for (const FunctionArgument& argument : arguments) {
         if (!argument.array) continue;
         arrays.push_back(*argument.array);
         if (is_complex(argument.array->node->dtype))
-            fail(ErrorKind::unsupported,
-                 function_display(op) + " of a complex array (" + argument.array->display +
-                     ") is not supported yet: the elementwise functions take real (integer or float) arrays only" +
-                     (op == FunctionOp::power ? " (a complex array to a whole power from 1 to 8 is taken: Z ** 2)"
-                                              : ""),
-                 argument.array->span ? argument.array->span : span);
+            fail(
+                ErrorKind::unsupported,
+                function_display(op) + " of a complex array (" + argument.array->display +
+                    ") is not supported yet: the elementwise functions take real (integer or float) arrays only" +
+                    (op == FunctionOp::power ? " (a complex array to a whole power from 1 to 8 is taken: Z ** 2)" : ""),
+                argument.array->span ? argument.array->span : span);
     }
     TILESUM_ASSERT(!arrays.empty());
     std::vector<Shape> shapes;

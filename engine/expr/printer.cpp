@@ -33,9 +33,9 @@ std::string argument_text(const Node& node) {
 // A side of `**`: a product or a power in parentheses, which bind looser or group differently ((A * B)**2, (X**2)**3).
 std::string power_side_text(const Node& node) {
     const std::string text = render(node, false);
-    const bool loose = (node.kind == NodeKind::product ||
-                        (node.kind == NodeKind::function && is_power(node.function))) &&
-                       (node.name.empty());
+    const bool loose =
+        (node.kind == NodeKind::product || (node.kind == NodeKind::function && is_power(node.function))) &&
+        (node.name.empty());
     return loose ? std::string("(").append(text).append(")") : text;  // append(): GCC bug 105329
 }
 
@@ -55,7 +55,7 @@ std::string render_function(const Node& node) {
         std::string sides[2];
         for (std::size_t position = 0; position < 2; ++position) {
             const std::optional<double>& constant = node.constants[position];
-            sides[position] = !constant      ? power_side_text(*node.operands[operand++])
+            sides[position] = !constant       ? power_side_text(*node.operands[operand++])
                               : *constant < 0 ? std::string("(").append(exact_number_text(*constant)).append(")")
                                               : exact_number_text(*constant);
         }

@@ -12,8 +12,9 @@ input widened to float64, and draws again when the two disagree (and when numpy 
 negative integer power). What tilesum does there is checked by the cases `float32` and `integers`.
 
 Case: random (the random scripts), float32 (a float32 result within float32's tolerance of numpy's own float32
-computation), integers (integer powers and overflow: what tilesum does where numpy wraps or raises), complex
-(every function of a complex array: a one-line error naming the function and where it is written)."""
+computation), integers (integer powers and overflow: what tilesum does where numpy wraps or raises), views (slices
+and diagonals of a power of arrays), complex (every function of a complex array: a one-line error naming the
+function and where it is written, or numpy's value for a whole power)."""
 
 import random
 import warnings
@@ -351,6 +352,24 @@ def check_integers(context):
     print("integer powers as documented")
 
 
+def check_views(context):
+    """Slices and diagonals push through a power of arrays to both sides' inputs, as through any function."""
+    rng = np.random.default_rng(9)
+    Z2, M, A, B = (rng.standard_normal(shape) for shape in [(5, 6), (5, 6), (6, 6), (6, 6)])
+    x = rng.standard_normal(6)
+    data = util.write_h5(context.path("in.h5"), Z2=Z2, M=M, x=x, A=A, B=B)
+    text = ("R = np.power(abs(Z2 * M), x)[1] + (abs(Z2) ** x)[2, 1:4].sum() + np.power(2, x[::2]).sum()\n"
+            "S = np.einsum('ii->i', abs(A) ** B)\n"
+            "T = (abs(A) ** B.T)[::-2, 1]\n")
+    script = context.write_text("views.tsum", text)
+    out = context.path("out.h5")
+    util.expect_success(context.run("run", script, "--data", data, "--out", out))
+    expected = {"R": np.power(abs(Z2 * M), x)[1] + (abs(Z2) ** x)[2, 1:4].sum() + np.power(2, x[::2]).sum(),
+                "S": np.einsum("ii->i", abs(A) ** B), "T": (abs(A) ** B.T)[::-2, 1]}
+    for name, value in expected.items():
+        util.expect_close(name, util.read_h5(out, name), value, rtol=1e-13, dtype=np.float64)
+
+
 def check_complex(context):
     """Every function of a complex array: exit status 2 and one line naming the function and where it is."""
     rng = np.random.default_rng(5)
@@ -389,4 +408,4 @@ def check_complex(context):
 
 if __name__ == "__main__":
     util.run_main(None, {"random": check_random, "float32": check_float32, "integers": check_integers,
-                         "complex": check_complex})
+                         "views": check_views, "complex": check_complex})

@@ -156,7 +156,7 @@ private:
             case 6: {  // a comparison, 0 or 1, alone or as a mask
                 const std::string left = operand(labels, depth - 1);
                 const std::string right = chance(0.3) ? number() : operand(suffix_of(labels), depth - 1);
-                const std::string compared = join("(", left, comparisons[uniform(0, 5)], right, ")");
+                std::string compared = join("(", left, comparisons[uniform(0, 5)], right, ")");
                 if (chance(0.5)) return compared;
                 const std::string masked = operand(labels, depth - 1);
                 return join("(", compared, " * ", masked, ")");

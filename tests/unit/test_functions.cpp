@@ -10,6 +10,7 @@
 
 #include "engine/common/elementwise_scalar.hpp"
 #include "engine/eval/reference_eval.hpp"
+#include "engine/eval/tile_eval.hpp"
 #include "engine/expr/build.hpp"
 #include "engine/expr/complex_split.hpp"
 #include "engine/expr/printer.hpp"
@@ -217,9 +218,11 @@ TEST_CASE("numbers alone fold when the script is bound", "[functions]") {
 }
 
 TEST_CASE("what functions refuse names the function and where it is written", "[functions]") {
-    const std::map<std::string, expr::InputSpec> inputs{
-        {"X", {{4, 3}, DType::f64}}, {"Z", {{4, 3}, DType::c128}}, {"I", {{3}, DType::i32}},
-        {"Y", {{5}, DType::f64}},    {"L", {{3}, DType::i64}}};
+    const std::map<std::string, expr::InputSpec> inputs{{"X", {{4, 3}, DType::f64}},
+                                                        {"Z", {{4, 3}, DType::c128}},
+                                                        {"I", {{3}, DType::i32}},
+                                                        {"Y", {{5}, DType::f64}},
+                                                        {"L", {{3}, DType::i64}}};
     const struct {
         const char* script;
         ErrorKind kind;
@@ -349,6 +352,26 @@ TEST_CASE("a function is a barrier to expansion below it, not above it", "[funct
         const nlohmann::json described = nlohmann::json::parse(plan::describe_json(plan));
         CHECK(described["outputs"][0]["functions"] == nlohmann::json::array({"sqrt(abs(A - B))"}));
     }
+}
+
+TEST_CASE("a power of arrays is priced as a libm call per element, like exp", "[functions][cost_kinds]") {
+    // Two (64, 32) operands read and one result written, plus the libm call's bytes' worth per element, which a
+    // maximum (a compare per element) does not pay.
+    const std::map<std::string, Shape> shapes{{"A", {64, 32}}, {"B", {64, 32}}};
+    auto elementwise_bytes = [&](const char* script) {
+        const expr::Program program = bind_shapes(script, shapes);
+        const expr::Node& root = *program.outputs.front().node;
+        eval::TileSpec tile;
+        for (Extent extent : root.shape) tile.ranges.push_back({0, extent});
+        return eval::estimate_tile(root, tile, eval::Schedule{}).work.elementwise_bytes;
+    };
+    const double elements = 64 * 32;
+    const double moved = sizeof(double) * 3 * elements;
+    CHECK(elementwise_bytes("R = np.maximum(A, B)") == moved);
+    const double libm = elementwise_bytes("R = A ** B");
+    CHECK(libm > moved);
+    CHECK(elementwise_bytes("R = np.power(A, B)") == libm);
+    CHECK(elementwise_bytes("R = np.exp(A)") == libm - sizeof(double) * elements);  // one operand fewer
 }
 
 TEST_CASE("powers print as Python reads them, in plans and in function leaves", "[functions]") {

@@ -44,8 +44,9 @@ std::vector<plan::PlanOptions> plan_variants(const expr::Program& program, const
         for (char label : labels) {
             if (!label || variants[2].forced_tiles.count(label)) continue;
             const auto extent = static_cast<unsigned>(random.extents.at(label));
-            if (rng() % 3) variants[2].forced_tiles[label] = variants[4].forced_tiles[label] = 1 + rng() % extent;
-            if (rng() % 2) variants[3].forced_tiles[label] = 1 + rng() % extent;
+            auto tile = [&] { return 1 + static_cast<Extent>(rng() % extent); };
+            if (rng() % 3) variants[2].forced_tiles[label] = variants[4].forced_tiles[label] = tile();
+            if (rng() % 2) variants[3].forced_tiles[label] = tile();
         }
     }
     return variants;
