@@ -25,6 +25,10 @@ enum class FunctionOp {
     sign,
     // x ** p for a number p (Node::parameter); integer p by repeated multiplication.
     power,
+    // x ** y with both sides arrays, or a number base (2 ** X): numpy's power with broadcasting, C's pow per
+    // element. Node::parameter is 1 when both sides are integers (numpy's integer power: exact, and a negative
+    // exponent, which numpy refuses at run time, gives nan), else 0.
+    array_power,
     // Binary, numpy broadcasting.
     maximum,
     minimum,
@@ -44,29 +48,21 @@ struct FunctionInfo {
     FunctionOp op;
     std::string_view name;    // numpy's name: np.NAME
     std::size_t arity;        // arguments, numbers included (power: 1, its exponent is the node's parameter)
-    std::string_view symbol;  // the operator spelling of a comparison ("<"), else empty
+    std::string_view symbol;  // the operator spelling of a comparison ("<") or a power ("**"), else empty
 };
 
-inline constexpr std::array<FunctionInfo, 20> function_table{{
-    {FunctionOp::exp, "exp", 1, ""},
-    {FunctionOp::log, "log", 1, ""},
-    {FunctionOp::log1p, "log1p", 1, ""},
-    {FunctionOp::expm1, "expm1", 1, ""},
-    {FunctionOp::sqrt, "sqrt", 1, ""},
-    {FunctionOp::sin, "sin", 1, ""},
-    {FunctionOp::cos, "cos", 1, ""},
-    {FunctionOp::tanh, "tanh", 1, ""},
-    {FunctionOp::abs, "abs", 1, ""},
-    {FunctionOp::sign, "sign", 1, ""},
-    {FunctionOp::power, "power", 1, "**"},
-    {FunctionOp::maximum, "maximum", 2, ""},
-    {FunctionOp::minimum, "minimum", 2, ""},
-    {FunctionOp::less, "less", 2, "<"},
-    {FunctionOp::less_equal, "less_equal", 2, "<="},
-    {FunctionOp::greater, "greater", 2, ">"},
-    {FunctionOp::greater_equal, "greater_equal", 2, ">="},
-    {FunctionOp::equal, "equal", 2, "=="},
-    {FunctionOp::not_equal, "not_equal", 2, "!="},
+// power and array_power are both numpy's "power": which one a node is follows from its arguments (one, or two).
+inline constexpr std::array<FunctionInfo, 21> function_table{{
+    {FunctionOp::exp, "exp", 1, ""},          {FunctionOp::log, "log", 1, ""},
+    {FunctionOp::log1p, "log1p", 1, ""},      {FunctionOp::expm1, "expm1", 1, ""},
+    {FunctionOp::sqrt, "sqrt", 1, ""},        {FunctionOp::sin, "sin", 1, ""},
+    {FunctionOp::cos, "cos", 1, ""},          {FunctionOp::tanh, "tanh", 1, ""},
+    {FunctionOp::abs, "abs", 1, ""},          {FunctionOp::sign, "sign", 1, ""},
+    {FunctionOp::power, "power", 1, "**"},    {FunctionOp::array_power, "power", 2, "**"},
+    {FunctionOp::maximum, "maximum", 2, ""},  {FunctionOp::minimum, "minimum", 2, ""},
+    {FunctionOp::less, "less", 2, "<"},       {FunctionOp::less_equal, "less_equal", 2, "<="},
+    {FunctionOp::greater, "greater", 2, ">"}, {FunctionOp::greater_equal, "greater_equal", 2, ">="},
+    {FunctionOp::equal, "equal", 2, "=="},    {FunctionOp::not_equal, "not_equal", 2, "!="},
     {FunctionOp::where, "where", 3, ""},
 }};
 
@@ -78,11 +74,19 @@ inline const FunctionInfo& function_info(FunctionOp op) {
 
 inline std::string_view function_name(FunctionOp op) { return function_info(op).name; }
 
-// The op numpy calls `name` ("absolute" is numpy's other name of abs), or std::nullopt.
+// The op numpy calls `name` ("absolute" is numpy's other name of abs), or std::nullopt. "power" is power (a number
+// exponent); the caller tells array_power by its arguments (function_with_arity).
 inline std::optional<FunctionOp> function_named(std::string_view name) {
     if (name == "absolute") return FunctionOp::abs;
     for (const FunctionInfo& info : function_table)
         if (info.name == name) return info.op;
+    return std::nullopt;
+}
+
+// The op numpy calls `name` that takes `arity` arguments: how a plan file names power and array_power.
+inline std::optional<FunctionOp> function_with_arity(std::string_view name, std::size_t arity) {
+    for (const FunctionInfo& info : function_table)
+        if (info.name == name && info.arity == arity) return info.op;
     return std::nullopt;
 }
 
@@ -92,11 +96,18 @@ inline bool is_float_function(FunctionOp op) {
            op == FunctionOp::sqrt || op == FunctionOp::sin || op == FunctionOp::cos || op == FunctionOp::tanh;
 }
 
-inline bool is_comparison(FunctionOp op) { return !function_info(op).symbol.empty() && op != FunctionOp::power; }
+inline bool is_comparison(FunctionOp op) {
+    return op == FunctionOp::less || op == FunctionOp::less_equal || op == FunctionOp::greater ||
+           op == FunctionOp::greater_equal || op == FunctionOp::equal || op == FunctionOp::not_equal;
+}
 
-// Whether the cost model prices the op as a transcendental (a libm call per element) rather than a few flops.
+inline bool is_power(FunctionOp op) { return op == FunctionOp::power || op == FunctionOp::array_power; }
+
+// Whether the cost model prices the op as a transcendental (a libm call per element) rather than a few flops
+// (power with a number exponent: when the exponent is fractional or large, which the caller checks).
 inline bool is_transcendental(FunctionOp op) {
-    return is_float_function(op) && op != FunctionOp::sqrt;  // sqrt is one instruction
+    return (is_float_function(op) && op != FunctionOp::sqrt) ||  // sqrt is one instruction
+           op == FunctionOp::array_power;                        // pow per element
 }
 
 }  // namespace tilesum

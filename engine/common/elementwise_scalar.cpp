@@ -19,6 +19,7 @@ double function_value(FunctionOp op, double exponent, const double* values) {
         case FunctionOp::abs: return std::fabs(x);
         case FunctionOp::sign: return sign_of(x);
         case FunctionOp::power: return power(x, exponent);
+        case FunctionOp::array_power: return array_power(x, values[1], exponent != 0);
         case FunctionOp::maximum: return maximum(x, values[1]);
         case FunctionOp::minimum: return minimum(x, values[1]);
         case FunctionOp::less: return truth(x < values[1]);

@@ -45,6 +45,16 @@ inline double power(double x, double exponent) {
     return std::pow(x, exponent);
 }
 
+// numpy's power of two arrays: C's pow (pow(x, 0) is 1 even for nan, pow(0, -1) is inf, a negative base to a
+// fractional exponent nan). `integers`: both arrays are integers, whose power numpy computes exactly by
+// multiplication and refuses for a negative exponent ("Integers to negative integer powers are not allowed"),
+// which gives nan here (an integer output refuses nan when written).
+inline double array_power(double x, double y, bool integers) {
+    if (!integers) return std::pow(x, y);
+    if (y < 0) return std::nan("");
+    return y <= 0x1p62 ? integer_power(x, static_cast<long long>(y)) : std::pow(x, y);
+}
+
 // numpy's maximum and minimum: a nan in either argument is the result.
 inline double maximum(double a, double b) { return (a >= b || std::isnan(a)) ? a : b; }
 inline double minimum(double a, double b) { return (a <= b || std::isnan(a)) ? a : b; }
@@ -58,7 +68,8 @@ inline double select(double condition, double a, double b) { return condition !=
 
 namespace tilesum {
 
-// op over one element: `values` holds one value per argument (function_info(op).arity), `exponent` is power's p.
+// op over one element: `values` holds one value per argument (function_info(op).arity), `exponent` is power's p
+// (Node::parameter: array_power's integer flag).
 // The naive evaluator's kernel and the script's constant folding.
 double function_value(FunctionOp op, double exponent, const double* values);
 

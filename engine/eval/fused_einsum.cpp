@@ -464,6 +464,7 @@ private:
         const Node& node = *instruction.node;
         if (node.function == FunctionOp::exp) return 10;
         if (node.function == FunctionOp::power) return elementwise::multiplied(node.parameter) ? 1 : 16;
+        if (node.function == FunctionOp::array_power) return 16;  // pow per element
         return is_transcendental(node.function) ? 16 : 1;
     }
 

@@ -1,5 +1,6 @@
 #include "engine/expr/build.hpp"
 
+#include <cmath>
 #include <map>
 
 #include "engine/expr/diagonal.hpp"
@@ -248,18 +249,78 @@ std::string function_display(FunctionOp op) {
     return std::string("np.").append(info.name);
 }
 
+namespace {
+
+// numpy's dtype of the values a function combines (arguments from `first_value` on: not where's condition): the
+// arrays' promoted dtype, numbers joining by value; numbers alone (where(c, 1, 0)) give int64 or float64.
+DType promoted_value_dtype(const std::vector<FunctionArgument>& arguments, std::size_t first_value) {
+    std::optional<DType> promoted;
+    for (std::size_t position = first_value; position < arguments.size(); ++position)
+        if (arguments[position].array)
+            promoted = promoted ? promote_types(*promoted, arguments[position].array->node->dtype)
+                                : arguments[position].array->node->dtype;
+    for (std::size_t position = first_value; position < arguments.size(); ++position) {
+        if (arguments[position].array) continue;
+        const ScalarLiteral& number = arguments[position].number;
+        if (!promoted)
+            promoted = number.is_integer ? DType::i64 : DType::f64;
+        else
+            promoted = promote_with_scalar(*promoted, number);
+    }
+    TILESUM_ASSERT(promoted.has_value());
+    return *promoted;
+}
+
+// Whether every argument is an integer array or a Python int: numpy's integer power.
+bool integer_arguments(const std::vector<FunctionArgument>& arguments) {
+    for (const FunctionArgument& argument : arguments)
+        if (argument.array ? !is_integer(argument.array->node->dtype) : !argument.number.is_integer) return false;
+    return true;
+}
+
+}  // namespace
+
+namespace {
+
+// The largest exponent of a complex array written out as products (Z ** 8: three of them, binary powering).
+constexpr double largest_complex_power = 8;
+
+// base ** n for a complex base and a whole n in [1, largest_complex_power]: products, which the complex split
+// (complex_split.hpp) computes as real ones, by binary powering as numpy's complex power does for whole exponents.
+NodePtr complex_whole_power(const Operand& base, long long n, std::optional<SourceSpan> span) {
+    NodePtr result, square = base.node;
+    auto times = [&](const NodePtr& left, const NodePtr& right) {
+        return make_product(Operand{left, base.display, base.span}, Operand{right, base.display, base.span}, span);
+    };
+    while (n > 0) {
+        if (n & 1) result = result ? times(result, square) : square;
+        n >>= 1;
+        if (n > 0) square = times(square, square);
+    }
+    return result;
+}
+
+}  // namespace
+
 NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& arguments, std::optional<SourceSpan> span,
                       ScalarLiteral exponent) {
     TILESUM_ASSERT(arguments.size() == function_info(op).arity);
+    // numpy's complex power of a small whole exponent is a product, which the complex split computes exactly: the
+    // one function of complex arrays tilesum takes (the others are refused below).
+    if (op == FunctionOp::power && arguments.front().array && is_complex(arguments.front().array->node->dtype) &&
+        std::floor(exponent.value) == exponent.value && exponent.value >= 1 && exponent.value <= largest_complex_power)
+        return complex_whole_power(*arguments.front().array, static_cast<long long>(exponent.value), span);
     std::vector<Operand> arrays;
     for (const FunctionArgument& argument : arguments) {
         if (!argument.array) continue;
         arrays.push_back(*argument.array);
         if (is_complex(argument.array->node->dtype))
-            fail(ErrorKind::unsupported,
-                 function_display(op) + " of a complex array (" + argument.array->display +
-                     ") is not supported yet: the elementwise functions take real (integer or float) arrays only",
-                 argument.array->span ? argument.array->span : span);
+            fail(
+                ErrorKind::unsupported,
+                function_display(op) + " of a complex array (" + argument.array->display +
+                    ") is not supported yet: the elementwise functions take real (integer or float) arrays only" +
+                    (op == FunctionOp::power ? " (a complex array to a whole power from 1 to 8 is taken: Z ** 2)" : ""),
+                argument.array->span ? argument.array->span : span);
     }
     TILESUM_ASSERT(!arrays.empty());
     std::vector<Shape> shapes;
@@ -279,33 +340,22 @@ NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& argume
                      arrays.front().display + " ** " + std::to_string(static_cast<long long>(exponent.value)) + ".0",
                  span);
         dtype = promote_with_scalar(base, exponent);
+    } else if (op == FunctionOp::array_power) {
+        dtype = promoted_value_dtype(arguments, 0);
     } else if (is_float_function(op)) {
         dtype = is_integer(arrays.front().node->dtype) ? DType::f64 : arrays.front().node->dtype;
     } else if (op == FunctionOp::abs || op == FunctionOp::sign) {
         dtype = arrays.front().node->dtype;
     } else {
-        const std::size_t first_value = op == FunctionOp::where ? 1 : 0;
-        std::optional<DType> promoted;
-        for (std::size_t position = first_value; position < arguments.size(); ++position)
-            if (arguments[position].array)
-                promoted = promoted ? promote_types(*promoted, arguments[position].array->node->dtype)
-                                    : arguments[position].array->node->dtype;
-        for (std::size_t position = first_value; position < arguments.size(); ++position) {
-            if (arguments[position].array) continue;
-            const ScalarLiteral& number = arguments[position].number;
-            // Numbers alone (where(c, 1, 0)): numpy's dtype of the Python numbers, int64 or float64.
-            if (!promoted)
-                promoted = number.is_integer ? DType::i64 : DType::f64;
-            else
-                promoted = promote_with_scalar(*promoted, number);
-        }
-        dtype = *promoted;
+        dtype = promoted_value_dtype(arguments, op == FunctionOp::where ? 1 : 0);
     }
 
     auto node = std::make_shared<Node>();
     node->kind = NodeKind::function;
     node->function = op;
-    node->parameter = op == FunctionOp::power ? exponent.value : 0.0;
+    node->parameter = op == FunctionOp::power                                         ? exponent.value
+                      : op == FunctionOp::array_power && integer_arguments(arguments) ? 1.0
+                                                                                      : 0.0;
     node->shape = *shape;
     node->dtype = dtype;
     node->axis_labels = broadcast_axis_labels(*shape, arrays);

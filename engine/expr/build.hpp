@@ -47,8 +47,10 @@ struct FunctionArgument {
 
 // function(arguments) elementwise with numpy's broadcasting and dtypes (engine/common/elementwise_function.hpp
 // lists the ops and their arity). At least one argument is an array (numbers alone are folded by the caller).
-// `exponent`: power's p. Complex arguments are refused, naming the function: numpy's complex versions are not
-// implemented yet. Integer arrays to negative integer powers are refused as numpy refuses them.
+// `exponent`: power's p (array_power takes its exponent as its second argument). Complex arguments are refused,
+// naming the function: numpy's complex versions are not implemented yet. Integer arrays to negative integer
+// powers are refused as numpy refuses them (a number exponent; an integer array exponent's negative elements give
+// nan, elementwise_scalar.hpp).
 NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& arguments, std::optional<SourceSpan> span,
                       ScalarLiteral exponent = {});
 

@@ -66,7 +66,8 @@ struct Node {
     std::string output_labels;                     // einsum
     std::vector<double> coefficients;              // lincomb: one per operand
     FunctionOp function = FunctionOp::exp;         // function: which
-    double parameter = 0;                          // function: power's exponent p (x ** p)
+    double parameter = 0;                          // function: power's exponent p (x ** p); array_power: 1
+                                                   // when both sides are integers, else 0
     std::vector<std::optional<double>> constants;  // function: one per argument; operands fill the empty ones
 
     // One letter per axis when the axis is known by an einsum index ('\0' when not): lets `--tile k=64` name

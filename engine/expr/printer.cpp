@@ -30,7 +30,16 @@ std::string argument_text(const Node& node) {
     return node.kind == NodeKind::input || !node.name.empty() ? node.name : render(node, true);
 }
 
-// exp(X), maximum(X, 0), (X < Y), X**2: numpy's spelling, the numbers at full precision (the planner tells
+// A side of `**`: a product or a power in parentheses, which bind looser or group differently ((A * B)**2, (X**2)**3).
+std::string power_side_text(const Node& node) {
+    const std::string text = render(node, false);
+    const bool loose =
+        (node.kind == NodeKind::product || (node.kind == NodeKind::function && is_power(node.function))) &&
+        (node.name.empty());
+    return loose ? std::string("(").append(text).append(")") : text;  // append(): GCC bug 105329
+}
+
+// exp(X), maximum(X, 0), (X < Y), X**2, X**Y: numpy's spelling, the numbers at full precision (the planner tells
 // function leaves apart by this text, plan/expand.cpp).
 std::string render_function(const Node& node) {
     const FunctionInfo& info = function_info(node.function);
@@ -39,7 +48,19 @@ std::string render_function(const Node& node) {
     for (const std::optional<double>& constant : node.constants)
         arguments.push_back(constant ? exact_number_text(*constant) : argument_text(*node.operands[next_operand++]));
     if (node.function == FunctionOp::power)
-        return render(*node.operands[0], false) + "**" + exact_number_text(node.parameter);
+        return power_side_text(*node.operands[0]) + "**" + exact_number_text(node.parameter);
+    if (node.function == FunctionOp::array_power) {
+        // A number side prints as written, a negative one in parentheses as Python needs: (-2)**X.
+        std::size_t operand = 0;
+        std::string sides[2];
+        for (std::size_t position = 0; position < 2; ++position) {
+            const std::optional<double>& constant = node.constants[position];
+            sides[position] = !constant       ? power_side_text(*node.operands[operand++])
+                              : *constant < 0 ? std::string("(").append(exact_number_text(*constant)).append(")")
+                                              : exact_number_text(*constant);
+        }
+        return sides[0] + "**" + sides[1];
+    }
     if (is_comparison(node.function))
         return std::string("(")
             .append(arguments[0])

@@ -48,6 +48,10 @@ Tensor tanh(const Tensor& x) { return unary(FunctionOp::tanh, x); }
 Tensor abs(const Tensor& x) { return unary(FunctionOp::abs, x); }
 Tensor sign(const Tensor& x) { return unary(FunctionOp::sign, x); }
 Tensor pow(const Tensor& x, double p) { return apply(FunctionOp::power, {array_argument(x, 0)}, number(p)); }
+Tensor pow(const Tensor& x, const Tensor& y) { return binary(FunctionOp::array_power, x, y); }
+Tensor pow(double x, const Tensor& y) {
+    return apply(FunctionOp::array_power, {number_argument(x), array_argument(y, 2)});
+}
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(FunctionOp::maximum, a, b); }
 Tensor maximum(const Tensor& a, double b) { return binary(FunctionOp::maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(FunctionOp::minimum, a, b); }

@@ -49,6 +49,10 @@ Tensor sign(const Tensor& x);
 // x ** p. An integral p counts as a Python int for the dtype (int32 ** 2 stays int32) and is computed by
 // multiplication.
 Tensor pow(const Tensor& x, double p);
+// x ** y elementwise with broadcasting (numpy's power of arrays, C's pow per element): the promoted dtype; for
+// integers both, a negative exponent gives nan (numpy refuses it when it meets one).
+Tensor pow(const Tensor& x, const Tensor& y);
+Tensor pow(double x, const Tensor& y);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, double b);
 Tensor minimum(const Tensor& a, const Tensor& b);

@@ -91,6 +91,10 @@ void apply_function(FunctionOp op, double exponent, const std::vector<FunctionAr
                 return run<1>(args, out, shape, [whole](double x) { return integer_power(x, whole); });
             }
             return run<1>(args, out, shape, [exponent](double x) { return power(x, exponent); });
+        case FunctionOp::array_power: {
+            const bool integers = exponent != 0;
+            return run<2>(args, out, shape, [integers](double x, double y) { return array_power(x, y, integers); });
+        }
         case FunctionOp::maximum: return run<2>(args, out, shape, maximum);
         case FunctionOp::minimum: return run<2>(args, out, shape, minimum);
         case FunctionOp::less: return run<2>(args, out, shape, [](double a, double b) { return truth(a < b); });

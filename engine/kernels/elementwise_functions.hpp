@@ -20,7 +20,8 @@ struct FunctionArgument {
     double constant = 0;
 };
 
-// result[index] = op(arguments at index) for every index of `result_shape`. `exponent`: power's p.
+// result[index] = op(arguments at index) for every index of `result_shape`. `exponent`: power's p (Node::parameter;
+// array_power: 1 when both sides are integers).
 void apply_function(FunctionOp op, double exponent, const std::vector<FunctionArgument>& arguments, double* result,
                     const Shape& result_shape);
 

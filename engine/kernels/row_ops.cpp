@@ -176,6 +176,10 @@ TILESUM_CLONES void apply_function(FunctionOp op, double exponent, const RowArgu
                 return unary([whole](double x) { return integer_power(x, whole); }, args, out, count);
             }
             return unary([exponent](double x) { return power(x, exponent); }, args, out, count);
+        case FunctionOp::array_power: {
+            const bool integers = exponent != 0;
+            return binary([integers](double x, double y) { return array_power(x, y, integers); }, args, out, count);
+        }
         case FunctionOp::maximum: return binary(maximum, args, out, count);
         case FunctionOp::minimum: return binary(minimum, args, out, count);
         case FunctionOp::less: return binary([](double a, double b) { return truth(a < b); }, args, out, count);

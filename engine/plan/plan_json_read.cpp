@@ -78,13 +78,16 @@ GraphNode read_node(const Field& field) {
     node.axis_labels = field["axis_labels"].string();
     node.piece = field["piece"].boolean();
     if (node.kind == expr::NodeKind::function) {
-        const std::optional<FunctionOp> op = function_named(field["function"].string());
-        if (!op || field["function"].string() == "absolute")
-            field["function"].fail_here("not a function tilesum knows");
-        node.function = *op;
-        node.parameter = field["parameter"].number();
         for (const Field& argument : field["arguments"].items())
             node.constants.push_back(argument.is_null() ? std::nullopt : std::optional<double>(argument.number()));
+        // numpy's name, and for "power" the arguments: one (a number exponent, the parameter) or two (array_power).
+        const std::string name = field["function"].string();
+        std::optional<FunctionOp> op = function_named(name);
+        if (!op || name == "absolute") field["function"].fail_here("not a function tilesum knows");
+        if (const std::optional<FunctionOp> with_arity = function_with_arity(name, node.constants.size()))
+            op = with_arity;
+        node.function = *op;
+        node.parameter = field["parameter"].number();
     }
     return node;
 }

@@ -44,8 +44,9 @@ json node_json(const GraphNode& node) {
                   {"operands", node.operands},           {"operand_labels", node.operand_labels},
                   {"output_labels", node.output_labels}, {"coefficients", numbers_json(node.coefficients)},
                   {"axis_labels", node.axis_labels},     {"piece", node.piece}};
-    // Functions only, so plans without them read as before: the op by numpy's name, power's exponent, and one
-    // entry per argument, a number or null for the next operand.
+    // Functions only, so plans without them read as before: the op by numpy's name, power's exponent (array
+    // power's integer flag), and one entry per argument, a number or null for the next operand (power with one
+    // argument, numpy's power of arrays with two).
     if (node.kind == expr::NodeKind::function) {
         entry["function"] = std::string(function_name(node.function));
         entry["parameter"] = number_json(node.parameter);

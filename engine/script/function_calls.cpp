@@ -59,13 +59,18 @@ Value apply(FunctionOp op, const std::vector<Value>& values, const std::vector<c
     return Value{std::nullopt, expr::make_function(op, arguments, node.span, exponent.value_or(expr::ScalarLiteral{}))};
 }
 
-// power's exponent: a number written in the script (tilesum has no array ** array yet).
-expr::ScalarLiteral exponent_of(const Value& value, const AstNode& ast, const std::string& callee) {
-    if (!value.number)
-        fail(ErrorKind::unsupported,
-             callee + ": the exponent must be a number, as in X ** 2 or X ** 0.5; an array exponent is not supported",
-             ast.span);
-    return as_scalar(value);
+// base ** exponent (np.power(base, exponent)): with a number exponent power (integer exponents by multiplication),
+// with an array exponent array_power (2 ** X, X ** Y); numbers alone fold as Python's ** does.
+Value lower_power(const Value& base, const Value& exponent, const AstNode& node, const AstNode& base_ast,
+                  const AstNode& exponent_ast) {
+    if (exponent.node) return apply(FunctionOp::array_power, {base, exponent}, {&base_ast, &exponent_ast}, node, {});
+    const expr::ScalarLiteral number = as_scalar(exponent);
+    if (!base.node) {
+        // Python's number ** number: an int when both are ints and the exponent is not negative.
+        const double value = std::pow(*base.number, number.value);
+        return Value{value, nullptr, base.integer && number.is_integer && number.value >= 0};
+    }
+    return apply(FunctionOp::power, {base}, {&base_ast}, node, number);
 }
 
 }  // namespace
@@ -78,7 +83,9 @@ bool is_elementwise_function(std::string_view written) {
 
 std::string elementwise_function_list() {
     std::string list;
-    for (const FunctionInfo& info : function_table) list.append(list.empty() ? "np." : ", np.").append(info.name);
+    for (const FunctionInfo& info : function_table)
+        if (info.op != FunctionOp::array_power)  // numpy's power, listed once
+            list.append(list.empty() ? "np." : ", np.").append(info.name);
     return list + " (also without np.), ** and the comparisons < <= > >= == !=";
 }
 
@@ -109,27 +116,14 @@ Value lower_function_call(const AstNode& call, const Evaluate& evaluate) {
         values.push_back(evaluate(*argument));
         asts.push_back(argument.get());
     }
-    if (op == FunctionOp::power) {
-        const expr::ScalarLiteral exponent = exponent_of(values[1], *call.args[1], callee);
-        values.pop_back();
-        asts.pop_back();
-        return apply(op, values, asts, call, exponent);
-    }
+    if (op == FunctionOp::power) return lower_power(values[0], values[1], call, *call.args[0], *call.args[1]);
     return apply(op, values, asts, call, std::nullopt);
 }
 
 Value lower_function_operator(const AstNode& node, const Value& left, const Value& right) {
     const std::vector<const AstNode*> asts{node.args[0].get(), node.args[1].get()};
     switch (node.op) {
-        case '^': {
-            const expr::ScalarLiteral exponent = exponent_of(right, *node.args[1], "'**'");
-            if (!left.node) {
-                // Python's number ** number: an int when both are ints and the exponent is not negative.
-                const double value = std::pow(*left.number, exponent.value);
-                return Value{value, nullptr, left.integer && exponent.is_integer && exponent.value >= 0};
-            }
-            return apply(FunctionOp::power, {left}, {asts[0]}, node, exponent);
-        }
+        case '^': return lower_power(left, right, node, *asts[0], *asts[1]);
         case '<': return apply(FunctionOp::less, {left, right}, asts, node, std::nullopt);
         case 'L': return apply(FunctionOp::less_equal, {left, right}, asts, node, std::nullopt);
         case '>': return apply(FunctionOp::greater, {left, right}, asts, node, std::nullopt);

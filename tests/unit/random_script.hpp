@@ -1,5 +1,6 @@
 // A seeded generator of random scripts: einsums with random subscripts over random inputs, sums with
-// broadcasting, elementwise products, scalings and named intermediates read by several statements.
+// broadcasting, elementwise products, scalings and named intermediates read by several statements; with
+// `Functions::mixed`, numpy's elementwise functions between them too (issue 13).
 #pragma once
 
 #include <algorithm>
@@ -18,9 +19,14 @@ struct RandomScript {
     std::map<char, Extent> extents;
 };
 
+// Whether scripts hold elementwise functions. Without them a seed draws the script it always drew (the plans of
+// that corpus are compared across compilers: tests/plans).
+enum class Functions { none, mixed };
+
 class ScriptGenerator {
 public:
-    explicit ScriptGenerator(unsigned seed) : rng_(seed) {}
+    explicit ScriptGenerator(unsigned seed, Functions functions = Functions::none)
+        : rng_(seed), functions_(functions == Functions::mixed) {}
 
     RandomScript generate() {
         script_ = RandomScript{};
@@ -70,7 +76,8 @@ private:
     // its own: the operands of `+` are unsequenced, and g++ and clang evaluate them in different orders, which
     // made the same seed two different scripts (and the plans compared across compilers different).
     std::string expression(const std::string& labels, int depth) {
-        const int choice = depth <= 0 ? 0 : uniform(0, 9);
+        const int choice = depth <= 0 ? 0 : uniform(0, functions_ ? 12 : 9);
+        if (choice >= 10) return function(labels, depth);
         if (choice <= 1) return input_with(labels);
         if (choice <= 4) return einsum(labels, depth);
         if (choice == 5) {  // a sum with numpy broadcasting: the right side may have only the last axes
@@ -109,6 +116,98 @@ private:
         return name;
     }
 
+    // The axes `labels` may be broadcast against: its last ones (numpy aligns axes from the right).
+    std::string suffix_of(const std::string& labels) {
+        return labels.substr(static_cast<std::size_t>(uniform(0, static_cast<int>(labels.size()))));
+    }
+
+    // An expression over `labels`, in parentheses: an argument of a function or an operator.
+    std::string operand(const std::string& labels, int depth) {
+        const std::string inner = expression(labels, depth);
+        return std::string("(").append(inner).append(")");  // append(): GCC bug 105329
+    }
+
+    // An elementwise function of expressions whose axes are `labels` (the second argument of a binary one may
+    // broadcast). Inputs are standard normal and einsums sum few products, so arguments stay small; what could
+    // overflow or leave the domain is bounded first (exp of a tanh, log and sqrt of maximum(abs(...), c), fractional
+    // and negative powers of bases at least 0.5; `X + 1` is not in the language), so the tiled and the naive answers
+    // agree to rounding.
+    std::string function(const std::string& labels, int depth) {
+        static const char* comparisons[] = {" < ", " <= ", " > ", " >= ", " == ", " != "};
+        const std::string np = chance(0.5) ? "np." : "";
+        const int choice = uniform(0, 15);
+        // One argument over `labels`, drawn here so that no expression below draws twice (unsequenced).
+        auto unary = [&](const char* before, const char* after) {
+            const std::string argument = operand(labels, depth - 1);
+            return join(np, before, argument, after);
+        };
+        switch (choice) {
+            case 0: return unary("exp(np.tanh", ")");
+            case 1: return unary("exp(-", " ** 2)");
+            case 2: return unary("log(np.maximum(abs", ", 1e-3))");
+            case 3: return unary("sqrt(np.maximum(np.abs", ", 0.5))");
+            case 4: return unary("tanh", "");
+            case 5: {
+                const std::string name = chance(0.5) ? "maximum(" : "minimum(";
+                const std::string left = expression(labels, depth - 1);
+                const std::string right = chance(0.3) ? number() : expression(suffix_of(labels), depth - 1);
+                return join(np, name, left, ", ", right, ")");
+            }
+            case 6: {  // a comparison, 0 or 1, alone or as a mask
+                const std::string left = operand(labels, depth - 1);
+                const std::string right = chance(0.3) ? number() : operand(suffix_of(labels), depth - 1);
+                std::string compared = join("(", left, comparisons[uniform(0, 5)], right, ")");
+                if (chance(0.5)) return compared;
+                const std::string masked = operand(labels, depth - 1);
+                return join("(", compared, " * ", masked, ")");
+            }
+            case 7: {
+                const std::string tested = operand(labels, depth - 1);
+                const std::string condition = join(tested, comparisons[uniform(0, 3)], "0");
+                const std::string chosen = expression(suffix_of(labels), depth - 1);
+                const std::string other = chance(0.3) ? number() : expression(labels, depth - 1);
+                return join("np.where(", condition, ", ", chosen, ", ", other, ")");
+            }
+            case 8: {  // integer powers, by multiplication
+                static const char* exponents[] = {"2", "3", "1", "0", "4"};
+                const std::string base = operand(labels, depth - 1);
+                return join("(", base, " ** ", exponents[uniform(0, 4)], ")");
+            }
+            case 9: {  // fractional and negative powers of a positive base
+                static const char* exponents[] = {"0.5", "-1", "1.5", "-0.5", "2.5", "-2", "0.25"};
+                const std::string argument = operand(labels, depth - 1);
+                const std::string base = join("np.maximum(abs", argument, ", 1)");
+                const char* exponent = exponents[uniform(0, 6)];
+                if (chance(0.5)) return join("(", base, " ** ", exponent, ")");
+                return join(np, "power(", base, ", ", exponent, ")");
+            }
+            case 10: return unary("abs", "");
+            case 11: return unary("sign", "");
+            case 12: {  // an array exponent: a positive base to a bounded power, or a number to an array
+                if (chance(0.2)) {
+                    const std::string power = operand(labels, depth - 1);
+                    return join("(2 ** np.tanh", power, ")");
+                }
+                const std::string argument = operand(labels, depth - 1);
+                const std::string base = join("np.maximum(abs", argument, ", 0.5)");
+                const std::string bounded = operand(suffix_of(labels), depth - 1);
+                const std::string exponent = join("np.tanh", bounded);
+                if (chance(0.5)) return join("(", base, " ** ", exponent, ")");
+                return join("np.power(", base, ", ", exponent, ")");
+            }
+            case 13: return unary("log1p(abs", ")");
+            case 14: return unary("expm1(np.tanh", ")");
+            default: return chance(0.5) ? unary("sin", "") : unary("cos", "");
+        }
+    }
+
+    template <typename... Parts>
+    static std::string join(const Parts&... parts) {
+        std::string text;
+        (text.append(parts), ...);
+        return text;
+    }
+
     std::string einsum(const std::string& output, int depth) {
         std::string pool = "abcdefg";
         std::string contracted;
@@ -136,6 +235,7 @@ private:
     }
 
     std::mt19937 rng_;
+    bool functions_ = false;
     RandomScript script_;
     std::string statements_;
     std::map<std::string, std::string> named_;

@@ -10,8 +10,10 @@
 
 #include "engine/common/elementwise_scalar.hpp"
 #include "engine/eval/reference_eval.hpp"
+#include "engine/eval/tile_eval.hpp"
 #include "engine/expr/build.hpp"
 #include "engine/expr/complex_split.hpp"
+#include "engine/expr/printer.hpp"
 #include "engine/expr/tensor.hpp"
 #include "engine/kernels/elementwise_functions.hpp"
 #include "engine/plan/plan_json.hpp"
@@ -89,6 +91,27 @@ TEST_CASE("function kernels give numpy's values at the edges, with no floating-p
     CHECK(same_value(value_of(FunctionOp::power, {2.0}, 1000), std::pow(2.0, 1000)));
 }
 
+TEST_CASE("a power of arrays gives numpy's values at the edges", "[functions]") {
+    // Floats: C's pow, as numpy's np.power of arrays.
+    CHECK(value_of(FunctionOp::array_power, {0.0, -1.0}) == infinity);
+    CHECK(value_of(FunctionOp::array_power, {-0.0, -1.0}) == -infinity);
+    CHECK(std::isnan(value_of(FunctionOp::array_power, {-8.0, 1.0 / 3})));
+    CHECK(value_of(FunctionOp::array_power, {not_a_number, 0.0}) == 1.0);
+    CHECK(value_of(FunctionOp::array_power, {1.0, not_a_number}) == 1.0);
+    CHECK(std::isnan(value_of(FunctionOp::array_power, {2.0, not_a_number})));
+    CHECK(value_of(FunctionOp::array_power, {-2.0, 3.0}) == -8.0);
+    CHECK(value_of(FunctionOp::array_power, {2.0, 0.5}) == std::sqrt(2.0));
+    CHECK(value_of(FunctionOp::array_power, {10.0, 400.0}) == infinity);
+    CHECK(value_of(FunctionOp::array_power, {infinity, -1.0}) == 0.0);
+    // Integers (the node's parameter 1): exact by multiplication; a negative exponent, which numpy refuses when it
+    // meets one, is nan.
+    CHECK(value_of(FunctionOp::array_power, {3.0, 33.0}, 1) == 5559060566555523.0);
+    CHECK(value_of(FunctionOp::array_power, {-7.0, 0.0}, 1) == 1.0);
+    CHECK(value_of(FunctionOp::array_power, {0.0, 0.0}, 1) == 1.0);
+    CHECK(std::isnan(value_of(FunctionOp::array_power, {2.0, -1.0}, 1)));
+    CHECK(std::isnan(value_of(FunctionOp::array_power, {1.0, -3.0}, 1)));
+}
+
 TEST_CASE("block kernels and the one-element value agree on every function, edges included", "[functions]") {
     // The edges and a few ordinary numbers, every argument taking each of them: the block loop (tiles) and
     // function_value (the script's folding and the naive evaluator) are separate code over the same semantics.
@@ -109,7 +132,10 @@ TEST_CASE("block kernels and the one-element value agree on every function, edge
         }
         std::vector<kernels::FunctionArgument> arguments;
         for (const std::vector<double>& column : columns) arguments.push_back({column.data(), {count}, 0});
-        for (const double exponent : info.op == FunctionOp::power ? exponents : std::vector<double>{0}) {
+        const std::vector<double> parameters = info.op == FunctionOp::power         ? exponents
+                                               : info.op == FunctionOp::array_power ? std::vector<double>{0, 1}
+                                                                                    : std::vector<double>{0};
+        for (const double exponent : parameters) {
             std::vector<double> block(static_cast<std::size_t>(count));
             kernels::apply_function(info.op, exponent, arguments, block.data(), {count});
             for (Extent flat = 0; flat < count; ++flat) {
@@ -165,6 +191,16 @@ TEST_CASE("functions take numpy's dtypes", "[functions]") {
         {"R = np.where(D > 0, I, F)", DType::f64},
         {"R = np.where(F, 1, 0)", DType::i64},
         {"R = np.where(F, 1.0, I)", DType::f64},
+        {"R = D ** D", DType::f64},
+        {"R = I ** L", DType::i64},
+        {"R = I ** I", DType::i32},
+        {"R = F ** I", DType::f64},
+        {"R = F ** F", DType::f32},
+        {"R = np.power(I, F)", DType::f64},
+        {"R = 2 ** I", DType::i32},
+        {"R = 2.0 ** I", DType::f64},
+        {"R = 2 ** F", DType::f32},
+        {"R = np.power(0.5, F)", DType::f32},
     };
     for (const auto& test : cases) {
         INFO(test.script);
@@ -182,8 +218,11 @@ TEST_CASE("numbers alone fold when the script is bound", "[functions]") {
 }
 
 TEST_CASE("what functions refuse names the function and where it is written", "[functions]") {
-    const std::map<std::string, expr::InputSpec> inputs{
-        {"X", {{4, 3}, DType::f64}}, {"Z", {{4, 3}, DType::c128}}, {"I", {{3}, DType::i32}}, {"Y", {{5}, DType::f64}}};
+    const std::map<std::string, expr::InputSpec> inputs{{"X", {{4, 3}, DType::f64}},
+                                                        {"Z", {{4, 3}, DType::c128}},
+                                                        {"I", {{3}, DType::i32}},
+                                                        {"Y", {{5}, DType::f64}},
+                                                        {"L", {{3}, DType::i64}}};
     const struct {
         const char* script;
         ErrorKind kind;
@@ -195,7 +234,15 @@ TEST_CASE("what functions refuse names the function and where it is written", "[
         {"R = np.frobnicate(X)", ErrorKind::unsupported, "np.exp, np.log, np.log1p", "s.tsum:1:5"},
         {"R = frobnicate(X)", ErrorKind::unsupported, "np.maximum, np.minimum", "s.tsum:1:5"},
         {"R = I ** -1", ErrorKind::semantic, "integers to negative integer powers are not allowed", "s.tsum:1:5"},
-        {"R = X ** X", ErrorKind::unsupported, "the exponent must be a number", "s.tsum:1:10"},
+        {"R = X ** Z", ErrorKind::unsupported, "'**' of a complex array (Z) is not supported yet", "s.tsum:1:10"},
+        {"R = Z ** 0.5", ErrorKind::unsupported, "'**' of a complex array (Z) is not supported yet", "s.tsum:1:5"},
+        {"R = Z ** 9", ErrorKind::unsupported, "a complex array to a whole power from 1 to 8 is taken", "s.tsum:1:5"},
+        {"R = Z ** -1", ErrorKind::unsupported, "'**' of a complex array (Z)", "s.tsum:1:5"},
+        {"R = np.power(2, Z)", ErrorKind::unsupported, "'**' of a complex array (Z)", "s.tsum:1:17"},
+        {"R = L ** -1", ErrorKind::semantic, "integers to negative integer powers are not allowed", "s.tsum:1:5"},
+        {"R = np.power(I, -2)", ErrorKind::semantic, "integers to negative integer powers are not allowed",
+         "s.tsum:1:5"},
+        {"R = X ** Y", ErrorKind::semantic, "operands could not be broadcast together", "s.tsum:1:5"},
         {"R = 0 < X < 1", ErrorKind::unsupported, "chained comparisons are not supported", "s.tsum:1:11"},
         {"R = np.where(X)", ErrorKind::unsupported, "np.where(condition) with one argument", "s.tsum:1:5"},
         {"R = np.maximum(X)", ErrorKind::semantic, "takes 2 argument(s) (x1, x2), 1 given", "s.tsum:1:5"},
@@ -214,6 +261,22 @@ TEST_CASE("what functions refuse names the function and where it is written", "[
     }
 }
 
+TEST_CASE("a complex array to a whole power from 1 to 8 is a product of it, by binary powering", "[functions]") {
+    const std::map<std::string, expr::InputSpec> inputs{{"Z", {{4, 3}, DType::c64}}};
+    const expr::Program program = bind_text("R = Z ** 1\nS = Z ** 2\nT = Z ** 5.0\n", inputs);
+    CHECK(program.outputs[0].node->kind == expr::NodeKind::input);
+    const expr::Node& square = *program.outputs[1].node;
+    CHECK(square.kind == expr::NodeKind::product);
+    CHECK(square.dtype == DType::c64);
+    CHECK(expr::to_text(square) == "Z * Z");
+    const expr::Node& fifth = *program.outputs[2].node;  // Z * Z**4, Z**4 = Z**2 * Z**2 shared
+    REQUIRE(fifth.kind == expr::NodeKind::product);
+    CHECK(fifth.operands[0]->kind == expr::NodeKind::input);
+    const expr::Node& fourth = *fifth.operands[1];
+    REQUIRE(fourth.kind == expr::NodeKind::product);
+    CHECK(fourth.operands[0] == fourth.operands[1]);
+}
+
 TEST_CASE("the C++ API builds the functions a script does", "[functions]") {
     using expr::Tensor;
     const Tensor X = Tensor::input("X", {4, 3}), I = Tensor::input("I", {3}, DType::i32);
@@ -227,6 +290,11 @@ TEST_CASE("the C++ API builds the functions a script does", "[functions]") {
     CHECK(chosen.node()->constants.size() == 3);
     CHECK_FALSE(chosen.node()->constants[1].has_value());
     CHECK(chosen.node()->constants[2] == 0.0);
+    CHECK(expr::pow(X, I).node()->function == FunctionOp::array_power);
+    CHECK(expr::pow(X, I).node()->dtype == DType::f64);
+    CHECK(expr::pow(I, I).node()->parameter == 1.0);  // integers: numpy's integer power
+    CHECK(expr::pow(2.0, I).node()->dtype == DType::i32);
+    CHECK(expr::pow(2.0, I).node()->constants[0] == 2.0);
     const Tensor Y = Tensor::input("Y", {4, 3});
     const Tensor gaussian = expr::einsum("ij->j", {expr::exp(-expr::pow(X - Y, 2))});
     CHECK(gaussian.shape() == Shape{3});
@@ -286,6 +354,46 @@ TEST_CASE("a function is a barrier to expansion below it, not above it", "[funct
     }
 }
 
+TEST_CASE("a power of arrays is priced as a libm call per element, like exp", "[functions][cost_kinds]") {
+    // Two (64, 32) operands read and one result written, plus the libm call's bytes' worth per element, which a
+    // maximum (a compare per element) does not pay.
+    const std::map<std::string, Shape> shapes{{"A", {64, 32}}, {"B", {64, 32}}};
+    auto elementwise_bytes = [&](const char* script) {
+        const expr::Program program = bind_shapes(script, shapes);
+        const expr::Node& root = *program.outputs.front().node;
+        eval::TileSpec tile;
+        for (Extent extent : root.shape) tile.ranges.push_back({0, extent});
+        return eval::estimate_tile(root, tile, eval::Schedule{}).work.elementwise_bytes;
+    };
+    const double elements = 64 * 32;
+    const double moved = sizeof(double) * 3 * elements;
+    CHECK(elementwise_bytes("R = np.maximum(A, B)") == moved);
+    const double libm = elementwise_bytes("R = A ** B");
+    CHECK(libm > moved);
+    CHECK(elementwise_bytes("R = np.power(A, B)") == libm);
+    CHECK(elementwise_bytes("R = np.exp(A)") == libm - sizeof(double) * elements);  // one operand fewer
+}
+
+TEST_CASE("powers print as Python reads them, in plans and in function leaves", "[functions]") {
+    const std::map<std::string, Shape> shapes{{"A", {4, 3}}, {"B", {4, 3}}, {"v", {3}}};
+    const struct {
+        const char* script;
+        const char* text;
+    } cases[] = {
+        {"R = A ** B", "A**B"},
+        {"R = (A * B) ** 2", "(A * B)**2"},
+        {"R = (A ** 2) ** v", "(A**2)**v"},
+        {"R = A ** (B * v)", "A**(B * v)"},
+        {"R = 2 ** v", "2**v"},
+        {"R = np.power(-0.5, A)", "(-0.5)**A"},
+        {"R = (A + B) ** -v", "(A + B)**(-v)"},
+    };
+    for (const auto& test : cases) {
+        INFO(test.script);
+        CHECK(expr::to_text(*bind_shapes(test.script, shapes).outputs[0].node) == test.text);
+    }
+}
+
 namespace {
 
 // Scripts with functions over the seed's inputs (A (n, n), B (q), Y2 (n), Z2 (q, n)) and two more (x (n), M (q, n)).
@@ -299,6 +407,7 @@ const char* const engine_scripts[] = {
     "C = einsum('i,jk->ijk', B, A)\nF = einsum('ijk,ikj->k', tanh(C), maximum(C, Y2))\n",
     "G = einsum('ij,kj->ik', M, Z2)\nF = einsum('ik->k', np.exp(-G ** 2 / 8) * (G > 0))\n",
     "F = einsum('ij,j->i', Z2 ** 2 + abs(M) ** 0.5, np.where(x >= 0, x, -x))\n",
+    "F = einsum('ij->j', np.maximum(abs(M), 0.5) ** tanh(Z2) + 2 ** np.cos(x) + np.power(abs(Z2 * M), x))\n",
 };
 
 }  // namespace

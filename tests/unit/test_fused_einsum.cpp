@@ -6,6 +6,7 @@
 #include <limits>
 #include <random>
 
+#include "engine/common/elementwise_scalar.hpp"
 #include "engine/eval/fused_einsum.hpp"
 #include "engine/eval/reference_eval.hpp"
 #include "engine/kernels/row_ops.hpp"
@@ -151,6 +152,41 @@ TEST_CASE("exp over a fused row is within an ulp or two of std::exp, edges as nu
             REQUIRE(y[element] == expected);
         else
             REQUIRE(std::abs(y[element] - expected) <= 4e-16 * expected + 5e-324);
+    }
+}
+
+TEST_CASE("row kernels give function_value's values for every function and argument kind", "[fused][functions]") {
+    const double infinity = std::numeric_limits<double>::infinity();
+    const std::vector<double> samples{0.0,    -0.0,  1.0,      -1.0,      2.5,         -3.75,
+                                      1e-300, 1e300, infinity, -infinity, std::nan("")};
+    for (const FunctionInfo& info : function_table) {
+        for (const double exponent : {0.0, 1.0, 2.0, 3.0, -2.0, 0.5, 2.5}) {
+            if (info.op != FunctionOp::power && info.op != FunctionOp::array_power && exponent != 0) continue;
+            if (info.op == FunctionOp::array_power && exponent != 0 && exponent != 1) continue;
+            // Every argument a row of all samples (the first) or each sample as a number (the others).
+            for (std::size_t number = 0; number < samples.size(); ++number) {
+                std::vector<kernels::rows::RowArgument> arguments;
+                for (std::size_t position = 0; position < info.arity; ++position)
+                    arguments.push_back(position == 0 ? kernels::rows::RowArgument{samples.data(), 0}
+                                                      : kernels::rows::RowArgument{nullptr, samples[number]});
+                std::vector<double> row(samples.size());
+                kernels::rows::apply_function(info.op, exponent, arguments.data(), row.data(),
+                                              static_cast<Extent>(samples.size()));
+                for (std::size_t element = 0; element < samples.size(); ++element) {
+                    std::vector<double> values{samples[element]};
+                    for (std::size_t position = 1; position < info.arity; ++position) values.push_back(samples[number]);
+                    const double expected = function_value(info.op, exponent, values.data());
+                    INFO(info.name << " exponent " << exponent << " at " << samples[element] << ": " << row[element]
+                                   << " vs " << expected);
+                    if (std::isnan(expected))
+                        REQUIRE(std::isnan(row[element]));
+                    else if (info.op == FunctionOp::exp && std::isfinite(expected) && expected != 0)
+                        REQUIRE(std::abs(row[element] - expected) <= 4e-16 * expected);  // Highway's exp: 1 ulp
+                    else
+                        REQUIRE(row[element] == expected);
+                }
+            }
+        }
     }
 }
 

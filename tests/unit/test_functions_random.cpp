@@ -1,0 +1,125 @@
+// Random scripts mixing einsums, sums and elementwise functions (issue 13; tests/unit/random_script.hpp with
+// Functions::mixed): every plan the planner makes of them (its own choice, tiled as written, expanded above the
+// functions; small budgets and forced tile sizes) gives the naive evaluator's answer, and the same bits for 1, 2
+// and 4 threads.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "engine/eval/reference_eval.hpp"
+#include "engine/exec/executor.hpp"
+#include "tests/unit/engine_fixture.hpp"
+#include "tests/unit/random_script.hpp"
+
+using namespace tilesum;
+using testing::Bound;
+using testing::DenseTensor;
+
+namespace {
+
+bool has_function(const expr::Program& program) {
+    std::vector<expr::NodePtr> roots;
+    for (const expr::NamedNode& output : program.outputs) roots.push_back(output.node);
+    for (const expr::Node* node : expr::topological_order(roots))
+        if (node->kind == expr::NodeKind::function) return true;
+    return false;
+}
+
+// Six plans of a script: the planner's choice; tiled under a small budget, with forced tiles (two sets of sizes);
+// expanded with forced tiles and under a small budget. Forced tiles name output indices and, for an output that
+// is one einsum, its summed indices (slabs added in order).
+std::vector<plan::PlanOptions> plan_variants(const expr::Program& program, const testing::RandomScript& random,
+                                             unsigned seed) {
+    std::mt19937 rng(std::mt19937::result_type{seed} * 7919u + 13u);
+    std::vector<plan::PlanOptions> variants(6);
+    variants[1].strategy = variants[2].strategy = variants[3].strategy = plan::Strategy::tile;
+    variants[4].strategy = variants[5].strategy = plan::Strategy::expand;
+    variants[1].budget_bytes = 2048 + rng() % 8192;
+    variants[5].budget_bytes = 2048 + rng() % 8192;
+    for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
+    for (const expr::NamedNode& output : program.outputs) {
+        std::string labels = output.node->axis_labels;
+        if (output.node->kind == expr::NodeKind::einsum)
+            for (const std::string& operand : output.node->operand_labels) labels += operand;
+        for (char label : labels) {
+            if (!label || variants[2].forced_tiles.count(label)) continue;
+            const auto extent = static_cast<unsigned>(random.extents.at(label));
+            auto tile = [&] { return 1 + static_cast<Extent>(rng() % extent); };
+            if (rng() % 3) variants[2].forced_tiles[label] = variants[4].forced_tiles[label] = tile();
+            if (rng() % 2) variants[3].forced_tiles[label] = tile();
+        }
+    }
+    return variants;
+}
+
+}  // namespace
+
+TEST_CASE("random scripts with functions: expanded, tiled and naive evaluation agree, identically for 1, 2, 4 threads",
+          "[engine][functions][random]") {
+    const int wanted_scripts = 200;
+    int scripts = 0;
+    int plans_run = 0;
+    int expanded_plans_run = 0;
+    int slab_plans_run = 0;
+    unsigned seed = 0;
+    while (scripts < wanted_scripts && seed < 400) {
+        ++seed;
+        testing::ScriptGenerator generator(seed, testing::Functions::mixed);
+        const testing::RandomScript random = generator.generate();
+        INFO("seed " << seed << ", script:\n" << random.text);
+        const Bound bound = testing::bind_random_inputs(random, seed);
+        if (!has_function(bound.program)) continue;  // the draw made none: not what this test is about
+        ++scripts;
+
+        std::map<std::string, DenseTensor> expected;
+        for (const expr::NamedNode& output : bound.program.outputs)
+            expected[output.name] = eval::reference_evaluate(*output.node, bound.values);
+
+        const std::vector<plan::PlanOptions> variants = plan_variants(bound.program, random, seed);
+        for (std::size_t variant = 0; variant < variants.size(); ++variant) {
+            INFO("plan variant " << variant);
+            std::map<std::string, DenseTensor> first;
+            for (int threads : {1, 2, 4}) {
+                plan::PlanOptions options = variants[variant];
+                options.threads = threads;
+                plan::Plan plan;
+                try {
+                    plan = plan::make_plan(bound.program, options);
+                } catch (const Error& error) {
+                    // A small budget may be too small, a forced index may name no output, and a sum that
+                    // broadcasts cannot be expanded: user errors the planner reports as such, never others.
+                    INFO(error.what());
+                    REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage ||
+                             (error.kind() == ErrorKind::unsupported && variant >= 4)));
+                    break;
+                }
+                const std::map<std::string, DenseTensor> results = testing::run_engine(plan, bound);
+                ++plans_run;
+                for (const plan::OutputPlan& output : plan.outputs)
+                    if (output.strategy == plan::Strategy::expand) {
+                        ++expanded_plans_run;
+                        break;
+                    }
+                for (const plan::OutputPlan& output : plan.outputs)
+                    if (output.tiling.summed_in_slabs()) {
+                        ++slab_plans_run;
+                        break;
+                    }
+                for (const auto& [name, tensor] : results) {
+                    INFO("output " << name << ", threads " << threads);
+                    testing::require_close(tensor, expected[name]);
+                    if (threads == 1)
+                        first[name] = tensor;
+                    else
+                        REQUIRE(testing::same_bits(tensor, first[name]));
+                }
+            }
+        }
+    }
+    REQUIRE(scripts == wanted_scripts);
+    CHECK(plans_run >= 4 * 3 * wanted_scripts);
+    CHECK(expanded_plans_run >= wanted_scripts);
+    CHECK(slab_plans_run >= wanted_scripts / 8);
+    WARN("scripts " << scripts << " (seeds 1-" << seed << "), plans run: " << plans_run << ", expanded "
+                    << expanded_plans_run << ", in slabs " << slab_plans_run);
+}
