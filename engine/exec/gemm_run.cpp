@@ -1,9 +1,13 @@
 #include "engine/exec/gemm_run.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "engine/common/error.hpp"
 #include "engine/common/thread_handoff.hpp"
@@ -39,33 +43,100 @@ void read_panels(const plan::StreamedGemm& gemm, const SlabShape& slab, const Bi
     if (!panels.same) reader_for(bindings, gemm.right->name).read(right, panels.right.data());
 }
 
+// C written out in bands of rows on a thread of its own, while the next tile's first slab multiplies into the same
+// buffer: each sub-block of that slab waits until the bands it overwrites are written. Writing C no longer stops
+// the threads that multiply, and takes no second buffer.
+class BandWriter {
+public:
+    BandWriter() = default;
+    BandWriter(const BandWriter&) = delete;
+    BandWriter& operator=(const BandWriter&) = delete;
+    ~BandWriter() {
+        if (pending_.valid()) pending_.wait();  // before the buffer it writes from is freed
+    }
+
+    // Starts writing the `rows` x `columns` block at `c` (row-major) to those ranges of `writer`.
+    void start(TensorWriter& writer, Range rows, Range columns, const double* c) {
+        {
+            std::lock_guard lock(mutex_);
+            written_ = 0;
+            total_ = rows.length() * columns.length();
+            failed_ = false;
+        }
+        const Extent band_rows = std::max<Extent>(1, (Extent{16} << 20) / sizeof(double) / columns.length());
+        pending_ = std::async(std::launch::async, [this, &writer, rows, columns, c, band_rows] {
+            try {
+                for (Extent first = 0; first < rows.length(); first += band_rows) {
+                    const Extent count = std::min(band_rows, rows.length() - first);
+                    writer.write(Ranges{{rows.begin + first, rows.begin + first + count}, columns},
+                                 c + first * columns.length());
+                    std::lock_guard lock(mutex_);
+                    written_ = (first + count) * columns.length();
+                    done_.notify_all();
+                }
+            } catch (...) {
+                std::lock_guard lock(mutex_);
+                failed_ = true;  // waiters go on; finish() rethrows
+                done_.notify_all();
+                throw;
+            }
+        });
+    }
+    bool pending() const { return pending_.valid(); }
+    // Blocks until the buffer's elements [0, end) are written, or writing failed.
+    void wait_for(Extent end) {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [&] { return failed_ || written_ >= std::min(end, total_); });
+    }
+    // Waits for the writes to end and rethrows their error; whether any was pending.
+    bool finish() {
+        if (!pending_.valid()) return false;
+        pending_.get();
+        return true;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable done_;
+    Extent written_ = 0, total_ = 0;
+    bool failed_ = false;
+    std::future<void> pending_;
+};
+
 // Addresses standing for "the slab's inputs are ready" and "a sub-block is done", for ThreadSanitizer, which does not
 // see TBB's own synchronization (thread_handoff.hpp).
 char slab_ready = 0;
 char block_done = 0;
 
-// C (the slab's rows x columns, row-major) = or += left panel · right panel, in a fixed grid of sub-blocks that
-// run in parallel: each sub-block of C is one BLAS call per slab, whatever the number of threads.
+// C (the slab's rows x columns, row-major) = or += left panel · right panel, in a fixed grid of sub-blocks: each
+// sub-block of C is one BLAS call per slab, whatever the number of threads. Threads take the blocks in row order, so
+// that after a tile was written out (`written`, still writing) the first blocks wait least.
 void multiply_slab(const plan::StreamedGemm& gemm, const SlabShape& slab, const Panels& panels, double* c,
-                   bool accumulate) {
+                   bool accumulate, BandWriter* written) {
     const Extent rows = slab.rows.length(), columns = slab.columns.length(), depth = slab.depth.length();
     const plan::GemmGrid grid = plan::gemm_grid(rows, columns);
+    const Extent blocks = grid.row_blocks * grid.column_blocks;
     const double* left = panels.left.data();
     const double* right = panels.same ? left : panels.right.data();
+    std::atomic<Extent> next_block{0};
     handoff_release(&slab_ready);
-    tbb::parallel_for(Extent{0}, grid.row_blocks * grid.column_blocks, [&](Extent block) {
+    const auto workers = std::min<Extent>(blocks, tbb::this_task_arena::max_concurrency());
+    tbb::parallel_for(Extent{0}, workers, [&](Extent) {
         handoff_acquire(&slab_ready);
-        const Extent first_row = block / grid.column_blocks * grid.block_rows;
-        const Extent first_column = block % grid.column_blocks * grid.block_columns;
-        const Extent m = std::min(grid.block_rows, rows - first_row);
-        const Extent n = std::min(grid.block_columns, columns - first_column);
-        const kernels::StridedMatrix a = gemm.left_transposed
-                                             ? kernels::StridedMatrix{left + first_row, rows, true}
-                                             : kernels::StridedMatrix{left + first_row * depth, depth, false};
-        const kernels::StridedMatrix b = gemm.right_transposed
-                                             ? kernels::StridedMatrix{right + first_column * depth, depth, true}
-                                             : kernels::StridedMatrix{right + first_column, columns, false};
-        kernels::gemm_update(m, n, depth, a, b, c + first_row * columns + first_column, columns, accumulate);
+        for (Extent block = next_block++; block < blocks; block = next_block++) {
+            const Extent first_row = block / grid.column_blocks * grid.block_rows;
+            const Extent first_column = block % grid.column_blocks * grid.block_columns;
+            const Extent m = std::min(grid.block_rows, rows - first_row);
+            const Extent n = std::min(grid.block_columns, columns - first_column);
+            if (written) written->wait_for((first_row + m - 1) * columns + first_column + n);
+            const kernels::StridedMatrix a = gemm.left_transposed
+                                                 ? kernels::StridedMatrix{left + first_row, rows, true}
+                                                 : kernels::StridedMatrix{left + first_row * depth, depth, false};
+            const kernels::StridedMatrix b = gemm.right_transposed
+                                                 ? kernels::StridedMatrix{right + first_column * depth, depth, true}
+                                                 : kernels::StridedMatrix{right + first_column, columns, false};
+            kernels::gemm_update(m, n, depth, a, b, c + first_row * columns + first_column, columns, accumulate);
+        }
         handoff_release(&block_done);
     });
     handoff_acquire(&block_done);
@@ -113,9 +184,11 @@ void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm&
         stats.tiles_resumed += first_tile;
     }
 
-    // The next slab's panels are read on another thread while this one multiplies. Declared after the buffers:
-    // a pending read is waited for (the future's destructor) before they are freed, also when a slab throws.
+    // The next slab's panels are read on another thread while this one multiplies, and a finished C is written on a
+    // third. Declared after the buffers: pending reads and writes are waited for (the futures' destructors) before
+    // the buffers are freed, also when a slab throws.
     std::future<void> reading;
+    BandWriter band_writer;
     auto read_async = [&](Extent index) {
         return std::async(std::launch::async, [&, index] {
             read_panels(gemm, slab_shape(output, gemm, index), bindings, panels[index % 2]);
@@ -124,28 +197,33 @@ void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm&
     if (first_tile < tile_count) reading = read_async(first_tile);
     for (Extent index = first_tile; index < tile_count; ++index) {
         reading.get();
-        if (control.interrupted && control.interrupted->load())
+        if (control.interrupted && control.interrupted->load()) {
+            band_writer.finish();
             fail(ErrorKind::interrupted, "interrupted after " + std::to_string(progress.tiles_done) + " of " +
                                              std::to_string(progress.tiles_total) + " tiles; no output was written");
+        }
         if (index + 1 < tile_count) reading = read_async(index + 1);
         const SlabShape slab = slab_shape(output, gemm, index);
         const Extent slab_index = index % slabs, output_tile = index / slabs;
-        multiply_slab(gemm, slab, panels[index % 2], c.data(), slab_index > 0);
-        stats.flops += 2.0 * static_cast<double>(slab.rows.length() * slab.columns.length()) *
-                       static_cast<double>(slab.depth.length());
+        const Extent elements = slab.rows.length() * slab.columns.length();
+        // The first slab of a tile overwrites C (beta = 0) as the previous tile's bands are written out.
+        multiply_slab(gemm, slab, panels[index % 2], c.data(), slab_index > 0,
+                      slab_index == 0 && band_writer.pending() ? &band_writer : nullptr);
+        band_writer.finish();  // every tile before this one is written
+        stats.flops += 2.0 * static_cast<double>(elements) * static_cast<double>(slab.depth.length());
         const bool last_slab = slab_index == slabs - 1;
-        if (last_slab) writer.write(Ranges{slab.rows, slab.columns}, c.data());
+        if (last_slab) band_writer.start(writer, slab.rows, slab.columns, c.data());
         ++progress.tiles_done;
         if (recording && recording->checkpoints.due()) {
-            if (last_slab)
-                recording->checkpoints.output_checkpoint(recording->output, output_tile + 1);
+            if (last_slab)  // this tile is still being written
+                recording->checkpoints.output_checkpoint(recording->output, output_tile);
             else
-                recording->checkpoints.output_checkpoint(
-                    recording->output, output_tile, slab_index + 1, c.data(), nullptr,
-                    static_cast<std::size_t>(slab.rows.length() * slab.columns.length()));
+                recording->checkpoints.output_checkpoint(recording->output, output_tile, slab_index + 1, c.data(),
+                                                         nullptr, static_cast<std::size_t>(elements));
         }
         if (control.on_progress) control.on_progress(progress);
     }
+    band_writer.finish();
     if (recording) recording->checkpoints.output_checkpoint(recording->output, output.tiling.output_tile_count());
 }
 

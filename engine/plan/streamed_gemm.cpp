@@ -62,14 +62,16 @@ std::optional<StreamedGemm> streamed_gemm(const expr::Node& root) {
 }
 
 GemmGrid gemm_grid(Extent rows, Extent columns) {
-    constexpr Extent widest = 2048, highest = 512, least_high = 64, fewest_blocks = 8;
+    constexpr Extent widest = 2048, highest = 1024, least_high = 64, fewest_blocks = 8;
+    rows = std::max<Extent>(rows, 1);
+    columns = std::max<Extent>(columns, 1);
     GemmGrid grid;
-    grid.column_blocks = ceil_div(std::max<Extent>(columns, 1), widest);
-    grid.block_columns = ceil_div(std::max<Extent>(columns, 1), grid.column_blocks);
-    const Extent wanted_row_blocks =
-        std::max(ceil_div(std::max<Extent>(rows, 1), highest), ceil_div(fewest_blocks, grid.column_blocks));
-    grid.block_rows = std::max(std::min(least_high, rows), ceil_div(std::max<Extent>(rows, 1), wanted_row_blocks));
-    grid.row_blocks = ceil_div(std::max<Extent>(rows, 1), grid.block_rows);
+    grid.column_blocks = ceil_div(columns, widest);
+    const Extent wanted_row_blocks = std::max(ceil_div(rows, highest), ceil_div(fewest_blocks, grid.column_blocks));
+    // Equal parts (but the last), so that the blocks of a slab take their threads the same time.
+    grid.block_columns = ceil_div(columns, grid.column_blocks);
+    grid.block_rows = std::max(std::min(least_high, rows), ceil_div(rows, wanted_row_blocks));
+    grid.row_blocks = ceil_div(rows, grid.block_rows);
     return grid;
 }
 

@@ -32,10 +32,11 @@ struct StreamedGemm {
 std::optional<StreamedGemm> streamed_gemm(const expr::Node& root);
 
 // C's sub-blocks multiplied in parallel: a grid fixed by the tile's shape (never by the thread count), so that each
-// element of C is formed by the same BLAS calls in the same order whatever --threads is. At most 2048 columns wide,
-// which keeps BLAS's packing of the right panel within the fixed overhead above --memory (tile_kind.hpp: 256 rows x
-// 2048 columns, 4 MiB per thread), and 512 rows high; lower when the tile would be fewer than 8 sub-blocks, so that
-// threads have something to share.
+// element of C is formed by the same BLAS calls in the same order whatever --threads is. Blocks are near-equal parts
+// of the tile, at most 2048 columns wide and 1024 rows high: BLAS packs up to 256 summed rows by a block's rows
+// (a row-major call is a column-major one on the transposes) and a 512 x 256 part of the right panel, 3 MiB per
+// thread, within the fixed overhead above --memory (tile_kind.hpp); lower blocks when the tile would be fewer than
+// 8, so that threads have something to share.
 struct GemmGrid {
     Extent block_rows = 1, block_columns = 1, row_blocks = 1, column_blocks = 1;
 };

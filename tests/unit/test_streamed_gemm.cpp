@@ -100,7 +100,7 @@ TEST_CASE("the sub-block grid of a streamed GEMM depends on the tile alone and c
         const plan::GemmGrid grid = plan::gemm_grid(rows, columns);
         CAPTURE(rows, columns, grid.block_rows, grid.block_columns, grid.row_blocks, grid.column_blocks);
         REQUIRE(grid.block_columns <= 2048);
-        REQUIRE(grid.block_rows <= 512);
+        REQUIRE(grid.block_rows <= 1024);
         REQUIRE(grid.row_blocks * grid.block_rows >= rows);
         REQUIRE((grid.row_blocks - 1) * grid.block_rows < rows);
         REQUIRE(grid.column_blocks * grid.block_columns >= columns);
