@@ -111,7 +111,8 @@ private:
 class PartialSaves {
 public:
     bool worth_it() const {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_end_).count() >= 20 * last_seconds_;
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_end_).count() >=
+               20 * last_seconds_;
     }
     void saved(std::chrono::steady_clock::time_point begin) {
         last_end_ = std::chrono::steady_clock::now();
@@ -197,8 +198,8 @@ void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm&
         first_tile = start.tiles * slabs + start.slabs;
         if (start.slabs > 0) {
             const SlabShape slab = slab_shape(output, gemm, first_tile);
-            recording->checkpoints.load(Checkpoints::partial_key(recording->output, start.tiles, start.slabs),
-                                        c.data(), static_cast<std::size_t>(slab.rows.length() * slab.columns.length()));
+            recording->checkpoints.load(Checkpoints::partial_key(recording->output, start.tiles, start.slabs), c.data(),
+                                        static_cast<std::size_t>(slab.rows.length() * slab.columns.length()));
         }
         progress.tiles_done += first_tile;
         stats.tiles_resumed += first_tile;

@@ -31,8 +31,7 @@ std::optional<StreamedGemm> streamed_gemm(const expr::Node& root) {
         if (operand->kind != expr::NodeKind::input || operand->shape.size() != 2) return std::nullopt;
     const std::string& first = root.operand_labels[0];
     const std::string& second = root.operand_labels[1];
-    if (first.size() != 2 || second.size() != 2 || first[0] == first[1] || second[0] == second[1])
-        return std::nullopt;
+    if (first.size() != 2 || second.size() != 2 || first[0] == first[1] || second[0] == second[1]) return std::nullopt;
     // The label both share and the output lacks: the summed one.
     auto shared_summed = [&]() -> std::optional<char> {
         for (char label : first)
@@ -82,8 +81,8 @@ std::size_t streamed_gemm_bytes(Extent rows, Extent columns, Extent depth) {
 
 namespace {
 
-std::optional<Shape> sizes_with_depth(const StreamedGemm& gemm, std::size_t budget_bytes,
-                                      const MachineProfile& machine, Extent least_depth) {
+std::optional<Shape> sizes_with_depth(const StreamedGemm& gemm, std::size_t budget_bytes, const MachineProfile& machine,
+                                      Extent least_depth) {
     // Reading time of a candidate: A (left) is read once per column of C tiles, B once per row of them; a panel of
     // an operand stored with the summed label last (A as rows x summed) comes in one run per row of the panel.
     auto read_rate = [&](const expr::Node& input) {
@@ -102,7 +101,8 @@ std::optional<Shape> sizes_with_depth(const StreamedGemm& gemm, std::size_t budg
             const std::size_t c_bytes = static_cast<std::size_t>(rows * columns) * sizeof(double);
             if (c_bytes >= budget_bytes) continue;
             const auto panel_row_bytes = static_cast<std::size_t>(2 * (rows + columns)) * sizeof(double);
-            const Extent depth = std::min<Extent>(gemm.depth, static_cast<Extent>((budget_bytes - c_bytes) / panel_row_bytes));
+            const Extent depth =
+                std::min<Extent>(gemm.depth, static_cast<Extent>((budget_bytes - c_bytes) / panel_row_bytes));
             if (depth < std::min(gemm.depth, least_depth)) continue;
             const Extent slabs = ceil_div(gemm.depth, depth);
             const auto left_reads = static_cast<double>(ceil_div(gemm.columns, columns));

@@ -51,6 +51,7 @@ std::size_t streamed_gemm_bytes(Extent rows, Extent columns, Extent depth);
 // so C as large as the budget allows after two slabs' panels, which are as deep as what is left of it. Slabs are at
 // least 256 deep (or the whole summed extent), so each BLAS call still runs at its matrix-matrix rate.
 // std::nullopt when no C tile fits with such slabs.
-std::optional<Shape> streamed_gemm_sizes(const StreamedGemm& gemm, std::size_t budget_bytes, const MachineProfile& machine);
+std::optional<Shape> streamed_gemm_sizes(const StreamedGemm& gemm, std::size_t budget_bytes,
+                                         const MachineProfile& machine);
 
 }  // namespace tilesum::plan

@@ -79,8 +79,8 @@ TEST_CASE("a streamed GEMM at n = 16384 under 512 MiB reads within 1.25x of the 
           "[planner][gemm]") {
     const Extent n = 16384;
     const std::size_t budget = 512 * MiB;
-    const plan::Plan plan = testing::plan_on_shapes(
-        bind_shapes("C = einsum('ij,jk->ik', A, B)\n", {{"A", {n, n}}, {"B", {n, n}}}), budget);
+    const plan::Plan plan =
+        testing::plan_on_shapes(bind_shapes("C = einsum('ij,jk->ik', A, B)\n", {{"A", {n, n}}, {"B", {n, n}}}), budget);
     const plan::OutputPlan& c = plan.outputs[0];
     CAPTURE(c.tiling.tile_shape, c.tiling.summed_tile, c.bytes_read, c.peak_bytes, c.tiles_in_flight);
     const double dn = static_cast<double>(n);
@@ -111,8 +111,8 @@ TEST_CASE("the sub-block grid of a streamed GEMM depends on the tile alone and c
 
 TEST_CASE("streamed GEMMs match the naive evaluator, bit-identical for 1, 2 and 4 threads, within the budget",
           "[engine][gemm][threads]") {
-    const std::map<std::string, Shape> shapes{{"A", {1030, 300}}, {"B", {300, 1100}}, {"T", {300, 1030}},
-                                              {"U", {1100, 300}}, {"S", {1040, 300}}};
+    const std::map<std::string, Shape> shapes{
+        {"A", {1030, 300}}, {"B", {300, 1100}}, {"T", {300, 1030}}, {"U", {1100, 300}}, {"S", {1040, 300}}};
     const std::vector<std::string> scripts{
         "C = einsum('ij,jk->ik', A, B)\n",  // plain
         "C = einsum('ji,jk->ik', T, B)\n",  // the left operand stored summed-major
@@ -126,8 +126,7 @@ TEST_CASE("streamed GEMMs match the naive evaluator, bit-identical for 1, 2 and 
         const testing::Bound bound = bind_normal(text, shapes, static_cast<unsigned>(17 + index));
         // Forced tiles: ragged C tiles and ragged slabs, under a budget that holds C and two slabs' panels only.
         const std::size_t budget = 4 * MiB;
-        const plan::Plan plan =
-            testing::plan_on_shapes(bound.program, budget, {{'i', 400}, {'k', 700}, {'j', 70}});
+        const plan::Plan plan = testing::plan_on_shapes(bound.program, budget, {{'i', 400}, {'k', 700}, {'j', 70}});
         const plan::OutputPlan& c = plan.outputs[0];
         REQUIRE(plan::streamed_gemm(*c.root));
         REQUIRE(c.tiling.slab_count() == 5);
