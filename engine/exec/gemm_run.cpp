@@ -64,7 +64,8 @@ public:
             total_ = rows.length() * columns.length();
             failed_ = false;
         }
-        const Extent band_rows = std::max<Extent>(1, (Extent{16} << 20) / sizeof(double) / columns.length());
+        const Extent band_rows =
+            std::max<Extent>(1, (Extent{16} << 20) / static_cast<Extent>(sizeof(double)) / columns.length());
         pending_ = std::async(std::launch::async, [this, &writer, rows, columns, c, band_rows] {
             try {
                 for (Extent first = 0; first < rows.length(); first += band_rows) {
