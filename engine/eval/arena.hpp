@@ -30,6 +30,7 @@ public:
     std::shared_ptr<Buffer> allocate(std::size_t elements);
 
     bool dry() const { return mode_ == Mode::dry; }
+    std::size_t budget_bytes() const { return budget_bytes_; }
     std::size_t peak_bytes() const;
 
 private:

@@ -5,6 +5,7 @@
 
 #include "engine/common/error.hpp"
 #include "engine/eval/slabs.hpp"
+#include "engine/exec/gemm_run.hpp"
 #include "engine/exec/tile_pipeline.hpp"
 #include "engine/kernels/accurate_sum.hpp"
 
@@ -39,6 +40,8 @@ void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent
 void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings,
                 eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
                 const OutputCheckpoints* recording) {
+    if (const std::optional<plan::StreamedGemm> gemm = streamed_gemm_of(output, arena))
+        return run_streamed_gemm(output, *gemm, bindings, arena, progress, control, stats, recording);
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;

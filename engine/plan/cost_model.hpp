@@ -74,4 +74,17 @@ inline double seconds(const OutputPlan& work, const MachineProfile& machine) {
            first_touch_seconds(work.peak_bytes, work.tiles_in_flight, machine);
 }
 
+// ... of an output run as a streamed GEMM (streamed_gemm.hpp): its reads run on a thread of their own while BLAS
+// multiplies the slab before, so the slower of the two bounds it, not their sum.
+inline double streamed_gemm_seconds(const OutputPlan& work, const MachineProfile& machine) {
+    const WorkSplit& split = work.split;
+    const double compute = split.kernels.gemm_flops / machine.gemm_flops_per_second +
+                           split.kernels.reduction_flops / machine.reduction_flops_per_second +
+                           split.kernels.elementwise_bytes / machine.elementwise_bytes_per_second;
+    const double all = seconds(work.tiling.tile_count(), split, work.bytes_read, work.read_runs, machine);
+    const double reads = all - compute - machine.seconds_per_pass -
+                         static_cast<double>(work.tiling.tile_count()) * machine.seconds_per_tile;
+    return all - std::min(compute, reads) + first_touch_seconds(work.peak_bytes, work.tiles_in_flight, machine);
+}
+
 }  // namespace tilesum::plan::cost

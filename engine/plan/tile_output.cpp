@@ -7,9 +7,26 @@
 #include "engine/plan/chunk_alignment.hpp"
 #include "engine/plan/cost_model.hpp"
 #include "engine/plan/cuttable.hpp"
+#include "engine/plan/streamed_gemm.hpp"
 #include "engine/plan/tile_sizes.hpp"
 
 namespace tilesum::plan {
+
+namespace {
+
+// A matrix product of two inputs whose tiles fit as a streamed GEMM runs as one (streamed_gemm.hpp, the executor's
+// exec/gemm_run.cpp applies the same test): its C tile and two slabs' panels in the arena, so two slabs in flight
+// (one multiplying, one being read), each counted with half of C.
+bool plan_streamed_gemm(const Cuttable& cuttable, const Shape& sizes, const PlanOptions& options, OutputPlan& output) {
+    if (!streamed_gemm(*cuttable.root)) return false;
+    const std::size_t bytes = streamed_gemm_bytes(sizes[0], sizes[1], std::min(sizes[2], cuttable.extents[2]));
+    if (bytes > options.budget_bytes) return false;
+    output.tiles_in_flight = static_cast<int>(std::min<Extent>(2, output.tiling.tile_count()));
+    output.peak_bytes = bytes / static_cast<std::size_t>(output.tiles_in_flight);
+    return true;
+}
+
+}  // namespace
 
 Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Strategy strategy,
                          const PlanOptions& options, std::set<char>& forced_used) {
@@ -48,6 +65,11 @@ Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Str
     for (std::size_t axis = 0; axis < cuttable.output_rank; ++axis)
         sizes[axis] = std::min(sizes[axis], cuttable.extents[axis]);
     output.tiling = cuttable.tiling(sizes);
+    if (plan_streamed_gemm(cuttable, sizes, options, output)) {
+        estimate_totals(cuttable, sizes, output, result.schedule);
+        output.predicted_seconds = cost::streamed_gemm_seconds(output, options.machine);
+        return result;
+    }
     const std::size_t tile_bytes = cuttable.tile_bytes(sizes, result.schedule);
     const std::size_t partial_sum_bytes = cuttable.partial_sum_bytes(sizes);
     if (output.forced && tile_bytes + partial_sum_bytes > options.budget_bytes)

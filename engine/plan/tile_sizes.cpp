@@ -7,6 +7,7 @@
 
 #include "engine/common/bytes.hpp"
 #include "engine/plan/cost_model.hpp"
+#include "engine/plan/streamed_gemm.hpp"
 
 namespace tilesum::plan {
 
@@ -173,8 +174,11 @@ std::optional<Shape> gemm_sizes(const Cuttable& cuttable, std::size_t budget_byt
 // The cheapest (predicted time) of the cutting orders; only outputs_first when there is no summed label. A
 // GEMM-shaped tile also competes at its own, larger size, and wins only by reading less: where it reads as much,
 // more and smaller tiles in flight overlap reading with computing better, which the cost model does not see.
+// A matrix product of two inputs streams its panels through one large C tile instead (streamed_gemm.hpp).
 Fit<Shape> choose_tile_sizes(const Cuttable& cuttable, const std::string& name, std::size_t budget_bytes,
                              const eval::Schedule& schedule, const MachineProfile& machine) {
+    if (const std::optional<StreamedGemm> gemm = streamed_gemm(*cuttable.root))
+        if (std::optional<Shape> sizes = streamed_gemm_sizes(*gemm, budget_bytes, machine)) return *sizes;
     Fit<Shape> best = cut_sizes(cuttable, name, budget_bytes, schedule, machine, CutOrder::outputs_first);
     if (!best.fits()) return best;
     double best_seconds = predicted_seconds_of(cuttable, best.value(), schedule, machine);
