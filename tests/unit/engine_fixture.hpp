@@ -21,6 +21,8 @@
 
 namespace tilesum::testing {
 
+inline constexpr std::size_t variants_max = static_cast<std::size_t>(-1);
+
 struct Bound {
     expr::Program program;
     eval::InputValues values;
@@ -76,6 +78,62 @@ inline void require_close(const DenseTensor& actual, const DenseTensor& expected
     for (std::size_t element = 0; element < expected.values.size(); ++element) {
         INFO("element " << element << ": " << actual.values[element] << " vs reference " << expected.values[element]);
         REQUIRE(std::abs(actual.values[element] - expected.values[element]) <= 1e-10 * scale);
+    }
+}
+
+// What run_plan_variants ran: plans, and of them those with an expanded output, an output summed in slabs, a fused
+// pass over an input (plan/fuse.hpp) and tiles evaluated fused (eval/fused_einsum.hpp).
+struct VariantCounts {
+    int plans = 0;
+    int expanded = 0;
+    int in_slabs = 0;
+    int fused_passes = 0;
+    int fused_tiles = 0;
+};
+
+// Each variant of the plan options, planned and run for every thread count in `threads`: every output close to
+// `expected` (the naive evaluator's answers) and the same bits for every thread count. A variant the planner refuses
+// must be refused as a user error: resource or usage (a budget too small, a forced index no output has), and from
+// variant `unsupported_from` on also unsupported (an expansion of a sum that broadcasts).
+inline void run_plan_variants(const Bound& bound, const std::vector<plan::PlanOptions>& variants,
+                              const std::map<std::string, DenseTensor>& expected, VariantCounts& counts,
+                              const std::vector<int>& threads, std::size_t unsupported_from = variants_max) {
+    for (std::size_t variant = 0; variant < variants.size(); ++variant) {
+        INFO("plan variant " << variant);
+        std::map<std::string, DenseTensor> first;
+        for (int thread_count : threads) {
+            plan::PlanOptions options = variants[variant];
+            options.threads = thread_count;
+            plan::Plan plan;
+            try {
+                plan = plan::make_plan(bound.program, options);
+            } catch (const Error& error) {
+                INFO(error.what());
+                REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage ||
+                         (error.kind() == ErrorKind::unsupported && variant >= unsupported_from)));
+                break;
+            }
+            const std::map<std::string, DenseTensor> results = run_engine(plan, bound);
+            ++counts.plans;
+            auto any_output = [&](auto&& predicate) {
+                return std::any_of(plan.outputs.begin(), plan.outputs.end(), predicate);
+            };
+            auto fused = [](const plan::OutputPlan& unit) { return unit.split.kernels.fused_operations > 0; };
+            counts.expanded +=
+                any_output([](const plan::OutputPlan& output) { return output.strategy == plan::Strategy::expand; });
+            counts.in_slabs +=
+                any_output([](const plan::OutputPlan& output) { return output.tiling.summed_in_slabs(); });
+            counts.fused_passes += !plan.passes.empty();
+            counts.fused_tiles += any_output(fused) || std::any_of(plan.pieces.begin(), plan.pieces.end(), fused);
+            for (const auto& [name, tensor] : results) {
+                INFO("output " << name << ", threads " << thread_count);
+                require_close(tensor, expected.at(name));
+                if (thread_count == threads.front())
+                    first[name] = tensor;
+                else
+                    REQUIRE(same_bits(tensor, first[name]));
+            }
+        }
     }
 }
 

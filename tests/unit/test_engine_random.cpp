@@ -28,11 +28,7 @@ namespace {}  // namespace
 TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer, identically for 1 to 4 threads",
           "[engine][random]") {
     const unsigned scripts = 240;
-    int plans_run = 0;
-    int expanded_plans_run = 0;
-    int slab_plans_run = 0;
-    int fused_plans_run = 0;       // plans with pieces computed together in one pass over an input (plan/fuse.hpp)
-    int fused_tile_plans_run = 0;  // plans with tiles evaluated fused (eval/fused_einsum.hpp)
+    testing::VariantCounts counts;
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
         testing::RandomScript random = generator.generate();
@@ -62,63 +58,15 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
                     variants[2].forced_tiles[label] = variants[3].forced_tiles[label] =
                         1 + static_cast<Extent>(rng() % static_cast<unsigned>(random.extents.at(label)));
         }
-        for (std::size_t variant = 0; variant < variants.size(); ++variant) {
-            INFO("plan variant " << variant);
-            std::map<std::string, DenseTensor> first;
-            for (int threads = 1; threads <= 4; ++threads) {
-                plan::PlanOptions options = variants[variant];
-                options.threads = threads;
-                plan::Plan plan;
-                try {
-                    plan = plan::make_plan(bound.program, options);
-                } catch (const Error& error) {
-                    // A small budget may be too small, a forced index may name no output, and a sum that
-                    // broadcasts cannot be expanded: user errors the planner must report as such, never others.
-                    INFO(error.what());
-                    REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage ||
-                             (error.kind() == ErrorKind::unsupported && variant >= 3)));
-                    break;
-                }
-                std::map<std::string, DenseTensor> results = run_engine(plan, bound);
-                ++plans_run;
-                for (const plan::OutputPlan& output : plan.outputs)
-                    if (output.strategy == plan::Strategy::expand) {
-                        ++expanded_plans_run;
-                        break;
-                    }
-                for (const plan::OutputPlan& output : plan.outputs)
-                    if (output.tiling.summed_in_slabs()) {
-                        ++slab_plans_run;
-                        break;
-                    }
-                if (!plan.passes.empty()) ++fused_plans_run;
-                for (const auto* units : {&plan.outputs, &plan.pieces}) {
-                    bool fused_tiles = false;
-                    for (const plan::OutputPlan& unit : *units)
-                        fused_tiles = fused_tiles || unit.split.kernels.fused_operations > 0;
-                    if (fused_tiles) {
-                        ++fused_tile_plans_run;
-                        break;
-                    }
-                }
-                for (const auto& [name, tensor] : results) {
-                    INFO("output " << name << ", threads " << threads);
-                    require_close(tensor, expected[name]);
-                    if (threads == 1)
-                        first[name] = tensor;
-                    else
-                        REQUIRE(same_bits(tensor, first[name]));
-                }
-            }
-        }
+        testing::run_plan_variants(bound, variants, expected, counts, {1, 2, 3, 4}, 3);
     }
-    CHECK(plans_run >= 4 * static_cast<int>(scripts));
-    CHECK(expanded_plans_run >= static_cast<int>(scripts));
-    CHECK(slab_plans_run >= static_cast<int>(scripts) / 4);
-    WARN("plans run: " << plans_run << ", expanded " << expanded_plans_run << ", in slabs " << slab_plans_run
-                       << ", with fused passes " << fused_plans_run << ", with fused tiles " << fused_tile_plans_run);
-    CHECK(fused_plans_run >= 8);
-    CHECK(fused_tile_plans_run >= static_cast<int>(scripts) / 4);
+    CHECK(counts.plans >= 4 * static_cast<int>(scripts));
+    CHECK(counts.expanded >= static_cast<int>(scripts));
+    CHECK(counts.in_slabs >= static_cast<int>(scripts) / 4);
+    WARN("plans run: " << counts.plans << ", expanded " << counts.expanded << ", in slabs " << counts.in_slabs
+                       << ", with fused passes " << counts.fused_passes << ", with fused tiles " << counts.fused_tiles);
+    CHECK(counts.fused_passes >= 8);
+    CHECK(counts.fused_tiles >= static_cast<int>(scripts) / 4);
 }
 
 TEST_CASE("pieces fused into one pass over a shared input give the naive answer, identically for 1 to 4 threads",

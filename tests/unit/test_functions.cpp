@@ -414,7 +414,7 @@ const char* const engine_scripts[] = {
 
 TEST_CASE("functions evaluate tile by tile to the naive evaluator's answer, identically for 1, 2 and 4 threads",
           "[engine][functions]") {
-    int plans_run = 0;
+    testing::VariantCounts counts;
     for (std::size_t script = 0; script < std::size(engine_scripts); ++script) {
         for (unsigned seed = 1; seed <= 3; ++seed) {
             const Extent n = 5 + seed, q = 4 + 2 * seed;
@@ -436,35 +436,10 @@ TEST_CASE("functions evaluate tile by tile to the naive evaluator's answer, iden
                 for (char label : output.node->axis_labels)
                     if (label && rng() % 2) variants[2].forced_tiles[label] = 1 + static_cast<Extent>(rng() % 3);
             for (plan::PlanOptions& options : variants) options.minimum_budget = 0;
-            for (std::size_t variant = 0; variant < variants.size(); ++variant) {
-                INFO("plan variant " << variant);
-                std::map<std::string, DenseTensor> first;
-                for (int threads : {1, 2, 4}) {
-                    plan::PlanOptions options = variants[variant];
-                    options.threads = threads;
-                    plan::Plan plan;
-                    try {
-                        plan = plan::make_plan(bound.program, options);
-                    } catch (const Error& error) {
-                        INFO(error.what());
-                        REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage));
-                        break;
-                    }
-                    const auto results = testing::run_engine(plan, bound);
-                    ++plans_run;
-                    for (const auto& [name, tensor] : results) {
-                        INFO("output " << name << ", threads " << threads);
-                        require_close(tensor, expected[name]);
-                        if (threads == 1)
-                            first[name] = tensor;
-                        else
-                            REQUIRE(testing::same_bits(tensor, first[name]));
-                    }
-                }
-            }
+            testing::run_plan_variants(bound, variants, expected, counts, {1, 2, 4});
         }
     }
-    CHECK(plans_run >= 3 * 3 * static_cast<int>(std::size(engine_scripts)) * 3);
+    CHECK(counts.plans >= 3 * 3 * static_cast<int>(std::size(engine_scripts)) * 3);
 }
 
 TEST_CASE("plans with functions survive JSON exactly and run to the same bits after the trip", "[engine][functions]") {

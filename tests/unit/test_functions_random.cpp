@@ -58,9 +58,7 @@ TEST_CASE("random scripts with functions: expanded, tiled and naive evaluation a
           "[engine][functions][random]") {
     const int wanted_scripts = 200;
     int scripts = 0;
-    int plans_run = 0;
-    int expanded_plans_run = 0;
-    int slab_plans_run = 0;
+    testing::VariantCounts counts;
     unsigned seed = 0;
     while (scripts < wanted_scripts && seed < 400) {
         ++seed;
@@ -76,50 +74,13 @@ TEST_CASE("random scripts with functions: expanded, tiled and naive evaluation a
             expected[output.name] = eval::reference_evaluate(*output.node, bound.values);
 
         const std::vector<plan::PlanOptions> variants = plan_variants(bound.program, random, seed);
-        for (std::size_t variant = 0; variant < variants.size(); ++variant) {
-            INFO("plan variant " << variant);
-            std::map<std::string, DenseTensor> first;
-            for (int threads : {1, 2, 4}) {
-                plan::PlanOptions options = variants[variant];
-                options.threads = threads;
-                plan::Plan plan;
-                try {
-                    plan = plan::make_plan(bound.program, options);
-                } catch (const Error& error) {
-                    // A small budget may be too small, a forced index may name no output, and a sum that
-                    // broadcasts cannot be expanded: user errors the planner reports as such, never others.
-                    INFO(error.what());
-                    REQUIRE((error.kind() == ErrorKind::resource || error.kind() == ErrorKind::usage ||
-                             (error.kind() == ErrorKind::unsupported && variant >= 4)));
-                    break;
-                }
-                const std::map<std::string, DenseTensor> results = testing::run_engine(plan, bound);
-                ++plans_run;
-                for (const plan::OutputPlan& output : plan.outputs)
-                    if (output.strategy == plan::Strategy::expand) {
-                        ++expanded_plans_run;
-                        break;
-                    }
-                for (const plan::OutputPlan& output : plan.outputs)
-                    if (output.tiling.summed_in_slabs()) {
-                        ++slab_plans_run;
-                        break;
-                    }
-                for (const auto& [name, tensor] : results) {
-                    INFO("output " << name << ", threads " << threads);
-                    testing::require_close(tensor, expected[name]);
-                    if (threads == 1)
-                        first[name] = tensor;
-                    else
-                        REQUIRE(testing::same_bits(tensor, first[name]));
-                }
-            }
-        }
+        testing::run_plan_variants(bound, variants, expected, counts, {1, 2, 4}, 4);
     }
     REQUIRE(scripts == wanted_scripts);
-    CHECK(plans_run >= 4 * 3 * wanted_scripts);
-    CHECK(expanded_plans_run >= wanted_scripts);
-    CHECK(slab_plans_run >= wanted_scripts / 8);
-    WARN("scripts " << scripts << " (seeds 1-" << seed << "), plans run: " << plans_run << ", expanded "
-                    << expanded_plans_run << ", in slabs " << slab_plans_run);
+    CHECK(counts.plans >= 4 * 3 * wanted_scripts);
+    CHECK(counts.expanded >= wanted_scripts);
+    CHECK(counts.in_slabs >= wanted_scripts / 8);
+    WARN("scripts " << scripts << " (seeds 1-" << seed << "), plans run: " << counts.plans << ", expanded "
+                    << counts.expanded << ", in slabs " << counts.in_slabs << ", with fused tiles "
+                    << counts.fused_tiles);
 }
