@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "engine/plan/streamed_gemm.hpp"
 #include "tests/unit/engine_fixture.hpp"
@@ -52,8 +53,11 @@ Ran run_with_threads(plan::Plan plan, const testing::Bound& bound, int threads) 
 TEST_CASE("a matrix product of two inputs is recognised as a streamed GEMM with its operands' storage order",
           "[planner][gemm]") {
     const std::map<std::string, Shape> shapes{{"A", {1024, 2048}}, {"B", {2048, 1024}}, {"S", {2048, 2048}}};
+    // The roles point into the program's nodes: the programs live as long as the test.
+    std::vector<expr::Program> programs;
     auto roles = [&](const std::string& text) {
-        return plan::streamed_gemm(*bind_shapes(text, shapes).outputs[0].node);
+        programs.push_back(bind_shapes(text, shapes));
+        return plan::streamed_gemm(*programs.back().outputs[0].node);
     };
     const auto plain = roles("C = einsum('ij,jk->ik', A, B)\n");
     REQUIRE(plain);
