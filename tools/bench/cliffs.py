@@ -25,6 +25,9 @@ import textwrap
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from time_v import parse_time_v  # noqa: E402
+
 COVARIANCE = """\
 import numpy as np
 N = {rows}
@@ -70,9 +73,7 @@ def timed(argv):
     result = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{result.stderr[-3000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    rss_mib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
+    seconds, _, rss_mib = parse_time_v(result.stderr)
     return seconds, rss_mib, result.stdout
 
 

@@ -39,6 +39,9 @@ sys.path.insert(0, os.path.join(ROOT, "tools", "data"))
 from check_seed import four_term, max_relative_error  # noqa: E402  (tools/data)
 from gen_seed import parse_size  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from time_v import parse_time_v  # noqa: E402
+
 FUNCTION_SCRIPT = """\
 C = einsum('i,jk->ijk', B, A)
 C2 = einsum('j,ik->ijk', Y2, Z2)
@@ -76,11 +79,7 @@ def timed(argv):
     result = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
-    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
-    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", result.stderr).group(1))
-              for kind in ("User", "System"))
-    rss_mib = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
+    seconds, cpu, rss_mib = parse_time_v(result.stderr)
     return seconds, cpu, rss_mib, result.stdout
 
 
