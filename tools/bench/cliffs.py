@@ -16,7 +16,6 @@ tilesum from its --json report) and draws it as a PNG.
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
