@@ -25,7 +25,6 @@ using testing::bind_shapes;
 using testing::bind_text;
 using testing::Bound;
 using testing::DenseTensor;
-using testing::require_close;
 
 namespace {
 
