@@ -46,7 +46,7 @@ std::atomic<bool>& fused_switch() {
 // einsum's product accumulated into rows and each finished output row written.
 class Runner {
 public:
-    explicit Runner(Program& program) : program_(program) {}
+    explicit Runner(Program& program) : program_(program), pairs_(pairs_innermost()) {}
 
     void run() {
         for (Extent start = 0; start < program_.vector_extent(); start += program_.row_count)
@@ -208,6 +208,41 @@ private:
         return 0;
     }
 
+    // Whether two consecutive indices of the innermost loop can be accumulated in one pass over the accumulator:
+    // the operands are inlined sums, the innermost loop is a summed one, and the instructions it reruns write no
+    // row of their own (their values are views of leaves, folded factors or numbers), so the first index's terms
+    // survive computing the second's. The seed's (B_i A_jk + Y2_j Z2_ik)(B_i A_kj + Z2_ij Y2_k) over j is such.
+    bool pairs_innermost() const {
+        if (!program_.inline_sums || program_.loops.empty()) return false;
+        const std::size_t innermost = program_.loops.size() - 1;
+        if (innermost < program_.output_positions) return false;
+        for (std::size_t position : program_.recompute[slot(static_cast<int>(innermost))])
+            if (program_.registers[program_.instructions[position].result].buffer.buffer) return false;
+        return true;
+    }
+
+    // Whether the next index of the innermost loop is taken with the current one: it exists, and the two products
+    // do not straddle a compensation step (the bits are those of adding them one at a time).
+    bool pairs_next(const std::vector<Extent>& index, Extent pending) const {
+        const std::size_t innermost = program_.loops.size() - 1;
+        if (index[innermost] + 1 >= program_.extent_at(innermost, index)) return false;
+        return !program_.compensated() || pending + 2 <= kernels::naive_terms;
+    }
+
+    // The products at the current index and the next one of the innermost loop, which it moves to.
+    void accumulate_pair(std::vector<Extent>& index, Extent start, Extent count) {
+        std::array<kernels::rows::Term, 2> a{}, b{}, a2{}, b2{};
+        const int a_terms = terms_of(program_.operands[0], a), b_terms = terms_of(program_.operands[1], b);
+        const std::size_t innermost = program_.loops.size() - 1;
+        ++index[innermost];
+        for (std::size_t position : program_.recompute[slot(static_cast<int>(innermost))])
+            execute(program_.instructions[position], index, start, count);
+        terms_of(program_.operands[0], a2);
+        terms_of(program_.operands[1], b2);
+        kernels::rows::add_two_products_of_sums(program_.accumulator.data(), a.data(), b.data(), a2.data(), b2.data(),
+                                                a_terms, b_terms, count);
+    }
+
     // The terms of an operand for add_product_of_sums: its inlined sum's two rows, or itself.
     int terms_of(std::size_t operand, std::array<kernels::rows::Term, 2>& terms) const {
         const Instruction& producer =
@@ -264,12 +299,19 @@ private:
             }
             for (std::size_t position : program_.recompute[slot(moved)])
                 execute(program_.instructions[position], index, start, count);
-            const double contribution = accumulate(count);
+            Extent products = 1;
+            double contribution = 0;
+            if (pairs_ && pairs_next(index, pending)) {
+                accumulate_pair(index, start, count);
+                products = 2;
+            } else {
+                contribution = accumulate(count);
+            }
             if (summed_vector && program_.compensated()) {
                 kernels::compensated_add(number, number_compensation, contribution);
             } else if (summed_vector) {
                 number += contribution;
-            } else if (program_.compensated() && ++pending == kernels::naive_terms) {
+            } else if (program_.compensated() && (pending += products) == kernels::naive_terms) {
                 kernels::compensated_accumulate(program_.sum.data(), program_.compensation.data(),
                                                 program_.accumulator.data(), count);
                 kernels::rows::fill(program_.accumulator.data(), 0.0, count);
@@ -306,6 +348,7 @@ private:
     }
 
     Program& program_;
+    const bool pairs_;  // pairs_innermost()
 };
 
 }  // namespace

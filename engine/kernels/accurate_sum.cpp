@@ -2,19 +2,21 @@
 
 #include <algorithm>
 
+#include "engine/kernels/target_clones.hpp"
+
 namespace tilesum::kernels {
 
 namespace {
 
 // The lanes of one block, added in a fixed tree.
-double lane_total(const double (&lanes)[sum_lanes]) {
+TILESUM_INLINE double lane_total(const double (&lanes)[sum_lanes]) {
     static_assert(sum_lanes == 8);
     return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
 }
 
 // Σ term(i) over the block [first, first + count), count <= sum_block: lane l takes the terms i ≡ l mod sum_lanes.
 template <typename Term>
-double block_sum(Extent first, Extent count, const Term& term) {
+TILESUM_INLINE double block_sum(Extent first, Extent count, const Term& term) {
     double lanes[sum_lanes] = {};
     Extent element = 0;
     for (; element + sum_lanes <= count; element += sum_lanes)
@@ -25,7 +27,7 @@ double block_sum(Extent first, Extent count, const Term& term) {
 }
 
 template <typename Term>
-double blocked_sum(Extent count, const Term& term) {
+TILESUM_INLINE double blocked_sum(Extent count, const Term& term) {
     if (count <= sum_block) return block_sum(0, count, term);
     double sum = 0, compensation = 0;
     for (Extent first = 0; first < count; first += sum_block)
@@ -35,15 +37,16 @@ double blocked_sum(Extent count, const Term& term) {
 
 }  // namespace
 
-double accurate_sum(const double* x, Extent count) {
-    return blocked_sum(count, [x](Extent index) { return x[index]; });
+TILESUM_CLONES double accurate_sum(const double* x, Extent count) {
+    return blocked_sum(count, [x](Extent index) TILESUM_INLINE_LAMBDA { return x[index]; });
 }
 
-double accurate_dot(const double* a, const double* b, Extent count) {
-    return blocked_sum(count, [a, b](Extent index) { return a[index] * b[index]; });
+TILESUM_CLONES double accurate_dot(const double* a, const double* b, Extent count) {
+    return blocked_sum(count, [a, b](Extent index) TILESUM_INLINE_LAMBDA { return a[index] * b[index]; });
 }
 
-void compensated_accumulate(double* sum, double* compensation, const double* x, Extent count, Extent stride) {
+TILESUM_CLONES void compensated_accumulate(double* sum, double* compensation, const double* x, Extent count,
+                                           Extent stride) {
     if (stride == 1) {  // the common case, written so that the compiler vectorizes it
         for (Extent element = 0; element < count; ++element) {
             const double before = sum[element], term = x[element], total = before + term;
@@ -57,7 +60,7 @@ void compensated_accumulate(double* sum, double* compensation, const double* x, 
         compensated_add(sum[element * stride], compensation[element * stride], x[element]);
 }
 
-void finish_sum(double* sum, const double* compensation, Extent count) {
+TILESUM_CLONES void finish_sum(double* sum, const double* compensation, Extent count) {
     for (Extent element = 0; element < count; ++element)
         sum[element] = compensated_total(sum[element], compensation[element]);
 }

@@ -1,25 +1,11 @@
 #include "engine/kernels/row_ops.hpp"
 
+#include <cmath>
+
 #include "engine/common/elementwise_scalar.hpp"
 #include "engine/common/error.hpp"
 #include "engine/kernels/simd_exp.hpp"
-
-// Function multi-versioning: each function below is compiled three times and the loader picks the widest the CPU
-// runs (ifunc). The loops are plain C++ that the compiler vectorizes at -O3; the build has no -march of its own.
-// Sanitizer and coverage builds need no clones (and TSan dislikes ifunc resolvers): one version there.
-#if defined(__has_feature)  // clang
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define TILESUM_SANITIZED_BUILD
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)  // g++
-#define TILESUM_SANITIZED_BUILD
-#endif
-#if defined(__x86_64__) && !defined(TILESUM_SANITIZED_BUILD)
-#define TILESUM_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TILESUM_CLONES
-#endif
+#include "engine/kernels/target_clones.hpp"
 
 namespace tilesum::kernels::rows {
 
@@ -49,7 +35,7 @@ TILESUM_CLONES void multiply_constant(double* __restrict out, double factor, Ext
 
 TILESUM_CLONES void add_product(double* __restrict out, const double* __restrict x, const double* __restrict y,
                                 Extent count) {
-    for (Extent i = 0; i < count; ++i) out[i] += x[i] * y[i];
+    for (Extent i = 0; i < count; ++i) out[i] = std::fma(x[i], y[i], out[i]);
 }
 
 TILESUM_CLONES void set_term(double* __restrict out, const double* __restrict x, double factor, double coefficient,
@@ -64,36 +50,93 @@ TILESUM_CLONES void add_term(double* __restrict out, const double* __restrict x,
 
 TILESUM_CLONES void combine_terms(double* __restrict out, const double* __restrict x0, double f0, double c0,
                                   const double* __restrict x1, double f1, double c1, Extent count) {
-    for (Extent i = 0; i < count; ++i) out[i] = c0 * (f0 * x0[i]) + c1 * (f1 * x1[i]);
+    if (c0 == 1.0 && c1 == 1.0) {
+        for (Extent i = 0; i < count; ++i) out[i] = std::fma(f0, x0[i], f1 * x1[i]);
+        return;
+    }
+    for (Extent i = 0; i < count; ++i) out[i] = std::fma(c0, f0 * x0[i], c1 * (f1 * x1[i]));
 }
 
 namespace {
 
-template <int A, int B>
-inline void product_of_sums(double* __restrict out, const Term* a, const Term* b, Extent count) {
-    const double* __restrict a0 = a[0].row;
-    const double* __restrict a1 = A == 2 ? a[1].row : a0;
-    const double* __restrict b0 = b[0].row;
-    const double* __restrict b1 = B == 2 ? b[1].row : b0;
-    const double fa0 = a[0].factor, ca0 = a[0].coefficient, fb0 = b[0].factor, cb0 = b[0].coefficient;
-    const double fa1 = A == 2 ? a[1].factor : 0, ca1 = A == 2 ? a[1].coefficient : 0;
-    const double fb1 = B == 2 ? b[1].factor : 0, cb1 = B == 2 ? b[1].coefficient : 0;
-    for (Extent i = 0; i < count; ++i) {
-        const double x = A == 2 ? ca0 * (fa0 * a0[i]) + ca1 * (fa1 * a1[i]) : ca0 * (fa0 * a0[i]);
-        const double y = B == 2 ? cb0 * (fb0 * b0[i]) + cb1 * (fb1 * b1[i]) : cb0 * (fb0 * b0[i]);
-        out[i] += x * y;
+// One operand of add_product_of_sums at element i, its one or two terms summed as combine_terms does.
+template <int Terms, bool Unit>
+struct SumOfTerms {
+    const double* __restrict x0;
+    const double* __restrict x1;
+    double f0, c0, f1, c1;
+    explicit SumOfTerms(const Term* terms)
+        : x0(terms[0].row),
+          x1(Terms == 2 ? terms[1].row : terms[0].row),
+          f0(terms[0].factor),
+          c0(terms[0].coefficient),
+          f1(Terms == 2 ? terms[1].factor : 0),
+          c1(Terms == 2 ? terms[1].coefficient : 0) {}
+    TILESUM_INLINE double operator[](Extent i) const {
+        if constexpr (Terms == 1) return Unit ? f0 * x0[i] : c0 * (f0 * x0[i]);
+        return Unit ? std::fma(f0, x0[i], f1 * x1[i]) : std::fma(c0, f0 * x0[i], c1 * (f1 * x1[i]));
     }
+};
+
+template <int A, int B, bool Unit>
+TILESUM_INLINE void product_of_sums(double* __restrict out, const Term* a, const Term* b, Extent count) {
+    const SumOfTerms<A, Unit> x(a);
+    const SumOfTerms<B, Unit> y(b);
+    for (Extent i = 0; i < count; ++i) out[i] = std::fma(x[i], y[i], out[i]);
+}
+
+// Two products added in turn, element by element: the accumulator is loaded and stored once for both.
+template <int A, int B, bool Unit>
+TILESUM_INLINE void two_products_of_sums(double* __restrict out, const Term* a, const Term* b, const Term* a2,
+                                         const Term* b2, Extent count) {
+    const SumOfTerms<A, Unit> x(a), x2(a2);
+    const SumOfTerms<B, Unit> y(b), y2(b2);
+    for (Extent i = 0; i < count; ++i) {
+        double sum = out[i];
+        sum = std::fma(x[i], y[i], sum);
+        sum = std::fma(x2[i], y2[i], sum);
+        out[i] = sum;
+    }
+}
+
+bool unit_coefficients(const Term* terms, int count) {
+    for (int term = 0; term < count; ++term)
+        if (terms[term].coefficient != 1.0) return false;
+    return true;
+}
+
+// Calls body.template operator()<A, B, Unit>() with the term counts and coefficients as template arguments.
+template <typename Body>
+TILESUM_INLINE void dispatch(int a_terms, int b_terms, bool unit, Body body) {
+    TILESUM_ASSERT(a_terms >= 1 && a_terms <= 2 && b_terms >= 1 && b_terms <= 2);
+    if (unit) {
+        if (a_terms == 2 && b_terms == 2) return body.template operator()<2, 2, true>();
+        if (a_terms == 2) return body.template operator()<2, 1, true>();
+        if (b_terms == 2) return body.template operator()<1, 2, true>();
+        return body.template operator()<1, 1, true>();
+    }
+    if (a_terms == 2 && b_terms == 2) return body.template operator()<2, 2, false>();
+    if (a_terms == 2) return body.template operator()<2, 1, false>();
+    if (b_terms == 2) return body.template operator()<1, 2, false>();
+    body.template operator()<1, 1, false>();
 }
 
 }  // namespace
 
 TILESUM_CLONES void add_product_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms,
                                         Extent count) {
-    TILESUM_ASSERT(a_terms >= 1 && a_terms <= 2 && b_terms >= 1 && b_terms <= 2);
-    if (a_terms == 2 && b_terms == 2) return product_of_sums<2, 2>(out, a, b, count);
-    if (a_terms == 2) return product_of_sums<2, 1>(out, a, b, count);
-    if (b_terms == 2) return product_of_sums<1, 2>(out, a, b, count);
-    product_of_sums<1, 1>(out, a, b, count);
+    const bool unit = unit_coefficients(a, a_terms) && unit_coefficients(b, b_terms);
+    dispatch(a_terms, b_terms, unit,
+             [&]<int A, int B, bool Unit>() TILESUM_INLINE_LAMBDA { product_of_sums<A, B, Unit>(out, a, b, count); });
+}
+
+TILESUM_CLONES void add_two_products_of_sums(double* out, const Term* a, const Term* b, const Term* a2, const Term* b2,
+                                             int a_terms, int b_terms, Extent count) {
+    const bool unit = unit_coefficients(a, a_terms) && unit_coefficients(b, b_terms) &&
+                      unit_coefficients(a2, a_terms) && unit_coefficients(b2, b_terms);
+    dispatch(a_terms, b_terms, unit, [&]<int A, int B, bool Unit>() TILESUM_INLINE_LAMBDA {
+        two_products_of_sums<A, B, Unit>(out, a, b, a2, b2, count);
+    });
 }
 
 TILESUM_CLONES void gather(double* __restrict out, const double* __restrict x, Extent stride, Extent count) {
@@ -110,11 +153,11 @@ namespace {
 struct Operand {
     const double* data;
     double constant;
-    double operator[](Extent i) const { return data ? data[i] : constant; }
+    TILESUM_INLINE double operator[](Extent i) const { return data ? data[i] : constant; }
 };
 
 template <typename F>
-void unary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
+TILESUM_INLINE void unary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
     const double* __restrict x = arguments[0].data;
     if (!x) {
         const double value = f(arguments[0].constant);
@@ -125,7 +168,7 @@ void unary(F f, const RowArgument* arguments, double* __restrict out, Extent cou
 }
 
 template <typename F>
-void binary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
+TILESUM_INLINE void binary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
     const double* __restrict a = arguments[0].data;
     const double* __restrict b = arguments[1].data;
     if (a && b) {
@@ -143,7 +186,7 @@ void binary(F f, const RowArgument* arguments, double* __restrict out, Extent co
 }
 
 template <typename F>
-void ternary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
+TILESUM_INLINE void ternary(F f, const RowArgument* arguments, double* __restrict out, Extent count) {
     const Operand a{arguments[0].data, arguments[0].constant}, b{arguments[1].data, arguments[1].constant},
         c{arguments[2].data, arguments[2].constant};
     for (Extent i = 0; i < count; ++i) out[i] = f(a[i], b[i], c[i]);

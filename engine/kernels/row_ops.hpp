@@ -1,7 +1,9 @@
 // The vector instructions of fused tile evaluation (eval/fused_einsum.hpp): short contiguous rows (a few hundred
 // doubles, in L1) combined one operation at a time. Compiled for several x86-64 levels (SSE2, AVX2, AVX-512), the
-// best one the CPU has chosen at load time by GCC/clang function multi-versioning; with -ffp-contract=off and
-// no reassociation every level gives the same bits, so results never depend on the CPU.
+// best one the CPU has chosen at load time by GCC/clang function multi-versioning (kernels/target_clones.hpp); with
+// -ffp-contract=off, fused multiply-adds only where std::fma says so, and no reassociation, every level gives the
+// same bits, so results never depend on the CPU. (A CPU without FMA, older than 2013, runs std::fma in software:
+// correct and slow.)
 #pragma once
 
 #include "engine/common/elementwise_function.hpp"
@@ -15,23 +17,28 @@ void add_scaled(double* out, const double* x, double factor, Extent count);     
 void add_constant(double* out, double value, Extent count);                     // out += value
 void multiply(double* out, const double* x, Extent count);                      // out *= x
 void multiply_constant(double* out, double factor, Extent count);               // out *= factor
-void add_product(double* out, const double* x, const double* y, Extent count);  // out += x · y
+void add_product(double* out, const double* x, const double* y, Extent count);  // out = fma(x, y, out)
 // Terms of a linear combination whose rows carry a factor (a row times numbers: the seed's B_i · A_j):
 // c · (f · x), rounded in that order, which is the bits of computing f · x first and scaling it after.
 void set_term(double* out, const double* x, double factor, double coefficient, Extent count);  // out = c · (f · x)
 void add_term(double* out, const double* x, double factor, double coefficient, Extent count);  // out += c · (f · x)
-// out = c0 · (f0 · x0) + c1 · (f1 · x1), one pass: the two-term sums of fused programs (C + C2).
+// out = c0 · (f0 · x0) + c1 · (f1 · x1), one pass: the two-term sums of fused programs (C + C2). Rounded as
+// fma(f0, x0, f1 · x1) when c0 = c1 = 1 (a plain sum), else as fma(c0, f0 · x0, c1 · (f1 · x1)).
 void combine_terms(double* out, const double* x0, double f0, double c0, const double* x1, double f1, double c1,
                    Extent count);
-// out += (Σ a) · (Σ b), each a sum of one or two terms c · (f · x), without storing either sum: the final
+// out = fma(Σ a, Σ b, out), each a sum of one or two terms c · (f · x), without storing either sum: the final
 // accumulation of a fused program whose operands are two-term sums (the seed's (C + C2)_ijk · (C + C2)_ikj).
-// The same bits as combine_terms into two rows and add_product of them.
+// The same bits as combine_terms into two rows (a one-term sum: set_term) and add_product of them.
 struct Term {
     const double* row;
     double factor;
     double coefficient;
 };
 void add_product_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms, Extent count);
+// Two such products, (Σ a) · (Σ b) then (Σ a2) · (Σ b2), added in that order into out: the same bits as two calls of
+// add_product_of_sums, with the accumulator read and written once (a fused loop's two consecutive summed indices).
+void add_two_products_of_sums(double* out, const Term* a, const Term* b, const Term* a2, const Term* b2, int a_terms,
+                              int b_terms, Extent count);
 void gather(double* out, const double* x, Extent stride, Extent count);            // out = x[i · stride]
 void copy_strided(double* out, Extent out_stride, const double* x, Extent count);  // out[i · out_stride] = x
 
