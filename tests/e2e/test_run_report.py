@@ -47,7 +47,7 @@ def case_json_report(context):
     report_kib = measured["peak_rss_bytes"] / 1024
     util.expect(0 < report_kib <= result.peak_rss_kib + 1024,
                 f"peak RSS {measured['peak_rss_bytes']} B above the {result.peak_rss_kib} KiB measured by wait4")
-    if os.environ.get("TILESUM_SANITIZED") != "1":
+    if not util.sanitized():
         util.expect(report_kib >= 0.95 * result.peak_rss_kib - 1024,
                     f"peak RSS {measured['peak_rss_bytes']} B vs {result.peak_rss_kib} KiB measured by wait4")
     util.expect(0 < measured["seconds"] <= result.seconds, f"seconds {measured['seconds']} vs {result.seconds}")

@@ -13,6 +13,7 @@
 #include "tests/unit/engine_fixture.hpp"
 #include "tests/unit/memory_tensors.hpp"
 #include "tests/unit/random_script.hpp"
+#include "tests/unit/sanitized_build.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 using namespace tilesum;
@@ -27,7 +28,7 @@ namespace {}  // namespace
 
 TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer, identically for 1 to 4 threads",
           "[engine][random]") {
-    const unsigned scripts = 240;
+    const unsigned scripts = testing::random_cases(240, 48);
     testing::VariantCounts counts;
     for (unsigned seed = 1; seed <= scripts; ++seed) {
         testing::ScriptGenerator generator(seed);
@@ -65,7 +66,7 @@ TEST_CASE("random scripts evaluate tile by tile to the naive evaluator's answer,
     CHECK(counts.in_slabs >= static_cast<int>(scripts) / 4);
     WARN("plans run: " << counts.plans << ", expanded " << counts.expanded << ", in slabs " << counts.in_slabs
                        << ", with fused passes " << counts.fused_passes << ", with fused tiles " << counts.fused_tiles);
-    CHECK(counts.fused_passes >= 8);
+    CHECK(counts.fused_passes >= static_cast<int>(scripts) / 30);
     CHECK(counts.fused_tiles >= static_cast<int>(scripts) / 4);
 }
 

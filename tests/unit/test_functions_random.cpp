@@ -10,6 +10,7 @@
 #include "engine/exec/executor.hpp"
 #include "tests/unit/engine_fixture.hpp"
 #include "tests/unit/random_script.hpp"
+#include "tests/unit/sanitized_build.hpp"
 
 using namespace tilesum;
 using testing::Bound;
@@ -56,11 +57,11 @@ std::vector<plan::PlanOptions> plan_variants(const expr::Program& program, const
 
 TEST_CASE("random scripts with functions: expanded, tiled and naive evaluation agree, identically for 1, 2, 4 threads",
           "[engine][functions][random]") {
-    const int wanted_scripts = 200;
+    const int wanted_scripts = static_cast<int>(testing::random_cases(200, 40));
     int scripts = 0;
     testing::VariantCounts counts;
     unsigned seed = 0;
-    while (scripts < wanted_scripts && seed < 400) {
+    while (scripts < wanted_scripts && seed < 2 * static_cast<unsigned>(wanted_scripts)) {
         ++seed;
         testing::ScriptGenerator generator(seed, testing::Functions::mixed);
         const testing::RandomScript random = generator.generate();
