@@ -9,6 +9,7 @@
 #include "engine/eval/operand_ranges.hpp"
 #include "engine/kernels/accurate_sum.hpp"
 #include "engine/kernels/block_ops.hpp"
+#include "engine/kernels/simd_math.hpp"
 #include "engine/kernels/strided.hpp"
 
 namespace tilesum::eval::fused {
@@ -398,11 +399,12 @@ private:
 
     // An instruction's operations per element, relative to a sum's: a libm function (exp, log, sin, a fractional
     // power) costs several. Measured (calibrate's "exp in a fused tile" check, which shows how well this holds):
-    // the vectorized exp about 10 row operations' time; glibc's scalar log, sin and pow more.
+    // the vectorized exp about 10 row operations' time, as are Highway's log, sin and the others (7-11 times a
+    // row's add_scaled on AVX-512); glibc's scalar pow more.
     static double weight(const Instruction& instruction) {
         if (instruction.op != Op::function) return 1;
         const Node& node = *instruction.node;
-        if (node.function == FunctionOp::exp) return 10;
+        if (kernels::simd::has_function_row(node.function)) return 10;
         if (node.function == FunctionOp::power) return elementwise::multiplied(node.parameter) ? 1 : 16;
         if (node.function == FunctionOp::array_power) return 16;  // pow per element
         return is_transcendental(node.function) ? 16 : 1;

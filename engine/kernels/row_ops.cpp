@@ -4,7 +4,7 @@
 
 #include "engine/common/elementwise_scalar.hpp"
 #include "engine/common/error.hpp"
-#include "engine/kernels/simd_exp.hpp"
+#include "engine/kernels/simd_math.hpp"
 #include "engine/kernels/target_clones.hpp"
 
 namespace tilesum::kernels::rows {
@@ -198,10 +198,10 @@ TILESUM_CLONES void apply_function(FunctionOp op, double exponent, const RowArgu
                                    Extent count) {
     using namespace elementwise;
     const RowArgument* args = arguments;
+    if (args[0].data && simd::has_function_row(op))
+        return simd::function_row(op, args[0].data, out, static_cast<std::size_t>(count));
     switch (op) {
-        case FunctionOp::exp:
-            if (args[0].data) return simd::exp_row(args[0].data, out, static_cast<std::size_t>(count));
-            return unary([](double x) { return std::exp(x); }, args, out, count);
+        case FunctionOp::exp: return unary([](double x) { return std::exp(x); }, args, out, count);
         case FunctionOp::log: return unary([](double x) { return std::log(x); }, args, out, count);
         case FunctionOp::log1p: return unary([](double x) { return std::log1p(x); }, args, out, count);
         case FunctionOp::expm1: return unary([](double x) { return std::expm1(x); }, args, out, count);

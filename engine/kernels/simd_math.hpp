@@ -1,0 +1,25 @@
+// numpy's transcendental functions over a contiguous row, vectorized for the CPU it runs on (Google Highway's
+// contrib/math, dynamic dispatch; issue 13). glibc's scalar exp, log or sin costs 5-20 ns an element, which made
+// the function the whole cost of a fused tile such as einsum('ijk->k', exp(-(C - C2)**2)).
+//
+// Accuracy, Highway's bounds: exp within 1 ulp of the exact value, sin and cos 3 ulp, log, log1p, expm1 and tanh
+// 4 ulp (numpy's own SIMD functions are within 1-4 ulp). Results may thus differ from glibc's (and from tilesum's
+// materializing kernels, which call glibc) in the last bits, and between CPU generations (Highway uses a fused
+// multiply-add where the CPU has one); never between thread counts. Outside the range where Highway's function is
+// valid (exp and expm1 above 706, log and log1p below the smallest normal number, sin and cos beyond ±39000), at
+// infinities and NaN, the element is glibc's: the edges are numpy's.
+#pragma once
+
+#include <cstddef>
+
+#include "engine/common/elementwise_function.hpp"
+
+namespace tilesum::kernels::simd {
+
+// Whether function_row computes `op` (one argument, no parameter): exp, log, log1p, expm1, sin, cos, tanh.
+bool has_function_row(FunctionOp op);
+
+// out[i] = op(in[i]) for i < count; `op` one of has_function_row's.
+void function_row(FunctionOp op, const double* in, double* out, std::size_t count);
+
+}  // namespace tilesum::kernels::simd
