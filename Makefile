@@ -23,7 +23,8 @@ DEMO_IN     := $(DEMO_DIR)/seed_in.h5
 DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev zlib1g-dev libtbb-dev libboost-program-options-dev catch2 \
-                libopenblas-dev libhwy-dev nlohmann-json3-dev liburing-dev python3-numpy python3-h5py time pkg-config graphviz
+                libopenblas-dev libhwy-dev nlohmann-json3-dev liburing-dev python3-numpy python3-h5py time pkg-config graphviz \
+                pybind11-dev python3-dev python3-pytest
 # Only for `make fuzz`: clang with libFuzzer.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_DIR      ?= build-fuzz
