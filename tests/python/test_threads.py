@@ -68,8 +68,9 @@ def test_two_computes_from_two_threads_at_once():
 
 def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_output(tmp_path):
     out = tmp_path / "out.h5"
-    script = SLOW_EXPRESSION.format(n=1200) + textwrap.dedent(f"""
-        import sys, time
+    # Python's own SIGINT handler even if this process was started with SIGINT ignored (a background job).
+    script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    script += SLOW_EXPRESSION.format(n=2000) + textwrap.dedent(f"""
         print("started", flush=True)
         try:
             E.to_hdf5({str(out)!r}, "E", threads=1, tile={{"k": 4}})
@@ -89,7 +90,33 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_output(t
         child.wait(timeout=60)
     assert outcome == "interrupted"
     assert seconds < 1.0, f"KeyboardInterrupt came {seconds:.2f} s after SIGINT"
-    if out.exists():
-        with h5py.File(out, "r") as file:
-            assert "E" not in file
+    # Neither the output file the run created nor its resume journal (Python offers no resume).
+    assert not out.exists()
+    assert not os.path.exists(str(out) + ".tilesum-resume")
+
+
+def test_an_interrupted_run_leaves_an_existing_file_as_it_was(tmp_path):
+    out = tmp_path / "out.h5"
+    with h5py.File(out, "w") as file:
+        file["kept"] = np.arange(3.0)
+    script = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    script += SLOW_EXPRESSION.format(n=2000) + textwrap.dedent(f"""
+        print("started", flush=True)
+        try:
+            E.to_hdf5({str(out)!r}, "E", threads=1, tile={{"k": 4}})
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "started"
+        time.sleep(1.0)
+        child.send_signal(signal.SIGINT)
+        assert child.stdout.readline().strip() == "interrupted"
+    finally:
+        child.wait(timeout=60)
+    with h5py.File(out, "r") as file:
+        names = []
+        file.visit(names.append)
+        assert names == ["kept"]
     assert not os.path.exists(str(out) + ".tilesum-resume")

@@ -163,10 +163,12 @@ py::dict run_into_memory(const Plan& plan, const std::vector<Binding>& bindings,
     return stats_dict(run_interruptible(plan, sources, sink, threads, progress));
 }
 
-// Outputs into datasets /NAME of an HDF5 file, committed only when the run completes.
+// Outputs into datasets /NAME of an HDF5 file, committed only when the run completes; a failed or interrupted run
+// leaves the file as it was.
 py::dict run_into_hdf5(const Plan& plan, const std::vector<Binding>& bindings, const std::string& file,
                        bool overwrite, int threads, bool progress) {
     Sink sink = Sink::hdf5(file, overwrite);  // before the sources: an input may come from this file (sources.hpp)
+    sink.discard_unfinished();                 // Python offers no resume: an interrupted run leaves nothing behind
     Sources sources;
     bind_inputs(sources, bindings);
     return stats_dict(run_interruptible(plan, sources, sink, threads, progress));
