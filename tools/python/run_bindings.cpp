@@ -53,8 +53,8 @@ Plan plan_outputs(const std::vector<std::pair<std::string, expr::Tensor>>& named
 // array here is a bug).
 void check_float64(const py::array& array, const std::string& name) {
     if (!py::isinstance<py::array_t<double, py::array::c_style>>(array))
-        fail(ErrorKind::internal, "internal error (a bug in tilesum): the memory of '" + name +
-                                      "' is not a C-contiguous float64 array");
+        fail(ErrorKind::internal,
+             "internal error (a bug in tilesum): the memory of '" + name + "' is not a C-contiguous float64 array");
 }
 
 // Inputs are only read: their arrays may be read-only.
@@ -130,14 +130,12 @@ RunStats run_interruptible(const Plan& plan, Sources& sources, Sink& sink, int t
             }
             if (progress && tiles_done != shown && tiles_total > 0) {
                 shown = tiles_done;
-                py::print(py::str("\rtilesum: {}/{} tiles").format(shown, tiles_total.load()),
-                          py::arg("end") = "", py::arg("flush") = true,
-                          py::arg("file") = py::module_::import("sys").attr("stderr"));
+                py::print(py::str("\rtilesum: {}/{} tiles").format(shown, tiles_total.load()), py::arg("end") = "",
+                          py::arg("flush") = true, py::arg("file") = py::module_::import("sys").attr("stderr"));
             }
         }
     }
-    if (progress && tiles_total > 0)
-        py::print(py::arg("file") = py::module_::import("sys").attr("stderr"));
+    if (progress && tiles_total > 0) py::print(py::arg("file") = py::module_::import("sys").attr("stderr"));
     if (signal_error) {
         try {
             finished.get();
@@ -150,8 +148,8 @@ RunStats run_interruptible(const Plan& plan, Sources& sources, Sink& sink, int t
 }
 
 // Outputs into numpy arrays the caller allocated: {name: array}, float64, C order, of each output's shape.
-py::dict run_into_memory(const Plan& plan, const std::vector<Binding>& bindings, const py::dict& outputs,
-                         int threads, bool progress) {
+py::dict run_into_memory(const Plan& plan, const std::vector<Binding>& bindings, const py::dict& outputs, int threads,
+                         bool progress) {
     Sink sink = Sink::memory();
     for (const auto& [name, array] : outputs) {
         const auto name_text = name.cast<std::string>();
@@ -165,10 +163,10 @@ py::dict run_into_memory(const Plan& plan, const std::vector<Binding>& bindings,
 
 // Outputs into datasets /NAME of an HDF5 file, committed only when the run completes; a failed or interrupted run
 // leaves the file as it was.
-py::dict run_into_hdf5(const Plan& plan, const std::vector<Binding>& bindings, const std::string& file,
-                       bool overwrite, int threads, bool progress) {
+py::dict run_into_hdf5(const Plan& plan, const std::vector<Binding>& bindings, const std::string& file, bool overwrite,
+                       int threads, bool progress) {
     Sink sink = Sink::hdf5(file, overwrite);  // before the sources: an input may come from this file (sources.hpp)
-    sink.discard_unfinished();                 // Python offers no resume: an interrupted run leaves nothing behind
+    sink.discard_unfinished();                // Python offers no resume: an interrupted run leaves nothing behind
     Sources sources;
     bind_inputs(sources, bindings);
     return stats_dict(run_interruptible(plan, sources, sink, threads, progress));

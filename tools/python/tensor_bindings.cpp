@@ -65,8 +65,8 @@ void bind_tensors(py::module_& module) {
     // One name each, as numpy spells them; the C++ API's overloads become explicit names where Python would have
     // to guess between a Tensor and a number.
     const std::vector<std::pair<const char*, Unary>> unary = {
-        {"exp", &expr::exp},   {"log", &expr::log}, {"log1p", &expr::log1p}, {"expm1", &expr::expm1},
-        {"sqrt", &expr::sqrt}, {"sin", &expr::sin}, {"cos", &expr::cos},     {"tanh", &expr::tanh},
+        {"exp", &expr::exp},   {"log", &expr::log},  {"log1p", &expr::log1p}, {"expm1", &expr::expm1},
+        {"sqrt", &expr::sqrt}, {"sin", &expr::sin},  {"cos", &expr::cos},     {"tanh", &expr::tanh},
         {"abs", &expr::abs},   {"sign", &expr::sign}};
     for (const auto& [name, function] : unary) module.def(name, function);
 
