@@ -34,7 +34,8 @@ void bind_errors(py::module_& module) {
     // A subclass of MemoryError: `except MemoryError` catches an impossible budget as well as numpy's own, while
     // the message (naming the smallest budget that works) tells them apart.
     budget_error_type = py::exception<Error>(module, "BudgetError", PyExc_MemoryError).release().ptr();
-    py::register_exception_translator([](std::exception_ptr raised) {
+    // pybind11's translator type is void(*)(std::exception_ptr): the parameter must be taken by value.
+    py::register_exception_translator([](std::exception_ptr raised) {  // NOLINT(performance-unnecessary-value-param)
         if (!raised) return;
         try {
             std::rethrow_exception(raised);
