@@ -99,6 +99,7 @@ demo: build
 	/usr/bin/time -f '%e s, peak RSS %M KiB' \
 	  $(TILESUM) run data/seed.tsum --data $(DEMO_IN) --out $(DEMO_OUT) --overwrite --memory $(DEMO_MEMORY)
 	$(PYTHON) tools/data/check_seed.py --data $(DEMO_IN) --out $(DEMO_OUT)
+	PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) examples/python/seed.py --data $(DEMO_IN) --memory $(DEMO_MEMORY)
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)

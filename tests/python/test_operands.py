@@ -89,3 +89,17 @@ def test_a_borrowed_float64_array_is_not_copied():
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     grown_mib = int(completed.stdout.strip())
     assert grown_mib < 128, f"peak RSS grew by {grown_mib} MiB computing from a 381 MiB array"
+
+
+def test_an_input_dataset_and_an_output_may_share_a_name(tmp_path):
+    with h5py.File(tmp_path / "in.h5", "w") as file:
+        file["E"] = np.arange(4.0)
+    with h5py.File(tmp_path / "in.h5", "r") as file:
+        E = ts.einsum("i->i", file["E"]) + file["E"]
+        assert "h5:E" in E.explain()  # inputs are named after their source
+        np.testing.assert_array_equal(ts.compute({"E": E})["E"], 2 * np.arange(4.0))
+        E.to_hdf5(tmp_path / "out.h5", "E")
+    with h5py.File(tmp_path / "out.h5", "r") as file:
+        np.testing.assert_array_equal(file["E"][...], 2 * np.arange(4.0))
+    with pytest.raises(ValueError, match="':'"):
+        ts.compute({"a:b": E})

@@ -13,6 +13,7 @@ each again. A leaf is one of
 import errno
 import itertools
 import os
+import re
 import tempfile
 import weakref
 
@@ -20,21 +21,36 @@ import numpy as np
 
 from . import _tilesum
 
-_names = itertools.count()
+# Names of the live leaves: "h5:A" for dataset /A of an HDF5 file, "npy:A" for A.npy, "np:x0", "np:x1", ... for
+# numpy arrays and numbers, so that explain() reads in the user's names and says where each input comes from. A
+# name with a number added when a live leaf has it already. Output names cannot contain ':' (_run.py), so an input
+# never shares its name with an output.
+_live_names = weakref.WeakValueDictionary()
+_numbers = itertools.count()
 
 # Dtypes the library reads from a file: numpy's names (engine/common/shape.hpp, DType).
 FILE_DTYPES = {np.dtype(name) for name in ("float32", "int32", "int64", "complex64", "complex128")}
 
 
-def _new_name():
-    return f"x{next(_names)}"
+def _new_name(leaf, prefix, hint):
+    hint = re.sub(r"[^\w.-]", "_", hint) or "x"
+    name = f"{prefix}:{hint}"
+    while name in _live_names or hint == "x" and prefix == "np" and name == "np:x":
+        name = f"{prefix}:{hint}{next(_numbers)}"
+    _live_names[name] = leaf
+    return name
 
 
 class Leaf:
     """One input: its name, how the run binds it, and what must stay alive until then."""
 
-    def __init__(self, kind, file="", dataset="", array=None):
-        self.name = _new_name()
+    def __init__(self, kind, file="", dataset="", array=None, temporary=False):
+        if kind == "hdf5":
+            self.name = _new_name(self, "h5", dataset.rsplit("/", 1)[-1])
+        elif kind == "npy" and not temporary:
+            self.name = _new_name(self, "npy", os.path.basename(file)[:-len(".npy")])
+        else:
+            self.name = _new_name(self, "np", "x")
         self.kind = kind
         self.file = file
         self.dataset = dataset
@@ -65,7 +81,7 @@ def _saved_npy(array):
     try:
         with os.fdopen(handle, "wb") as file:
             np.save(file, np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
-        leaf = Leaf("npy", file=path)
+        leaf = Leaf("npy", file=path, temporary=True)
     except BaseException:
         os.unlink(path)
         raise

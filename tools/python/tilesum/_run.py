@@ -20,8 +20,9 @@ def _checked_outputs(outputs):
         raise TypeError("outputs must be a non-empty dict {name: expression}")
     checked = {}
     for name, value in outputs.items():
-        if not isinstance(name, str) or not name or "/" in name.strip("/"):
-            raise ValueError(f"output name {name!r}: expected a dataset name such as 'E'")
+        if not isinstance(name, str) or not name.strip("/") or "/" in name.strip("/") or ":" in name:
+            raise ValueError(f"output name {name!r}: expected a dataset name such as 'E' (no '/' inside, no ':', "
+                             "which marks input names)")
         checked[name.strip("/")] = as_expr(value)
     return checked
 
