@@ -15,6 +15,7 @@ import itertools
 import os
 import re
 import tempfile
+import threading
 import weakref
 
 import numpy as np
@@ -27,6 +28,7 @@ from . import _tilesum
 # never shares its name with an output.
 _live_names = weakref.WeakValueDictionary()
 _numbers = itertools.count()
+_names_lock = threading.Lock()  # expressions may be built on several threads at once
 
 # Dtypes the library reads from a file: numpy's names (engine/common/shape.hpp, DType).
 FILE_DTYPES = {np.dtype(name) for name in ("float32", "int32", "int64", "complex64", "complex128")}
@@ -34,10 +36,11 @@ FILE_DTYPES = {np.dtype(name) for name in ("float32", "int32", "int64", "complex
 
 def _new_name(leaf, prefix, hint):
     hint = re.sub(r"[^\w.-]", "_", hint) or "x"
-    name = f"{prefix}:{hint}"
-    while name in _live_names or hint == "x" and prefix == "np" and name == "np:x":
-        name = f"{prefix}:{hint}{next(_numbers)}"
-    _live_names[name] = leaf
+    with _names_lock:
+        name = f"{prefix}:{hint}"
+        while name in _live_names or name == "np:x":
+            name = f"{prefix}:{hint}{next(_numbers)}"
+        _live_names[name] = leaf
     return name
 
 
