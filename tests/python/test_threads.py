@@ -120,3 +120,16 @@ def test_an_interrupted_run_leaves_an_existing_file_as_it_was(tmp_path):
         file.visit(names.append)
         assert names == ["kept"]
     assert not os.path.exists(str(out) + ".tilesum-resume")
+
+
+def test_progress_shows_tiles_done_on_stderr(capsys):
+    namespace = {}
+    exec(SLOW_EXPRESSION.format(n=400), namespace)
+    E = namespace["E"]
+    E.compute(threads=1, tile={"k": 8}, progress=True)
+    lines = capsys.readouterr().err.replace("\r", "\n").split()
+    assert "tilesum:" in lines
+    counts = [line for line in lines if line.endswith("/50")]  # k=8 of 400: 50 tiles
+    assert counts, lines
+    E.compute(threads=1, tile={"k": 8})
+    assert capsys.readouterr().err == ""
