@@ -130,8 +130,15 @@ RunStats run_interruptible(const Plan& plan, Sources& sources, Sink& sink, int t
             }
             if (progress && tiles_done != shown && tiles_total > 0) {
                 shown = tiles_done;
-                py::print(py::str("\rtilesum: {}/{} tiles").format(shown, tiles_total.load()), py::arg("end") = "",
-                          py::arg("flush") = true, py::arg("file") = py::module_::import("sys").attr("stderr"));
+                try {
+                    py::print(py::str("\rtilesum: {}/{} tiles").format(shown, tiles_total.load()), py::arg("end") = "",
+                              py::arg("flush") = true, py::arg("file") = py::module_::import("sys").attr("stderr"));
+                } catch (...) {
+                    // sys.stderr failed (closed, replaced): stop the run before its state goes out of scope.
+                    cancel = true;
+                    finished.wait();
+                    throw;
+                }
             }
         }
     }
