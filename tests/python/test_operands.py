@@ -103,3 +103,37 @@ def test_an_input_dataset_and_an_output_may_share_a_name(tmp_path):
         np.testing.assert_array_equal(file["E"][...], 2 * np.arange(4.0))
     with pytest.raises(ValueError, match="':'"):
         ts.compute({"a:b": E})
+
+
+def test_numpy_einsum_and_where_on_lazy_operands_stay_lazy():
+    rng = np.random.default_rng(6)
+    A, B = rng.standard_normal((4, 5)), rng.standard_normal((5, 3))
+    E = ts.einsum("ij->ij", A)
+    lazy = np.einsum("ij,jk->ik", E, B)
+    assert isinstance(lazy, ts.Expr)
+    np.testing.assert_allclose(lazy.compute(), A @ B, rtol=1e-12)
+    chosen = np.where(E > 0.0, E, 0.5 * E)
+    assert isinstance(chosen, ts.Expr)
+    np.testing.assert_allclose(chosen.compute(), np.where(A > 0, A, 0.5 * A), rtol=1e-12)
+    with pytest.raises(TypeError):
+        np.concatenate([E, E])  # not a lazy function: refused, never computed behind the user's back
+
+
+def test_python_numbers_as_einsum_operands():
+    A = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(ts.einsum(",ij->ij", 2.5, A).compute(), 2.5 * A, rtol=1e-12)
+
+
+def test_an_h5py_operand_larger_than_the_budget(tmp_path):
+    # 8 MiB of A under a 2 MiB budget: the library reads it in row blocks, never whole.
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((1024, 1024))
+    v = rng.standard_normal(1024)
+    with h5py.File(tmp_path / "big.h5", "w") as file:
+        file["A"] = A
+    with h5py.File(tmp_path / "big.h5", "r") as file:
+        lazy = ts.einsum("ij,j->i", file["A"], v)
+        explained = lazy.explain(memory="2MiB")
+        tiles = int(explained.split("tiles:")[1].split(",")[0])
+        assert tiles > 4, explained
+        np.testing.assert_allclose(lazy.compute(memory="2MiB"), A @ v, rtol=1e-12)

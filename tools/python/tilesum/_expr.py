@@ -121,6 +121,14 @@ class Expr:
             return NotImplemented
         return function(*inputs)
 
+    def __array_function__(self, func, types, args, kwargs):
+        """np.einsum(...) and np.where(...) with an Expr among the operands stay lazy (ts.einsum, ts.where); numpy's
+        other functions raise TypeError (compute first with np.asarray)."""
+        function = _ARRAY_FUNCTIONS.get(func)
+        if function is None:
+            return NotImplemented
+        return function(*args, **kwargs)
+
     # compute, to_hdf5, explain and plan are attached by _run.py, which needs this module.
 
 
@@ -273,3 +281,6 @@ def einsum(subscripts, *operands, **keywords):
         raise TypeError("einsum() takes the subscripts string first (numpy's interleaved form is not supported yet)")
     exprs = [as_expr(operand) for operand in operands]
     return _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
+
+
+_ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where}
