@@ -55,6 +55,10 @@ def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=
     yet: write them with to_hdf5.
     """
     outputs = _checked_outputs(outputs)
+    for name, expr in outputs.items():
+        if expr.dtype.kind == "c":  # the library's memory sink holds float64 (engine/api/run.cpp)
+            raise ValueError(f"output '{name}' is complex ({expr.dtype}): complex results cannot be computed into "
+                             "memory yet; write them with to_hdf5")
     options = RunOptions(memory, threads, strategy, tile, progress)
     plan = _plan(outputs, options)
     arrays = {name: np.empty(expr.shape, dtype=np.float64) for name, expr in outputs.items()}
