@@ -1,16 +1,18 @@
 """Randomized expressions (fixed seeds) through the Python API against numpy: values, shape and dtype.
 
-Each case draws a random einsum over 1 to 3 numpy operands, then wraps it in random elementwise steps (sums,
+Each case draws a random einsum over 1 to 3 operands, then wraps it in random elementwise steps (sums,
 differences, scaling, products with another einsum of the same shape, functions), building the lazy expression and
-numpy's value side by side."""
+numpy's value side by side. The operands are numpy arrays, or in every third case h5py datasets, ts.hdf5() and
+ts.npy() inputs mixed with numpy arrays."""
 
+import h5py
 import numpy as np
 import pytest
 
 import tilesum as ts
 
 LABELS = "ijklm"
-CASES = 60
+CASES = 150
 
 
 def random_operand(rng, labels, extents, dtype):
@@ -39,14 +41,35 @@ def random_einsum(rng, extents, output_labels, dtype):
     return subscripts, operands
 
 
-def random_case(seed):
-    """(lazy expression, numpy value, description) of case `seed`."""
+def from_files(rng, operands, h5file, directory):
+    """The operands as h5py datasets of `h5file`, ts.hdf5() and ts.npy() inputs or numpy arrays, at random."""
+    mixed = []
+    for position, values in enumerate(operands):
+        kind = rng.choice(["h5py", "hdf5", "npy", "numpy"])
+        name = f"operand{len(h5file)}"
+        if kind in ("h5py", "hdf5"):
+            h5file.create_dataset(name, data=values)
+            h5file.flush()
+            mixed.append(h5file[name] if kind == "h5py" else ts.hdf5(h5file.filename, name))
+        elif kind == "npy":
+            path = directory / f"{name}_{position}.npy"
+            np.save(path, values)
+            mixed.append(ts.npy(path))
+        else:
+            mixed.append(values)
+    return mixed
+
+
+def random_case(seed, h5file=None, directory=None):
+    """(lazy expression, numpy value, description) of case `seed`; with an open HDF5 file, some operands are read
+    from files."""
     rng = np.random.default_rng(seed)
     extents = {label: int(rng.integers(1, 6)) for label in LABELS}
     output_labels = "".join(rng.choice(list(LABELS), size=int(rng.integers(0, 4)), replace=False))
     dtype = np.float64 if seed % 5 else rng.choice([np.int32, np.float32])
     subscripts, operands = random_einsum(rng, extents, output_labels, dtype)
-    lazy = ts.einsum(subscripts, *operands)
+    lazy_operands = operands if h5file is None else from_files(rng, operands, h5file, directory)
+    lazy = ts.einsum(subscripts, *lazy_operands)
     value = np.einsum(subscripts, *operands)
     steps = [subscripts]
     if dtype != np.float64:
@@ -89,8 +112,18 @@ def random_case(seed):
 
 
 @pytest.mark.parametrize("seed", range(CASES))
-def test_random_expression_equals_numpy(seed):
-    lazy, value, description = random_case(seed)
+def test_random_expression_equals_numpy(seed, tmp_path):
+    if seed % 3:
+        lazy, value, description = random_case(seed)
+    else:
+        with h5py.File(tmp_path / "operands.h5", "w") as h5file:
+            lazy, value, description = random_case(seed, h5file, tmp_path)
+            check(lazy, value, description + " (operands from files)")
+        return
+    check(lazy, value, description)
+
+
+def check(lazy, value, description):
     value = np.asarray(value)
     assert lazy.shape == value.shape, description
     assert lazy.dtype == value.dtype, description
