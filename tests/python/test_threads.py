@@ -14,6 +14,10 @@ import numpy as np
 
 import tilesum as ts
 
+# The run journals every finished tile (not every few seconds): an interrupted run then has work it could keep for
+# resume, which the Python module must discard.
+RECORD_EVERY_TILE = {**os.environ, "TILESUM_CHECKPOINT_SECONDS": "0"}
+
 # exp over a (n, n, n) intermediate that is never stored: seconds of work in many small tiles.
 SLOW_EXPRESSION = """
 import numpy as np, tilesum as ts
@@ -78,7 +82,7 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_second_and_leaves_no_output(t
         except KeyboardInterrupt:
             print("interrupted", flush=True)
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=RECORD_EVERY_TILE)
     try:
         assert child.stdout.readline().strip() == "started"
         time.sleep(1.0)  # well inside the run
@@ -107,7 +111,7 @@ def test_an_interrupted_run_leaves_an_existing_file_as_it_was(tmp_path):
         except KeyboardInterrupt:
             print("interrupted", flush=True)
     """)
-    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=RECORD_EVERY_TILE)
     try:
         assert child.stdout.readline().strip() == "started"
         time.sleep(1.0)
