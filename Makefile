@@ -23,7 +23,8 @@ DEMO_IN     := $(DEMO_DIR)/seed_in.h5
 DEMO_OUT    := $(DEMO_DIR)/seed_out.h5
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev zlib1g-dev libtbb-dev libboost-program-options-dev catch2 \
-                libopenblas-dev libhwy-dev nlohmann-json3-dev liburing-dev python3-numpy python3-h5py time pkg-config graphviz
+                libopenblas-dev libhwy-dev nlohmann-json3-dev liburing-dev python3-numpy python3-h5py time pkg-config graphviz \
+                pybind11-dev python3-dev python3-pytest
 # Only for `make fuzz`: clang with libFuzzer.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_DIR      ?= build-fuzz
@@ -98,6 +99,7 @@ demo: build
 	/usr/bin/time -f '%e s, peak RSS %M KiB' \
 	  $(TILESUM) run data/seed.tsum --data $(DEMO_IN) --out $(DEMO_OUT) --overwrite --memory $(DEMO_MEMORY)
 	$(PYTHON) tools/data/check_seed.py --data $(DEMO_IN) --out $(DEMO_OUT)
+	PYTHONPATH=$(BUILD_DIR)/python $(PYTHON) examples/python/seed.py --data $(DEMO_IN) --memory $(DEMO_MEMORY)
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS)

@@ -277,9 +277,10 @@ void run_into_hdf5(const plan::PlanData& data, const plan::Instantiated& plan, B
         fill_stats(stats, exec::execute(plan.plan, bound.bindings, exec_control(control, &journal)), plan.plan, bound);
     } catch (const Error& error) {
         // A write error (disk full) or an interrupt (Ctrl-C) after finished work: keep what the journal recorded for
-        // resume, as a killed run would. Anything else (a user error in the data) leaves the output file as it was.
+        // resume, as a killed run would. Anything else (a user error in the data), and any failure of a sink that
+        // discards unfinished work (Sink::discard_unfinished), leaves the output file as it was.
         const bool interrupted = error.kind() == ErrorKind::interrupted;
-        if ((error.kind() != ErrorKind::io && !interrupted) || !journal.has_progress()) throw;
+        if ((error.kind() != ErrorKind::io && !interrupted) || !journal.has_progress() || !sink.keep_unfinished) throw;
         journal.keep_for_resume();
         for (auto& dataset : pending) dataset->keep_for_resume();
         for (auto& dataset : scratch.datasets) dataset->keep_for_resume();

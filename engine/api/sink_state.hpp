@@ -21,6 +21,7 @@ struct Sink::State {
     bool resume = false;
     std::unique_ptr<io::Hdf5OutputFile> file;       // opened by Sink::hdf5 when it existed, else by the run
     std::map<std::string, std::string> attributes;  // set_attribute(): recorded on every output dataset
+    bool keep_unfinished = true;                    // discard_unfinished() clears it
     // memory
     std::map<std::string, std::pair<double*, Shape>> into;
     std::map<std::string, std::vector<double>> results;

@@ -100,6 +100,11 @@ void Sink::set_attribute(const std::string& name, const std::string& value) {
     state_->attributes[name] = value;
 }
 
+void Sink::discard_unfinished() {
+    if (state_->kind != State::Kind::hdf5) fail(ErrorKind::usage, "discard_unfinished(): only an HDF5 sink keeps work");
+    state_->keep_unfinished = false;
+}
+
 const std::vector<double>& Sink::result(const std::string& name) const {
     auto it = state_->results.find(name);
     if (it == state_->results.end())

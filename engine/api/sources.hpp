@@ -70,6 +70,10 @@ public:
     // script the outputs were computed by. run() itself records "tilesum_version" and "tilesum_plan_digest" (a
     // digest of the plan's computation: equal for runs that compute the same bits, a script's and its saved plan's).
     void set_attribute(const std::string& name, const std::string& value);
+    // HDF5 sinks: a run interrupted or stopped by a write error removes its unfinished work (the journal and the
+    // pending datasets) instead of keeping it for resume, as any other failed run does: for front ends that offer no
+    // resume (the Python module), where kept work would only be left behind.
+    void discard_unfinished();
 
     // Memory sinks, after run(): an output the sink allocated, C order. Error{usage} for an unknown name.
     const std::vector<double>& result(const std::string& name) const;

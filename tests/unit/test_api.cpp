@@ -213,6 +213,27 @@ TEST_CASE("an HDF5 run cancelled after recorded tiles keeps its journal, and res
     CHECK(copy.result("F") == uninterrupted);  // bit for bit
 }
 
+TEST_CASE("an HDF5 sink that discards unfinished work leaves nothing after a cancel with recorded tiles",
+          "[api][threads]") {
+    const Seed seed;
+    Sources sources;
+    const Plan plan = make_plan({{"E", seed.expression(sources)}}, small_budget(Strategy::tile));
+    ::setenv("TILESUM_CHECKPOINT_SECONDS", "0", 1);  // record after every tile: there is work a resume could use
+    const std::string out = testing::fresh_temp_path("test_api", "discarded.h5");
+    std::atomic<bool> cancel{false};
+    RunControl control;
+    control.cancel = &cancel;
+    control.on_progress = [&](const Progress& progress) { cancel = progress.tiles_done >= 3; };
+    Sink sink = Sink::hdf5(out);
+    sink.discard_unfinished();
+    require_error(ErrorKind::interrupted, "interrupted after", [&] { run(plan, sources, sink, control); });
+    ::unsetenv("TILESUM_CHECKPOINT_SECONDS");
+    CHECK_FALSE(std::filesystem::exists(out + ".tilesum-resume"));
+    CHECK_FALSE(std::filesystem::exists(out));
+    Sink memory = Sink::memory();
+    require_error(ErrorKind::usage, "only an HDF5 sink keeps work", [&] { memory.discard_unfinished(); });
+}
+
 TEST_CASE("run counts the bytes its readers deliver; attributes are for HDF5 sinks only", "[api]") {
     const Seed seed;
     Sources sources;

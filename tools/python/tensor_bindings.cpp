@@ -1,0 +1,95 @@
+#include "tools/python/tensor_bindings.hpp"
+
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include <tilesum/tilesum.hpp>
+
+namespace py = pybind11;
+
+namespace tilesum::python {
+
+namespace {
+
+using expr::Tensor;
+
+py::tuple shape_tuple(const Tensor& tensor) {
+    const Shape& shape = tensor.shape();
+    py::tuple result(shape.size());
+    for (std::size_t axis = 0; axis < shape.size(); ++axis) result[axis] = shape[axis];
+    return result;
+}
+
+// Binds a file input in a Sources of its own, only to learn its shape, dtype and chunks: the Sources (and with it
+// the file) is closed again at once, because HDF5 opens a file once per process and a later run may have to open
+// it for writing first (to_hdf5 into the file an input comes from). The run binds it again under the same name.
+Tensor describe_hdf5(const std::string& name, const std::string& file, const std::string& dataset) {
+    Sources sources;
+    return sources.hdf5(name, file, dataset);
+}
+
+Tensor describe_npy(const std::string& name, const std::string& file) {
+    Sources sources;
+    return sources.npy(name, file);
+}
+
+using Unary = Tensor (*)(const Tensor&);
+
+}  // namespace
+
+void bind_tensors(py::module_& module) {
+    py::class_<Tensor>(module, "Tensor", "A node of the lazy expression DAG (engine/expr/tensor.hpp).")
+        .def_property_readonly("shape", &shape_tuple, "The shape, a tuple of ints.")
+        .def_property_readonly(
+            "dtype", [](const Tensor& tensor) { return std::string(dtype_name(tensor.node()->dtype)); },
+            "numpy's name of the dtype: 'float64', 'int32', 'complex128', ...");
+
+    module.def("describe_hdf5", &describe_hdf5, py::arg("name"), py::arg("file"), py::arg("dataset"),
+               "An input named NAME reading DATASET of the HDF5 FILE (its shape, dtype and chunks).");
+    module.def("describe_npy", &describe_npy, py::arg("name"), py::arg("file"),
+               "An input named NAME reading the .npy FILE.");
+    module.def(
+        "describe_memory", [](const std::string& name, const Shape& shape) { return Tensor::input(name, shape); },
+        py::arg("name"), py::arg("shape"), "A float64 input named NAME of SHAPE, bound to memory when run.");
+
+    module.def("einsum", &expr::einsum, py::arg("subscripts"), py::arg("operands"));
+    module.def("add", [](const Tensor& left, const Tensor& right) { return left + right; });
+    module.def("subtract", [](const Tensor& left, const Tensor& right) { return left - right; });
+    module.def("multiply", [](const Tensor& left, const Tensor& right) { return left * right; });
+    module.def("negative", [](const Tensor& operand) { return -operand; });
+    module.def("scale", [](const Tensor& operand, double coefficient) { return coefficient * operand; });
+    module.def("divide_by", [](const Tensor& operand, double divisor) { return operand / divisor; });
+
+    // One name each, as numpy spells them; the C++ API's overloads become explicit names where Python would have
+    // to guess between a Tensor and a number.
+    const std::vector<std::pair<const char*, Unary>> unary = {
+        {"exp", &expr::exp},   {"log", &expr::log},  {"log1p", &expr::log1p}, {"expm1", &expr::expm1},
+        {"sqrt", &expr::sqrt}, {"sin", &expr::sin},  {"cos", &expr::cos},     {"tanh", &expr::tanh},
+        {"abs", &expr::abs},   {"sign", &expr::sign}};
+    for (const auto& [name, function] : unary) module.def(name, function);
+
+    module.def("power", py::overload_cast<const Tensor&, const Tensor&>(&expr::pow));
+    module.def("power_by_scalar", py::overload_cast<const Tensor&, double>(&expr::pow));
+    module.def("scalar_power", py::overload_cast<double, const Tensor&>(&expr::pow));
+    module.def("maximum", py::overload_cast<const Tensor&, const Tensor&>(&expr::maximum));
+    module.def("maximum_scalar", py::overload_cast<const Tensor&, double>(&expr::maximum));
+    module.def("minimum", py::overload_cast<const Tensor&, const Tensor&>(&expr::minimum));
+    module.def("minimum_scalar", py::overload_cast<const Tensor&, double>(&expr::minimum));
+    module.def("equal", py::overload_cast<const Tensor&, const Tensor&>(&expr::equal));
+    module.def("equal_scalar", py::overload_cast<const Tensor&, double>(&expr::equal));
+    module.def("not_equal", py::overload_cast<const Tensor&, const Tensor&>(&expr::not_equal));
+    module.def("not_equal_scalar", py::overload_cast<const Tensor&, double>(&expr::not_equal));
+    module.def("less", [](const Tensor& left, const Tensor& right) { return left < right; });
+    module.def("less_scalar", [](const Tensor& left, double right) { return left < right; });
+    module.def("less_equal", [](const Tensor& left, const Tensor& right) { return left <= right; });
+    module.def("less_equal_scalar", [](const Tensor& left, double right) { return left <= right; });
+    module.def("greater", [](const Tensor& left, const Tensor& right) { return left > right; });
+    module.def("greater_scalar", [](const Tensor& left, double right) { return left > right; });
+    module.def("greater_equal", [](const Tensor& left, const Tensor& right) { return left >= right; });
+    module.def("greater_equal_scalar", [](const Tensor& left, double right) { return left >= right; });
+    module.def("where", py::overload_cast<const Tensor&, const Tensor&, const Tensor&>(&expr::where));
+}
+
+}  // namespace tilesum::python

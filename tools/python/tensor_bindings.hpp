@@ -1,0 +1,11 @@
+// Lazy expressions for Python (issue 14): tilesum::Tensor as _tilesum.Tensor, its builders (einsum, operators,
+// the elementwise functions of docs/cpp-api.md) and the inputs' descriptions read from their files.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+namespace tilesum::python {
+
+void bind_tensors(pybind11::module_& module);
+
+}  // namespace tilesum::python

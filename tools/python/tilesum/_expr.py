@@ -1,0 +1,286 @@
+"""Expr: a lazy expression, numpy-shaped. Building one checks shapes and dtypes at once (ValueError) and computes
+nothing; compute(), np.asarray(), to_hdf5() evaluate it (_run.py)."""
+
+import numbers
+
+import numpy as np
+
+from . import _leaves, _tilesum
+
+
+class Expr:
+    """A lazy tilesum expression: has .shape and .dtype; nothing is computed until compute(), np.asarray(E),
+    E.to_hdf5(...) or ts.compute({...}). Operators + - * / ** (elementwise, numpy broadcasting), unary -, and the
+    comparisons < <= > >= (1/0 in the operands' dtype) build further expressions."""
+
+    # numpy defers to these operators (ndarray + Expr calls Expr.__radd__) and routes its ufuncs here.
+    __array_priority__ = 1000
+
+    def __init__(self, tensor, leaves):
+        self._tensor = tensor
+        self._leaves = leaves  # {input name: Leaf}: what the run binds, kept alive with the expression
+
+    @property
+    def shape(self):
+        """The shape, a tuple of ints."""
+        return self._tensor.shape
+
+    @property
+    def dtype(self):
+        """The numpy dtype of the result."""
+        return np.dtype(self._tensor.dtype)
+
+    @property
+    def ndim(self):
+        """The number of axes."""
+        return len(self.shape)
+
+    @property
+    def size(self):
+        """The number of elements."""
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def __repr__(self):
+        return f"<tilesum.Expr shape={self.shape} dtype={self.dtype}>"
+
+    # Arithmetic: a number stays a number where the library takes one (scaling), else it becomes a 0-d input.
+    def __add__(self, other):
+        return _binary(_tilesum.add, self, other)
+
+    def __radd__(self, other):
+        return _binary(_tilesum.add, other, self)
+
+    def __sub__(self, other):
+        return _binary(_tilesum.subtract, self, other)
+
+    def __rsub__(self, other):
+        return _binary(_tilesum.subtract, other, self)
+
+    def __mul__(self, other):
+        if _is_real_number(other):
+            return _derive(_tilesum.scale(self._tensor, float(other)), self)
+        return _binary(_tilesum.multiply, self, other)
+
+    def __rmul__(self, other):
+        if _is_real_number(other):
+            return _derive(_tilesum.scale(self._tensor, float(other)), self)
+        return _binary(_tilesum.multiply, other, self)
+
+    def __truediv__(self, other):
+        if _is_real_number(other):
+            return _derive(_tilesum.divide_by(self._tensor, float(other)), self)
+        return _binary(_tilesum.multiply, self, _reciprocal(as_expr(other)))
+
+    def __rtruediv__(self, other):
+        return _binary(_tilesum.multiply, other, _reciprocal(self))
+
+    def __pow__(self, other):
+        if _is_real_number(other):
+            return _derive(_tilesum.power_by_scalar(self._tensor, float(other)), self)
+        return _binary(_tilesum.power, self, other)
+
+    def __rpow__(self, other):
+        if _is_real_number(other):
+            return _derive(_tilesum.scalar_power(float(other), self._tensor), self)
+        return _binary(_tilesum.power, other, self)
+
+    def __neg__(self):
+        return _derive(_tilesum.negative(self._tensor), self)
+
+    def __pos__(self):
+        return self
+
+    def __lt__(self, other):
+        return _compare(_tilesum.less, _tilesum.less_scalar, self, other)
+
+    def __le__(self, other):
+        return _compare(_tilesum.less_equal, _tilesum.less_equal_scalar, self, other)
+
+    def __gt__(self, other):
+        return _compare(_tilesum.greater, _tilesum.greater_scalar, self, other)
+
+    def __ge__(self, other):
+        return _compare(_tilesum.greater_equal, _tilesum.greater_equal_scalar, self, other)
+
+    # == and != keep their Python meaning (an Expr is hashable): ts.equal and ts.not_equal compare elementwise.
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise TypeError("the truth value of a lazy tilesum expression is undefined: compute it first")
+
+    def __array__(self, dtype=None):
+        """np.asarray(E): E computed with the default options."""
+        result = self.compute()
+        return result if dtype is None else result.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """np.exp(E), np.add(A, E), ...: lazy for the ufuncs tilesum has, called plainly; NotImplemented otherwise
+        (numpy then raises TypeError: compute first with np.asarray)."""
+        function = _UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or kwargs or function is None:
+            return NotImplemented
+        return function(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """np.einsum(...) and np.where(...) with an Expr among the operands stay lazy (ts.einsum, ts.where); numpy's
+        other functions raise TypeError (compute first with np.asarray)."""
+        function = _ARRAY_FUNCTIONS.get(func)
+        if function is None:
+            return NotImplemented
+        return function(*args, **kwargs)
+
+    # compute, to_hdf5, explain and plan are attached by _run.py, which needs this module.
+
+
+def _is_real_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def as_expr(value):
+    """An Expr of an Expr, a numpy array (or anything np.asarray takes), an h5py Dataset or a Python number."""
+    if isinstance(value, Expr):
+        return value
+    if _leaves.is_h5py_dataset(value):
+        leaf = _leaves.from_h5py(value)
+    elif isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, np.ndarray):
+        leaf = _leaves.from_scalar(value)
+    else:
+        leaf = _leaves.from_array(np.asarray(value))
+    return leaf_expr(leaf)
+
+
+def leaf_expr(leaf):
+    """The Expr reading one input."""
+    return Expr(leaf.tensor, {leaf.name: leaf})
+
+
+def _derive(tensor, *operands):
+    leaves = {}
+    for operand in operands:
+        leaves.update(operand._leaves)
+    return Expr(tensor, leaves)
+
+
+def _binary(function, left, right):
+    left, right = as_expr(left), as_expr(right)
+    return _derive(function(left._tensor, right._tensor), left, right)
+
+
+def _compare(function, scalar_function, left, right):
+    if _is_real_number(right):
+        return _derive(scalar_function(left._tensor, float(right)), left)
+    return _binary(function, left, right)
+
+
+def _reciprocal(value):
+    # 1 / x as x ** -1.0 with a float64 exponent, so that an integer x gives float64 as numpy's true division does.
+    return _binary(_tilesum.power, value, -1.0)
+
+
+def _unary(name):
+    library_function = getattr(_tilesum, name)
+
+    def function(x):
+        x = as_expr(x)
+        return _derive(library_function(x._tensor), x)
+
+    function.__name__ = name
+    function.__doc__ = (f"np.{name}(x), lazily: an Expr of x's shape (numpy's dtype rules: an integer x gives "
+                        "float64).")
+    return function
+
+
+UNARY_NAMES = ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "abs", "sign")
+UNARY = {name: _unary(name) for name in UNARY_NAMES}
+
+
+def maximum(a, b):
+    """np.maximum(a, b), lazily (nan propagates)."""
+    if _is_real_number(b):
+        a = as_expr(a)
+        return _derive(_tilesum.maximum_scalar(a._tensor, float(b)), a)
+    if _is_real_number(a):
+        return maximum(b, a)
+    return _binary(_tilesum.maximum, a, b)
+
+
+def minimum(a, b):
+    """np.minimum(a, b), lazily (nan propagates)."""
+    if _is_real_number(b):
+        a = as_expr(a)
+        return _derive(_tilesum.minimum_scalar(a._tensor, float(b)), a)
+    if _is_real_number(a):
+        return minimum(b, a)
+    return _binary(_tilesum.minimum, a, b)
+
+
+def equal(a, b):
+    """np.equal(a, b), lazily: 1/0 in the operands' promoted dtype (tilesum has no bool dtype)."""
+    return _compare(_tilesum.equal, _tilesum.equal_scalar, as_expr(a), b)
+
+
+def not_equal(a, b):
+    """np.not_equal(a, b), lazily: 1/0 in the operands' promoted dtype."""
+    return _compare(_tilesum.not_equal, _tilesum.not_equal_scalar, as_expr(a), b)
+
+
+def where(condition, a, b):
+    """np.where(condition, a, b), lazily: a where condition is nonzero, else b."""
+    condition, a, b = as_expr(condition), as_expr(a), as_expr(b)
+    return _derive(_tilesum.where(condition._tensor, a._tensor, b._tensor), condition, a, b)
+
+
+def power(a, b):
+    """np.power(a, b), lazily (a ** b)."""
+    return as_expr(a) ** b if not isinstance(b, Expr) or isinstance(a, Expr) else b.__rpow__(a)
+
+
+_UFUNCS = dict(UNARY)
+_UFUNCS.update({
+    "add": lambda a, b: _binary(_tilesum.add, a, b),
+    "subtract": lambda a, b: _binary(_tilesum.subtract, a, b),
+    "multiply": lambda a, b: as_expr(a) * b if isinstance(a, Expr) else as_expr(b).__rmul__(a),
+    "true_divide": lambda a, b: as_expr(a) / b,
+    "divide": lambda a, b: as_expr(a) / b,
+    "negative": lambda a: -as_expr(a),
+    "absolute": UNARY["abs"],
+    "power": power,
+    "maximum": maximum,
+    "minimum": minimum,
+    "equal": equal,
+    "not_equal": not_equal,
+    "less": lambda a, b: as_expr(a) < b,
+    "less_equal": lambda a, b: as_expr(a) <= b,
+    "greater": lambda a, b: as_expr(a) > b,
+    "greater_equal": lambda a, b: as_expr(a) >= b,
+})
+
+
+# numpy keywords of einsum that do not change the answer are accepted; the others are refused by name rather than
+# ignored (issue 14): out=, dtype=, casting=, order= are a later slice.
+_ACCEPTED_EINSUM_KEYWORDS = ("optimize",)
+
+
+def einsum(subscripts, *operands, **keywords):
+    """einsum(subscripts, *operands) -> Expr, lazily: numpy's np.einsum with its full subscript syntax (ellipses,
+    repeated labels, implicit output).
+
+    Operands: Exprs, numpy arrays (float64 C-contiguous ones are borrowed without a copy: do not change them until
+    the expression is computed), h5py Datasets and ts.hdf5()/ts.npy() inputs (read by tiles inside the library),
+    Python numbers. `optimize=` is accepted and has no effect (tilesum plans the contraction order itself); other
+    numpy keywords (out=, dtype=, casting=, order=) raise TypeError.
+
+    >>> C = ts.einsum("i,jk->ijk", B, A)          # nothing is computed
+    >>> E = ts.einsum("ijk,ikj->k", C, C)
+    >>> E.compute(memory="1GiB")                  # a numpy array
+    """
+    for keyword in keywords:
+        if keyword not in _ACCEPTED_EINSUM_KEYWORDS:
+            raise TypeError(f"einsum() keyword '{keyword}' is not supported by tilesum yet")
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum() takes the subscripts string first (numpy's interleaved form is not supported yet)")
+    exprs = [as_expr(operand) for operand in operands]
+    return _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
+
+
+_ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where}

@@ -1,0 +1,115 @@
+"""Planning and running expressions: compute into numpy arrays, to_hdf5 into datasets, explain and plan.
+
+Each call plans its outputs together (tilesum::make_plan: they share pieces and passes) and runs the plan with the
+GIL released; Ctrl-C raises KeyboardInterrupt within a second and leaves no output (run_bindings.cpp)."""
+
+import os
+
+import numpy as np
+
+from . import _tilesum
+from ._expr import Expr, as_expr
+from ._options import DEFAULT_MEMORY, RunOptions
+
+Plan = _tilesum.Plan
+
+
+def _checked_outputs(outputs):
+    """{name: Expr} of a dict of outputs; names as datasets take them."""
+    if not isinstance(outputs, dict) or not outputs:
+        raise TypeError("outputs must be a non-empty dict {name: expression}")
+    checked = {}
+    for name, value in outputs.items():
+        if not isinstance(name, str) or not name.strip("/") or "/" in name.strip("/") or ":" in name:
+            raise ValueError(f"output name {name!r}: expected a dataset name such as 'E' (no '/' inside, no ':', "
+                             "which marks input names)")
+        checked[name.strip("/")] = as_expr(value)
+    return checked
+
+
+def _plan(outputs, options):
+    return _tilesum.make_plan([(name, expr._tensor) for name, expr in outputs.items()], options.budget_bytes,
+                              options.threads, options.strategy, options.tiles)
+
+
+def _bindings(outputs):
+    leaves = {}
+    for expr in outputs.values():
+        leaves.update(expr._leaves)
+    return [leaf.binding() for leaf in leaves.values()]
+
+
+def _result(values, dtype):
+    # The library hands memory outputs over as float64; integer and float32 results are exact in it (integers
+    # below 2**53) and take their own dtype back here.
+    return values if dtype == np.float64 else values.astype(dtype)
+
+
+def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
+    """compute({"E": E, "F": F}, memory="1GiB", ...) -> {"E": array, "F": array}: several outputs planned and run
+    together (they share pieces and passes).
+
+    Options, as `tilesum run` takes them: memory (the budget for tile buffers: "64MiB", "2G" or bytes; default
+    1GiB), threads (default: the number of cores), strategy ("auto", "expand" or "tile"), tile (forced tile sizes:
+    {"k": 64} or "k=64"), progress (a tiles-done line on stderr). Complex results cannot be computed into memory
+    yet: write them with to_hdf5.
+    """
+    outputs = _checked_outputs(outputs)
+    for name, expr in outputs.items():
+        if expr.dtype.kind == "c":  # the library's memory sink holds float64 (engine/api/run.cpp)
+            raise ValueError(f"output '{name}' is complex ({expr.dtype}): complex results cannot be computed into "
+                             "memory yet; write them with to_hdf5")
+    options = RunOptions(memory, threads, strategy, tile, progress)
+    plan = _plan(outputs, options)
+    arrays = {name: np.empty(expr.shape, dtype=np.float64) for name, expr in outputs.items()}
+    _tilesum.run_into_memory(plan, _bindings(outputs), arrays, options.threads, options.progress)
+    return {name: _result(arrays[name], expr.dtype) for name, expr in outputs.items()}
+
+
+def to_hdf5(outputs, path, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
+            progress=False):
+    """to_hdf5({"E": E, ...}, path, overwrite=False, ...): each output into dataset /NAME of the HDF5 file `path`
+    (created if missing), streamed by tiles, never whole in memory, and committed only when the run completes.
+    An existing dataset is replaced only with overwrite=True. Options as compute()."""
+    outputs = _checked_outputs(outputs)
+    options = RunOptions(memory, threads, strategy, tile, progress)
+    plan = _plan(outputs, options)
+    _tilesum.run_into_hdf5(plan, _bindings(outputs), os.fspath(path), bool(overwrite), options.threads,
+                           options.progress)
+
+
+def plan(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None):
+    """plan({"E": E, ...}, ...) -> Plan: what compute would run (to_json(), Plan.from_json(text), explain()),
+    without reading any data. Options as compute()."""
+    outputs = _checked_outputs(outputs)
+    return _plan(outputs, RunOptions(memory, threads, strategy, tile))
+
+
+def _expr_compute(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
+    """E.compute(memory="1GiB", threads=None, strategy="auto", tile=None, progress=False) -> numpy array.
+    Options as ts.compute()."""
+    return compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+
+
+def _expr_to_hdf5(self, path, name, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
+                  progress=False):
+    """E.to_hdf5(path, name, overwrite=False, ...): E into dataset /NAME of the HDF5 file `path`, streamed by tiles
+    and committed only when complete. Options as ts.compute()."""
+    to_hdf5({name: self}, path, overwrite, memory, threads, strategy, tile, progress)
+
+
+def _expr_plan(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E"):
+    """E.plan(memory="1GiB", ...) -> Plan of E alone as output `name` (to_json(), explain())."""
+    return plan({name: self}, memory, threads, strategy, tile)
+
+
+def _expr_explain(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E"):
+    """E.explain(memory="1GiB", ...) -> str: the plan as `tilesum plan` prints it (tiled indices, tile sizes,
+    number of tiles, estimated peak bytes and flops)."""
+    return _expr_plan(self, memory, threads, strategy, tile, name).explain()
+
+
+Expr.compute = _expr_compute
+Expr.to_hdf5 = _expr_to_hdf5
+Expr.plan = _expr_plan
+Expr.explain = _expr_explain
