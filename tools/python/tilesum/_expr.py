@@ -194,24 +194,24 @@ UNARY_NAMES = ("exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "ab
 UNARY = {name: _unary(name) for name in UNARY_NAMES}
 
 
-def maximum(a, b):
-    """np.maximum(a, b), lazily (nan propagates)."""
+def _extremum(of_two, of_one_and_number, a, b):
+    """np.maximum or np.minimum (both symmetric): a number on either side goes to the library's scalar form."""
+    if _is_real_number(a) and not _is_real_number(b):
+        a, b = b, a
     if _is_real_number(b):
         a = as_expr(a)
-        return _derive(_tilesum.maximum_scalar(a._tensor, float(b)), a)
-    if _is_real_number(a):
-        return maximum(b, a)
-    return _binary(_tilesum.maximum, a, b)
+        return _derive(of_one_and_number(a._tensor, float(b)), a)
+    return _binary(of_two, a, b)
+
+
+def maximum(a, b):
+    """np.maximum(a, b), lazily (nan propagates)."""
+    return _extremum(_tilesum.maximum, _tilesum.maximum_scalar, a, b)
 
 
 def minimum(a, b):
     """np.minimum(a, b), lazily (nan propagates)."""
-    if _is_real_number(b):
-        a = as_expr(a)
-        return _derive(_tilesum.minimum_scalar(a._tensor, float(b)), a)
-    if _is_real_number(a):
-        return minimum(b, a)
-    return _binary(_tilesum.minimum, a, b)
+    return _extremum(_tilesum.minimum, _tilesum.minimum_scalar, a, b)
 
 
 def equal(a, b):
