@@ -78,19 +78,31 @@ struct SumOfTerms {
     }
 };
 
-template <int A, int B, bool Unit>
+// An operand's kind: one or two terms, with coefficients all 1 or not (kind = 2 · (terms - 1) + unit). Decided per
+// operand, as combine_terms decides per row, so that inlining a sum never changes its bits.
+int kind_of(const Term* terms, int count) {
+    TILESUM_ASSERT(count == 1 || count == 2);
+    bool unit = true;
+    for (int term = 0; term < count; ++term) unit = unit && terms[term].coefficient == 1.0;
+    return 2 * (count - 1) + (unit ? 1 : 0);
+}
+
+template <int Kind>
+using SumOfKind = SumOfTerms<Kind / 2 + 1, Kind % 2 == 1>;
+
+template <int KindA, int KindB>
 TILESUM_INLINE void product_of_sums(double* __restrict out, const Term* a, const Term* b, Extent count) {
-    const SumOfTerms<A, Unit> x(a);
-    const SumOfTerms<B, Unit> y(b);
+    const SumOfKind<KindA> x(a);
+    const SumOfKind<KindB> y(b);
     for (Extent i = 0; i < count; ++i) out[i] = std::fma(x[i], y[i], out[i]);
 }
 
 // Two products added in turn, element by element: the accumulator is loaded and stored once for both.
-template <int A, int B, bool Unit>
+template <int KindA, int KindB>
 TILESUM_INLINE void two_products_of_sums(double* __restrict out, const Term* a, const Term* b, const Term* a2,
                                          const Term* b2, Extent count) {
-    const SumOfTerms<A, Unit> x(a), x2(a2);
-    const SumOfTerms<B, Unit> y(b), y2(b2);
+    const SumOfKind<KindA> x(a), x2(a2);
+    const SumOfKind<KindB> y(b), y2(b2);
     for (Extent i = 0; i < count; ++i) {
         double sum = out[i];
         sum = std::fma(x[i], y[i], sum);
@@ -99,43 +111,43 @@ TILESUM_INLINE void two_products_of_sums(double* __restrict out, const Term* a, 
     }
 }
 
-bool unit_coefficients(const Term* terms, int count) {
-    for (int term = 0; term < count; ++term)
-        if (terms[term].coefficient != 1.0) return false;
-    return true;
-}
-
-// Calls body.template operator()<A, B, Unit>() with the term counts and coefficients as template arguments.
+// Calls body.template operator()<KindA, KindB>() with the operands' kinds as template arguments.
 template <typename Body>
-TILESUM_INLINE void dispatch(int a_terms, int b_terms, bool unit, Body body) {
-    TILESUM_ASSERT(a_terms >= 1 && a_terms <= 2 && b_terms >= 1 && b_terms <= 2);
-    if (unit) {
-        if (a_terms == 2 && b_terms == 2) return body.template operator()<2, 2, true>();
-        if (a_terms == 2) return body.template operator()<2, 1, true>();
-        if (b_terms == 2) return body.template operator()<1, 2, true>();
-        return body.template operator()<1, 1, true>();
+TILESUM_INLINE void dispatch(int a_kind, int b_kind, Body body) {
+    switch (4 * a_kind + b_kind) {
+        case 0: return body.template operator()<0, 0>();
+        case 1: return body.template operator()<0, 1>();
+        case 2: return body.template operator()<0, 2>();
+        case 3: return body.template operator()<0, 3>();
+        case 4: return body.template operator()<1, 0>();
+        case 5: return body.template operator()<1, 1>();
+        case 6: return body.template operator()<1, 2>();
+        case 7: return body.template operator()<1, 3>();
+        case 8: return body.template operator()<2, 0>();
+        case 9: return body.template operator()<2, 1>();
+        case 10: return body.template operator()<2, 2>();
+        case 11: return body.template operator()<2, 3>();
+        case 12: return body.template operator()<3, 0>();
+        case 13: return body.template operator()<3, 1>();
+        case 14: return body.template operator()<3, 2>();
+        default: return body.template operator()<3, 3>();
     }
-    if (a_terms == 2 && b_terms == 2) return body.template operator()<2, 2, false>();
-    if (a_terms == 2) return body.template operator()<2, 1, false>();
-    if (b_terms == 2) return body.template operator()<1, 2, false>();
-    body.template operator()<1, 1, false>();
 }
 
 }  // namespace
 
 TILESUM_CLONES void add_product_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms,
                                         Extent count) {
-    const bool unit = unit_coefficients(a, a_terms) && unit_coefficients(b, b_terms);
-    dispatch(a_terms, b_terms, unit,
-             [&]<int A, int B, bool Unit>() TILESUM_INLINE_LAMBDA { product_of_sums<A, B, Unit>(out, a, b, count); });
+    dispatch(kind_of(a, a_terms), kind_of(b, b_terms),
+             [&]<int KindA, int KindB>() TILESUM_INLINE_LAMBDA { product_of_sums<KindA, KindB>(out, a, b, count); });
 }
 
 TILESUM_CLONES void add_two_products_of_sums(double* out, const Term* a, const Term* b, const Term* a2, const Term* b2,
                                              int a_terms, int b_terms, Extent count) {
-    const bool unit = unit_coefficients(a, a_terms) && unit_coefficients(b, b_terms) &&
-                      unit_coefficients(a2, a_terms) && unit_coefficients(b2, b_terms);
-    dispatch(a_terms, b_terms, unit, [&]<int A, int B, bool Unit>() TILESUM_INLINE_LAMBDA {
-        two_products_of_sums<A, B, Unit>(out, a, b, a2, b2, count);
+    const int a_kind = kind_of(a, a_terms), b_kind = kind_of(b, b_terms);
+    TILESUM_ASSERT(kind_of(a2, a_terms) == a_kind && kind_of(b2, b_terms) == b_kind);
+    dispatch(a_kind, b_kind, [&]<int KindA, int KindB>() TILESUM_INLINE_LAMBDA {
+        two_products_of_sums<KindA, KindB>(out, a, b, a2, b2, count);
     });
 }
 

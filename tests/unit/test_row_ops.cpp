@@ -38,7 +38,7 @@ struct Operand {
         for (int term = 0; term < count; ++term) rows.push_back(normal_row(random, length));
         for (int term = 0; term < count; ++term)
             terms.push_back(Term{rows[static_cast<std::size_t>(term)].data(), normal(random),
-                                 unit ? 1.0 : (term == 0 ? 1.0 : -0.5)});
+                                 unit ? 1.0 : (term == 0 && count == 2 ? 1.0 : -0.5)});
     }
     // The operand stored as a row, by the kernels a program without inlined sums runs.
     std::vector<double> stored(Extent length) const {
@@ -80,9 +80,10 @@ TEST_CASE("add_product_of_sums gives the bits of storing both sums and adding th
     for (Extent length : lengths)
         for (int a_terms : {1, 2})
             for (int b_terms : {1, 2})
-                for (bool unit : {true, false}) {
-                    CAPTURE(length, a_terms, b_terms, unit);
-                    const Operand a(random, a_terms, length, unit), b(random, b_terms, length, unit);
+                for (int units = 0; units < 4; ++units) {  // each operand's coefficients all 1 or not
+                    const bool a_unit = units & 1, b_unit = units & 2;
+                    CAPTURE(length, a_terms, b_terms, a_unit, b_unit);
+                    const Operand a(random, a_terms, length, a_unit), b(random, b_terms, length, b_unit);
                     const std::vector<double> start = normal_row(random, length);
                     std::vector<double> inlined = start, stored = start;
                     kernels::rows::add_product_of_sums(inlined.data(), a.terms.data(), a.count(), b.terms.data(),
@@ -97,10 +98,11 @@ TEST_CASE("add_two_products_of_sums gives the bits of the two products added one
     for (Extent length : lengths)
         for (int a_terms : {1, 2})
             for (int b_terms : {1, 2})
-                for (bool unit : {true, false}) {
-                    CAPTURE(length, a_terms, b_terms, unit);
-                    const Operand a(random, a_terms, length, unit), b(random, b_terms, length, unit);
-                    const Operand a2(random, a_terms, length, unit), b2(random, b_terms, length, unit);
+                for (int units = 0; units < 4; ++units) {
+                    const bool a_unit = units & 1, b_unit = units & 2;
+                    CAPTURE(length, a_terms, b_terms, a_unit, b_unit);
+                    const Operand a(random, a_terms, length, a_unit), b(random, b_terms, length, b_unit);
+                    const Operand a2(random, a_terms, length, a_unit), b2(random, b_terms, length, b_unit);
                     const std::vector<double> start = normal_row(random, length);
                     std::vector<double> paired = start, one_by_one = start;
                     kernels::rows::add_two_products_of_sums(paired.data(), a.terms.data(), b.terms.data(),
