@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/tensor.hpp"
 
 namespace tilesum::expr {
 
@@ -51,5 +52,20 @@ NodePtr make_swapaxes(const Operand& a, std::int64_t axis1, std::int64_t axis2, 
 // int32 is int64, a mean of integers float64.
 NodePtr make_sum(const Operand& a, const std::optional<AxisList>& axes, std::optional<SourceSpan> span);
 NodePtr make_mean(const Operand& a, const std::optional<AxisList>& axes, std::optional<SourceSpan> span);
+
+// The same on Tensors, for the C++ API (tilesum.hpp) and the Python module (numpy_tensor_ops.cpp): numpy's
+// semantics, errors naming the operands by input name (or position).
+Tensor matmul(const Tensor& a, const Tensor& b);
+Tensor dot(const Tensor& a, const Tensor& b);
+Tensor inner(const Tensor& a, const Tensor& b);
+Tensor outer(const Tensor& a, const Tensor& b);
+Tensor tensordot(const Tensor& a, const Tensor& b, const AxisList& a_axes, const AxisList& b_axes);
+Tensor tensordot(const Tensor& a, const Tensor& b, std::int64_t count = 2);
+Tensor trace(const Tensor& a, std::int64_t axis1 = 0, std::int64_t axis2 = 1);
+Tensor diagonal(const Tensor& a, std::int64_t axis1 = 0, std::int64_t axis2 = 1);
+Tensor transpose(const Tensor& a, const std::optional<AxisList>& axes = std::nullopt);
+Tensor swapaxes(const Tensor& a, std::int64_t axis1, std::int64_t axis2);
+Tensor sum(const Tensor& a, const std::optional<AxisList>& axes = std::nullopt);
+Tensor mean(const Tensor& a, const std::optional<AxisList>& axes = std::nullopt);
 
 }  // namespace tilesum::expr

@@ -28,6 +28,7 @@
 #include "engine/api/version.hpp"
 #include "engine/common/error.hpp"
 #include "engine/common/shape.hpp"
+#include "engine/expr/numpy_ops.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/tensor.hpp"
 #include "engine/plan/plan_data.hpp"
@@ -37,6 +38,20 @@ namespace tilesum {
 using expr::einsum;
 using expr::index;  // numpy's basic indexing: index(X, {all(), range(0, 20)}) is X[:, :20]
 using expr::Tensor;
+// numpy's array functions that are einsums: matmul(A, B) is A @ B, transpose(A) is A.T, sum(X, AxisList{0}) is
+// X.sum(axis=0); numpy's axes (negative from the end) and errors.
+using expr::AxisList;
+using expr::diagonal;
+using expr::dot;
+using expr::inner;
+using expr::matmul;
+using expr::mean;
+using expr::outer;
+using expr::sum;
+using expr::swapaxes;
+using expr::tensordot;
+using expr::trace;
+using expr::transpose;
 // Elementwise functions (numpy's names; the comparison operators < <= > >= come with Tensor).
 using expr::abs;
 using expr::cos;

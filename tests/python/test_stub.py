@@ -8,7 +8,7 @@ import os
 import tilesum as ts
 
 STUB = os.path.join(os.path.dirname(ts.__file__), "__init__.pyi")
-TYPE_ALIASES = {"Operand", "Size", "Tiles", "Path"}  # the stub's own shorthands, not part of the package
+TYPE_ALIASES = {"Operand", "Size", "Tiles", "Path", "Axes"}  # the stub's own shorthands, not part of the package
 
 
 def stub_tree():

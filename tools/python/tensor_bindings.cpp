@@ -2,6 +2,7 @@
 
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,21 @@ void bind_tensors(py::module_& module) {
         py::arg("name"), py::arg("shape"), "A float64 input named NAME of SHAPE, bound to memory when run.");
 
     module.def("einsum", &expr::einsum, py::arg("subscripts"), py::arg("operands"));
+    // numpy's array functions that are einsums (engine/expr/numpy_ops.hpp), with numpy's axes and errors.
+    module.def("matmul", &expr::matmul);
+    module.def("dot", &expr::dot);
+    module.def("inner", &expr::inner);
+    module.def("outer", &expr::outer);
+    module.def("tensordot_axes",
+               py::overload_cast<const Tensor&, const Tensor&, const expr::AxisList&, const expr::AxisList&>(
+                   &expr::tensordot));
+    module.def("tensordot_count", py::overload_cast<const Tensor&, const Tensor&, std::int64_t>(&expr::tensordot));
+    module.def("trace", &expr::trace);
+    module.def("diagonal", &expr::diagonal);
+    module.def("transpose", &expr::transpose);
+    module.def("swapaxes", &expr::swapaxes);
+    module.def("sum", &expr::sum);
+    module.def("mean", &expr::mean);
     module.def("add", [](const Tensor& left, const Tensor& right) { return left + right; });
     module.def("subtract", [](const Tensor& left, const Tensor& right) { return left - right; });
     module.def("multiply", [](const Tensor& left, const Tensor& right) { return left * right; });

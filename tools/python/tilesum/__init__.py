@@ -19,6 +19,7 @@ import os as _os
 from . import _tilesum
 from ._expr import UNARY as _UNARY
 from ._expr import Expr, einsum, equal, maximum, minimum, not_equal, power, where
+from ._expr import diagonal, dot, inner, matmul, mean, outer, sum, swapaxes, tensordot, trace, transpose
 from ._leaves import Leaf as _Leaf
 from ._run import Plan, compute, plan, to_hdf5
 from ._expr import leaf_expr as _leaf_expr
@@ -49,6 +50,7 @@ def npy(path):
     return _leaf_expr(_Leaf("npy", file=_os.fspath(path)))
 
 
-__all__ = ["BudgetError", "Expr", "Plan", "abs", "compute", "cos", "einsum", "equal", "exp", "expm1", "hdf5", "log",
-           "log1p", "maximum", "minimum", "not_equal", "npy", "plan", "power", "sign", "sin", "sqrt", "tanh",
-           "to_hdf5", "where", "__version__"]
+__all__ = ["BudgetError", "Expr", "Plan", "abs", "compute", "cos", "diagonal", "dot", "einsum", "equal", "exp",
+           "expm1", "hdf5", "inner", "log", "log1p", "matmul", "maximum", "mean", "minimum", "not_equal", "npy",
+           "outer", "plan", "power", "sign", "sin", "sqrt", "sum", "swapaxes", "tanh", "tensordot", "to_hdf5",
+           "trace", "transpose", "where", "__version__"]

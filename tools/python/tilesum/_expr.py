@@ -90,6 +90,48 @@ class Expr:
     def __pos__(self):
         return self
 
+    # numpy's array methods that are einsums (np.matmul, .T, .sum, ...): the library's numpy_ops, numpy's axes.
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    @property
+    def T(self):  # pylint: disable=invalid-name  (numpy's name)
+        """The expression with its axes reversed (numpy's a.T), lazily."""
+        return transpose(self)
+
+    def transpose(self, *axes):
+        """a.transpose(*axes) as numpy's: no axes reverses them; axes given as a tuple or one by one."""
+        if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], numbers.Integral)):
+            axes = axes[0]
+        return transpose(self, axes if axes != () else None)
+
+    def swapaxes(self, axis1, axis2):
+        """a.swapaxes(axis1, axis2), lazily."""
+        return swapaxes(self, axis1, axis2)
+
+    def sum(self, axis=None, **keywords):
+        """a.sum(axis=None): summed over `axis` (an int, a tuple, or None for every axis), lazily; numpy's dtypes."""
+        return sum(self, axis, **keywords)
+
+    def mean(self, axis=None, **keywords):
+        """a.mean(axis=None), lazily; an integer mean is float64 as in numpy."""
+        return mean(self, axis, **keywords)
+
+    def dot(self, other):
+        """a.dot(b): np.dot(a, b), lazily."""
+        return dot(self, other)
+
+    def trace(self, offset=0, axis1=0, axis2=1):
+        """a.trace(): the sum of the main diagonal over axis1 and axis2, lazily (offset 0 only)."""
+        return trace(self, offset, axis1, axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        """a.diagonal(): the main diagonal over axis1 and axis2 as the last axis, lazily (offset 0 only)."""
+        return diagonal(self, offset, axis1, axis2)
+
     def __lt__(self, other):
         return _compare(_tilesum.less, _tilesum.less_scalar, self, other)
 
@@ -235,6 +277,102 @@ def power(a, b):
     return as_expr(a) ** b if not isinstance(b, Expr) or isinstance(a, Expr) else b.__rpow__(a)
 
 
+def _axes(axis):
+    """numpy's axis argument as the library takes it: None (every axis) or a list of ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, numbers.Integral) and not isinstance(axis, bool):
+        return [int(axis)]
+    if isinstance(axis, (tuple, list)) and all(isinstance(a, numbers.Integral) and not isinstance(a, bool)
+                                               for a in axis):
+        return [int(a) for a in axis]
+    raise TypeError(f"axis {axis!r}: expected an int, a tuple of ints or None")
+
+
+def _no_keywords(function, keywords, defaults):
+    """numpy keywords that tilesum cannot honour are refused by name, never ignored (issue 14); a keyword at
+    numpy's default value changes nothing and is accepted."""
+    for keyword, value in keywords.items():
+        if keyword not in defaults or value is not defaults[keyword]:
+            raise TypeError(f"{function}() keyword '{keyword}' is not supported by tilesum yet")
+
+
+def _zero_offset(function, offset):
+    if offset != 0:
+        raise ValueError(f"{function}(): offset {offset} is not supported by tilesum (the main diagonal only)")
+
+
+def matmul(a, b):
+    """np.matmul(a, b) (a @ b), lazily: 1-D operands promoted as numpy does, batch axes broadcast."""
+    return _binary(_tilesum.matmul, a, b)
+
+
+def dot(a, b):
+    """np.dot(a, b), lazily: the sum over a's last axis and b's second-to-last (a 0-d operand scales)."""
+    return _binary(_tilesum.dot, a, b)
+
+
+def inner(a, b):
+    """np.inner(a, b), lazily: the sum over both last axes."""
+    return _binary(_tilesum.inner, a, b)
+
+
+def outer(a, b):
+    """np.outer(a, b), lazily (operands with at most one axis longer than 1: an einsum cannot flatten more)."""
+    return _binary(_tilesum.outer, a, b)
+
+
+def tensordot(a, b, axes=2):
+    """np.tensordot(a, b, axes), lazily: axes an int N (a's last N with b's first N) or a pair of axis lists."""
+    a, b = as_expr(a), as_expr(b)
+    if isinstance(axes, numbers.Integral) and not isinstance(axes, bool):
+        return _derive(_tilesum.tensordot_count(a._tensor, b._tensor, int(axes)), a, b)
+    a_axes, b_axes = axes
+    return _derive(_tilesum.tensordot_axes(a._tensor, b._tensor, _axes(a_axes), _axes(b_axes)), a, b)
+
+
+def trace(a, offset=0, axis1=0, axis2=1, **keywords):
+    """np.trace(a, offset=0, axis1=0, axis2=1), lazily (the main diagonal only)."""
+    _zero_offset("trace", offset)
+    _no_keywords("trace", keywords, {"dtype": None, "out": None})
+    a = as_expr(a)
+    return _derive(_tilesum.trace(a._tensor, axis1, axis2), a)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """np.diagonal(a, offset=0, axis1=0, axis2=1), lazily: the diagonal's axis comes last (the main one only)."""
+    _zero_offset("diagonal", offset)
+    a = as_expr(a)
+    return _derive(_tilesum.diagonal(a._tensor, axis1, axis2), a)
+
+
+def transpose(a, axes=None):
+    """np.transpose(a, axes=None), lazily: axes reversed, or permuted as `axes` says."""
+    a = as_expr(a)
+    return _derive(_tilesum.transpose(a._tensor, _axes(axes)), a)
+
+
+def swapaxes(a, axis1, axis2):
+    """np.swapaxes(a, axis1, axis2), lazily."""
+    a = as_expr(a)
+    return _derive(_tilesum.swapaxes(a._tensor, axis1, axis2), a)
+
+
+def sum(a, axis=None, **keywords):  # pylint: disable=redefined-builtin  (numpy's name, as np.sum)
+    """np.sum(a, axis=None), lazily: numpy's dtypes (a sum of int32 is int64); keepdims, dtype, out and where are
+    not supported yet and raise TypeError."""
+    _no_keywords("sum", keywords, {"dtype": None, "out": None, "keepdims": False})
+    a = as_expr(a)
+    return _derive(_tilesum.sum(a._tensor, _axes(axis)), a)
+
+
+def mean(a, axis=None, **keywords):
+    """np.mean(a, axis=None), lazily: an integer mean is float64, as numpy's."""
+    _no_keywords("mean", keywords, {"dtype": None, "out": None, "keepdims": False})
+    a = as_expr(a)
+    return _derive(_tilesum.mean(a._tensor, _axes(axis)), a)
+
+
 _UFUNCS = dict(UNARY)
 _UFUNCS.update({
     "add": lambda a, b: _binary(_tilesum.add, a, b),
@@ -253,6 +391,7 @@ _UFUNCS.update({
     "less_equal": lambda a, b: as_expr(a) <= b,
     "greater": lambda a, b: as_expr(a) > b,
     "greater_equal": lambda a, b: as_expr(a) >= b,
+    "matmul": matmul,
 })
 
 
@@ -283,4 +422,6 @@ def einsum(subscripts, *operands, **keywords):
     return _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
 
 
-_ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where}
+_ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where, np.dot: dot, np.inner: inner, np.outer: outer,
+                    np.tensordot: tensordot, np.trace: trace, np.diagonal: diagonal, np.transpose: transpose,
+                    np.swapaxes: swapaxes, np.sum: sum, np.mean: mean}
