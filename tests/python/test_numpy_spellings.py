@@ -120,3 +120,46 @@ def test_keywords_tilesum_cannot_honour_are_refused_by_name():
     with pytest.raises(ValueError, match="offset"):
         lazy.trace(offset=1)
     lazy.sum(axis=0, keepdims=False)  # numpy's default: accepted
+
+
+@pytest.mark.parametrize("key", [(slice(None), slice(None, 2)), slice(None, None, 2), 1, -1, (Ellipsis, -1),
+                                 (1, slice(1, None), Ellipsis), (slice(3, 0, -1),), (slice(None), 2, slice(None))])
+def test_basic_indexing_is_numpys(key):
+    rng = np.random.default_rng(7)
+    x = normal(rng, 4, 3, 5)
+    check(ts.einsum("ijk->ijk", x)[key], x[key])
+
+
+def test_a_slice_of_an_h5py_dataset_is_numpys(tmp_path):
+    import h5py
+    rng = np.random.default_rng(8)
+    a, b = normal(rng, 30, 20), normal(rng, 20)
+    with h5py.File(tmp_path / "in.h5", "w") as file:
+        file["A"] = a
+    with h5py.File(tmp_path / "in.h5", "r") as file:
+        lazy = ts.einsum("ij,j->i", ts.hdf5(tmp_path / "in.h5", "A")[5:25:2], b)
+        check(lazy, a[5:25:2] @ b)
+
+
+def test_what_basic_indexing_refuses_raises_index_error():
+    lazy = ts.einsum("ij->ij", np.ones((3, 4)))
+    with pytest.raises(IndexError):
+        lazy[3]
+    with pytest.raises(IndexError):
+        lazy[0, 0, 0]
+    with pytest.raises(IndexError, match="newaxis"):
+        lazy[None]
+    with pytest.raises(IndexError, match="basic indexing"):
+        lazy[np.array([0, 1])]
+
+
+def test_numpys_interleaved_einsum_is_its_subscripts_einsum():
+    rng = np.random.default_rng(9)
+    a, b, t = normal(rng, 3, 4), normal(rng, 4, 5), normal(rng, 2, 3, 4)
+    check(ts.einsum(a, [0, 1], b, [1, 2], [0, 2]), np.einsum(a, [0, 1], b, [1, 2], [0, 2]))
+    check(ts.einsum(a, [0, 1], b, [1, 2]), np.einsum(a, [0, 1], b, [1, 2]))  # implicit output
+    check(ts.einsum(t, [Ellipsis, 51], a, [1, 51], [Ellipsis, 1]), np.einsum(t, [Ellipsis, 51], a, [1, 51],
+                                                                            [Ellipsis, 1]))
+    check(np.einsum(ts.einsum("ij->ij", a), [0, 1], [1]), np.einsum(a, [0, 1], [1]))
+    with pytest.raises(ValueError, match="sublist"):
+        ts.einsum(a, [0, 52])

@@ -3,7 +3,9 @@
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <tilesum/tilesum.hpp>
@@ -37,6 +39,7 @@ Tensor describe_npy(const std::string& name, const std::string& file) {
 }
 
 using Unary = Tensor (*)(const Tensor&);
+using IndexSpelling = std::tuple<std::string, std::optional<Extent>, std::optional<Extent>, std::optional<Extent>>;
 
 }  // namespace
 
@@ -70,6 +73,20 @@ void bind_tensors(py::module_& module) {
     module.def("transpose", &expr::transpose);
     module.def("swapaxes", &expr::swapaxes);
     module.def("sum", &expr::sum);
+    // Basic indexing, as _expr.Expr.__getitem__ spells each item: ("slice", start, stop, step), ("index", i) with i
+    // in `start`, ("ellipsis"); absent values are None (numpy's defaults).
+    module.def("index", [](const Tensor& tensor, const std::vector<IndexSpelling>& spelled) {
+        std::vector<expr::IndexItem> items;
+        for (const auto& [kind, start, stop, step] : spelled) {
+            if (kind == "ellipsis")
+                items.push_back(expr::etc());
+            else if (kind == "index")
+                items.push_back(expr::at(start.value()));
+            else
+                items.push_back(expr::range(start, stop, step));
+        }
+        return expr::index(tensor, items);
+    });
     module.def("mean", &expr::mean);
     module.def("add", [](const Tensor& left, const Tensor& right) { return left + right; });
     module.def("subtract", [](const Tensor& left, const Tensor& right) { return left - right; });

@@ -2,6 +2,7 @@
 nothing; compute(), np.asarray(), to_hdf5() evaluate it (_run.py)."""
 
 import numbers
+import operator
 
 import numpy as np
 
@@ -90,6 +91,28 @@ class Expr:
     def __pos__(self):
         return self
 
+    def __getitem__(self, key):
+        """E[:, :20], E[::2], E[3], E[..., -1]: numpy's basic indexing, lazily; a slice of an input reads only that
+        hyperslab. Advanced indexing (arrays, booleans) and np.newaxis raise IndexError."""
+        items = []
+        for item in key if isinstance(key, tuple) else (key,):
+            if item is Ellipsis:
+                items.append(("ellipsis", None, None, None))
+            elif isinstance(item, slice):
+                items.append(("slice", _index_or_none(item.start), _index_or_none(item.stop),
+                              _index_or_none(item.step)))
+            elif item is None:
+                raise IndexError("np.newaxis (None) in an index is not supported by tilesum yet")
+            elif isinstance(item, (bool, np.bool_, np.ndarray, list)) or not hasattr(item, "__index__"):
+                raise IndexError(f"only integers, slices (`:`) and ellipsis (`...`) are valid indices of a lazy "
+                                 f"tilesum expression (basic indexing), not {type(item).__name__}")
+            else:
+                items.append(("index", operator.index(item), None, None))
+        try:
+            return _derive(_tilesum.index(self._tensor, items), self)
+        except ValueError as error:  # out of bounds, too many indices: numpy's IndexError
+            raise IndexError(str(error)) from None
+
     # numpy's array methods that are einsums (np.matmul, .T, .sum, ...): the library's numpy_ops, numpy's axes.
     def __matmul__(self, other):
         return matmul(self, other)
@@ -172,6 +195,10 @@ class Expr:
         return function(*args, **kwargs)
 
     # compute, to_hdf5, explain and plan are attached by _run.py, which needs this module.
+
+
+def _index_or_none(value):
+    return None if value is None else operator.index(value)
 
 
 def _is_real_number(value):
@@ -400,13 +427,41 @@ _UFUNCS.update({
 _ACCEPTED_EINSUM_KEYWORDS = ("optimize",)
 
 
+_SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist(sublist):
+    """numpy's sublist [0, 1, Ellipsis] as subscripts "ab...": ints 0-51 are the letters a-z, A-Z."""
+    text = ""
+    for item in sublist:
+        if item is Ellipsis:
+            text += "..."
+        elif isinstance(item, numbers.Integral) and not isinstance(item, bool) and 0 <= item < 52:
+            text += _SUBLIST_LETTERS[item]
+        else:
+            raise ValueError(f"einsum(): subscript {item!r} in a sublist: expected an int in [0, 52) or Ellipsis")
+    return text
+
+
+def _interleaved(first, rest):
+    """numpy's interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]) as (subscripts, operands)."""
+    arguments = [first, *rest]
+    pairs = len(arguments) // 2  # (operand, sublist) pairs; an odd count ends with the output's sublist
+    operands = arguments[0:2 * pairs:2]
+    subscripts = ",".join(_sublist(arguments[2 * position + 1]) for position in range(pairs))
+    if len(arguments) % 2:  # a final sublist: the output
+        subscripts += "->" + _sublist(arguments[-1])
+    return subscripts, operands
+
+
 def einsum(subscripts, *operands, **keywords):
     """einsum(subscripts, *operands) -> Expr, lazily: numpy's np.einsum with its full subscript syntax (ellipses,
     repeated labels, implicit output).
 
     Operands: Exprs, numpy arrays (float64 C-contiguous ones are borrowed without a copy: do not change them until
     the expression is computed), h5py Datasets and ts.hdf5()/ts.npy() inputs (read by tiles inside the library),
-    Python numbers. `optimize=` is accepted and has no effect (tilesum plans the contraction order itself); other
+    Python numbers. numpy's interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]) works too. `optimize=` is
+    accepted and has no effect (tilesum plans the contraction order itself); other
     numpy keywords (out=, dtype=, casting=, order=) raise TypeError.
 
     >>> C = ts.einsum("i,jk->ijk", B, A)          # nothing is computed
@@ -417,7 +472,7 @@ def einsum(subscripts, *operands, **keywords):
         if keyword not in _ACCEPTED_EINSUM_KEYWORDS:
             raise TypeError(f"einsum() keyword '{keyword}' is not supported by tilesum yet")
     if not isinstance(subscripts, str):
-        raise TypeError("einsum() takes the subscripts string first (numpy's interleaved form is not supported yet)")
+        subscripts, operands = _interleaved(subscripts, operands)
     exprs = [as_expr(operand) for operand in operands]
     return _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
 
