@@ -163,3 +163,28 @@ def test_numpys_interleaved_einsum_is_its_subscripts_einsum():
     check(np.einsum(ts.einsum("ij->ij", a), [0, 1], [1]), np.einsum(a, [0, 1], [1]))
     with pytest.raises(ValueError, match="sublist"):
         ts.einsum(a, [0, 52])
+
+
+def test_einsum_with_out_computes_into_the_array_and_returns_it():
+    rng = np.random.default_rng(10)
+    a, b = normal(rng, 3, 4), normal(rng, 4, 5)
+    out = np.full((3, 5), np.nan)
+    returned = ts.einsum("ij,jk->ik", a, b, out=out)
+    assert returned is out
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+    fortran = np.asfortranarray(np.zeros((3, 5)))  # not C-contiguous: computed, then copied in
+    ts.einsum("ij,jk->ik", a, b, out=fortran)
+    np.testing.assert_allclose(fortran, a @ b, rtol=1e-12)
+    wider = np.zeros(4, dtype=np.complex128)  # float64 casts safely to complex128
+    np.einsum("ij->j", ts.einsum("ij->ij", a), out=wider)
+    np.testing.assert_allclose(wider, a.sum(axis=0), rtol=1e-12)
+
+
+def test_einsum_with_an_out_numpy_would_refuse_raises():
+    a = np.ones((3, 4))
+    with pytest.raises(ValueError, match="shape"):
+        ts.einsum("ij->i", a, out=np.zeros(4))
+    with pytest.raises(TypeError, match="safe"):
+        ts.einsum("ij->i", a, out=np.zeros(3, dtype=np.int64))
+    with pytest.raises(TypeError, match="numpy array"):
+        ts.einsum("ij->i", a, out=[0.0, 0.0, 0.0])

@@ -423,8 +423,8 @@ _UFUNCS.update({
 
 
 # numpy keywords of einsum that do not change the answer are accepted; the others are refused by name rather than
-# ignored (issue 14): out=, dtype=, casting=, order= are a later slice.
-_ACCEPTED_EINSUM_KEYWORDS = ("optimize",)
+# ignored (issue 14): dtype=, casting=, order= are a later slice. out= computes at once, as numpy's does.
+_ACCEPTED_EINSUM_KEYWORDS = ("optimize", "out")
 
 
 _SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -461,8 +461,9 @@ def einsum(subscripts, *operands, **keywords):
     Operands: Exprs, numpy arrays (float64 C-contiguous ones are borrowed without a copy: do not change them until
     the expression is computed), h5py Datasets and ts.hdf5()/ts.npy() inputs (read by tiles inside the library),
     Python numbers. numpy's interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]) works too. `optimize=` is
-    accepted and has no effect (tilesum plans the contraction order itself); other
-    numpy keywords (out=, dtype=, casting=, order=) raise TypeError.
+    accepted and has no effect (tilesum plans the contraction order itself). `out=` a numpy array computes the
+    result at once into it (written in place when it is float64 and C-contiguous) and returns it, as numpy does;
+    the result's dtype must cast to out's safely. Other numpy keywords (dtype=, casting=, order=) raise TypeError.
 
     >>> C = ts.einsum("i,jk->ijk", B, A)          # nothing is computed
     >>> E = ts.einsum("ijk,ikj->k", C, C)
@@ -474,7 +475,11 @@ def einsum(subscripts, *operands, **keywords):
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved(subscripts, operands)
     exprs = [as_expr(operand) for operand in operands]
-    return _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
+    result = _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
+    if keywords.get("out") is None:
+        return result
+    from . import _run  # pylint: disable=import-outside-toplevel  (_run builds on this module)
+    return _run.compute_into(result, keywords["out"])
 
 
 _ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where, np.dot: dot, np.inner: inner, np.outer: outer,

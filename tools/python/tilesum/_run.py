@@ -66,6 +66,29 @@ def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=
     return {name: _result(arrays[name], expr.dtype) for name, expr in outputs.items()}
 
 
+def compute_into(expr, out, **options):
+    """expr computed into the numpy array `out` (numpy's out=): written in place when out is float64, C-contiguous
+    and writeable, else computed and copied in with numpy's 'safe' casting; returns out."""
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out= must be a numpy array, not {type(out).__name__} (write to HDF5 with E.to_hdf5(...))")
+    if out.shape != expr.shape:
+        raise ValueError(f"out= has shape {out.shape}, the result has shape {expr.shape}")
+    if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
+        raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it safely "
+                        "(numpy's casting='safe')")
+    if expr.dtype.kind == "c":
+        raise ValueError(f"the result is complex ({expr.dtype}): complex results cannot be computed into memory yet")
+    direct = out.dtype == np.float64 and out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
+    run_options = RunOptions(**options)
+    outputs = {"result": expr}
+    target = out if direct else np.empty(expr.shape, dtype=np.float64)
+    _tilesum.run_into_memory(_plan(outputs, run_options), _bindings(outputs), {"result": target},
+                             run_options.threads, run_options.progress)
+    if not direct:
+        np.copyto(out, _result(target, expr.dtype), casting="safe")
+    return out
+
+
 def to_hdf5(outputs, path, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
             progress=False):
     """to_hdf5({"E": E, ...}, path, overwrite=False, ...): each output into dataset /NAME of the HDF5 file `path`
