@@ -65,6 +65,13 @@ void require_error(ErrorKind kind, const std::string& contains, const std::funct
     }
 }
 
+// "f3" for ('f', 3). (Not "f" + std::to_string(3): g++ 12 warns -Wrestrict on that inside its own headers.)
+std::string output_name(char prefix, std::size_t position) {
+    std::string name(1, prefix);
+    name += std::to_string(position);
+    return name;
+}
+
 }  // namespace
 
 TEST_CASE("the seed built in C++ runs from memory sources into a memory sink to the naive answer", "[api][threads]") {
@@ -276,6 +283,32 @@ TEST_CASE("a diagonal written in C++ reads its base input through the source", "
         trace += values[i * 6];
     }
     CHECK(sink.result("t")[0] == Approx(trace).epsilon(1e-14));
+}
+
+TEST_CASE("numpy's array functions in C++ are their einsums: matmul, transpose, sum, mean, trace, tensordot", "[api]") {
+    const std::vector<double> a = normal_values(12, 10), b = normal_values(20, 11);
+    Sources sources;
+    const Tensor A = sources.memory("A", a.data(), {3, 4}), B = sources.memory("B", b.data(), {4, 5});
+    const std::vector<std::pair<Tensor, Tensor>> pairs{
+        {matmul(A, B), einsum("ij,jk->ik", {A, B})},        {transpose(matmul(A, B)), einsum("ij,jk->ki", {A, B})},
+        {sum(A, AxisList{-1}), einsum("ij->i", {A})},       {sum(A), einsum("ij->", {A})},
+        {mean(B, AxisList{0}), einsum("jk->k", {B}) / 4.0}, {trace(matmul(transpose(A), A)), einsum("ij,ij->", {A, A})},
+        {tensordot(A, B, 1), einsum("ij,jk->ik", {A, B})},  {swapaxes(dot(A, B), 0, 1), einsum("ij,jk->ki", {A, B})}};
+    std::vector<Output> outputs;
+    for (std::size_t position = 0; position < pairs.size(); ++position) {
+        CAPTURE(position);
+        REQUIRE(pairs[position].first.shape() == pairs[position].second.shape());
+        outputs.push_back(Output{output_name('f', position), pairs[position].first});
+        outputs.push_back(Output{output_name('e', position), pairs[position].second});
+    }
+    const Plan plan = make_plan(outputs, PlanOptions{});
+    Sink sink = Sink::memory();
+    run(plan, sources, sink);
+    for (std::size_t position = 0; position < pairs.size(); ++position) {
+        CAPTURE(position);
+        require_close(sink.result(output_name('f', position)), sink.result(output_name('e', position)));
+    }
+    require_error(ErrorKind::semantic, "A", [&] { matmul(A, A); });
 }
 
 TEST_CASE("HDF5's chunk caches as io reports them are the planner's defaults, so plans from shapes are a run's plans",
