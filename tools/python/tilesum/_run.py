@@ -55,15 +55,18 @@ def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=
     yet: write them with to_hdf5.
     """
     outputs = _checked_outputs(outputs)
+    arrays = {name: np.empty(expr.shape, dtype=np.float64) for name, expr in outputs.items()}
+    _run_into_arrays(outputs, arrays, RunOptions(memory, threads, strategy, tile, progress))
+    return {name: _result(arrays[name], expr.dtype) for name, expr in outputs.items()}
+
+
+def _run_into_arrays(outputs, arrays, options):
+    """Plans `outputs` and runs them into the float64 C-ordered `arrays` ({name: array} of their shapes)."""
     for name, expr in outputs.items():
         if expr.dtype.kind == "c":  # the library's memory sink holds float64 (engine/api/run.cpp)
             raise ValueError(f"output '{name}' is complex ({expr.dtype}): complex results cannot be computed into "
                              "memory yet; write them with to_hdf5")
-    options = RunOptions(memory, threads, strategy, tile, progress)
-    plan = _plan(outputs, options)
-    arrays = {name: np.empty(expr.shape, dtype=np.float64) for name, expr in outputs.items()}
-    _tilesum.run_into_memory(plan, _bindings(outputs), arrays, options.threads, options.progress)
-    return {name: _result(arrays[name], expr.dtype) for name, expr in outputs.items()}
+    _tilesum.run_into_memory(_plan(outputs, options), _bindings(outputs), arrays, options.threads, options.progress)
 
 
 def compute_into(expr, out, **options):
@@ -76,14 +79,9 @@ def compute_into(expr, out, **options):
     if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
         raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it safely "
                         "(numpy's casting='safe')")
-    if expr.dtype.kind == "c":
-        raise ValueError(f"the result is complex ({expr.dtype}): complex results cannot be computed into memory yet")
     direct = out.dtype == np.float64 and out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
-    run_options = RunOptions(**options)
-    outputs = {"result": expr}
     target = out if direct else np.empty(expr.shape, dtype=np.float64)
-    _tilesum.run_into_memory(_plan(outputs, run_options), _bindings(outputs), {"result": target},
-                             run_options.threads, run_options.progress)
+    _run_into_arrays({"result": expr}, {"result": target}, RunOptions(**options))
     if not direct:
         np.copyto(out, _result(target, expr.dtype), casting="safe")
     return out
