@@ -88,10 +88,14 @@ const char* help_text =
     "  seconds_per_pass               the same problem in one tile, run whole into an HDF5 file as tilesum run\n"
     "                                 does (output file, resume journal, commit)\n"
     "  first_touch_bytes_per_second   fresh tile buffers, as the arena maps them, written once on every thread\n"
+    "  seconds_per_fused_row          the fused seed tile again with rows a quarter as long: what a row costs\n"
+    "                                 besides its elements\n"
+    "  calibrated_threads             the threads all the rates above were measured on together\n"
     "The planner predicts a plan's time as the sum of each kind's work at its rate (GEMM flops, reduction flops,\n"
     "elementwise bytes), the bytes read from each storage layout at its rate, contiguous runs read x\n"
-    "seconds_per_run, tiles x seconds_per_tile, seconds_per_pass per output and its tile buffers in flight at\n"
-    "first_touch_bytes_per_second. Two tiles the rates are not\n"
+    "seconds_per_run, tiles x seconds_per_tile, seconds_per_pass per output and one tile buffer per busy thread at\n"
+    "first_touch_bytes_per_second; a pipeline that keeps fewer threads busy than calibrated_threads (fewer tiles\n"
+    "in flight) gets that share of every rate. Two tiles the rates are not\n"
     "fit to (the seed's as written, a transposition) are predicted from them as a check and shown.\n"
     "Read rates are page-cache-warm (the file was just written) unless --cold. The scratch file is removed at\n"
     "the end, also after an error or Ctrl-C. Takes about 30 s. The BLAS library and kernels (OpenBLAS's core) and\n"
@@ -233,6 +237,8 @@ int run_calibrate_command(const std::vector<std::string>& args) {
         profile.reduction_flops_per_second = compute.reduction_flops_per_second;
         profile.elementwise_bytes_per_second = compute.elementwise_bytes_per_second;
         profile.fused_operations_per_second = compute.fused_operations_per_second;
+        profile.seconds_per_fused_row = compute.seconds_per_fused_row;
+        profile.calibrated_threads = context.threads;
         const calibrate::ReadRates reads =
             calibrate::measure_read_rates(context, scratch.path(), options->size_bytes, options->cold, rows);
         profile.read_bytes_per_second = reads.bytes_per_second;

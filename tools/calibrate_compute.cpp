@@ -37,6 +37,9 @@ struct KernelCase {
 
 // Inputs sized so that each tile (eight or more per output, as the planner cuts them) is a few MiB.
 enum class Kind { gemm, reduction, elementwise, fused, check };
+// The floor of seconds_per_fused_row when the two fused cases disagree (a profile number must be positive).
+constexpr double least_seconds_per_fused_row = 1e-12;
+
 struct KindCase : KernelCase {
     Kind kind;
 };
@@ -47,13 +50,21 @@ const std::vector<KindCase>& kernel_cases() {
         {{"matrix-vector", "y = einsum('ij,j->i', A, x)", {{"A", {4096, 1024}}, {"x", {1024}}}}, Kind::reduction},
         // Tiles as large as plans cut them (tile_bytes_cap): smaller ones run from cache, several times faster.
         {{"elementwise", "C = A * B - 2 * A", {{"A", {4096, 4096}}, {"B", {4096, 4096}}}}, Kind::elementwise},
-        // The seed as written, evaluated fused (eval/fused_einsum.hpp): row operations on rows that stay cached. As
-        // large as real runs' tiles: rows of 1024 (shorter ones pay more interpreter overhead per operation).
+        // The seed as written, evaluated fused (eval/fused_einsum.hpp): row operations on rows that stay cached. Twice:
+        // as large as real runs' tiles, and with rows a quarter as long. A row costs a fixed amount besides its
+        // elements (the runner's dispatch, loop set-up), and the two give both: fused_operations_per_second and
+        // seconds_per_fused_row (a plan of rows of 250 was predicted 3x too fast from the long rows' rate alone).
         {{"seed as written (fused)",
           "C  = einsum('i, jk -> ijk', B, A)\n"
           "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
           "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n",
           {{"A", {1024, 1024}}, {"B", {1024}}, {"Y2", {1024}}, {"Z2", {1024, 1024}}}},
+         Kind::fused},
+        {{"seed as written (fused), short rows",
+          "C  = einsum('i, jk -> ijk', B, A)\n"
+          "C2 = einsum('j, ik -> ijk', Y2, Z2)\n"
+          "E  = einsum('ijk, ikj -> k', C + C2, C + C2)\n",
+          {{"A", {256, 256}}, {"B", {256}}, {"Y2", {256}}, {"Z2", {256, 256}}}},
          Kind::fused},
         // A function in a fused tile: exp's operations are weighted as several (fused_einsum.cpp), checked here.
         {{"exp in a fused tile",
@@ -148,6 +159,26 @@ CaseResult time_case(const Context& context, const KernelCase& kernel_case) {
     return result;
 }
 
+// Both fused cases took one second per second: ops_i / R + rows_i x c = 1, solved for the rate R and the seconds
+// per row c. Timing noise can make the pair inconsistent (c < 0, or no positive R); the long rows' own rate is then
+// the rate and rows cost nothing beyond it, as before there were two cases.
+void fit_fused_rows(const std::vector<eval::KernelWork>& fused, ComputeRates& rates) {
+    TILESUM_ASSERT(fused.size() == 2);
+    const eval::KernelWork& long_rows = fused[0];
+    const eval::KernelWork& short_rows = fused[1];
+    const double determinant =
+        long_rows.fused_operations * short_rows.fused_rows - short_rows.fused_operations * long_rows.fused_rows;
+    const double inverse_rate = (short_rows.fused_rows - long_rows.fused_rows) / determinant;
+    const double per_row = (long_rows.fused_operations - short_rows.fused_operations) / determinant;
+    if (determinant != 0 && inverse_rate > 0 && per_row > 0) {
+        rates.fused_operations_per_second = 1 / inverse_rate;
+        rates.seconds_per_fused_row = per_row;
+    } else {
+        rates.fused_operations_per_second = long_rows.fused_operations;
+        rates.seconds_per_fused_row = least_seconds_per_fused_row;
+    }
+}
+
 std::string rate_text(double per_second, const char* unit) {
     char text[32];
     std::snprintf(text, sizeof text, "%.3g %s/s", per_second / 1e9, unit);
@@ -162,6 +193,7 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
     // Per kind: the sum over its cases of seconds per unit of work, and how many cases.
     std::map<Kind, std::pair<double, int>> inverse_rates;
     std::vector<std::pair<const KindCase*, CaseResult>> checks;
+    std::vector<eval::KernelWork> fused;  // per second, of the fused cases: fit together below
     for (const KindCase& kernel_case : kernel_cases()) {
         context.progress(std::string("evaluating tiles: ") + kernel_case.name);
         const CaseResult result = time_case(context, kernel_case);
@@ -174,6 +206,7 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
             continue;
         }
         TILESUM_ASSERT(rate > 0);  // each case does work of its kind
+        if (kernel_case.kind == Kind::fused) fused.push_back(result.per_second);
         inverse_rates[kernel_case.kind].first += 1 / rate;
         inverse_rates[kernel_case.kind].second += 1;
         rows.push_back({std::string("  tiles: ") + kernel_case.name,
@@ -185,6 +218,7 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
     auto combined = [&](Kind kind) { return inverse_rates[kind].second / inverse_rates[kind].first; };
     ComputeRates rates{combined(Kind::gemm), combined(Kind::reduction), combined(Kind::elementwise),
                        combined(Kind::fused)};
+    fit_fused_rows(fused, rates);
     const std::string threads = std::to_string(context.threads) + " thread(s)";
     rows.push_back(
         {"gemm_flops_per_second", rate_text(rates.gemm_flops_per_second, "GFLOP"), "the GEMM tile above, " + threads});
@@ -193,14 +227,16 @@ ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& row
     rows.push_back({"elementwise_bytes_per_second", rate_text(rates.elementwise_bytes_per_second, "GB"),
                     "the elementwise tile above (bytes read + written), " + threads});
     rows.push_back({"fused_operations_per_second", rate_text(rates.fused_operations_per_second, "G op"),
-                    "the fused seed tile above (row operations), " + threads});
+                    "the two fused seed tiles above: their elements, " + threads});
+    rows.push_back({"seconds_per_fused_row", seconds_text(rates.seconds_per_fused_row),
+                    "the two fused seed tiles above: what a row costs besides its elements, " + threads});
     // Tiles predicted from the three rates, not fit to them: how far the per-kind model is from them.
     for (const auto& [kernel_case, result] : checks) {
         const eval::KernelWork& work = result.per_second;  // per second of all threads: predicted seconds per second
-        const double predicted = work.gemm_flops / rates.gemm_flops_per_second +
-                                 work.reduction_flops / rates.reduction_flops_per_second +
-                                 work.elementwise_bytes / rates.elementwise_bytes_per_second +
-                                 work.fused_operations / rates.fused_operations_per_second;
+        const double predicted =
+            work.gemm_flops / rates.gemm_flops_per_second + work.reduction_flops / rates.reduction_flops_per_second +
+            work.elementwise_bytes / rates.elementwise_bytes_per_second +
+            work.fused_operations / rates.fused_operations_per_second + work.fused_rows * rates.seconds_per_fused_row;
         char text[32];
         std::snprintf(text, sizeof text, "%.2fx", predicted);
         rows.push_back({std::string("  check: ") + kernel_case->name, text,

@@ -45,6 +45,7 @@ struct ComputeRates {
     double reduction_flops_per_second = 0;
     double elementwise_bytes_per_second = 0;
     double fused_operations_per_second = 0;
+    double seconds_per_fused_row = 0;
 };
 ComputeRates measure_compute_rates(const Context& context, std::vector<Row>& rows);
 

@@ -69,7 +69,8 @@ PassRead time_column_sum(const Context& context, const std::string& file, io::Hd
     work.chunked_bytes_read = work.filtered_bytes_read = 0;
     plan::MachineProfile no_pass = profile;
     no_pass.seconds_per_pass = 0;  // the executor alone: no output file, journal or commit
-    result.other_seconds = plan::cost::seconds(output.tiling.tile_count(), work, 0, 0, no_pass);
+    result.other_seconds = plan::cost::seconds(output.tiling.tile_count(), work, 0, 0, no_pass,
+                                               plan::cost::busy_threads(options.threads, output.tiles_in_flight));
     return result;
 }
 

@@ -381,11 +381,13 @@ private:
         const Extent block_count = (program_.vector_extent() + program_.row_count - 1) / program_.row_count;
         const auto blocks = static_cast<double>(block_count);
         double element_operations = 0;
+        double rows = 0;
         for (const Instruction& instruction : program_.instructions) {
             const Register& value = program_.registers[instruction.result];
             if (is_view(instruction)) continue;
             const double times = changes[slot(value.level)];
             element_operations += (value.vector ? times * vector_elements : times * blocks) * weight(instruction);
+            if (value.vector) rows += times * blocks;
         }
         // The final accumulation reads each operand's rows (two for an inlined sum) and updates the accumulator.
         double accumulated_rows = 1;
@@ -393,8 +395,10 @@ private:
             accumulated_rows +=
                 program_.inline_sums && program_.instructions[program_.operand_producers[operand]].inlined ? 2 : 1;
         element_operations += changes.back() * vector_elements * accumulated_rows;
+        rows += changes.back() * blocks;
         context_.cost.flops += element_operations;
         context_.cost.work.fused_operations += element_operations;
+        context_.cost.work.fused_rows += rows;
     }
 
     // An instruction's operations per element, relative to a sum's: a libm function (exp, log, sin, a fractional

@@ -55,16 +55,19 @@ struct KernelWork {
     double reduction_flops = 0;    // sums over axes, and contractions too thin for BLAS level 3 (dot, gemv)
     double elementwise_bytes = 0;  // sums, products, scalings and permutations: the bytes they read and write
     double fused_operations = 0;   // fused tiles (fused_einsum.hpp): one per element of each row instruction
+    double fused_rows = 0;         // ... and one per row an instruction computes: what a row costs besides its elements
 
     KernelWork& operator+=(const KernelWork& other) {
         gemm_flops += other.gemm_flops;
         reduction_flops += other.reduction_flops;
         elementwise_bytes += other.elementwise_bytes;
         fused_operations += other.fused_operations;
+        fused_rows += other.fused_rows;
         return *this;
     }
     KernelWork scaled(double factor) const {
-        return {gemm_flops * factor, reduction_flops * factor, elementwise_bytes * factor, fused_operations * factor};
+        return {gemm_flops * factor, reduction_flops * factor, elementwise_bytes * factor, fused_operations * factor,
+                fused_rows * factor};
     }
     friend bool operator==(const KernelWork&, const KernelWork&) = default;
 };

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <limits>
 
 #include "engine/plan/plan.hpp"
 #include "engine/plan/tile_kind.hpp"
@@ -43,35 +44,52 @@ inline int tiles_in_flight(std::size_t budget_bytes, std::size_t peak_bytes, int
         std::min<std::size_t>({fitting, static_cast<std::size_t>(2 * threads), static_cast<std::size_t>(tile_count)}));
 }
 
-// Predicted seconds of one pipeline of `tile_count` tiles (seconds_per_pass): each kind of kernel work at its own
-// rate, the bytes read at the rate of their storage layout, and the contiguous runs they come in. Compute and reads
-// are added, not overlapped: tiles are read and computed by the same few threads.
+// The share of the profile's rates a pipeline gets. The rates are of calibrate's threads together (its tiles, its
+// column sums by the executor, its first writes: all on every thread at once), and a pipeline keeps at most
+// min(threads, tiles in flight) of its threads busy. An MP2 energy in one tile read and faulted in its buffers at
+// half the rates a column sum in 17 tiles did; both were predicted at the full rates before.
+inline double rate_share(int busy_threads, const MachineProfile& machine) {
+    const double calibrated = std::max(1.0, machine.calibrated_threads);
+    return std::min(static_cast<double>(std::max(busy_threads, 1)), calibrated) / calibrated;
+}
+
+// Threads a pipeline keeps busy: one per tile in flight, at most the run's.
+inline int busy_threads(int threads, int tiles_in_flight) { return std::max(1, std::min(threads, tiles_in_flight)); }
+
+// Predicted seconds of one pipeline of `tile_count` tiles (seconds_per_pass) on `busy` threads: each kind of kernel
+// work at its own rate, the bytes read at the rate of their storage layout, and the contiguous runs they come in,
+// all at the pipeline's share of the rates. Compute and reads are added, not overlapped: tiles are read and computed
+// by the same few threads.
 inline double seconds(Extent tile_count, const WorkSplit& split, double bytes_read, double read_runs,
-                      const MachineProfile& machine) {
+                      const MachineProfile& machine, int busy = std::numeric_limits<int>::max()) {
     const double plain_chunked_bytes = split.chunked_bytes_read - split.filtered_bytes_read;
     const double contiguous_bytes = bytes_read - split.chunked_bytes_read;
-    return machine.seconds_per_pass + static_cast<double>(tile_count) * machine.seconds_per_tile +
-           split.kernels.gemm_flops / machine.gemm_flops_per_second +
-           split.kernels.reduction_flops / machine.reduction_flops_per_second +
-           split.kernels.fused_operations / machine.fused_operations_per_second +
-           split.kernels.elementwise_bytes / machine.elementwise_bytes_per_second +
-           contiguous_bytes / machine.read_bytes_per_second +
-           plain_chunked_bytes / machine.chunked_read_bytes_per_second +
-           split.filtered_bytes_read / machine.filtered_read_bytes_per_second + read_runs * machine.seconds_per_run;
+    const double work_seconds =
+        static_cast<double>(tile_count) * machine.seconds_per_tile +
+        split.kernels.gemm_flops / machine.gemm_flops_per_second +
+        split.kernels.reduction_flops / machine.reduction_flops_per_second +
+        split.kernels.fused_operations / machine.fused_operations_per_second +
+        split.kernels.fused_rows * machine.seconds_per_fused_row +
+        split.kernels.elementwise_bytes / machine.elementwise_bytes_per_second +
+        contiguous_bytes / machine.read_bytes_per_second + plain_chunked_bytes / machine.chunked_read_bytes_per_second +
+        split.filtered_bytes_read / machine.filtered_read_bytes_per_second + read_runs * machine.seconds_per_run;
+    return machine.seconds_per_pass + work_seconds / rate_share(busy, machine);
 }
 
 // Predicted seconds of faulting in a pipeline's buffers: the arena keeps freed buffers for the next tiles, so each
-// byte of the tiles in flight is first written once per pipeline. Small next to the work of many tiles; for a plan of
-// a few large tiles (an MP2 energy in one 90 MiB tile per thread) it was most of the run.
-inline double first_touch_seconds(std::size_t peak_bytes, int tiles_in_flight, const MachineProfile& machine) {
-    return static_cast<double>(peak_bytes) * static_cast<double>(tiles_in_flight) /
-           machine.first_touch_bytes_per_second;
+// busy thread's tile buffers are first written once per pipeline (a column sum with 4 tiles of 32 MiB in flight on
+// 2 threads peaked at 64 MiB in the arena). Small next to the work of many tiles; for a plan of a few large tiles
+// (an MP2 energy in one 120 MiB tile) it is most of the run.
+inline double first_touch_seconds(std::size_t peak_bytes, int busy, const MachineProfile& machine) {
+    return static_cast<double>(peak_bytes) * static_cast<double>(std::max(busy, 1)) /
+           (machine.first_touch_bytes_per_second * rate_share(busy, machine));
 }
 
-// ... of an output or piece, its buffers' first touch included.
-inline double seconds(const OutputPlan& work, const MachineProfile& machine) {
-    return seconds(work.tiling.tile_count(), work.split, work.bytes_read, work.read_runs, machine) +
-           first_touch_seconds(work.peak_bytes, work.tiles_in_flight, machine);
+// ... of an output or piece on `threads` threads, its buffers' first touch included.
+inline double seconds(const OutputPlan& work, const MachineProfile& machine, int threads) {
+    const int busy = busy_threads(threads, work.tiles_in_flight);
+    return seconds(work.tiling.tile_count(), work.split, work.bytes_read, work.read_runs, machine, busy) +
+           first_touch_seconds(work.peak_bytes, busy, machine);
 }
 
 // ... of an output run as a streamed GEMM (streamed_gemm.hpp): its reads run on a thread of their own while BLAS

@@ -117,7 +117,8 @@ double predicted_seconds_of(const Cuttable& cuttable, const Shape& sizes, const 
     OutputPlan trial;
     trial.tiling = cuttable.tiling(sizes);
     estimate_totals(cuttable, sizes, trial, schedule);
-    return cost::seconds(trial, machine);
+    // Its peak is not known here: no first touch, and every candidate at the profile's whole rates.
+    return cost::seconds(trial.tiling.tile_count(), trial.split, trial.bytes_read, trial.read_runs, machine);
 }
 
 }  // namespace tilesum::plan

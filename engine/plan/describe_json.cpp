@@ -80,6 +80,7 @@ json output_json(const OutputPlan& output) {
                       {"reduction_flops", output.split.kernels.reduction_flops},
                       {"elementwise_bytes", output.split.kernels.elementwise_bytes},
                       {"fused_operations", output.split.kernels.fused_operations},
+                      {"fused_rows", output.split.kernels.fused_rows},
                       {"chunked_bytes_read", output.split.chunked_bytes_read},
                       {"filtered_bytes_read", output.split.filtered_bytes_read},
                       {"peak_bytes", output.peak_bytes},

@@ -260,9 +260,10 @@ std::optional<FusedPass> best_pass(const Plan& plan, const expr::Node& input, co
             sized->tiles_in_flight = cost::tiles_in_flight(options.budget_bytes - reserved, sized->peak_bytes,
                                                            options.threads, sized->tile_count(),
                                                            sized->reuses_leaves ? 1 : 0);
-            sized->predicted_seconds =
-                cost::seconds(sized->tile_count(), sized->split, sized->bytes_read, sized->read_runs, options.machine) +
-                cost::first_touch_seconds(sized->peak_bytes, sized->tiles_in_flight, options.machine);
+            const int busy = cost::busy_threads(options.threads, sized->tiles_in_flight);
+            sized->predicted_seconds = cost::seconds(sized->tile_count(), sized->split, sized->bytes_read,
+                                                     sized->read_runs, options.machine, busy) +
+                                       cost::first_touch_seconds(sized->peak_bytes, busy, options.machine);
             if (!best || sized->predicted_seconds < best->predicted_seconds) best = std::move(sized);
         }
         return best;

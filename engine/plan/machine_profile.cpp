@@ -23,6 +23,8 @@ constexpr MachineNumber number_fields[] = {
     {"seconds_per_run", &MachineProfile::seconds_per_run},
     {"first_touch_bytes_per_second", &MachineProfile::first_touch_bytes_per_second, true},
     {"fused_operations_per_second", &MachineProfile::fused_operations_per_second, true},
+    {"calibrated_threads", &MachineProfile::calibrated_threads, true},
+    {"seconds_per_fused_row", &MachineProfile::seconds_per_fused_row, true},
 };
 
 [[noreturn]] void fail_profile(const std::string& path, const std::string& what) {

@@ -23,6 +23,11 @@ struct MachineProfile {
     double seconds_per_run = 2e-6;                  // each contiguous run of a hyperslab is one read (one pread)
     double first_touch_bytes_per_second = 2e9;      // fresh tile buffers: the first write to each page faults
     double fused_operations_per_second = 6e9;       // fused tiles: row operations on cached rows
+    double seconds_per_fused_row = 2e-8;            // ... and what each row costs besides its elements
+    // The threads the rates were measured on together: a pipeline that keeps fewer busy (one tile in flight) gets
+    // that share of them (cost_model.hpp). 1 for the defaults and for profiles written before the key: every
+    // pipeline then gets the whole rates, as it did.
+    double calibrated_threads = 1;
 
     // Where the numbers came from, for `tilesum plan`: "defaults", or the file they were loaded from.
     std::string source = "defaults";

@@ -133,6 +133,7 @@ WorkSplit read_split(const Field& field) {
     split.kernels.elementwise_bytes = field["elementwise_bytes"].number();
     // Added within format version 2 (issue 13): plans written before it have no fused tiles.
     if (field.has("fused_operations")) split.kernels.fused_operations = field["fused_operations"].number();
+    if (field.has("fused_rows")) split.kernels.fused_rows = field["fused_rows"].number();
     split.chunked_bytes_read = field["chunked_bytes_read"].number();
     split.filtered_bytes_read = field["filtered_bytes_read"].number();
     return split;

@@ -156,6 +156,7 @@ json split_json(const WorkSplit& split) {
             {"reduction_flops", number_json(split.kernels.reduction_flops)},
             {"elementwise_bytes", number_json(split.kernels.elementwise_bytes)},
             {"fused_operations", number_json(split.kernels.fused_operations)},
+            {"fused_rows", number_json(split.kernels.fused_rows)},
             {"chunked_bytes_read", number_json(split.chunked_bytes_read)},
             {"filtered_bytes_read", number_json(split.filtered_bytes_read)}};
 }

@@ -85,7 +85,7 @@ Fit<TiledRoot> tile_root(const std::string& name, const expr::NodePtr& root, Str
         cost::tiles_in_flight(beside_partial_sum, tile_bytes, options.threads, output.tiling.tile_count());
     output.peak_bytes = tile_bytes + partial_sum_bytes / static_cast<std::size_t>(output.tiles_in_flight);
     estimate_totals(cuttable, sizes, output, result.schedule);
-    output.predicted_seconds = cost::seconds(output, options.machine);
+    output.predicted_seconds = cost::seconds(output, options.machine, options.threads);
     return result;
 }
 

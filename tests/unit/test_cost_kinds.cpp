@@ -130,11 +130,11 @@ TEST_CASE("a planned matmul is priced at the GEMM rate, its flops all GEMM", "[c
     CHECK(output.split.kernels.reduction_flops == 0);
     // Halving the GEMM rate adds the GEMM flops' time at the old rate; the reduction rate changes nothing.
     plan::MachineProfile machine = options.machine;
-    const double before = plan::cost::seconds(output, machine);
+    const double before = plan::cost::seconds(output, machine, options.threads);
     machine.reduction_flops_per_second /= 7;
-    CHECK(plan::cost::seconds(output, machine) == Approx(before));
+    CHECK(plan::cost::seconds(output, machine, options.threads) == Approx(before));
     machine.gemm_flops_per_second /= 2;
-    CHECK(plan::cost::seconds(output, machine) ==
+    CHECK(plan::cost::seconds(output, machine, options.threads) ==
           Approx(before + output.flops / options.machine.gemm_flops_per_second));
 }
 
@@ -146,10 +146,12 @@ TEST_CASE("an output's buffers in flight are priced once at the first-touch rate
     const plan::OutputPlan& output = plan.outputs.front();
     REQUIRE(output.peak_bytes > 0);
     plan::MachineProfile machine = options.machine;
-    const double before = plan::cost::seconds(output, machine);
+    const double before = plan::cost::seconds(output, machine, options.threads);
     machine.first_touch_bytes_per_second /= 4;  // four times slower: three times its share more
-    const double in_flight = static_cast<double>(output.peak_bytes) * output.tiles_in_flight;
-    CHECK(plan::cost::seconds(output, machine) ==
+    // The tiles the busy threads hold: the arena hands a finished tile's buffers to the next.
+    const double in_flight =
+        static_cast<double>(output.peak_bytes) * plan::cost::busy_threads(options.threads, output.tiles_in_flight);
+    CHECK(plan::cost::seconds(output, machine, options.threads) ==
           Approx(before + 3 * in_flight / options.machine.first_touch_bytes_per_second));
     // The planner's own prediction includes it. A product of two inputs this large runs as a streamed GEMM, whose
     // reads overlap its compute: predicted as the slower of the two, not their sum.
@@ -159,4 +161,37 @@ TEST_CASE("an output's buffers in flight are priced once at the first-touch rate
     machine.first_touch_bytes_per_second /= 4;
     CHECK(plan::cost::streamed_gemm_seconds(output, machine) ==
           Approx(output.predicted_seconds + 3 * in_flight / options.machine.first_touch_bytes_per_second));
+}
+
+TEST_CASE("a pipeline with fewer tiles in flight than calibrate's threads gets that share of the rates",
+          "[cost_kinds]") {
+    plan::MachineProfile machine;
+    machine.calibrated_threads = 4;
+    plan::WorkSplit split;
+    split.kernels.fused_operations = 8e9;
+    const double bytes_read = 4e9;
+    auto work_seconds = [&](int busy) {
+        return plan::cost::seconds(1, split, bytes_read, 0, machine, busy) - machine.seconds_per_pass;
+    };
+    const double whole =
+        8e9 / machine.fused_operations_per_second + 4e9 / machine.read_bytes_per_second + machine.seconds_per_tile;
+    CHECK(work_seconds(4) == Approx(whole));
+    CHECK(work_seconds(8) == Approx(whole));  // more threads than calibrate's: never faster than measured
+    CHECK(work_seconds(2) == Approx(2 * whole));
+    CHECK(work_seconds(1) == Approx(4 * whole));
+    // First writes: each busy thread faults in one tile's buffers, at its share of the rate.
+    const std::size_t peak = std::size_t{1} << 30;
+    CHECK(plan::cost::first_touch_seconds(peak, 4, machine) ==
+          Approx(4.0 * static_cast<double>(peak) / machine.first_touch_bytes_per_second));
+    CHECK(plan::cost::first_touch_seconds(peak, 1, machine) ==
+          Approx(4.0 * static_cast<double>(peak) / machine.first_touch_bytes_per_second));
+    CHECK(plan::cost::busy_threads(2, 4) == 2);
+    CHECK(plan::cost::busy_threads(8, 1) == 1);
+}
+
+TEST_CASE("profiles without calibrated_threads price every pipeline at the whole rates, as before", "[cost_kinds]") {
+    const plan::MachineProfile machine;  // the defaults: calibrated_threads 1
+    plan::WorkSplit split;
+    split.kernels.reduction_flops = 3e9;
+    CHECK(plan::cost::seconds(1, split, 0, 0, machine, 1) == Approx(plan::cost::seconds(1, split, 0, 0, machine, 16)));
 }

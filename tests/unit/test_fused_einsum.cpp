@@ -243,3 +243,23 @@ TEST_CASE("random scripts with fused evaluation off still give the naive answer"
             require_close(results.at(output.name), eval::reference_evaluate(*output.node, bound.values));
     }
 }
+
+TEST_CASE("a fused tile counts its rows beside its elements: shorter rows, the same elements, more rows", "[fused]") {
+    const Extent n = 512;
+    const Bound bound = bind_seeded(seed_script, {{"A", {n, n}}, {"B", {n}}, {"Y2", {n}}, {"Z2", {n, n}}}, 5);
+    auto work_with_k_tiles = [&](Extent k) {
+        plan::PlanOptions options;
+        options.strategy = plan::Strategy::tile;
+        options.budget_bytes = 256 * MiB;
+        options.forced_tiles = {{'k', k}};
+        eval::KernelWork work;
+        for (const plan::OutputPlan& output : plan::make_plan(bound.program, options).outputs)
+            work += output.split.kernels;
+        return work;
+    };
+    const eval::KernelWork long_rows = work_with_k_tiles(512);
+    const eval::KernelWork short_rows = work_with_k_tiles(256);  // still the vector label: rows of 256
+    REQUIRE(long_rows.fused_rows > 0);
+    CHECK(short_rows.fused_operations == Approx(long_rows.fused_operations).epsilon(0.01));  // per-tile numbers
+    CHECK(short_rows.fused_rows == Approx(2 * long_rows.fused_rows));
+}

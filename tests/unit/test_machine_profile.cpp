@@ -32,6 +32,8 @@ plan::MachineProfile measured_profile() {
     profile.seconds_per_run = 1.75e-6;
     profile.first_touch_bytes_per_second = 3.25e9;
     profile.fused_operations_per_second = 5.5e9;
+    profile.calibrated_threads = 2;
+    profile.seconds_per_fused_row = 1.5e-8;
     profile.measured = "2026-11-25T10:00:00Z";
     profile.hostname = "box";
     profile.blas_library = "OpenBLAS 0.3.21";
@@ -73,7 +75,7 @@ TEST_CASE("a profile survives its JSON unchanged, and names its file as its sour
     plan::MachineProfile same_source = parsed;
     same_source.source = original.source;
     CHECK(same_source == original);  // every rate, measured, hostname, BLAS and SIMD
-    CHECK(plan::machine_profile_numbers().size() == 11);
+    CHECK(plan::machine_profile_numbers().size() == 13);
     CHECK(plan::MachineProfile{}.source == "defaults");
 }
 
