@@ -29,7 +29,13 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     for (const plan::Plan::PieceStep& step : steps)
         progress.tiles_total += step.fused ? plan.passes[step.index].tile_count()
                                            : plan.pieces[step.index].tiling.tile_count();
-    for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
+    TILESUM_ASSERT(control.output_tiles.empty() || control.output_tiles.size() == plan.outputs.size());
+    auto share_of = [&](std::size_t output) {
+        return control.output_tiles.empty() ? Range{0, plan.outputs[output].tiling.output_tile_count()}
+                                            : control.output_tiles[output];
+    };
+    for (std::size_t output = 0; output < plan.outputs.size(); ++output)
+        progress.tiles_total += share_of(output).length() * plan.outputs[output].tiling.slab_count();
     RunStats stats;
     stats.tiles_total = progress.tiles_total;
 
@@ -92,7 +98,8 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     }
     for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
         const OutputCheckpoints recording{checkpoints, output};
-        run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording);
+        run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording,
+                   share_of(output));
     }
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;
