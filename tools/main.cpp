@@ -70,7 +70,9 @@ int dispatch(const std::vector<std::string>& args, const tilesum::Team& team) {
     if (word == "run" || word == "plan") {
         auto command = word == "run" ? tilesum::cli::Command::run : tilesum::cli::Command::plan;
         tilesum::cli::ParsedCommand parsed;
-        tilesum::together(&team, [&] { parsed = tilesum::cli::parse_command(command, rest); });
+        // Under mpirun, every rank parses a run's options (and agrees on their errors); a plan is rank 0's alone.
+        const tilesum::Team* parsing_team = command == tilesum::cli::Command::run ? &team : nullptr;
+        tilesum::together(parsing_team, [&] { parsed = tilesum::cli::parse_command(command, rest); });
         if (parsed.done) return 0;
         return command == tilesum::cli::Command::run ? tilesum::cli::run_run_command(parsed.options, team)
                                                      : tilesum::cli::run_plan_command(parsed.options);
