@@ -33,8 +33,9 @@ public:
         MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided);
         if (provided < MPI_THREAD_SERIALIZED) {
             MPI_Finalize();
-            fail(ErrorKind::io, "the MPI library does not support calls from several threads one at a time "
-                                "(MPI_THREAD_SERIALIZED), which tilesum needs under mpirun");
+            fail(ErrorKind::io,
+                 "the MPI library does not support calls from several threads one at a time "
+                 "(MPI_THREAD_SERIALIZED), which tilesum needs under mpirun");
         }
         MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
         MPI_Comm_size(MPI_COMM_WORLD, &size_);

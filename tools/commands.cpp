@@ -208,8 +208,8 @@ std::string rank_shares_text(const plan::Plan& plan, int ranks) {
         for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
             const Range range = share.output_tiles[output];
             if (range.length() == 0 || plan.outputs[output].scratch) continue;
-            tiles += (tiles.empty() ? "" : ", ") + plan.outputs[output].name + " tiles " +
-                     std::to_string(range.begin) + ".." + std::to_string(range.end - 1);
+            tiles += (tiles.empty() ? "" : ", ") + plan.outputs[output].name + " tiles " + std::to_string(range.begin) +
+                     ".." + std::to_string(range.end - 1);
         }
         text += printf_string("  rank %zu: %lld output tiles (%s), %s read, predicted %s\n", rank,
                               static_cast<long long>(share.tiles), tiles.empty() ? "none" : tiles.c_str(),

@@ -10,8 +10,8 @@
 #include <set>
 
 #include "engine/api/counting_reader.hpp"
-#include "engine/api/run_parts.hpp"
 #include "engine/api/run_fingerprint.hpp"
+#include "engine/api/run_parts.hpp"
 #include "engine/api/sink_state.hpp"
 #include "engine/api/source.hpp"
 #include "engine/api/version.hpp"

@@ -24,7 +24,6 @@ std::string input_description(const Shape& shape, DType dtype, const Shape& chun
 
 }  // namespace
 
-
 void bind_inputs(const plan::Instantiated& plan, const Sources& sources, BoundInputs& bound) {
     const expr::SplitProgram& program = plan.program;
     for (const expr::NamedNode& input : program.program.inputs) {

@@ -38,8 +38,8 @@ void check_team_run(const plan::Instantiated& plan, const Sink::State& sink, con
 
 // The output datasets, created under temporary names by every rank (hdf5_output.hpp): the writers of each output.
 std::vector<std::unique_ptr<io::Hdf5PendingDataset>> create_outputs(const plan::Instantiated& plan,
-                                                                     io::Hdf5OutputFile& out, const Sink::State& sink,
-                                                                     BoundInputs& bound) {
+                                                                    io::Hdf5OutputFile& out, const Sink::State& sink,
+                                                                    BoundInputs& bound) {
     for (const plan::OutputPlan& output : plan.plan.outputs) {
         const std::string dataset = output_dataset(plan.program, output.name);
         if (out.has_dataset(dataset) && !sink.overwrite)

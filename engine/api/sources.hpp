@@ -58,8 +58,7 @@ public:
     // opens a file once per process, and it must be opened for writing before its readers open it.
     // With a `team` of several MPI ranks (RunControl::team), every rank makes the sink, and the file is written by
     // all of them through parallel HDF5; `team` must outlive the sink.
-    static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false,
-                     const Team* team = nullptr);
+    static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false, const Team* team = nullptr);
     // Outputs into memory: into caller-owned arrays given with into(), the others into arrays the sink allocates,
     // read after the run with result().
     static Sink memory();

@@ -3,6 +3,7 @@
 #include <tbb/global_control.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/common/error.hpp"
@@ -30,12 +31,16 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
         progress.tiles_total += step.fused ? plan.passes[step.index].tile_count()
                                            : plan.pieces[step.index].tiling.tile_count();
     TILESUM_ASSERT(control.output_tiles.empty() || control.output_tiles.size() == plan.outputs.size());
-    auto share_of = [&](std::size_t output) {
-        return control.output_tiles.empty() ? Range{0, plan.outputs[output].tiling.output_tile_count()}
-                                            : control.output_tiles[output];
+    // An MPI rank's share of each output (RunControl::output_tiles); none: every tile, as a run alone.
+    auto share_of = [&](std::size_t output) -> std::optional<Range> {
+        if (control.output_tiles.empty()) return std::nullopt;
+        return control.output_tiles[output];
     };
-    for (std::size_t output = 0; output < plan.outputs.size(); ++output)
-        progress.tiles_total += share_of(output).length() * plan.outputs[output].tiling.slab_count();
+    for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
+        const std::optional<Range> share = share_of(output);
+        const plan::Tiling& tiling = plan.outputs[output].tiling;
+        progress.tiles_total += share ? share->length() * tiling.slab_count() : tiling.tile_count();
+    }
     RunStats stats;
     stats.tiles_total = progress.tiles_total;
 

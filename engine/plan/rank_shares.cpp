@@ -29,8 +29,8 @@ TileWeights tile_weights(const Plan& plan) {
         const Extent count = tiling.output_tile_count();
         for (Extent tile = 0; tile < count; ++tile) {
             const Ranges ranges = block_ranges(tiling.extents, tiling.tile_shape, tile);
-            const double fraction = static_cast<double>(std::max<Extent>(1, element_count(range_shape(ranges)))) /
-                                    elements;
+            const double fraction =
+                static_cast<double>(std::max<Extent>(1, element_count(range_shape(ranges)))) / elements;
             result.weights.push_back(fraction * (timed ? output.predicted_seconds : elements));
             result.fractions.push_back(fraction);
             result.owner.push_back(index);
@@ -68,8 +68,8 @@ std::vector<RankShare> divide_among_ranks(const Plan& plan, int ranks) {
         const double middle = total > 0 ? (before + tiles.weights[tile] / 2) / total
                                         : (static_cast<double>(tile) + 0.5) / static_cast<double>(tiles.weights.size());
         before += tiles.weights[tile];
-        const auto rank = static_cast<std::size_t>(
-            std::clamp(static_cast<int>(std::floor(middle * ranks)), 0, ranks - 1));
+        const auto rank =
+            static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor(middle * ranks)), 0, ranks - 1));
         const std::size_t output = tiles.owner[tile];
         const Extent index = static_cast<Extent>(tile) - first_of[output];
         RankShare& share = shares[rank];
