@@ -245,14 +245,16 @@ int run_run_command(const CommandOptions& options, const Team& team) {
     std::optional<Sink> sink;
     together(&team, [&] { sink = Sink::hdf5(options.out_path, options.overwrite, options.resume, &team); });
     Session session = several ? prepare_together(options, team) : prepare(options);
-    const plan::Plan plan = plan::instantiate(session.plan).plan;
-    plan::PlanTotals predicted = plan::plan_totals(plan);
-    if (several) {  // the slowest rank's share
-        predicted.predicted_seconds = 0;
-        for (const plan::RankShare& share : plan::divide_among_ranks(plan, team.size()))
-            predicted.predicted_seconds = std::max(predicted.predicted_seconds, share.predicted_seconds);
-    }
+    plan::Plan plan;
+    plan::PlanTotals predicted;
     together(&team, [&] {
+        plan = plan::instantiate(session.plan).plan;
+        predicted = plan::plan_totals(plan);
+        if (several) {  // the slowest rank's share
+            predicted.predicted_seconds = 0;
+            for (const plan::RankShare& share : plan::divide_among_ranks(plan, team.size()))
+                predicted.predicted_seconds = std::max(predicted.predicted_seconds, share.predicted_seconds);
+        }
         if (speaks && options.max_seconds > 0 && predicted.predicted_seconds > options.max_seconds)
             refuse_over_max_time(options, predicted);
     });
