@@ -8,8 +8,9 @@ Cases:
           every output bit-identical to the single-process run (no mpirun). numpy's values are not checked here:
           test_functions_random.py does that on inputs sized for it (here sums over longer axes overflow or not
           by summation order); the seed case checks numpy's value.
-  seed    data/seed.tsum (tile strategy with many tiles, and auto: shared pieces and fused passes) and an
-          out-of-core GEMM (the streamed GEMM path), bit-identical across rank counts; printed once, "on N ranks".
+  seed    data/seed.tsum (tile strategy with many tiles, and auto: shared pieces and fused passes), an
+          out-of-core GEMM (the streamed GEMM path), scalar, empty and complex outputs, bit-identical across rank
+          counts; printed once, "on N ranks".
   faults  a corrupted chunk only the last rank reads (status 1), an int32 overflow in the last rank's tile
           (status 2), a missing input on every rank (status 2), --resume (refused: status 2): one error line each,
           no output left behind, a dataset already in the output file untouched.
@@ -177,6 +178,16 @@ def case_seed(context):
                 "expected plan --ranks 3 to give every rank C tiles\n" + plan.describe())
     check_ranks_agree(context, "gemm", ["run", *args], ["C"], alone)
     util.expect_close("gemm C", util.read_h5(alone, "C"), inputs["P"] @ inputs["R"], rtol=1e-12)
+
+    # Outputs of every kind in one file: a scalar, an empty one, a complex one (written a part at a time), tiled.
+    kinds = context.write_text("kinds.tsum", "S = einsum('ij->', X)\nEm = einsum('ij->ij', Z)\n"
+                                             "T = einsum('ij,ij->j', X, X)\nW = Cx * 2\n")
+    kinds_data = util.write_h5(context.path("kinds.h5"), X=np.arange(12.0).reshape(3, 4), Z=np.zeros((0, 4)),
+                               Cx=(np.arange(6) + 1j * np.arange(6)).reshape(2, 3))
+    kinds_args = [kinds, "--data", kinds_data, "--tile", "j=1"]
+    alone = context.path("kinds_alone.h5")
+    util.expect_success(context.run("run", *kinds_args, "--out", alone))
+    check_ranks_agree(context, "kinds", ["run", *kinds_args], ["S", "Em", "T", "W"], alone)
 
     # Printed once, by rank 0, naming the ranks.
     out = context.path("seed_printed.h5")
