@@ -101,12 +101,14 @@ bool file_is_hdf5(const Where& where) {
     return result > 0;
 }
 
-Handle file_open(const Where& where, bool read_write) {
+Handle file_open(const Where& where, bool read_write, hid_t access_given) {
     CallGuard guard;
     // No sieve buffer: HDF5 would read 64 KiB around every run of a hyperslab to serve it, 8 times the bytes of a
     // tile's 8 KiB row segments in a matrix with rows longer than that. Without it each run is read once, straight
     // into the tile (measured: column strips of an 8192² matrix 2.1x faster). Tiles are planned to keep runs long.
-    const Handle access = plist_create(where, H5P_FILE_ACCESS);
+    const Handle access = access_given == H5P_DEFAULT ? plist_create(where, H5P_FILE_ACCESS)
+                                                      : Handle(H5Pcopy(access_given));
+    if (!access.valid()) fail_call(ErrorKind::io, where, "open", "H5Pcopy");
     if (H5Pset_sieve_buf_size(access.get(), 0) < 0)
         fail_call(ErrorKind::io, where, "set the sieve buffer of", "H5Pset_sieve_buf_size");
     const hid_t file = H5Fopen(where.file.c_str(), read_write ? H5F_ACC_RDWR : H5F_ACC_RDONLY, access.get());
@@ -114,9 +116,9 @@ Handle file_open(const Where& where, bool read_write) {
     return Handle(file);
 }
 
-Handle file_create(const Where& where) {
+Handle file_create(const Where& where, hid_t access) {
     CallGuard guard;
-    return checked_handle(H5Fcreate(where.file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), where, "create",
+    return checked_handle(H5Fcreate(where.file.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access), where, "create",
                           "H5Fcreate");
 }
 

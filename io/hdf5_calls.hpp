@@ -67,10 +67,11 @@ std::string absolute_path(const std::string& name);
 void check_ranges(const Ranges& ranges, const Shape& shape);
 
 // Files.
-bool file_is_hdf5(const Where& where);                  // H5Fis_hdf5; io error if the file cannot be read
-Handle file_open(const Where& where, bool read_write);  // H5Fopen
-Handle file_create(const Where& where);                 // H5Fcreate, H5F_ACC_EXCL
-void file_flush(const Where& where, hid_t file);        // H5Fflush, global scope
+bool file_is_hdf5(const Where& where);  // H5Fis_hdf5; io error if the file cannot be read
+// H5Fopen, H5Fcreate (H5F_ACC_EXCL); `access`: a file access property list (io/hdf5_team_access.hpp), copied.
+Handle file_open(const Where& where, bool read_write, hid_t access = H5P_DEFAULT);
+Handle file_create(const Where& where, hid_t access = H5P_DEFAULT);
+void file_flush(const Where& where, hid_t file);  // H5Fflush, global scope
 
 // Links and objects.
 bool link_exists(const Where& where, hid_t loc, const std::string& path);    // H5Lexists (last component only)

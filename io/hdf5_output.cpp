@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "io/exact_integers.hpp"
 #include "io/hdf5_attributes.hpp"
 #include "io/hdf5_calls.hpp"
+#include "io/hdf5_team_access.hpp"
 
 namespace tilesum::io {
 
@@ -21,6 +23,7 @@ struct OutputState {
     std::string path;
     h5::Handle file;
     bool created = false;
+    bool removes = true;  // the one rank of a team that removes the file it created and committed nothing to
     bool committed_any = false;
     bool kept_for_resume = false;         // a pending dataset stays for --resume: so does the file
     std::set<std::string> pending_names;  // final absolute names of the live pending datasets
@@ -30,7 +33,7 @@ struct OutputState {
     OutputState& operator=(const OutputState&) = delete;
     ~OutputState() {
         file.reset();  // H5Fclose before the file can be removed
-        if (created && !committed_any && !kept_for_resume) std::remove(path.c_str());
+        if (created && removes && !committed_any && !kept_for_resume) std::remove(path.c_str());
     }
 };
 
@@ -109,21 +112,38 @@ Shape chunk_shape_for(const Shape& shape, DType dtype) {
     return chunk;
 }
 
-Hdf5OutputFile::Hdf5OutputFile(std::string path) : state_(std::make_shared<detail::OutputState>()) {
+namespace {
+
+// Whether rank 0 sees a file at `path`: every rank of a team takes its answer, so that no rank creates a file another
+// rank already created (and then opened). Alone, the file's status here.
+std::filesystem::file_type output_status(const std::string& path, const Team* team) {
+    std::error_code status_error;
+    const auto type = std::filesystem::status(path, status_error).type();
+    if (!team || team->size() == 1) return type;
+    const std::string agreed = team->broadcast(std::to_string(static_cast<int>(type)));
+    return static_cast<std::filesystem::file_type>(std::stoi(agreed));
+}
+
+}  // namespace
+
+Hdf5OutputFile::Hdf5OutputFile(std::string path, const Team* team) : state_(std::make_shared<detail::OutputState>()) {
     detail::OutputState& state = *state_;
     state.path = std::move(path);
     const h5::Where where{state.path, ""};
+    const bool several = team && team->size() > 1;
+    state.removes = !several || team->rank() == 0;
 
-    std::error_code status_error;
-    const auto status = std::filesystem::status(state.path, status_error);
+    const std::filesystem::file_type status = output_status(state.path, team);
     std::lock_guard lock(hdf5_mutex());
-    if (status.type() == std::filesystem::file_type::not_found) {
+    const h5::Handle access = team_file_access(team, where);
+    if (status == std::filesystem::file_type::not_found) {
         // Created under a temporary name and renamed once its superblock is flushed: a run killed at any moment
         // never leaves a file at `path` that HDF5 cannot open (a killed H5Fcreate leaves a truncated one).
         const std::string creating = state.path + ".tilesum-creating";
-        std::remove(creating.c_str());  // left by a run killed right here
+        if (state.removes) std::remove(creating.c_str());  // left by a run killed right here
+        if (several) team->barrier();                      // removed before any rank creates it
         try {
-            state.file = h5::file_create({creating, ""});
+            state.file = h5::file_create({creating, ""}, access.get());
         } catch (const Error& error) {  // name the file the user asked for, not our temporary name
             std::string message = error.what();
             for (std::size_t at = message.find(creating); at != std::string::npos;
@@ -132,22 +152,29 @@ Hdf5OutputFile::Hdf5OutputFile(std::string path) : state_(std::make_shared<detai
             throw Error(error.kind(), message);
         }
         h5::file_flush(where, state.file.get());
-        if (std::rename(creating.c_str(), state.path.c_str()) != 0) {
+        // One rank renames; the others learn whether it could (they hold the file open by its old name, which
+        // stays valid).
+        std::optional<Error> renamed;
+        if (state.removes && std::rename(creating.c_str(), state.path.c_str()) != 0) {
             const int error = errno;
-            state.file.reset();
-            std::remove(creating.c_str());
             std::string message = "cannot create '" + state.path;
-            fail(ErrorKind::io, message + "': " + std::strerror(error));
+            renamed = Error(ErrorKind::io, message + "': " + std::strerror(error));
+        }
+        if (several) renamed = team->agree(renamed);
+        if (renamed) {
+            state.file.reset();
+            if (state.removes) std::remove(creating.c_str());
+            throw Error(renamed->kind(), renamed->what());
         }
         state.created = true;
         return;
     }
-    if (status.type() == std::filesystem::file_type::directory)
+    if (status == std::filesystem::file_type::directory)
         fail(ErrorKind::usage, "output '" + state.path + "' is a directory, not an HDF5 file");
     if (!h5::file_is_hdf5(where))
         fail(ErrorKind::usage,
              "output '" + state.path + "' exists and is not an HDF5 file; tilesum will not overwrite it");
-    state.file = h5::file_open(where, /*read_write=*/true);
+    state.file = h5::file_open(where, /*read_write=*/true, access.get());
 }
 
 Hdf5OutputFile::~Hdf5OutputFile() = default;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "engine/common/shape.hpp"
+#include "engine/common/team.hpp"
 #include "engine/common/tensor_io.hpp"
 #include "io/input_reader.hpp"  // ValuePart
 
@@ -36,7 +37,12 @@ public:
     // overwritten), Error(io) if it cannot be created or opened. HDF5 cannot reopen for writing a file this process
     // already has open read-only (an input): that is Error(io) "file is already open for read-only". A file opened
     // here first may then be opened by readers, which share it.
-    explicit Hdf5OutputFile(std::string path);
+    //
+    // With a `team` of several ranks (an MPI job; io/process_team.hpp), every rank calls this and everything below
+    // together, in the same order with the same arguments (HDF5 changes a file's metadata collectively), except
+    // write(), which each rank calls for its own tiles; the file is opened through MPI-IO, rank 0 decides whether
+    // it exists and is the one that renames or removes it. `team` must outlive this object.
+    explicit Hdf5OutputFile(std::string path, const Team* team = nullptr);
     // Closes the file; if this object created it and no dataset was ever committed, removes it. Never throws.
     ~Hdf5OutputFile();
     Hdf5OutputFile(const Hdf5OutputFile&) = delete;

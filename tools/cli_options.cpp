@@ -94,7 +94,10 @@ po::options_description command_options(Command command) {
              "print the plan as JSON: a summary, and under \"plan\" the plan itself, which tilesum run --plan runs")
             ("dot", po::bool_switch(),
              "print the plan as a Graphviz graph (outputs, terms, shared pieces, passes, tiled indices, bytes): "
-             "tilesum plan ... --dot | dot -Tsvg > plan.svg");
+             "tilesum plan ... --dot | dot -Tsvg > plan.svg")
+            ("ranks", po::value<std::string>()->value_name("N"),
+             "also show how `mpirun -np N tilesum run` divides the work: each rank's output tiles, bytes read and "
+             "predicted time (--memory is per rank)");
     // clang-format on
     options.add(tuning_options());
     return options;
@@ -106,7 +109,10 @@ void print_help(Command command, const po::options_description& options) {
                      "       tilesum run --plan PLAN.json --data IN.h5 --out OUT.h5 [options]\n\n"
                      "Evaluates the script's outputs (names assigned but never read) tile by tile under the memory\n"
                      "budget and writes each to dataset /NAME of OUT.h5. Inputs (names read but never assigned)\n"
-                     "come from dataset /NAME of IN.h5 or from --input.\n\n";
+                     "come from dataset /NAME of IN.h5 or from --input.\n\n"
+                     "Under MPI (mpirun -np N tilesum run ...), the N ranks divide the output tiles among them and\n"
+                     "write one OUT.h5 through parallel HDF5, with the same bits as one process; --memory and\n"
+                     "--threads are per rank. Not yet with --resume or plans that spill to scratch storage.\n\n";
     else
         std::cout << "Usage: tilesum plan SCRIPT --data IN.h5 [options]\n\n"
                      "Prints the plan without computing: per output, the tiled index or indices, tile sizes,\n"
@@ -174,6 +180,20 @@ void check_out_path(const std::string& path) {
         fail(ErrorKind::usage, "--out '" + path + "': directory '" + directory + "' does not exist");
     if (::access(directory.c_str(), W_OK | X_OK) != 0)
         fail(ErrorKind::usage, "--out '" + path + "': directory '" + directory + "' is not writable");
+}
+
+// --ranks N: a whole number from 1 to 100000 (a share per rank is printed).
+int parse_ranks(const std::string& text) {
+    std::size_t used = 0;
+    int ranks = 0;
+    try {
+        ranks = std::stoi(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used != text.size() || ranks < 1 || ranks > 100000)
+        fail(ErrorKind::usage, "--ranks '" + text + "': expected a whole number of ranks from 1 to 100000");
+    return ranks;
 }
 
 int parse_threads(const std::string& text) {
@@ -321,6 +341,11 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
     if (command == Command::plan) {
         result.dot = values["dot"].as<bool>();
         if (result.json && result.dot) fail(ErrorKind::usage, "--json and --dot cannot be combined: choose one");
+        if (values.count("ranks")) {
+            const std::string text = values["ranks"].as<std::string>();
+            result.ranks = parse_ranks(text);
+            if (result.dot || result.json) fail(ErrorKind::usage, "--ranks shows the text plan: drop --json or --dot");
+        }
     }
     return parsed;
 }

@@ -39,6 +39,7 @@ struct CommandOptions {
     double max_seconds = default_max_seconds;
     bool json = false;         // plan: the plan as JSON; run: the run report as JSON on stdout
     bool dot = false;          // plan only: Graphviz instead of text
+    int ranks = 1;             // plan only: --ranks N, each MPI rank's share printed too
     std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
 };
 

@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "engine/api/planning.hpp"
@@ -14,6 +16,7 @@
 #include "engine/expr/complex_split.hpp"
 #include "engine/plan/plan_dot.hpp"
 #include "engine/plan/plan_totals.hpp"
+#include "engine/plan/rank_shares.hpp"
 #include "engine/script/binder.hpp"
 #include "engine/script/lexer.hpp"
 #include "engine/script/location.hpp"
@@ -107,26 +110,51 @@ Session prepare_script(const CommandOptions& options) {
 
 // A saved plan (--plan) and the data it runs on: each input is opened where a script's would be; run() then refuses
 // data the plan was not made for, naming the input and both shapes.
-Session prepare_saved_plan(const CommandOptions& options) {
-    Session session;
-    session.plan = Plan::from_json(io::read_text_file(options.plan_path, "plan"), options.plan_path);
-    session.provenance = {{"tilesum_plan_file", options.plan_path}};
+// Opens the inputs of session.plan where a script's would be; `whose` names the plan in messages.
+void open_plan_inputs(const CommandOptions& options, Session& session, const std::string& plan_name) {
     std::set<std::string> inputs;  // as the script named them: X for its parts re(X) and im(X)
     for (const plan::NamedId& input : session.plan.expression.inputs) {
         const auto part = session.plan.expression.input_parts.find(input.name);
         inputs.insert(part == session.plan.expression.input_parts.end() ? input.name : part->second.name);
     }
-    const std::string whose = " of plan '" + options.plan_path + "'";
-    refuse_unused_bindings(options, inputs, "plan '" + options.plan_path + "'");
+    const std::string whose = " of plan '" + plan_name + "'";
+    refuse_unused_bindings(options, inputs, "plan '" + plan_name + "'");
     for (const std::string& name : inputs) {
         const InputBinding binding = locate_input(options, name, whose);
         session.sources.file(name, binding.file, binding.dataset);
     }
+}
+
+Session prepare_saved_plan(const CommandOptions& options) {
+    Session session;
+    session.plan = Plan::from_json(io::read_text_file(options.plan_path, "plan"), options.plan_path);
+    session.provenance = {{"tilesum_plan_file", options.plan_path}};
+    open_plan_inputs(options, session, options.plan_path);
     return session;
 }
 
 Session prepare(const CommandOptions& options) {
     return options.plan_path.empty() ? prepare_script(options) : prepare_saved_plan(options);
+}
+
+// Under mpirun: rank 0 plans (or reads --plan) and sends the plan to the other ranks as data, with the provenance
+// recorded on the outputs, so that every rank runs the same plan, made with rank 0's machine profile; the other
+// ranks open the plan's inputs as for --plan. Errors of any rank are thrown on all (TeamError).
+Session prepare_together(const CommandOptions& options, const Team& team) {
+    Session session;
+    together(&team, [&] {
+        if (team.rank() == 0) session = prepare(options);
+    });
+    nlohmann::json shared;
+    if (team.rank() == 0) shared = {{"plan", session.plan.to_json()}, {"provenance", session.provenance}};
+    shared = nlohmann::json::parse(team.broadcast(team.rank() == 0 ? shared.dump() : ""));
+    together(&team, [&] {
+        if (team.rank() == 0) return;
+        session.plan = Plan::from_json(shared.at("plan").get<std::string>(), "rank 0's plan");
+        session.provenance = shared.at("provenance").get<std::map<std::string, std::string>>();
+        open_plan_inputs(options, session, options.plan_path.empty() ? options.script_path : options.plan_path);
+    });
+    return session;
 }
 
 // "predicted 12 s, 250 MiB at peak of the 256 MiB budget, 3.1e+10 flops, 2.1 GiB read": announced before a run.
@@ -169,6 +197,27 @@ std::string prediction_text(const plan::PlanTotals& predicted, const plan::Plan&
                                "--max-time");
 }
 
+// `tilesum plan --ranks N`: what each rank of `mpirun -np N tilesum run` does.
+std::string rank_shares_text(const plan::Plan& plan, int ranks) {
+    std::string text = "\nUnder mpirun -np " + std::to_string(ranks) +
+                       " (--memory and --threads per rank; shared pieces and passes are computed by every rank):\n";
+    const std::vector<plan::RankShare> shares = plan::divide_among_ranks(plan, ranks);
+    for (std::size_t rank = 0; rank < shares.size(); ++rank) {
+        const plan::RankShare& share = shares[rank];
+        std::string tiles;
+        for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
+            const Range range = share.output_tiles[output];
+            if (range.length() == 0 || plan.outputs[output].scratch) continue;
+            tiles += (tiles.empty() ? "" : ", ") + plan.outputs[output].name + " tiles " + std::to_string(range.begin) +
+                     ".." + std::to_string(range.end - 1);
+        }
+        text += printf_string("  rank %zu: %lld output tiles (%s), %s read, predicted %s\n", rank,
+                              static_cast<long long>(share.tiles), tiles.empty() ? "none" : tiles.c_str(),
+                              format_bytes(share.bytes_read).c_str(), format_duration(share.predicted_seconds).c_str());
+    }
+    return text;
+}
+
 }  // namespace
 
 int run_plan_command(const CommandOptions& options) {
@@ -183,34 +232,50 @@ int run_plan_command(const CommandOptions& options) {
         std::cout << plan::plan_dot(session.plan);
     } else {
         std::cout << session.plan.explain();
+        if (options.ranks > 1) std::cout << rank_shares_text(plan::instantiate(session.plan).plan, options.ranks);
     }
     return 0;
 }
 
-int run_run_command(const CommandOptions& options) {
+int run_run_command(const CommandOptions& options, const Team& team) {
+    const bool several = team.size() > 1;
+    const bool speaks = team.rank() == 0;  // under mpirun, rank 0 alone prints
     // The sink before the sources: --out may be a file inputs are read from (for new datasets), and HDF5 opens a file
     // once per process; it must be opened for writing before its readers open it, which then share it.
-    Sink sink = Sink::hdf5(options.out_path, options.overwrite, options.resume);
-    Session session = prepare(options);
-    const plan::Plan plan = plan::instantiate(session.plan).plan;
-    const plan::PlanTotals predicted = plan::plan_totals(plan);
-    if (options.max_seconds > 0 && predicted.predicted_seconds > options.max_seconds)
-        refuse_over_max_time(options, predicted);
-    for (const auto& [name, value] : session.provenance) sink.set_attribute(name, value);
+    std::optional<Sink> sink;
+    together(&team, [&] { sink = Sink::hdf5(options.out_path, options.overwrite, options.resume, &team); });
+    Session session = several ? prepare_together(options, team) : prepare(options);
+    plan::Plan plan;
+    plan::PlanTotals predicted;
+    together(&team, [&] {
+        plan = plan::instantiate(session.plan).plan;
+        predicted = plan::plan_totals(plan);
+        if (several) {  // the slowest rank's share
+            predicted.predicted_seconds = 0;
+            for (const plan::RankShare& share : plan::divide_among_ranks(plan, team.size()))
+                predicted.predicted_seconds = std::max(predicted.predicted_seconds, share.predicted_seconds);
+        }
+        if (speaks && options.max_seconds > 0 && predicted.predicted_seconds > options.max_seconds)
+            refuse_over_max_time(options, predicted);
+    });
+    for (const auto& [name, value] : session.provenance) sink->set_attribute(name, value);
     RunStats stats;
     {
-        ProgressReport progress(options.progress, isatty(STDERR_FILENO) != 0);
-        progress.announce(prediction_text(predicted, plan), predicted.predicted_seconds);
+        ProgressReport progress(speaks ? options.progress : ProgressMode::never, isatty(STDERR_FILENO) != 0);
+        if (speaks) progress.announce(prediction_text(predicted, plan), predicted.predicted_seconds);
         const InterruptGuard interrupt_guard;
         RunControl control;
-        control.on_progress = [&](const Progress& done) { progress.update({done.tiles_done, done.tiles_total}); };
+        if (speaks)
+            control.on_progress = [&](const Progress& done) { progress.update({done.tiles_done, done.tiles_total}); };
         control.on_note = [&](const std::string& note) {
-            if (!options.quiet) std::cerr << "tilesum: " << note << "\n";
+            if (speaks && !options.quiet) std::cerr << "tilesum: " << note << "\n";
         };
         control.cancel = &interrupt_guard.requested();
         control.threads = options.threads;
-        stats = run(session.plan, session.sources, sink, control);
+        control.team = &team;
+        stats = run(session.plan, session.sources, *sink, control);
     }
+    if (!speaks) return 0;
     if (options.json) std::cout << run_report_json(plan, plan_digest(session.plan), predicted, stats) << "\n";
     if (options.quiet) return 0;
     for (const WrittenOutput& output : stats.written)
@@ -219,11 +284,12 @@ int run_run_command(const CommandOptions& options) {
     if (stats.resumed)
         std::fprintf(stderr, "tilesum: resumed: %lld of %lld tiles were done by the unfinished run\n",
                      static_cast<long long>(stats.tiles_resumed), static_cast<long long>(stats.tiles_total));
-    std::fprintf(stderr, "tilesum: done in %.2f s (predicted %.3g s), %.3g flops, %s read, arena peak %s of %s\n",
-                 stats.seconds, predicted.predicted_seconds, stats.flops,
+    const std::string on_ranks = several ? " on " + std::to_string(stats.ranks) + " ranks" : "";
+    std::fprintf(stderr, "tilesum: done in %.2f s%s (predicted %.3g s), %.3g flops, %s read, arena peak %s of %s%s\n",
+                 stats.seconds, on_ranks.c_str(), predicted.predicted_seconds, stats.flops,
                  format_bytes(static_cast<double>(stats.bytes_read)).c_str(),
                  format_bytes(static_cast<double>(stats.arena_peak_bytes)).c_str(),
-                 format_bytes(static_cast<double>(stats.tile_budget_bytes)).c_str());
+                 format_bytes(static_cast<double>(stats.tile_budget_bytes)).c_str(), several ? " per rank" : "");
     if (stats.chunk_cache_total_bytes)
         std::fprintf(stderr, "tilesum: HDF5 chunk caches %s (inside the budget; tiles split chunks)\n",
                      format_bytes(static_cast<double>(stats.chunk_cache_total_bytes)).c_str());

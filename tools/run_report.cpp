@@ -43,6 +43,9 @@ std::string run_report_json(const plan::Plan& plan, const std::string& digest, c
                          {"tiles", stats.tiles_total},
                          {"tiles_resumed", stats.tiles_resumed},
                          {"resumed", stats.resumed},
+                         // Under mpirun: figures summed over the ranks, the arena peak the largest (peak RSS is
+                         // rank 0's own).
+                         {"ranks", stats.ranks},
                          {"outputs", outputs}};
     return report.dump(1);
 }

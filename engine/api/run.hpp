@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/api/sources.hpp"
+#include "engine/common/team.hpp"
 #include "engine/plan/plan_data.hpp"
 
 namespace tilesum {
@@ -28,6 +29,12 @@ struct RunControl {
     const std::atomic<bool>* cancel = nullptr;
     // Worker threads; 0: the plan's. Results never depend on it.
     int threads = 0;
+    // The ranks of an MPI job this run is divided among (engine/common/team.hpp), the same team the HDF5 sink was
+    // made with; null: this process alone. With several ranks, every rank calls run() with the same plan, and the
+    // sink must be HDF5: each rank computes its share of the output tiles (plan/rank_shares.hpp) and writes them
+    // into the one output file; errors of any rank are thrown on every rank as a TeamError. Results are the same
+    // bits for any number of ranks.
+    const Team* team = nullptr;
 };
 
 struct WrittenOutput {
@@ -47,6 +54,7 @@ struct RunStats {
     Extent tiles_resumed = 0;      // of which an earlier, unfinished run had done
     std::uint64_t bytes_read = 0;  // float64 bytes delivered by the inputs' readers (tiles re-read count again)
     bool resumed = false;
+    int ranks = 1;  // the MPI ranks the run was divided among (RunControl::team); figures above are their sums
     std::vector<WrittenOutput> written;
 };
 

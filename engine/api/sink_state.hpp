@@ -19,6 +19,7 @@ struct Sink::State {
     std::string path;
     bool overwrite = false;
     bool resume = false;
+    const Team* team = nullptr;                     // the MPI ranks writing the file together; null: alone
     std::unique_ptr<io::Hdf5OutputFile> file;       // opened by Sink::hdf5 when it existed, else by the run
     std::map<std::string, std::string> attributes;  // set_attribute(): recorded on every output dataset
     bool keep_unfinished = true;                    // discard_unfinished() clears it

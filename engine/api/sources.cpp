@@ -67,17 +67,21 @@ Sink::~Sink() = default;
 Sink::Sink(Sink&&) noexcept = default;
 Sink& Sink::operator=(Sink&&) noexcept = default;
 
-Sink Sink::hdf5(const std::string& file, bool overwrite, bool resume) {
+Sink Sink::hdf5(const std::string& file, bool overwrite, bool resume, const Team* team) {
     if (file.empty()) fail(ErrorKind::usage, "the output file name is empty");
     auto state = std::make_unique<State>();
     state->kind = State::Kind::hdf5;
     state->path = file;
     state->overwrite = overwrite;
     state->resume = resume;
+    state->team = team;
     // An existing file is opened now, before any reader may open it read-only; a new one is created only by a run
     // that got past its checks, so that a refused run leaves no file behind.
+    // A team agrees on whether it exists (rank 0's view) inside Hdf5OutputFile, so ask rank 0 first.
     std::error_code error;
-    if (std::filesystem::exists(file, error)) state->file = std::make_unique<io::Hdf5OutputFile>(file);
+    bool exists = std::filesystem::exists(file, error);
+    if (team && team->size() > 1) exists = team->broadcast(exists ? "1" : "0") == "1";
+    if (exists) state->file = std::make_unique<io::Hdf5OutputFile>(file, team);
     return Sink(std::move(state));
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/common/shape.hpp"
+#include "engine/common/team.hpp"
 #include "engine/expr/tensor.hpp"
 
 namespace tilesum {
@@ -55,7 +56,9 @@ public:
     // dataset is replaced only with `overwrite`; `resume` continues an unfinished run of the same plan journaled
     // beside the file (FILE.tilesum-resume). When inputs are read from this file too, make the sink first: HDF5
     // opens a file once per process, and it must be opened for writing before its readers open it.
-    static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false);
+    // With a `team` of several MPI ranks (RunControl::team), every rank makes the sink, and the file is written by
+    // all of them through parallel HDF5; `team` must outlive the sink.
+    static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false, const Team* team = nullptr);
     // Outputs into memory: into caller-owned arrays given with into(), the others into arrays the sink allocates,
     // read after the run with result().
     static Sink memory();

@@ -3,6 +3,7 @@
 
 #include "engine/kernels/blas_runtime.hpp"
 #include "engine/kernels/simd_scaled_add.hpp"
+#include "io/process_team.hpp"
 
 namespace tilesum {
 
@@ -24,6 +25,8 @@ std::string version_text() {
     text += version();
     text += "\nBLAS: " + report.blas_library + ", kernels " + report.blas_core;
     text += "\nSIMD: " + report.simd_level + " (Google Highway, chosen at run time)\n";
+    // This build of engine/api links the io built with MPI (the CLI) or without (the library, the Python module).
+    if (io::built_with_mpi()) text += "MPI: Open MPI and parallel HDF5 (mpirun -np N tilesum run)\n";
     return text;
 }
 

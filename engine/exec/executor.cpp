@@ -3,6 +3,7 @@
 #include <tbb/global_control.h>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/common/error.hpp"
@@ -29,7 +30,17 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     for (const plan::Plan::PieceStep& step : steps)
         progress.tiles_total += step.fused ? plan.passes[step.index].tile_count()
                                            : plan.pieces[step.index].tiling.tile_count();
-    for (const plan::OutputPlan& output : plan.outputs) progress.tiles_total += output.tiling.tile_count();
+    TILESUM_ASSERT(control.output_tiles.empty() || control.output_tiles.size() == plan.outputs.size());
+    // An MPI rank's share of each output (RunControl::output_tiles); none: every tile, as a run alone.
+    auto share_of = [&](std::size_t output) -> std::optional<Range> {
+        if (control.output_tiles.empty()) return std::nullopt;
+        return control.output_tiles[output];
+    };
+    for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
+        const std::optional<Range> share = share_of(output);
+        const plan::Tiling& tiling = plan.outputs[output].tiling;
+        progress.tiles_total += share ? share->length() * tiling.slab_count() : tiling.tile_count();
+    }
     RunStats stats;
     stats.tiles_total = progress.tiles_total;
 
@@ -92,7 +103,8 @@ RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunCont
     }
     for (std::size_t output = 0; output < plan.outputs.size(); ++output) {
         const OutputCheckpoints recording{checkpoints, output};
-        run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording);
+        run_output(plan.outputs[output], plan.schedule, with_pieces, arena, progress, control, stats, &recording,
+                   share_of(output));
     }
     stats.arena_peak_bytes = arena.peak_bytes();
     return stats;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/common/run_progress.hpp"
 #include "engine/common/tensor_io.hpp"
@@ -43,6 +44,9 @@ struct RunControl {
     // pieces, pass accumulators and partial sums loaded back, its output tiles left as written), and progress is
     // recorded as the run goes. The outputs must be the pending datasets that earlier run wrote into.
     CheckpointStore* checkpoints = nullptr;
+    // This rank's share of each output (by Plan::outputs index) under MPI: [begin, end) in output tiles
+    // (plan/rank_shares.hpp). Empty: every tile of every output. Pieces and passes always run whole.
+    std::vector<Range> output_tiles;
 };
 
 RunStats execute(const plan::Plan& plan, const Bindings& bindings, const RunControl& control = {});

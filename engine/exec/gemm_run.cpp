@@ -175,12 +175,13 @@ std::optional<plan::StreamedGemm> streamed_gemm_of(const plan::OutputPlan& outpu
 
 void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm& gemm, const Bindings& bindings,
                        eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
-                       const OutputCheckpoints* recording) {
+                       const OutputCheckpoints* recording, std::optional<Range> share) {
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;
     const Extent slabs = output.tiling.slab_count();
-    const Extent tile_count = output.tiling.tile_count();
+    // An MPI rank's share (run_output): its output tiles only, each with all its slabs.
+    const Extent tile_count = share ? share->end * slabs : output.tiling.tile_count();
     // Buffers of the first (largest) tile, reused by every tile: C and two slabs' panels.
     const SlabShape largest = slab_shape(output, gemm, 0);
     const Extent rows = largest.rows.length(), columns = largest.columns.length(), depth = largest.depth.length();
@@ -202,6 +203,10 @@ void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm&
         }
         progress.tiles_done += first_tile;
         stats.tiles_resumed += first_tile;
+    }
+    if (share) {
+        TILESUM_ASSERT(first_tile == 0);  // a share never resumes
+        first_tile = share->begin * slabs;
     }
 
     PartialSaves partial_saves;

@@ -23,6 +23,6 @@ std::optional<plan::StreamedGemm> streamed_gemm_of(const plan::OutputPlan& outpu
 // --threads, and a resumed run continues from the partial C recorded after a slab.
 void run_streamed_gemm(const plan::OutputPlan& output, const plan::StreamedGemm& gemm, const Bindings& bindings,
                        eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
-                       const OutputCheckpoints* recording);
+                       const OutputCheckpoints* recording, std::optional<Range> share = std::nullopt);
 
 }  // namespace tilesum::exec

@@ -39,9 +39,9 @@ void record_output_tile(const OutputCheckpoints& recording, Extent index, Extent
 
 void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings,
                 eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
-                const OutputCheckpoints* recording) {
+                const OutputCheckpoints* recording, std::optional<Range> share) {
     if (const std::optional<plan::StreamedGemm> gemm = streamed_gemm_of(output, arena))
-        return run_streamed_gemm(output, *gemm, bindings, arena, progress, control, stats, recording);
+        return run_streamed_gemm(output, *gemm, bindings, arena, progress, control, stats, recording, share);
     auto writer_it = bindings.outputs.find(output.name);
     TILESUM_ASSERT(writer_it != bindings.outputs.end() && writer_it->second);
     TensorWriter& writer = *writer_it->second;
@@ -81,8 +81,12 @@ void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, 
         stats.tiles_resumed += first_tile;
     }
 
+    if (share) {
+        TILESUM_ASSERT(first_tile == 0);  // a share never resumes (the CLI refuses --resume under mpirun)
+        first_tile = share->begin * slabs;
+    }
     TileStages stages;
-    stages.tile_count = output.tiling.tile_count();
+    stages.tile_count = share ? share->end * slabs : output.tiling.tile_count();
     stages.tiles_in_flight = output.tiles_in_flight;
     stages.write_in_order = slabs > 1;
     stages.start = [&](Extent next_tile, TileJob& job) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include "engine/eval/tile_eval.hpp"
 #include "engine/exec/checkpoints.hpp"
@@ -19,9 +20,10 @@ struct OutputCheckpoints {
 };
 
 // Writes `output` to bindings.outputs[output.name]. With `recording`, starts where the earlier run's record says
-// and records progress as it goes.
+// and records progress as it goes. With `share`, only output tiles [share.begin, share.end) (an MPI rank's share,
+// plan/rank_shares.hpp; never with a resumed record), each whole: its slabs are added in the usual order.
 void run_output(const plan::OutputPlan& output, const eval::Schedule& schedule, const Bindings& bindings,
                 eval::Arena& arena, Progress& progress, const RunControl& control, RunStats& stats,
-                const OutputCheckpoints* recording = nullptr);
+                const OutputCheckpoints* recording = nullptr, std::optional<Range> share = std::nullopt);
 
 }  // namespace tilesum::exec

@@ -11,7 +11,8 @@ import e2e_util as util
 
 VERSION_LINES = re.compile(r"^tilesum \d+\.\d+\.\d+\nBLAS: (?P<library>OpenBLAS \S+), kernels (?P<core>\w+) "
                            r"\((?P<origin>[^)]*)\)(?P<fallback>, generic fallback)?\n"
-                           r"SIMD: (?P<simd>[A-Z0-9_]+) \(Google Highway, chosen at run time\)\n$")
+                           r"SIMD: (?P<simd>[A-Z0-9_]+) \(Google Highway, chosen at run time\)\n"
+                           r"(?P<mpi>MPI: Open MPI and parallel HDF5 \(mpirun -np N tilesum run\)\n)?$")
 
 
 def version_report(context, *args):
