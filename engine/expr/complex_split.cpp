@@ -4,6 +4,7 @@
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/diagonal.hpp"
+#include "engine/expr/integer_wraparound.hpp"
 
 namespace tilesum::expr {
 
@@ -167,6 +168,9 @@ private:
 }  // namespace
 
 SplitProgram split_complex(const Program& program) {
+    // Every program passes here on its way to the planner (the CLI's and the library's): the place to refuse what
+    // tilesum's exact integer arithmetic cannot compute as numpy does.
+    refuse_integer_wraparound_mismatch(program);
     SplitProgram split;
     bool any_complex = false;
     for (const NamedNode& input : program.inputs) any_complex = any_complex || is_complex(input.node->dtype);

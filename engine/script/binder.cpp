@@ -8,6 +8,7 @@
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/integer_wraparound.hpp"
 #include "engine/expr/reciprocal.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
@@ -82,6 +83,7 @@ private:
             case AstNode::Kind::negate: {
                 Value operand = evaluate(*node.args[0]);
                 if (operand.number) return Value{-*operand.number, nullptr, operand.integer};
+                refuse_bool_minus({as_operand(operand, *node.args[0])}, node.span);
                 return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
             }
             case AstNode::Kind::einsum: return evaluate_einsum(node);
@@ -94,10 +96,12 @@ private:
                      "a tuple or list is not an array; tuples and lists are for axes, as in X.sum(axis=(0, 1))",
                      node.span);
             case AstNode::Kind::constant:
+                // True and False are Python bools: numbers of numpy's bool kind (True * U8 stays uint8).
+                if (node.name == "True" || node.name == "False")
+                    return Value{node.name == "True" ? 1.0 : 0.0, nullptr, true, true};
                 fail(ErrorKind::unsupported,
                      quote_excerpt(node.name) +
-                         " is not an array; None, True and False are for keyword arguments, "
-                         "as in X.sum(axis=None)",
+                         " is not an array; None is for keyword arguments, as in X.sum(axis=None)",
                      node.span);
         }
         TILESUM_ASSERT(false);
@@ -167,7 +171,8 @@ private:
                 continue;
             }
             numbers.push_back(value);
-            const DType dtype = value.integer ? DType::i64 : DType::f64;  // np.asarray(2), np.asarray(2.0)
+            // np.asarray(True), np.asarray(2), np.asarray(2.0)
+            const DType dtype = value.boolean ? DType::b1 : value.integer ? DType::i64 : DType::f64;
             Operand number{make_input("a number", {}, dtype), "a number", arg.span};
             operands.push_back(std::move(number));
         }
@@ -234,6 +239,8 @@ private:
             if (left.number || right.number)
                 fail(ErrorKind::unsupported, "adding a number to an array is not supported yet", node.span);
             double sign = node.op == '+' ? 1.0 : -1.0;
+            if (node.op == '-')
+                refuse_bool_minus({as_operand(left, left_ast), as_operand(right, right_ast)}, node.span);
             return Value{
                 std::nullopt,
                 make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)}, node.span)};

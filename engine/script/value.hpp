@@ -16,9 +16,12 @@ struct Value {
     std::optional<double> number;
     expr::NodePtr node;
     bool integer = false;  // number: a Python int, which numpy's dtype rules treat apart from a float
+    bool boolean = false;  // number: True or False, a Python bool (integer too: True + True is the int 2)
 };
 
-inline expr::ScalarLiteral as_scalar(const Value& value) { return expr::ScalarLiteral{*value.number, value.integer}; }
+inline expr::ScalarLiteral as_scalar(const Value& value) {
+    return expr::ScalarLiteral{*value.number, value.integer, value.boolean};
+}
 
 // `node` with the dtype numpy gives an operation with a Python number (value-based casting, dtype_promotion.hpp).
 inline expr::NodePtr with_dtype(expr::NodePtr node, DType dtype) {

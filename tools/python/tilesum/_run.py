@@ -40,9 +40,21 @@ def _bindings(outputs):
 
 
 def _result(values, dtype):
-    # The library hands memory outputs over as float64; integer and float32 results are exact in it (integers
-    # below 2**53) and take their own dtype back here.
-    return values if dtype == np.float64 else values.astype(dtype)
+    """The library hands memory outputs over as float64 (integer and bool results exact, below 2**53); each takes
+    its own dtype back here as numpy computes it: integers wrapped around modulo 2**bits, bools true where nonzero,
+    float16 and float32 rounded to nearest."""
+    if dtype == np.float64:
+        return values
+    if dtype == np.bool_:
+        return values != 0
+    if dtype.kind in "iu":
+        exact = np.abs(values) < 2.0**53
+        if not np.all(exact & (np.floor(values) == values)):
+            bad = values[~(exact & (np.floor(values) == values))].flat[0]
+            raise ValueError(f"the {dtype} result holds {bad!r}, not an integer below 2**53 in magnitude: tilesum "
+                             "computes integers in float64, which is exact only below 2**53")
+        return values.astype(np.int64).astype(dtype)  # int64 -> a narrower or unsigned int wraps around as numpy
+    return values.astype(dtype)
 
 
 def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
@@ -108,8 +120,9 @@ def plan(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=Non
 
 def _expr_compute(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
     """E.compute(memory="1GiB", threads=None, strategy="auto", tile=None, progress=False) -> numpy array.
-    Options as ts.compute()."""
-    return compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+    Options as ts.compute(). An einsum made with order='F' comes back in Fortran order."""
+    result = compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+    return np.asfortranarray(result) if self._order == "F" else result
 
 
 def _expr_to_hdf5(self, path, name, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
