@@ -124,7 +124,7 @@ def tiled(context):
     script = context.write_text("tiled.tsum", "\n".join(lines) + "\n")
     out = context.path("out.h5")
     util.expect_success(context.run("run", script, "--data", data, "--input", "signed=" + context.path("signed.npy"),
-                                    "--out", out, "--memory", "2MiB", "--quiet"))
+                                    "--out", out, "--memory", "6MiB", "--quiet"))
     with h5py.File(out, "r") as file:
         for name, value in expected.items():
             # float16 sums: numpy accumulates in float16's pairwise sum, tilesum in float64 and rounds once.
