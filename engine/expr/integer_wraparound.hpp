@@ -5,7 +5,8 @@
 // powers: arithmetic modulo 2^bits gives the same residue however often it wraps), and bools only by bool sums and
 // products or as where's condition (they keep which values are nonzero). Anywhere else — a uint8 product turned
 // into int16 by meeting an int16 array, divided, passed to np.exp or compared — numpy uses the wrapped value where
-// tilesum has the exact one, and the program is refused before anything is read.
+// tilesum has the exact one, and the program is refused before anything is read. int32 and int64 intermediates are
+// not checked (integer_wraparound.cpp says why).
 #pragma once
 
 #include "engine/expr/build.hpp"
