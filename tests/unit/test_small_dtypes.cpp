@@ -13,6 +13,7 @@
 #include "engine/expr/dtype_promotion.hpp"
 #include "io/hdf5_output.hpp"
 #include "io/input_reader.hpp"
+#include "tests/unit/api_fixture.hpp"
 #include "tests/unit/script_fixtures.hpp"
 
 #ifndef TILESUM_TEST_TMPDIR
@@ -330,4 +331,31 @@ TEST_CASE("True and False in scripts are Python bools under numpy's value-based 
     CHECK(bound("np.where(B, F, False)").outputs.at(0).node->dtype == DType::f64);
     // None is still only for keyword arguments.
     CHECK_THAT(testing::bind_error("E = None * F\n", inputs()).message, Contains("'None' is not an array"));
+}
+
+TEST_CASE("Caller memory of the small dtypes is borrowed with its dtype and computed as numpy",
+          "[dtypes][small][api]") {
+    // A uint8 matrix (4 x 3) times a bool vector, and an int16 tensor's tiles: results exact, in numpy's dtype.
+    const std::vector<std::uint8_t> image{200, 100, 3, 255, 255, 255, 0, 1, 2, 9, 8, 7};
+    const std::vector<std::uint8_t> mask{1, 0, 1};  // numpy's bools: one byte, 0 or 1
+    std::vector<std::int16_t> wide(6 * 5);
+    for (std::size_t element = 0; element < wide.size(); ++element)
+        wide[element] = static_cast<std::int16_t>(static_cast<int>(element * 997 % 2001) - 1000);
+    Sources sources;
+    const Tensor a = sources.memory("A", image.data(), DType::u8, {4, 3});
+    const Tensor m = sources.memory("M", mask.data(), DType::b1, {3});
+    const Tensor w = sources.memory("W", wide.data(), DType::i16, {6, 5});
+    CHECK(a.node()->dtype == DType::u8);
+    CHECK(m.node()->dtype == DType::b1);
+    const Tensor dot = einsum("ij,j->i", {a, m});
+    CHECK(dot.node()->dtype == DType::u8);
+    // The exact sums; numpy's uint8 values are these modulo 256 (the HDF5 and Python outputs wrap them).
+    CHECK(testing::compute_in_memory(sources, dot) == std::vector<double>{203, 510, 2, 16});
+    const Tensor gram = einsum("ij,kj->ik", {w, w});
+    std::vector<double> expected(36, 0.0);
+    for (int i = 0; i < 6; ++i)
+        for (int k = 0; k < 6; ++k)
+            for (int j = 0; j < 5; ++j) expected[i * 6 + k] += double(wide[i * 5 + j]) * double(wide[k * 5 + j]);
+    CHECK(testing::compute_in_memory(sources, gram) == expected);
+    CHECK_THROWS_WITH(sources.memory("Z", image.data(), DType::c64, {1}), Contains("complex memory"));
 }
