@@ -220,7 +220,8 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
         // Flatten an unnamed sum into this one: a + b + c is one node with three terms. Not an integer or bool
         // sum: numpy wraps it around (or takes it logically) in its own dtype before the outer sum or scaling,
         // whose dtype may differ (expr/integer_wraparound.hpp checks the nested form).
-        if (child->kind == NodeKind::lincomb && child->shape == *shape && !is_exact_kind(child->dtype)) {
+        if (child->kind == NodeKind::lincomb && child->shape == *shape && !is_exact_kind(child->dtype) &&
+            child->imag_coefficients.empty()) {
             for (std::size_t inner = 0; inner < child->operands.size(); ++inner) {
                 node->operands.push_back(child->operands[inner]);
                 node->coefficients.push_back(coefficients[term] * child->coefficients[inner]);

@@ -122,6 +122,12 @@ DType true_divide_dtype(DType dtype, const ScalarLiteral& scalar) {
     return promote_with_scalar(dtype, scalar);
 }
 
+DType complex_scalar_dtype(DType dtype, double real, double imag) {
+    if (is_exact_kind(dtype)) return promote_types(dtype, DType::c128);
+    const bool wide = std::fabs(real) >= 3.4e38 || std::fabs(imag) >= 3.4e38;  // numpy's float32 limit, as above
+    return promote_types(dtype, wide ? DType::c128 : DType::c64);
+}
+
 DType float_function_dtype(DType dtype) {
     if (!is_exact_kind(dtype)) return dtype;
     return promote_types(dtype, DType::f16);

@@ -27,6 +27,11 @@ DType promote_with_scalar(DType dtype, const ScalarLiteral& scalar);
 // The dtype of `array / scalar` (np.true_divide): float64 for integer and bool arrays, else promote_with_scalar.
 DType true_divide_dtype(DType dtype, const ScalarLiteral& scalar);
 
+// np.result_type(array of `dtype`, a Python complex real + imag j): complex128 for bool and integer arrays; for
+// float and complex ones their precision, at least complex64 (float32 * 1j is complex64), unless a part of the
+// number needs float64 (numpy 1.24, value-based).
+DType complex_scalar_dtype(DType dtype, double real, double imag);
+
 // The dtype of np.exp(array) and the other float functions: bool, int8 and uint8 give float16, int16 and uint16
 // float32, wider integers float64; a float or complex array keeps its dtype.
 DType float_function_dtype(DType dtype);

@@ -1,12 +1,14 @@
 #include "engine/script/binder.hpp"
 
 #include <cmath>
+#include <complex>
 #include <map>
 #include <optional>
 #include <set>
 #include <string_view>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/complex_split.hpp"
 #include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/integer_wraparound.hpp"
 #include "engine/expr/reciprocal.hpp"
@@ -78,11 +80,14 @@ public:
 private:
     Value evaluate(const AstNode& node) {
         switch (node.kind) {
-            case AstNode::Kind::number: return Value{node.value, nullptr, node.is_integer};
+            case AstNode::Kind::number:
+                if (node.imaginary) return Value{0.0, nullptr, false, false, node.value, true};
+                return Value{node.value, nullptr, node.is_integer};
             case AstNode::Kind::name: return values_.at(node.name);  // find_inputs proved it is bound
             case AstNode::Kind::negate: {
                 Value operand = evaluate(*node.args[0]);
-                if (operand.number) return Value{-*operand.number, nullptr, operand.integer};
+                if (operand.number)
+                    return Value{-*operand.number, nullptr, operand.integer, false, -operand.imag, operand.complex};
                 refuse_bool_minus({as_operand(operand, *node.args[0])}, node.span);
                 return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
             }
@@ -170,6 +175,7 @@ private:
                 operands.push_back(as_operand(value, arg, position + 1));
                 continue;
             }
+            require_real(value, arg.span);
             numbers.push_back(value);
             // np.asarray(True), np.asarray(2), np.asarray(2.0)
             const DType dtype = value.boolean ? DType::b1 : value.integer ? DType::i64 : DType::f64;
@@ -215,6 +221,20 @@ private:
         return Value{std::nullopt, with_dtype(scaled, dtype)};
     }
 
+    // Python's arithmetic on two numbers of which one is complex.
+    static Value complex_arithmetic(const AstNode& node, const Value& left, const Value& right) {
+        const std::complex<double> a(*left.number, left.imag), b(*right.number, right.imag);
+        std::complex<double> result;
+        switch (node.op) {
+            case '+': result = a + b; break;
+            case '-': result = a - b; break;
+            case '*': result = a * b; break;
+            case '/': result = a / b; break;
+            default: fail(ErrorKind::unsupported, "this operation on complex numbers is not supported yet", node.span);
+        }
+        return Value{result.real(), nullptr, false, false, result.imag(), true};
+    }
+
     Value evaluate_binary(const AstNode& node) {
         const AstNode& left_ast = *node.args[0];
         const AstNode& right_ast = *node.args[1];
@@ -223,6 +243,8 @@ private:
         // ** and the comparisons are elementwise functions (numbers alone folded there).
         if (std::string_view("^<L>GEN").find(node.op) != std::string_view::npos)
             return lower_function_operator(node, left, right);
+        if (left.number && right.number && (left.complex || right.complex))
+            return complex_arithmetic(node, left, right);
         if (left.number && right.number) {
             // Python's arithmetic: int op int is an int, except true division.
             const bool integer = left.integer && right.integer;
@@ -250,6 +272,10 @@ private:
             if (left.number || right.number) {
                 const Value& number = left.number ? left : right;
                 const Value& array = left.number ? right : left;
+                if (number.complex)
+                    return Value{std::nullopt,
+                                 make_complex_scaled(*number.number, number.imag,
+                                                     as_operand(array, left.number ? right_ast : left_ast), node.span)};
                 NodePtr scaled =
                     make_lincomb({*number.number}, {as_operand(array, left.number ? right_ast : left_ast)}, node.span);
                 return Value{std::nullopt,
@@ -268,6 +294,12 @@ private:
             NodePtr scaled =
                 make_lincomb({*left.number}, {Operand{reciprocal, "1 / the divisor", node.span}}, node.span);
             return Value{std::nullopt, with_dtype(scaled, reciprocal->dtype)};
+        }
+        if (right.complex) {
+            // X / (a + bi) = X * (a - bi) / (a^2 + b^2), as Python divides complex numbers.
+            const double norm = *right.number * *right.number + right.imag * right.imag;
+            return Value{std::nullopt, make_complex_scaled(*right.number / norm, -right.imag / norm,
+                                                           as_operand(left, left_ast), node.span)};
         }
         NodePtr divided = make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span);
         return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};

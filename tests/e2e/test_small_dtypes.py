@@ -4,7 +4,7 @@ and dtype.
 
 Cases: `numpy` runs einsums, sums, products, numbers and functions over every pair of the new dtypes, with
 overflowing integer results (numpy wraps around; tilesum computes exactly and wraps where it writes);
-`tiled` runs uint8 image-like data and bool masks in several tiles under a small budget, from chunked HDF5 and
+`literals` runs True/False and complex literals (2j * X); `tiled` runs uint8 image-like data and bool masks in several tiles under a small budget, from chunked HDF5 and
 .npy; `refused` checks what numpy computes with a wrapped intermediate that tilesum refuses, with exit 2.
 """
 
@@ -16,7 +16,7 @@ import e2e_util as util
 SMALL = ["bool", "int8", "int16", "uint8", "uint16", "uint32", "uint64", "float16"]
 
 # Relative tolerance by result dtype: tilesum computes in float64 and rounds once, numpy in the dtype itself.
-RTOL = {"float16": 4e-3, "float32": 1e-5, "float64": 1e-12}
+RTOL = {"float16": 4e-3, "float32": 1e-5, "float64": 1e-12, "complex64": 1e-5, "complex128": 1e-12}
 
 
 def random_array(rng, dtype, shape):
@@ -39,9 +39,9 @@ def expect_result(name, actual, expected):
     if expected.dtype.kind in "biu":
         util.expect(np.array_equal(actual, expected), f"{name}: values differ from numpy's\n{actual}\n{expected}")
         return
-    exact = expected.astype(np.float64)
+    exact = expected.astype(np.complex128)
     scale = max(float(np.max(np.abs(exact))), 1e-300) if exact.size else 1.0
-    error = float(np.max(np.abs(actual.astype(np.float64) - exact))) / scale if exact.size else 0.0
+    error = float(np.max(np.abs(actual.astype(np.complex128) - exact))) / scale if exact.size else 0.0
     util.expect(error <= RTOL[expected.dtype.name], f"{name}: max relative error {error:.3e} against numpy")
 
 
@@ -132,6 +132,23 @@ def tiled(context):
     print("uint8, uint16 (big-endian), bool, int8 (.npy) and float16 in tiles match numpy")
 
 
+def literals(context):
+    """True/False and complex literals in scripts, with numpy's values and dtypes."""
+    rng = np.random.default_rng(17)
+    env = {"X": rng.standard_normal((3, 4)), "F": rng.standard_normal(4).astype(np.float32),
+           "Z": rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4)),
+           "U": random_array(rng, "uint8", (3, 4)), "B": random_array(rng, "bool", (3, 4))}
+    data = util.write_h5(context.path("in.h5"), **env)
+    cases = {"T1": "True * U", "T2": "U * False", "T3": "True * B", "T4": "(True + True) * B",
+             "C1": "2j * X", "C2": "Z * (1 + 2j)", "C3": "X / 1j + Z", "C4": "1.5e3j * F",
+             "C5": "einsum('ij,ij->i', 2j * X, Z)", "C6": "(X - Z) * -0.5j", "C7": "U * 1j", "C8": "2j * 3j * F"}
+    env.update(einsum=np.einsum, np=np)
+    expected = {name: eval(text, env) for name, text in cases.items()}
+    lines = [f"{name} = {text}" for name, text in cases.items()]
+    count = run_and_compare(context, "literals", lines, expected, ["--data", data])
+    print(f"{count} scripts with True/False and complex literals match numpy")
+
+
 def refused(context):
     rng = np.random.default_rng(16)
     data = util.write_h5(context.path("in.h5"), U=random_array(rng, "uint8", (5,)),
@@ -153,4 +170,5 @@ def refused(context):
 
 
 if __name__ == "__main__":
-    util.run_main(None, cases={"numpy": numpy_case, "tiled": tiled, "refused": refused})
+    util.run_main(None, cases={"numpy": numpy_case, "tiled": tiled, "literals": literals,
+                                      "refused": refused})
