@@ -131,3 +131,14 @@ def test_intermediates_numpy_wraps_before_changing_dtype_are_refused():
         (lazy * u8 + i16).compute()
     with pytest.raises(ValueError, match="np.exp"):
         np.exp(lazy + u8).compute()
+
+
+def test_python_complex_numbers_take_numpys_dtypes():
+    # Complex results cannot be computed into memory yet: the dtypes are numpy's, values go through to_hdf5.
+    for dtype in ["float16", "float32", "float64", "uint8", "bool"]:
+        a = np.ones(3, dtype=dtype)
+        lazy = ts.einsum("i->i", a)
+        for number in [2j, 1 + 2j]:
+            assert (lazy * number).dtype == (a * number).dtype, (dtype, number)
+            assert (number * lazy).dtype == (number * a).dtype, (dtype, number)
+            assert (lazy + number).dtype == (a + number).dtype, (dtype, number)

@@ -265,9 +265,9 @@ def _derive(tensor, *operands):
 
 
 def _binary(function, left, right):
-    if _is_python_number(left) and isinstance(right, Expr):
+    if isinstance(left, (bool, int, float, complex)) and isinstance(right, Expr):
         left = _number_like(left, right)
-    if _is_python_number(right) and isinstance(left, Expr):
+    if isinstance(right, (bool, int, float, complex)) and isinstance(left, Expr):
         right = _number_like(right, left)
     left, right = as_expr(left), as_expr(right)
     return _derive(function(left._tensor, right._tensor), left, right)
