@@ -142,3 +142,32 @@ def test_python_complex_numbers_take_numpys_dtypes():
             assert (lazy * number).dtype == (a * number).dtype, (dtype, number)
             assert (number * lazy).dtype == (number * a).dtype, (dtype, number)
             assert (lazy + number).dtype == (a + number).dtype, (dtype, number)
+
+
+def test_out_an_h5py_dataset_is_written_in_place_block_by_block(tmp_path):
+    rng = np.random.default_rng(11)
+    A = rng.integers(0, 256, size=(40, 30)).astype(np.uint8)
+    B = rng.standard_normal((30, 20))
+    path = tmp_path / "io.h5"
+    with h5py.File(path, "w") as file:
+        file.create_dataset("A", data=A)
+        file.create_dataset("keep", data=np.arange(3.0))
+        out = file.create_dataset("E", shape=(40, 20), dtype="f8")
+        wide = file.create_dataset("G", shape=(4000, 40), dtype="u8")
+        tall = rng.integers(0, 256, size=(4000, 30)).astype(np.uint8)
+        C = rng.integers(0, 256, size=(30, 40)).astype(np.uint8)
+        file.create_dataset("tall", data=tall)
+        assert ts.einsum("ij,jk->ik", file["A"], B, out=out) is out
+        # The smallest budget: blocks of 819 rows (a quarter of 1 MiB in float64 rows of 40), five of them.
+        from tilesum import _run  # pylint: disable=import-outside-toplevel
+        _run.compute_into(ts.einsum("ij,jk->ik", file["tall"], C), wide, memory="1MiB")
+        with pytest.raises(ValueError, match="is an input of the expression"):
+            ts.einsum("i->i", file["keep"], out=file["keep"])
+        with pytest.raises(ValueError, match="shape"):
+            ts.einsum("ij,jk->ik", file["A"], B, out=wide)
+        with pytest.raises(TypeError, match="casting='safe'"):
+            ts.einsum("ij,jk->ik", file["A"], B, out=file.create_dataset("I", shape=(40, 20), dtype="i4"))
+    with h5py.File(path, "r") as file:
+        np.testing.assert_allclose(file["E"][...], A @ B, rtol=1e-12)
+        # numpy's uint8 einsum wraps around; out= casts it to uint64 safely.
+        np.testing.assert_array_equal(file["G"][...], np.einsum("ij,jk->ik", tall, C).astype(np.uint64))

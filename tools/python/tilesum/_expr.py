@@ -460,8 +460,6 @@ _UFUNCS.update({
 })
 
 
-# numpy keywords of einsum that do not change the answer are accepted; the others are refused by name rather than
-# ignored (issue 14): dtype=, casting=, order= are a later slice. out= computes at once, as numpy's does.
 _SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -513,7 +511,10 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
                numpy validates it; tilesum's planner chooses the contraction order itself (an explicit path is
                not followed: numpy's result is the same whichever order is taken).
       out      a numpy array: the result is computed at once into it (written in place when it is float64 and
-               C-contiguous) and returned, as numpy does; the result's dtype must cast to out's safely.
+               C-contiguous) and returned, as numpy does; the result's dtype must cast to out's safely. Or an
+               h5py Dataset of the result's shape in a file open for writing: written in place, block of rows by
+               block of rows (never whole in memory; a block's unsliced inputs are read again per block), and
+               returned; a dataset the expression reads is refused (ValueError).
 
     >>> C = ts.einsum("i,jk->ijk", B, A)          # nothing is computed
     >>> E = ts.einsum("ijk,ikj->k", C, C)
