@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "engine/common/error.hpp"
-
 namespace tilesum::io {
 
 namespace {
@@ -15,11 +13,13 @@ bool int64_exact_in_float64(std::int64_t value) { return value < exact_limit && 
 
 bool int64_exact_in_float64(double converted) { return std::abs(converted) < exact_limit_float64; }
 
-bool integer_result_exact(DType dtype, double value) {
-    TILESUM_ASSERT(dtype == DType::i32 || dtype == DType::i64);
-    const double low = dtype == DType::i32 ? -2147483648.0 : -exact_limit_float64;       // -2^31, -2^53
-    const double high = dtype == DType::i32 ? 2147483647.0 : exact_limit_float64 - 1.0;  // 2^31 - 1, 2^53 - 1
-    return value >= low && value <= high;
+bool uint64_exact_in_float64(std::uint64_t value) { return value < static_cast<std::uint64_t>(exact_limit); }
+
+bool integer_result_exact(double value) { return std::abs(value) < exact_limit_float64 && std::floor(value) == value; }
+
+std::uint64_t wrapped_integer_bits(double value) {
+    // Conversion to uint64 is modulo 2^64 in C++20 from a signed integer, not from a double: go through int64.
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
 }
 
 }  // namespace tilesum::io

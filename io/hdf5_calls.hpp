@@ -96,10 +96,11 @@ Handle dataset_create(const Where& where, hid_t loc, const std::string& path, hi
                       hid_t dcpl);                        // H5Dcreate2
 Handle dataset_space(const Where& where, hid_t dataset);  // H5Dget_space
 Handle dataset_type(const Where& where, hid_t dataset);   // H5Dget_type
-// `memory_type` describes dst/src: float64 by default, or a compound holding one float64 field of a complex dataset.
-void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst,
+// `memory_type` describes dst/src: float64 by default, a compound holding one float64 field of a complex dataset, or
+// the stored type of a small dtype (io/stored_dtypes.hpp).
+void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, void* dst,
                   hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dread
-void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
+void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const void* src,
                    hid_t memory_type = H5T_NATIVE_DOUBLE);  // H5Dwrite
 // How many chunks of `dataset` are stored (written at least once); the others hold the fill value.
 std::uint64_t dataset_stored_chunk_count(const Where& where, hid_t dataset);  // H5Dget_num_chunks

@@ -53,7 +53,7 @@ Handle conversion_sized_transfer(hid_t memory_space) {
 
 }  // namespace
 
-void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, double* dst,
+void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, void* dst,
                   hid_t memory_type) {
     CallGuard guard;
     const Handle transfer = conversion_sized_transfer(memory_space);
@@ -61,7 +61,7 @@ void dataset_read(const Where& where, hid_t dataset, hid_t memory_space, hid_t f
         fail_call(ErrorKind::io, where, "read", "H5Dread");
 }
 
-void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const double* src,
+void dataset_write(const Where& where, hid_t dataset, hid_t memory_space, hid_t file_space, const void* src,
                    hid_t memory_type) {
     CallGuard guard;
     const Handle transfer = conversion_sized_transfer(memory_space);

@@ -4,16 +4,19 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "io/exact_integers.hpp"
 #include "io/hdf5_attributes.hpp"
 #include "io/hdf5_calls.hpp"
 #include "io/hdf5_team_access.hpp"
+#include "io/small_dtypes.hpp"
 
 namespace tilesum::io {
 
@@ -75,26 +78,29 @@ h5::Handle file_type_for(const h5::Where& where, DType dtype) {
             return h5::type_create_compound(where, 8, {{"r", 0, H5T_IEEE_F32LE}, {"i", 4, H5T_IEEE_F32LE}});
         case DType::c128:
             return h5::type_create_compound(where, 16, {{"r", 0, H5T_IEEE_F64LE}, {"i", 8, H5T_IEEE_F64LE}});
+        default: return hdf5_small_file_type(where, dtype);
     }
-    TILESUM_ASSERT(false);
 }
 
-// numpy computes integer results in their own dtype; tilesum computes them exactly in float64: a value where the
-// two could differ is refused (exact_integers.hpp).
-void check_integer_values(const h5::Where& where, DType dtype, const Ranges& ranges, const double* src) {
-    const Extent count = element_count(range_shape(ranges));
-    for (Extent element = 0; element < count; ++element) {
-        const double value = src[element];
-        if (integer_result_exact(dtype, value)) continue;
-        const std::string index = format_element_index(ranges, element);
-        char value_text[32];
-        std::snprintf(value_text, sizeof value_text, "%.17g", value);
-        std::string message = "output " + where.dataset + " is " + dtype_name(dtype) + " but its value at (";
-        message += index + ") is " + value_text;
-        message += dtype == DType::i32 ? ", outside int32's range (numpy would wrap it around)"
-                                       : ", beyond 2^53, where float64 (tilesum's arithmetic) is no longer exact";
-        fail(ErrorKind::unsupported, message);
-    }
+// The memory type of the elements narrow_results makes for `dtype`.
+h5::Handle narrowed_memory_type(const h5::Where& where, DType dtype) {
+    if (dtype == DType::i32) return h5::Handle(H5Tcopy(H5T_NATIVE_INT32));
+    if (dtype == DType::i64) return h5::Handle(H5Tcopy(H5T_NATIVE_INT64));
+    return hdf5_small_memory_type(where, dtype);
+}
+
+// numpy computes integer results in their own dtype, wrapping around; tilesum computes them exactly in float64 and
+// wraps them here (exact_integers.hpp). A value that is not an exact integer is refused: numpy's could differ.
+void refuse_inexact_integer(const h5::Where& where, DType dtype, const Ranges& ranges, Extent element, double value) {
+    const std::string index = format_element_index(ranges, element);
+    char value_text[32];
+    std::snprintf(value_text, sizeof value_text, "%.17g", value);
+    std::string message = "output " + where.dataset + " is " + dtype_name(dtype) + " but its value at (";
+    message += index + ") is " + value_text;
+    message += std::isnan(value) || std::floor(value) != value
+                   ? ", not an integer (numpy would compute it otherwise)"
+                   : ", beyond 2^53, where float64 (tilesum's arithmetic) is no longer exact";
+    fail(ErrorKind::unsupported, message);
 }
 
 }  // namespace
@@ -363,13 +369,25 @@ void Hdf5PendingDataset::write(const Ranges& ranges, const double* src) {
     h5::check_ranges(ranges, state.shape);
     const Shape block = range_shape(ranges);
     if (element_count(block) == 0) return;
-    if (is_integer(state.dtype)) check_integer_values(state.where, state.dtype, ranges, src);
+    std::vector<unsigned char> narrowed;
+    if (is_exact_kind(state.dtype) || state.dtype == DType::f16) {
+        const Extent count = element_count(block);
+        narrowed.resize(static_cast<std::size_t>(count) * dtype_size(state.dtype));
+        const Extent refused = narrow_results(state.dtype, src, count, narrowed.data());
+        if (refused != count) refuse_inexact_integer(state.where, state.dtype, ranges, refused, src[refused]);
+    }
 
     std::lock_guard lock(hdf5_mutex());
     const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
     h5::space_select(state.where, file_space.get(), ranges);
     const h5::Handle memory_space = h5::space_create(state.where, block);
-    h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src);
+    if (narrowed.empty()) {
+        h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), src);
+        return;
+    }
+    const h5::Handle memory_type = narrowed_memory_type(state.where, state.dtype);
+    h5::dataset_write(state.where, state.dataset.get(), memory_space.get(), file_space.get(), narrowed.data(),
+                      memory_type.get());
 }
 
 void Hdf5PendingDataset::write_part(const Ranges& ranges, const double* src, ValuePart part) {

@@ -52,8 +52,9 @@ public:
     bool has_dataset(const std::string& name) const;
 
     // Creates the dataset under a temporary name next to its final one ("/.tilesum-partial-E" for "E"), with the final
-    // shape and dtype, chunked by chunk_shape_for. Stored as h5py stores numpy's dtypes: little-endian int32, int64,
-    // IEEE float32, float64, and complex64/complex128 as a compound {r, i} of two float32/float64. A stale temporary of that name (from a crashed run) is removed
+    // shape and dtype, chunked by chunk_shape_for. Stored as h5py stores numpy's dtypes: little-endian integers,
+    // IEEE float16/32/64, bool as an enum {FALSE, TRUE} over int8 (small_dtypes.hpp), and complex64/complex128 as a
+    // compound {r, i} of two float32/float64. A stale temporary of that name (from a crashed run) is removed
     // first; missing parent groups are created. Error(usage) for an empty name or a name already pending here.
     std::unique_ptr<Hdf5PendingDataset> create_pending(const std::string& name, const Shape& shape, DType dtype);
 
@@ -79,10 +80,10 @@ public:
     Hdf5PendingDataset(const Hdf5PendingDataset&) = delete;
     Hdf5PendingDataset& operator=(const Hdf5PendingDataset&) = delete;
 
-    // Stores src (C order, float64, shape range_shape(ranges)); HDF5 converts to the file dtype. For an integer
-    // dtype every value must be an integer numpy would compute the same: within int32's range for int32 (numpy
-    // would wrap around), of magnitude below 2^53 for int64 (float64 holds every integer exactly only below 2^53);
-    // else Error(unsupported) naming the output and the value. Error(io) naming file and dataset if the write fails.
+    // Stores src (C order, float64, shape range_shape(ranges)) as the file dtype. For an integer or bool dtype
+    // every value must be an exact integer (magnitude below 2^53, where float64 holds every integer), written as
+    // numpy computes it in the dtype: wrapped around modulo 2^bits, a bool true where nonzero (exact_integers.hpp);
+    // else Error(unsupported) naming the output and the value. float16 is rounded to nearest, as numpy rounds. Error(io) naming file and dataset if the write fails.
     // A complex dataset is written through part() instead.
     void write(const Ranges& ranges, const double* src) override;
 

@@ -17,6 +17,7 @@
 #include "io/exact_integers.hpp"
 #include "io/gzip_chunk_reads.hpp"
 #include "io/hdf5_calls.hpp"
+#include "io/small_dtypes.hpp"
 
 namespace tilesum::io {
 
@@ -71,11 +72,10 @@ std::string dtype_description(const h5::Where& where, hid_t type) {
 std::optional<DType> supported_real_dtype(const h5::Where& where, hid_t type) {
     if (h5::type_equal(where, type, H5T_IEEE_F64LE) || h5::type_equal(where, type, H5T_IEEE_F64BE)) return DType::f64;
     if (h5::type_equal(where, type, H5T_IEEE_F32LE) || h5::type_equal(where, type, H5T_IEEE_F32BE)) return DType::f32;
-    // Smaller and unsigned ints are refused: numpy computes in them (uint8 + uint8 wraps at 256, and stays uint8),
-    // which tilesum's dtypes cannot follow.
     if (h5::type_equal(where, type, H5T_STD_I64LE) || h5::type_equal(where, type, H5T_STD_I64BE)) return DType::i64;
     if (h5::type_equal(where, type, H5T_STD_I32LE) || h5::type_equal(where, type, H5T_STD_I32BE)) return DType::i32;
-    return std::nullopt;
+    // bool, int8, int16, the unsigned ints and float16: read through HDF5 (small_dtypes.hpp).
+    return hdf5_small_dtype(where, type);
 }
 
 // h5py's complex numbers: a compound of exactly two fields `r` and `i` of the same float type.
@@ -173,8 +173,9 @@ Hdf5DatasetReader::Hdf5DatasetReader(std::string file, const std::string& datase
     const std::optional<DType> dtype = supported_dtype(state.where, type.get());
     if (!dtype)
         fail(ErrorKind::usage, state.where.describe() + " has dtype " + dtype_description(state.where, type.get()) +
-                                   "; tilesum reads int32, int64, float32, float64, complex64 and complex128 "
-                                   "(complex as h5py stores it: a compound of two floats r and i)");
+                                   "; tilesum reads bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, "
+                                   "float16, float32, float64, complex64 and complex128 (as h5py stores them: bool "
+                                   "as an enum FALSE/TRUE, complex as a compound of two floats r and i)");
     state.info.dtype = *dtype;
     // Only the CLI asks for parts, and only of the complex inputs it split (expr/complex_split.hpp).
     TILESUM_ASSERT(part == ValuePart::real || is_complex(*dtype));
@@ -291,6 +292,22 @@ void Hdf5DatasetReader::read(const Ranges& ranges, double* dst) {
     const h5::Handle file_space = h5::dataset_space(state.where, state.dataset.get());
     h5::space_select(state.where, file_space.get(), ranges);
     const h5::Handle memory_space = h5::space_create(state.where, block);
+    if (is_small_dtype(state.info.dtype)) {
+        // Read in the stored layout (native byte order) into the front of dst, then widened to float64 in place.
+        const h5::Handle memory_type = hdf5_small_memory_type(state.where, state.info.dtype);
+        h5::dataset_read(state.where, state.dataset.get(), memory_space.get(), file_space.get(), dst,
+                         memory_type.get());
+        const Extent count = element_count(block);
+        const Extent inexact = widen_small_in_place(state.info.dtype, dst, count);
+        if (inexact != count) {
+            std::uint64_t value;
+            std::memcpy(&value, dst + inexact, sizeof value);
+            fail(ErrorKind::usage, state.where.describe() + " holds the uint64 value " + std::to_string(value) +
+                                       " at [" + format_element_index(ranges, inexact) +
+                                       "], of 2^53 or more: tilesum computes in float64, which cannot hold it exactly");
+        }
+        return;
+    }
     if (state.info.dtype == DType::i64) {
         // float64 holds integers exactly only up to 2^53: read the int64 values in place (same 8 bytes) and refuse
         // one beyond, rather than compute with a rounded input where numpy would be exact.

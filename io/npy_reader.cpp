@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "engine/common/float16.hpp"
 #include "io/contiguous_reads.hpp"
 #include "io/exact_integers.hpp"
 
@@ -39,6 +40,17 @@ ElementDecoder complex_decoder(bool swapped, ValuePart part) {
     return part == ValuePart::real ? decoder<Part, 2 * sizeof(Part), 0>(swapped)
                                    : decoder<Part, 2 * sizeof(Part), sizeof(Part)>(swapped);
 }
+
+// numpy's bool (a byte, 0 or 1: any nonzero byte reads as true) and float16 (the IEEE half's bits), as `Value`s of
+// decode: trivially copyable, converted to float64 explicitly.
+struct StoredBool {
+    std::uint8_t byte;
+    explicit operator double() const { return byte != 0 ? 1.0 : 0.0; }
+};
+struct StoredFloat16 {
+    std::uint16_t bits;
+    explicit operator double() const { return float16_to_double(bits); }
+};
 
 // What a descr means to tilesum: the dtype the engine sees and how its elements are read.
 struct ElementType {
@@ -94,8 +106,14 @@ std::optional<ElementType> element_type(const std::string& descr, ValuePart part
     if (kind == 'c' && size == "8") return ElementType{DType::c64, complex_decoder<float>(swapped, part)};
     if (kind == 'i' && size == "8") return ElementType{DType::i64, decoder<std::int64_t>(swapped)};
     if (kind == 'i' && size == "4") return ElementType{DType::i32, decoder<std::int32_t>(swapped)};
-    // bool, int8, int16 and unsigned ints are refused, as the HDF5 reader refuses them: numpy computes in them
-    // (uint8 + uint8 wraps at 256 and stays uint8), which tilesum's dtypes cannot follow.
+    if (kind == 'i' && size == "2") return ElementType{DType::i16, decoder<std::int16_t>(swapped)};
+    if (kind == 'i' && size == "1") return ElementType{DType::i8, decoder<std::int8_t>(swapped)};
+    if (kind == 'u' && size == "8") return ElementType{DType::u64, decoder<std::uint64_t>(swapped)};
+    if (kind == 'u' && size == "4") return ElementType{DType::u32, decoder<std::uint32_t>(swapped)};
+    if (kind == 'u' && size == "2") return ElementType{DType::u16, decoder<std::uint16_t>(swapped)};
+    if (kind == 'u' && size == "1") return ElementType{DType::u8, decoder<std::uint8_t>(swapped)};
+    if (kind == 'b' && size == "1") return ElementType{DType::b1, decoder<StoredBool>(swapped)};
+    if (kind == 'f' && size == "2") return ElementType{DType::f16, decoder<StoredFloat16>(swapped)};
     return std::nullopt;
 }
 
@@ -125,12 +143,9 @@ NpyReader::NpyReader(std::string file, ValuePart part)
         message += "' has dtype '" + header_.descr + "'";
         const std::string kind = unsupported_descr_kind(header_.descr);
         if (!kind.empty()) message.append(" (").append(kind).append(")");
-        message += "; tilesum reads int32, int64, float32, float64, complex64 and complex128";
-        const char letter = header_.descr.size() > 1 ? header_.descr[1] : '?';
-        if ((letter == 'b' || letter == 'i' || letter == 'u') && !kind.empty())
-            message.append(": numpy computes in ")
-                .append(kind)
-                .append(", which tilesum does not follow; convert it with .astype(np.int32) or the like");
+        message +=
+            "; tilesum reads bool, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16, float32, "
+            "float64, complex64 and complex128";
         fail(ErrorKind::usage, message);
     }
     if (part == ValuePart::imag && !is_complex(type->dtype)) {
@@ -173,10 +188,10 @@ void NpyReader::read(const Ranges& ranges, double* dst) {
         read_fortran_order(ranges, dst);
     else
         storage_->read(ranges, dst);
-    if (info_.dtype == DType::i64) refuse_inexact_int64(ranges, dst);
+    if (info_.dtype == DType::i64 || info_.dtype == DType::u64) refuse_inexact_int64(ranges, dst);
 }
 
-// float64 holds integers exactly only below 2^53 in magnitude: an int64 input beyond is refused (as by the HDF5
+// float64 holds integers exactly only below 2^53 in magnitude: an int64 or uint64 input beyond is refused (as by the HDF5
 // reader) rather than computed with rounded. Converted values keep their order, so a magnitude of 2^53 or more
 // after conversion means one at least that large in the file.
 void NpyReader::refuse_inexact_int64(const Ranges& ranges, const double* values) const {
@@ -185,7 +200,8 @@ void NpyReader::refuse_inexact_int64(const Ranges& ranges, const double* values)
         if (int64_exact_in_float64(values[element])) continue;
         std::string message = "'";
         message += file_;
-        message += "' holds an int64 value of magnitude 2^53 or more at [";
+        message += info_.dtype == DType::u64 ? "' holds a uint64" : "' holds an int64";
+        message += " value of magnitude 2^53 or more at [";
         message += format_element_index(ranges, element);
         message += "]: tilesum computes in float64, which cannot hold it exactly";
         fail(ErrorKind::usage, message);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/api/sources.hpp"
+#include "engine/api/typed_memory.hpp"
 #include "engine/exec/memory_tensor.hpp"
 #include "io/input_reader.hpp"
 
@@ -15,6 +16,7 @@ struct Sources::Source {
     std::string dataset;                           // empty for .npy files and memory
     std::unique_ptr<io::InputReader> reader;       // files
     std::unique_ptr<exec::BorrowedTensor> memory;  // caller-owned values
+    std::unique_ptr<TypedBorrowedTensor> typed;    // caller-owned values of another dtype than float64
     io::DatasetInfo memory_info;
 
     static std::unique_ptr<Source> open(const std::string& file, const std::string& dataset) {
@@ -31,10 +33,19 @@ struct Sources::Source {
         return source;
     }
 
+    static std::unique_ptr<Source> borrow(const std::string& name, const void* values, DType dtype, Shape shape) {
+        auto source = std::make_unique<Source>();
+        source->memory_info.shape = shape;
+        source->memory_info.dtype = dtype;
+        source->typed = std::make_unique<TypedBorrowedTensor>(name, std::move(shape), values, dtype);
+        return source;
+    }
+
     const io::DatasetInfo& info() const { return reader ? reader->info() : memory_info; }
     std::string describe() const { return reader ? reader->describe() : "the caller's memory"; }
     TensorReader& tensor_reader() const {
-        return reader ? static_cast<TensorReader&>(*reader) : static_cast<TensorReader&>(*memory);
+        if (reader) return *reader;
+        return memory ? static_cast<TensorReader&>(*memory) : static_cast<TensorReader&>(*typed);
     }
 };
 

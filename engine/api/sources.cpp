@@ -45,6 +45,14 @@ expr::Tensor Sources::memory(const std::string& name, const double* values, Shap
     return bind(name, Source::borrow(values, std::move(shape)));
 }
 
+expr::Tensor Sources::memory(const std::string& name, const void* values, DType dtype, Shape shape) {
+    if (dtype == DType::f64) return memory(name, static_cast<const double*>(values), std::move(shape));
+    if (!values && element_count(shape) > 0) fail(ErrorKind::usage, "input '" + name + "': no memory given");
+    for (Extent extent : shape)
+        if (extent < 0) fail(ErrorKind::usage, "input '" + name + "': negative extent in " + format_shape(shape));
+    return bind(name, Source::borrow(name, values, dtype, std::move(shape)));
+}
+
 bool Sources::has(const std::string& name) const { return sources_.count(name) != 0; }
 
 expr::Tensor Sources::tensor(const std::string& name) const {

@@ -35,6 +35,10 @@ public:
     // Caller-owned float64 values in C order, element_count(shape) of them: borrowed, not copied; they must stay
     // valid and unchanged until run() returns.
     expr::Tensor memory(const std::string& name, const double* values, Shape shape);
+    // The same for numpy's other dtypes: element_count(shape) elements of `dtype` (bool as one byte 0/1, float16 as
+    // IEEE half bits, native byte order), borrowed and converted tile by tile; the input has that dtype, with
+    // numpy's promotion and wrap-around (docs/formats.md). Complex memory is refused (Error{usage}).
+    expr::Tensor memory(const std::string& name, const void* values, DType dtype, Shape shape);
 
     bool has(const std::string& name) const;
     // The input bound to `name`, as a Tensor; Error{usage} when nothing is bound to it.

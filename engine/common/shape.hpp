@@ -20,14 +20,24 @@ struct Range {
 using Ranges = std::vector<Range>;  // one Range per axis
 
 // numpy's dtypes that tilesum reads and writes. The engine computes in float64 whatever the dtype: a complex
-// tensor is evaluated as its real and imaginary parts (expr/complex_split), integers are exact in float64 up to 2^53.
-enum class DType { i32, i64, f32, f64, c64, c128 };
+// tensor is evaluated as its real and imaginary parts (expr/complex_split), integers and bools are exact in float64
+// up to 2^53, and an integer result takes numpy's wrap-around only when it is written (io/exact_integers.hpp);
+// expr/integer_wraparound.hpp refuses the expressions where numpy would wrap an intermediate differently.
+enum class DType { i32, i64, f32, f64, c64, c128, b1, i8, i16, u8, u16, u32, u64, f16 };
 
 inline std::size_t dtype_size(DType dtype) {
     switch (dtype) {
+        case DType::b1:
+        case DType::i8:
+        case DType::u8: return 1;
+        case DType::i16:
+        case DType::u16:
+        case DType::f16: return 2;
         case DType::i32:
+        case DType::u32:
         case DType::f32: return 4;
         case DType::i64:
+        case DType::u64:
         case DType::f64:
         case DType::c64: return 8;
         case DType::c128: return 16;
@@ -36,8 +46,16 @@ inline std::size_t dtype_size(DType dtype) {
 }
 inline const char* dtype_name(DType dtype) {
     switch (dtype) {
+        case DType::b1: return "bool";
+        case DType::i8: return "int8";
+        case DType::i16: return "int16";
         case DType::i32: return "int32";
         case DType::i64: return "int64";
+        case DType::u8: return "uint8";
+        case DType::u16: return "uint16";
+        case DType::u32: return "uint32";
+        case DType::u64: return "uint64";
+        case DType::f16: return "float16";
         case DType::f32: return "float32";
         case DType::f64: return "float64";
         case DType::c64: return "complex64";
@@ -45,8 +63,22 @@ inline const char* dtype_name(DType dtype) {
     }
     return "float64";
 }
+// Every dtype, for tables and names ("uint8" -> DType::u8).
+inline constexpr DType all_dtypes[] = {DType::b1,  DType::i8,  DType::i16, DType::i32, DType::i64,
+                                       DType::u8,  DType::u16, DType::u32, DType::u64, DType::f16,
+                                       DType::f32, DType::f64, DType::c64, DType::c128};
 inline bool is_complex(DType dtype) { return dtype == DType::c64 || dtype == DType::c128; }
-inline bool is_integer(DType dtype) { return dtype == DType::i32 || dtype == DType::i64; }
+inline bool is_unsigned(DType dtype) {
+    return dtype == DType::u8 || dtype == DType::u16 || dtype == DType::u32 || dtype == DType::u64;
+}
+// numpy's integer kinds, signed 'i' and unsigned 'u' (bool is a kind of its own, 'b').
+inline bool is_integer(DType dtype) {
+    return dtype == DType::i8 || dtype == DType::i16 || dtype == DType::i32 || dtype == DType::i64 ||
+           is_unsigned(dtype);
+}
+inline bool is_float(DType dtype) { return dtype == DType::f16 || dtype == DType::f32 || dtype == DType::f64; }
+// bool and the integers: numpy computes them in their own dtype (wrapping around), tilesum exactly in float64.
+inline bool is_exact_kind(DType dtype) { return dtype == DType::b1 || is_integer(dtype); }
 
 inline Extent element_count(const Shape& shape) {
     Extent count = 1;

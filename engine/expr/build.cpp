@@ -217,8 +217,11 @@ NodePtr make_lincomb(const std::vector<double>& coefficients, const std::vector<
     node->axis_labels = broadcast_axis_labels(*shape, operands);
     for (std::size_t term = 0; term < operands.size(); ++term) {
         const NodePtr& child = operands[term].node;
-        // Flatten an unnamed sum into this one: a + b + c is one node with three terms.
-        if (child->kind == NodeKind::lincomb && child->shape == *shape) {
+        // Flatten an unnamed sum into this one: a + b + c is one node with three terms. Not an integer or bool
+        // sum: numpy wraps it around (or takes it logically) in its own dtype before the outer sum or scaling,
+        // whose dtype may differ (expr/integer_wraparound.hpp checks the nested form).
+        if (child->kind == NodeKind::lincomb && child->shape == *shape && !is_exact_kind(child->dtype) &&
+            child->imag_coefficients.empty()) {
             for (std::size_t inner = 0; inner < child->operands.size(); ++inner) {
                 node->operands.push_back(child->operands[inner]);
                 node->coefficients.push_back(coefficients[term] * child->coefficients[inner]);
@@ -274,7 +277,7 @@ DType promoted_value_dtype(const std::vector<FunctionArgument>& arguments, std::
 // Whether every argument is an integer array or a Python int: numpy's integer power.
 bool integer_arguments(const std::vector<FunctionArgument>& arguments) {
     for (const FunctionArgument& argument : arguments)
-        if (argument.array ? !is_integer(argument.array->node->dtype) : !argument.number.is_integer) return false;
+        if (argument.array ? !is_exact_kind(argument.array->node->dtype) : !argument.number.is_integer) return false;
     return true;
 }
 
@@ -334,7 +337,7 @@ NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& argume
     DType dtype = DType::f64;
     if (op == FunctionOp::power) {
         const DType base = arrays.front().node->dtype;
-        if (is_integer(base) && exponent.is_integer && exponent.value < 0)
+        if (is_exact_kind(base) && exponent.is_integer && exponent.value < 0)
             fail(ErrorKind::semantic,
                  "integers to negative integer powers are not allowed (numpy refuses them too): write " +
                      arrays.front().display + " ** " + std::to_string(static_cast<long long>(exponent.value)) + ".0",
@@ -343,9 +346,16 @@ NodePtr make_function(FunctionOp op, const std::vector<FunctionArgument>& argume
     } else if (op == FunctionOp::array_power) {
         dtype = promoted_value_dtype(arguments, 0);
     } else if (is_float_function(op)) {
-        dtype = is_integer(arrays.front().node->dtype) ? DType::f64 : arrays.front().node->dtype;
+        dtype = float_function_dtype(arrays.front().node->dtype);
     } else if (op == FunctionOp::abs || op == FunctionOp::sign) {
         dtype = arrays.front().node->dtype;
+        if (op == FunctionOp::sign && dtype == DType::b1)
+            fail(ErrorKind::semantic,
+                 "np.sign of a bool array (" + arrays.front().display +
+                     ") is not defined: numpy has no sign for bool either",
+                 span);
+    } else if (is_comparison(op)) {
+        dtype = DType::b1;  // numpy's comparisons give bool arrays
     } else {
         dtype = promoted_value_dtype(arguments, op == FunctionOp::where ? 1 : 0);
     }

@@ -4,6 +4,8 @@
 
 #include "engine/expr/build.hpp"
 #include "engine/expr/diagonal.hpp"
+#include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/integer_wraparound.hpp"
 
 namespace tilesum::expr {
 
@@ -111,7 +113,31 @@ private:
         return {sum(real_signs, real_terms), sum(imag_signs, imag_terms)};
     }
 
+    // (a + bi)(re + i im) = (a re - b im) + i (a im + b re), term by term; a real term has no im.
+    Parts split_complex_lincomb(const Node& node) {
+        std::vector<double> real_coefficients, imag_coefficients;
+        std::vector<NodePtr> real_terms, imag_terms;
+        for (std::size_t term = 0; term < node.operands.size(); ++term) {
+            const Parts parts = split(node.operands[term]);
+            const double a = node.coefficients[term], b = node.imag_coefficients[term];
+            real_terms.push_back(parts.real);
+            real_coefficients.push_back(a);
+            imag_terms.push_back(parts.real);
+            imag_coefficients.push_back(b);
+            if (parts.imag) {
+                real_terms.push_back(parts.imag);
+                real_coefficients.push_back(-b);
+                imag_terms.push_back(parts.imag);
+                imag_coefficients.push_back(a);
+            }
+        }
+        Parts parts{make_lincomb(real_coefficients, operands_of(real_terms), std::nullopt),
+                    make_lincomb(imag_coefficients, operands_of(imag_terms), std::nullopt)};
+        return parts;
+    }
+
     Parts split_lincomb(const Node& node) {
+        if (!node.imag_coefficients.empty()) return split_complex_lincomb(node);
         std::vector<double> imag_coefficients;
         std::vector<NodePtr> real_terms, imag_terms;
         for (std::size_t term = 0; term < node.operands.size(); ++term) {
@@ -166,10 +192,28 @@ private:
 
 }  // namespace
 
+NodePtr make_complex_scaled(double real, double imag, const Operand& operand, std::optional<SourceSpan> span) {
+    // make_lincomb flattens a real-coefficient sum operand into this node's terms (coefficients c): each term
+    // gets (real + imag i) c.
+    auto node = std::make_shared<Node>(*make_lincomb({1.0}, {operand}, span));
+    node->imag_coefficients.clear();
+    for (double& coefficient : node->coefficients) {
+        node->imag_coefficients.push_back(imag * coefficient);
+        coefficient *= real;
+    }
+    node->dtype = complex_scalar_dtype(operand.node->dtype, real, imag);
+    return node;
+}
+
 SplitProgram split_complex(const Program& program) {
+    // Every program passes here on its way to the planner (the CLI's and the library's): the place to refuse what
+    // tilesum's exact integer arithmetic cannot compute as numpy does.
+    refuse_integer_wraparound_mismatch(program);
     SplitProgram split;
     bool any_complex = false;
     for (const NamedNode& input : program.inputs) any_complex = any_complex || is_complex(input.node->dtype);
+    // A complex number in a script (2j * X) makes complex tensors of real inputs; promotion carries them up.
+    for (const NamedNode& output : program.outputs) any_complex = any_complex || is_complex(output.node->dtype);
     if (!any_complex) {
         split.program = program;
         return split;

@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "engine/expr/build.hpp"
 #include "engine/expr/program.hpp"
 
 namespace tilesum::expr {
@@ -33,6 +34,10 @@ struct SplitProgram {
     // The script's complex outputs, by name, with their dtype (complex64 or complex128).
     std::map<std::string, DType> complex_outputs;
 };
+
+// (real + imag i) * operand, numpy's array times a Python complex (2j * X): a sum of one term with a complex
+// coefficient, of complex_scalar_dtype, which split_complex below turns into real sums.
+NodePtr make_complex_scaled(double real, double imag, const Operand& operand, std::optional<SourceSpan> span);
 
 // Rewrites `program` as above. A program without complex tensors comes back unchanged: the same nodes, so the same
 // plans and the same bits. The parts of a complex64 tensor are float32, of a complex128 one float64, except the

@@ -10,10 +10,12 @@ namespace tilesum::expr {
 // float64+complex64 -> complex128, and so on.
 DType promote_types(DType left, DType right);
 
-// A number written in a script: a Python int (`2`, `-3`) or a Python float (`2.0`, `1e-3`).
+// A number written in a script: a Python int (`2`, `-3`), a Python float (`2.0`, `1e-3`) or a Python bool
+// (`True`: value 1, is_bool; numpy ranks it below the ints).
 struct ScalarLiteral {
     double value = 0;
     bool is_integer = false;
+    bool is_bool = false;
 };
 
 // np.result_type(array of `dtype`, scalar) under numpy 1.24's value-based casting: the scalar counts only by the
@@ -22,7 +24,19 @@ struct ScalarLiteral {
 // 2.0 * float32 -> float32, 70000 * float32 -> float64 (uint32 + float32), 1e300 * float32 -> float64.
 DType promote_with_scalar(DType dtype, const ScalarLiteral& scalar);
 
-// The dtype of `array / scalar` (np.true_divide): float64 for integer arrays, else promote_with_scalar.
+// The dtype of `array / scalar` (np.true_divide): float64 for integer and bool arrays, else promote_with_scalar.
 DType true_divide_dtype(DType dtype, const ScalarLiteral& scalar);
+
+// np.result_type(array of `dtype`, a Python complex real + imag j): complex128 for bool and integer arrays; for
+// float and complex ones their precision, at least complex64 (float32 * 1j is complex64), unless a part of the
+// number needs float64 (numpy 1.24, value-based).
+DType complex_scalar_dtype(DType dtype, double real, double imag);
+
+// The dtype of np.exp(array) and the other float functions: bool, int8 and uint8 give float16, int16 and uint16
+// float32, wider integers float64; a float or complex array keeps its dtype.
+DType float_function_dtype(DType dtype);
+
+// The dtype of np.sum(array) and np.trace: numpy sums bool and signed integers in int64, unsigned ones in uint64.
+DType sum_dtype(DType dtype);
 
 }  // namespace tilesum::expr

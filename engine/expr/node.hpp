@@ -62,9 +62,12 @@ struct Node {
     bool piece = false;
 
     std::vector<NodePtr> operands;
-    std::vector<std::string> operand_labels;       // einsum: one label string per operand
-    std::string output_labels;                     // einsum
-    std::vector<double> coefficients;              // lincomb: one per operand
+    std::vector<std::string> operand_labels;  // einsum: one label string per operand
+    std::string output_labels;                // einsum
+    std::vector<double> coefficients;         // lincomb: one per operand
+    // lincomb: the imaginary parts of complex coefficients (a Python complex in a script: 2j * X), one per operand,
+    // or empty (all real). Only complex_split reads them: it turns the node into real ones.
+    std::vector<double> imag_coefficients;
     FunctionOp function = FunctionOp::exp;         // function: which
     double parameter = 0;                          // function: power's exponent p (x ** p); array_power: 1
                                                    // when both sides are integers, else 0

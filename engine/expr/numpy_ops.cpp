@@ -4,6 +4,7 @@
 #include <numeric>
 #include <string>
 
+#include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/subscripts.hpp"
 
 namespace tilesum::expr {
@@ -40,7 +41,6 @@ NodePtr with_dtype(const NodePtr& node, DType dtype) {
 }
 
 // numpy's add.reduce: integers narrower than int64 are summed as int64.
-DType sum_dtype(DType dtype) { return dtype == DType::i32 ? DType::i64 : dtype; }
 
 // numpy's normalize_axis_index: [-ndim, ndim) -> [0, ndim), else numpy's AxisError message.
 std::size_t normalize_axis(std::int64_t axis, std::size_t ndim, const Operand& operand,
@@ -330,11 +330,14 @@ NodePtr make_mean(const Operand& a, const std::optional<AxisList>& axes, std::op
              "mean over no elements (an axis of extent 0 in " + described(a) +
                  ") is NaN in numpy, which tilesum does not compute; take np.sum instead",
              span);
-    const NodePtr sum = summed(a, summed_axes, span);
+    // numpy's mean: float64 for integers and bools, the operand's own dtype otherwise. numpy sums integers in
+    // float64 too (np.add.reduce(a, dtype=float64)): the sum takes that dtype, which never wraps around.
+    const DType dtype = is_exact_kind(a.node->dtype) ? DType::f64 : a.node->dtype;
+    NodePtr sum = summed(a, summed_axes, span);
+    if (sum->kind != NodeKind::input) sum = with_dtype(sum, dtype);
     const NodePtr mean =
         make_lincomb({1.0 / static_cast<double>(count)}, {Operand{sum, "the sum of " + a.display, span}}, span);
-    // numpy's mean: float64 for integers, the operand's own dtype otherwise.
-    return with_dtype(mean, is_integer(a.node->dtype) ? DType::f64 : a.node->dtype);
+    return with_dtype(mean, dtype);
 }
 
 }  // namespace tilesum::expr

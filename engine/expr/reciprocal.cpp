@@ -10,7 +10,7 @@ namespace {
 // numpy's true_divide of two arrays: the promoted dtype, float64 when that is an integer.
 DType quotient_dtype(DType left, DType right) {
     const DType promoted = promote_types(left, right);
-    return promoted == DType::i32 || promoted == DType::i64 ? DType::f64 : promoted;
+    return is_exact_kind(promoted) ? DType::f64 : promoted;
 }
 
 Operand internal_operand(const NodePtr& node) {

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/integer_wraparound.hpp"
 #include "engine/expr/subscripts.hpp"
 
 namespace tilesum::expr {
@@ -94,13 +96,43 @@ Tensor operator+(const Tensor& left, const Tensor& right) {
     return Tensor(make_lincomb({1.0, 1.0}, {operand(left), operand(right)}, std::nullopt));
 }
 Tensor operator-(const Tensor& left, const Tensor& right) {
+    refuse_bool_minus({operand(left), operand(right)}, std::nullopt);
     return Tensor(make_lincomb({1.0, -1.0}, {operand(left), operand(right)}, std::nullopt));
 }
-Tensor operator-(const Tensor& tensor) { return Tensor(make_lincomb({-1.0}, {operand(tensor)}, std::nullopt)); }
+Tensor operator-(const Tensor& tensor) {
+    refuse_bool_minus({operand(tensor)}, std::nullopt);
+    return Tensor(make_lincomb({-1.0}, {operand(tensor)}, std::nullopt));
+}
 Tensor operator*(double coefficient, const Tensor& tensor) {
     return Tensor(make_lincomb({coefficient}, {operand(tensor)}, std::nullopt));
 }
 Tensor operator*(const Tensor& tensor, double coefficient) { return coefficient * tensor; }
+
+namespace {
+NodePtr retyped(const NodePtr& node, DType dtype) {
+    if (node->dtype == dtype) return node;
+    auto copy = std::make_shared<Node>(*node);
+    copy->dtype = dtype;
+    return copy;
+}
+}  // namespace
+
+Tensor scaled(const Tensor& operand, ScalarLiteral number) {
+    const Tensor result = number.value * operand;
+    return Tensor(retyped(result.node(), promote_with_scalar(operand.node()->dtype, number)));
+}
+Tensor as_dtype(const Tensor& operand, DType dtype) {
+    // An input keeps its stored dtype (its reader is bound by it): a one-term sum of it takes the new one.
+    const NodePtr& node = operand.node();
+    if (node->kind == NodeKind::input && node->dtype != dtype)
+        return Tensor(retyped(make_lincomb({1.0}, {Operand{node, node->name, std::nullopt}}, std::nullopt), dtype));
+    return Tensor(retyped(node, dtype));
+}
+
+Tensor divided(const Tensor& operand, ScalarLiteral number) {
+    const Tensor result = operand / number.value;
+    return Tensor(retyped(result.node(), true_divide_dtype(operand.node()->dtype, number)));
+}
 Tensor operator/(const Tensor& tensor, double divisor) { return (1.0 / divisor) * tensor; }
 Tensor operator*(const Tensor& left, const Tensor& right) {
     return Tensor(make_product(operand(left), operand(right), std::nullopt));

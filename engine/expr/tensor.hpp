@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/expr/dtype_promotion.hpp"
 #include "engine/expr/node.hpp"
 
 namespace tilesum::expr {
@@ -33,6 +34,13 @@ Tensor operator*(double coefficient, const Tensor& operand);
 Tensor operator*(const Tensor& operand, double coefficient);
 Tensor operator/(const Tensor& operand, double divisor);
 Tensor operator*(const Tensor& left, const Tensor& right);  // elementwise, numpy broadcasting
+// operand * number and operand / number with the dtype numpy gives an array and a Python number (the operators
+// above keep the operand's dtype): uint8 * 2 is uint8, uint8 * 2.5 float64, int32 / 2 float64.
+Tensor scaled(const Tensor& operand, ScalarLiteral number);
+Tensor divided(const Tensor& operand, ScalarLiteral number);
+// `operand` with its result given in `dtype` (np.einsum's dtype=): the values are the same (tilesum computes them
+// exactly), the dtype is what promotion, integer wrap-around and the output's storage follow.
+Tensor as_dtype(const Tensor& operand, DType dtype);
 
 // numpy's elementwise functions, with its broadcasting and dtypes (docs/cpp-api.md). Not multilinear: the planner
 // expands einsums and sums above them and evaluates what is below them tile by tile.

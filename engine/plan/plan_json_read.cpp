@@ -13,9 +13,11 @@ namespace {
 using nlohmann::json;
 
 DType read_dtype(const Field& field) {
-    static const std::pair<const char*, DType> dtypes[] = {{"int32", DType::i32},     {"int64", DType::i64},
-                                                           {"float32", DType::f32},   {"float64", DType::f64},
-                                                           {"complex64", DType::c64}, {"complex128", DType::c128}};
+    static const std::pair<const char*, DType> dtypes[] = {
+        {"bool", DType::b1},       {"int8", DType::i8},        {"int16", DType::i16},   {"int32", DType::i32},
+        {"int64", DType::i64},     {"uint8", DType::u8},       {"uint16", DType::u16},  {"uint32", DType::u32},
+        {"uint64", DType::u64},    {"float16", DType::f16},    {"float32", DType::f32}, {"float64", DType::f64},
+        {"complex64", DType::c64}, {"complex128", DType::c128}};
     return field.one_of(dtypes);
 }
 

@@ -47,6 +47,7 @@ struct AstNode {
 
     double value = 0;            // number
     bool is_integer = false;     // number: written as a Python int (no '.', no exponent): numpy's dtype rules
+    bool imaginary = false;      // number: Python's imaginary literal (2j): `value` is the imaginary part
     std::string name;            // name, constant, call
     SourceSpan name_span;        // call: the function's dotted name (np.matmul) or the method's name (sum)
     bool method = false;         // call: a method of args[0] (X.sum(0)) rather than a function of numpy

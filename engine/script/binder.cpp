@@ -1,13 +1,16 @@
 #include "engine/script/binder.hpp"
 
 #include <cmath>
+#include <complex>
 #include <map>
 #include <optional>
 #include <set>
 #include <string_view>
 
 #include "engine/expr/build.hpp"
+#include "engine/expr/complex_split.hpp"
 #include "engine/expr/dtype_promotion.hpp"
+#include "engine/expr/integer_wraparound.hpp"
 #include "engine/expr/reciprocal.hpp"
 #include "engine/expr/slice.hpp"
 #include "engine/expr/subscripts.hpp"
@@ -77,11 +80,15 @@ public:
 private:
     Value evaluate(const AstNode& node) {
         switch (node.kind) {
-            case AstNode::Kind::number: return Value{node.value, nullptr, node.is_integer};
+            case AstNode::Kind::number:
+                if (node.imaginary) return Value{0.0, nullptr, false, false, node.value, true};
+                return Value{node.value, nullptr, node.is_integer};
             case AstNode::Kind::name: return values_.at(node.name);  // find_inputs proved it is bound
             case AstNode::Kind::negate: {
                 Value operand = evaluate(*node.args[0]);
-                if (operand.number) return Value{-*operand.number, nullptr, operand.integer};
+                if (operand.number)
+                    return Value{-*operand.number, nullptr, operand.integer, false, -operand.imag, operand.complex};
+                refuse_bool_minus({as_operand(operand, *node.args[0])}, node.span);
                 return Value{std::nullopt, make_lincomb({-1.0}, {as_operand(operand, *node.args[0])}, node.span)};
             }
             case AstNode::Kind::einsum: return evaluate_einsum(node);
@@ -94,10 +101,12 @@ private:
                      "a tuple or list is not an array; tuples and lists are for axes, as in X.sum(axis=(0, 1))",
                      node.span);
             case AstNode::Kind::constant:
+                // True and False are Python bools: numbers of numpy's bool kind (True * U8 stays uint8).
+                if (node.name == "True" || node.name == "False")
+                    return Value{node.name == "True" ? 1.0 : 0.0, nullptr, true, true};
                 fail(ErrorKind::unsupported,
                      quote_excerpt(node.name) +
-                         " is not an array; None, True and False are for keyword arguments, "
-                         "as in X.sum(axis=None)",
+                         " is not an array; None is for keyword arguments, as in X.sum(axis=None)",
                      node.span);
         }
         TILESUM_ASSERT(false);
@@ -166,8 +175,10 @@ private:
                 operands.push_back(as_operand(value, arg, position + 1));
                 continue;
             }
+            require_real(value, arg.span);
             numbers.push_back(value);
-            const DType dtype = value.integer ? DType::i64 : DType::f64;  // np.asarray(2), np.asarray(2.0)
+            // np.asarray(True), np.asarray(2), np.asarray(2.0)
+            const DType dtype = value.boolean ? DType::b1 : value.integer ? DType::i64 : DType::f64;
             Operand number{make_input("a number", {}, dtype), "a number", arg.span};
             operands.push_back(std::move(number));
         }
@@ -210,6 +221,20 @@ private:
         return Value{std::nullopt, with_dtype(scaled, dtype)};
     }
 
+    // Python's arithmetic on two numbers of which one is complex.
+    static Value complex_arithmetic(const AstNode& node, const Value& left, const Value& right) {
+        const std::complex<double> a(*left.number, left.imag), b(*right.number, right.imag);
+        std::complex<double> result;
+        switch (node.op) {
+            case '+': result = a + b; break;
+            case '-': result = a - b; break;
+            case '*': result = a * b; break;
+            case '/': result = a / b; break;
+            default: fail(ErrorKind::unsupported, "this operation on complex numbers is not supported yet", node.span);
+        }
+        return Value{result.real(), nullptr, false, false, result.imag(), true};
+    }
+
     Value evaluate_binary(const AstNode& node) {
         const AstNode& left_ast = *node.args[0];
         const AstNode& right_ast = *node.args[1];
@@ -218,6 +243,8 @@ private:
         // ** and the comparisons are elementwise functions (numbers alone folded there).
         if (std::string_view("^<L>GEN").find(node.op) != std::string_view::npos)
             return lower_function_operator(node, left, right);
+        if (left.number && right.number && (left.complex || right.complex))
+            return complex_arithmetic(node, left, right);
         if (left.number && right.number) {
             // Python's arithmetic: int op int is an int, except true division.
             const bool integer = left.integer && right.integer;
@@ -234,6 +261,8 @@ private:
             if (left.number || right.number)
                 fail(ErrorKind::unsupported, "adding a number to an array is not supported yet", node.span);
             double sign = node.op == '+' ? 1.0 : -1.0;
+            if (node.op == '-')
+                refuse_bool_minus({as_operand(left, left_ast), as_operand(right, right_ast)}, node.span);
             return Value{
                 std::nullopt,
                 make_lincomb({1.0, sign}, {as_operand(left, left_ast), as_operand(right, right_ast)}, node.span)};
@@ -243,6 +272,10 @@ private:
             if (left.number || right.number) {
                 const Value& number = left.number ? left : right;
                 const Value& array = left.number ? right : left;
+                if (number.complex)
+                    return Value{std::nullopt,
+                                 make_complex_scaled(*number.number, number.imag,
+                                                     as_operand(array, left.number ? right_ast : left_ast), node.span)};
                 NodePtr scaled =
                     make_lincomb({*number.number}, {as_operand(array, left.number ? right_ast : left_ast)}, node.span);
                 return Value{std::nullopt,
@@ -261,6 +294,12 @@ private:
             NodePtr scaled =
                 make_lincomb({*left.number}, {Operand{reciprocal, "1 / the divisor", node.span}}, node.span);
             return Value{std::nullopt, with_dtype(scaled, reciprocal->dtype)};
+        }
+        if (right.complex) {
+            // X / (a + bi) = X * (a - bi) / (a^2 + b^2), as Python divides complex numbers.
+            const double norm = *right.number * *right.number + right.imag * right.imag;
+            return Value{std::nullopt, make_complex_scaled(*right.number / norm, -right.imag / norm,
+                                                           as_operand(left, left_ast), node.span)};
         }
         NodePtr divided = make_lincomb({1.0 / *right.number}, {as_operand(left, left_ast)}, node.span);
         return Value{std::nullopt, with_dtype(divided, true_divide_dtype(left.node->dtype, as_scalar(right)))};

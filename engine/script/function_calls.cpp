@@ -30,6 +30,7 @@ Value apply(FunctionOp op, const std::vector<Value>& values, const std::vector<c
             const AstNode& node, std::optional<expr::ScalarLiteral> exponent) {
     bool all_numbers = true;
     for (const Value& value : values) all_numbers = all_numbers && !value.node;
+    for (const Value& value : values) require_real(value, node.span);
     if (all_numbers) {
         std::vector<double> numbers;
         bool all_integers = true;
@@ -63,6 +64,8 @@ Value apply(FunctionOp op, const std::vector<Value>& values, const std::vector<c
 // with an array exponent array_power (2 ** X, X ** Y); numbers alone fold as Python's ** does.
 Value lower_power(const Value& base, const Value& exponent, const AstNode& node, const AstNode& base_ast,
                   const AstNode& exponent_ast) {
+    require_real(base, node.span);
+    require_real(exponent, node.span);
     if (exponent.node) return apply(FunctionOp::array_power, {base, exponent}, {&base_ast, &exponent_ast}, node, {});
     const expr::ScalarLiteral number = as_scalar(exponent);
     if (!base.node) {

@@ -121,6 +121,8 @@ Token Lexer::lex_number(std::size_t begin) {
     // Python's imaginary literals (1j, 2.5J): a well-formed number followed by exactly one 'j'.
     const bool complex_suffix = !bad && end < text_.size() && (text_[end] == 'j' || text_[end] == 'J') &&
                                 (end + 1 == text_.size() || !(is_name_char(text_[end + 1]) || text_[end + 1] == '.'));
+    const std::size_t value_end = end;
+    if (complex_suffix) ++end;
     // Letters, digits or dots glued on (2x, 0x10, 1.2.3, 1e) make the whole run one bad literal, which reads
     // better than "1.2" followed by an unexpected ".3".
     while (end < text_.size() && (is_name_char(text_[end]) || text_[end] == '.')) {
@@ -128,13 +130,10 @@ Token Lexer::lex_number(std::size_t begin) {
         ++end;
     }
     Token token = make(TokenKind::number, begin, end);
-    if (bad && complex_suffix)
-        fail(ErrorKind::unsupported,
-             "complex literal " + quote_excerpt(token.text) + " is not supported yet; complex inputs are (HDF5, .npy)",
-             token.span);
     if (bad) fail(ErrorKind::syntax, "bad number literal " + quote_excerpt(token.text), token.span);
+    token.imaginary = complex_suffix;
     const char* first = token.text.data();
-    const char* last = first + token.text.size();
+    const char* last = first + (value_end - begin);
     // from_chars: locale-independent, unlike strtod.
     const auto [stop, status] = std::from_chars(first, last, token.number);
     if (status == std::errc::result_out_of_range)

@@ -45,8 +45,9 @@ enum class TokenKind {
 struct Token {
     TokenKind kind = TokenKind::end;
     SourceSpan span;
-    std::string_view text;  // the token's text; for strings, the contents without quotes
-    double number = 0;      // value of a number token
+    std::string_view text;   // the token's text; for strings, the contents without quotes
+    double number = 0;       // value of a number token
+    bool imaginary = false;  // a number token written with Python's j suffix (2j, 1.5e3J): number is its imaginary part
 };
 
 class Lexer {

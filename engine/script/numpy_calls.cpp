@@ -119,7 +119,7 @@ public:
 
     std::int64_t integer(const AstNode& ast, std::string_view parameter) const {
         const Value value = evaluate_(ast);
-        if (!value.number || !value.integer || std::abs(*value.number) > 1e15)
+        if (!value.number || !value.integer || value.complex || std::abs(*value.number) > 1e15)
             fail(ErrorKind::semantic, callee_ + ": " + std::string(parameter) + " must be an integer", ast.span);
         return static_cast<std::int64_t>(*value.number);
     }

@@ -205,7 +205,9 @@ Parsed Parser::primary() {
         case TokenKind::number: {
             Parsed result = make_node(AstNode::Kind::number, current_.span, 0, current_.span);
             result.node->value = current_.number;
-            result.node->is_integer = current_.text.find_first_of(".eE") == std::string_view::npos;
+            result.node->imaginary = current_.imaginary;
+            result.node->is_integer = !current_.imaginary &&
+                                      current_.text.find_first_of(".eE") == std::string_view::npos;
             advance();
             return result;
         }

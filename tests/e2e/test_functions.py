@@ -3,8 +3,7 @@ values (0, -0, negatives, +-inf, nan, huge, tiny) in float64, float32, int32 and
 broadcasting; numpy's values where it gives nan or inf; tiled and expanded plans under 1 and 2 threads; and the
 Gaussian kernel E = einsum('ijk->k', exp(-(C - C2)**2)) of the seed's C and C2.
 
-Comparisons give 0/1 in the promoted dtype of their operands (tilesum has no bool dtype); numpy's bool results are
-compared as such. Case: --case values (every function), gaussian, or errors (what is refused, and where)."""
+Comparisons give bool arrays, as numpy's. Case: --case values (every function), gaussian, or errors (what is refused, and where)."""
 
 import warnings
 
@@ -59,9 +58,9 @@ def expected_outputs(values):
         cases.append((f"{function}_IL", f"{function}(I, L)", getattr(np, function)(I, L)))
         cases.append((f"{function}_I0", f"{function}(I, 0)", getattr(np, function)(I, 0)))
     for index, (symbol, function) in enumerate(COMPARISONS.items()):
-        cases.append((f"compare{index}_XY", f"X {symbol} Y", function(X, Y).astype(np.float64)))
-        cases.append((f"compare{index}_F0", f"F {symbol} 0.5", function(F, 0.5).astype(np.float32)))
-        cases.append((f"compare{index}_IL", f"I {symbol} L", function(I, L).astype(np.int64)))
+        cases.append((f"compare{index}_XY", f"X {symbol} Y", function(X, Y)))  # bool, as numpy's
+        cases.append((f"compare{index}_F0", f"F {symbol} 0.5", function(F, 0.5)))
+        cases.append((f"compare{index}_IL", f"I {symbol} L", function(I, L)))
     cases.append(("where_XYF", "np.where(X > Y, X, F)", np.where(X > Y, X, F)))
     cases.append(("where_F0", "np.where(F < 0, 0, F)", np.where(F < 0, 0, F)))
     cases.append(("where_nan_cond", "where(X, 1.0, 2.0)", np.where(X, 1.0, 2.0)))
@@ -80,8 +79,8 @@ def compare(name, actual, expected):
     expected = np.asarray(expected)
     util.expect(actual.dtype == expected.dtype, f"{name}: dtype {actual.dtype}, numpy's {expected.dtype}")
     util.expect(actual.shape == expected.shape, f"{name}: shape {actual.shape}, numpy's {expected.shape}")
-    if expected.dtype.kind in "iu":
-        util.expect(np.array_equal(actual, expected), f"{name}: integers differ from numpy's")
+    if expected.dtype.kind in "biu":
+        util.expect(np.array_equal(actual, expected), f"{name}: integers or bools differ from numpy's")
         return
     # numpy's own float32 kernels (SIMD) are within a few ulps of the correctly rounded value tilesum computes
     # in float64 and rounds; float64 ones within an ulp or two of glibc's.

@@ -153,11 +153,11 @@ private:
                 const std::string right = chance(0.3) ? number() : expression(suffix_of(labels), depth - 1);
                 return join(np, name, left, ", ", right, ")");
             }
-            case 6: {  // a comparison, 0 or 1, alone or as a mask
+            case 6: {  // a comparison, 0 or 1 as a float (a bool would be refused under `-` or in a float sum), or a mask
                 const std::string left = operand(labels, depth - 1);
                 const std::string right = chance(0.3) ? number() : operand(suffix_of(labels), depth - 1);
                 std::string compared = join("(", left, comparisons[uniform(0, 5)], right, ")");
-                if (chance(0.5)) return compared;
+                if (chance(0.5)) return join("(", compared, " * 1.0)");
                 const std::string masked = operand(labels, depth - 1);
                 return join("(", compared, " * ", masked, ")");
             }

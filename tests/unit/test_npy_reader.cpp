@@ -12,9 +12,11 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/common/error.hpp"
+#include "engine/common/float16.hpp"
 #include "io/input_reader.hpp"
 #include "io/npy_reader.hpp"
 
@@ -104,7 +106,7 @@ DtypeCase complex_case(std::string descr, DType dtype) {
     return type;
 }
 
-std::vector<DtypeCase> all_dtypes() {
+std::vector<DtypeCase> npy_dtype_cases() {
     std::vector<DtypeCase> types = {
         real_case<double>("<f8", DType::f64, 4),    real_case<double>(">f8", DType::f64, 4),
         real_case<float>("<f4", DType::f32, 4),     real_case<float>(">f4", DType::f32, 4),
@@ -114,6 +116,30 @@ std::vector<DtypeCase> all_dtypes() {
         complex_case<float>("<c8", DType::c64),     complex_case<float>(">c8", DType::c64),
     };
     return types;
+}
+
+// A dtype of which each element is `value(flat)`, stored as `Value` (Half: float16's bits).
+struct Half {
+    double value;
+};
+struct SmallCase {
+    std::string descr;
+    DType dtype;
+    std::function<void(std::string&, Extent)> append;
+    std::function<double(Extent)> value;
+};
+
+template <class Value>
+SmallCase small_case(std::string descr, DType dtype, std::function<double(Extent)> value) {
+    const bool big = descr[0] == '>';
+    SmallCase type{descr, dtype, {}, value};
+    type.append = [big, value](std::string& bytes, Extent flat) {
+        if constexpr (std::is_same_v<Value, Half>)
+            append_bytes(bytes, double_to_float16(value(flat)), big);
+        else
+            append_bytes(bytes, static_cast<Value>(value(flat)), big);
+    };
+    return type;
 }
 
 // The C-order index of each element in file order: C order itself, or Fortran order (axis 0 fastest).
@@ -209,7 +235,7 @@ void require_usage_error(const std::function<void()>& open, const std::string& p
 
 TEST_CASE("Every dtype reads back as float64, in C and Fortran order, versions 1 and 2", "[io][npy]") {
     const Shape shape{5, 7, 3};
-    for (const DtypeCase& type : all_dtypes())
+    for (const DtypeCase& type : npy_dtype_cases())
         for (bool fortran_order : {false, true})
             for (int version : {1, 2}) {
                 INFO(type.descr << (fortran_order ? " Fortran order" : " C order") << " version " << version);
@@ -226,7 +252,7 @@ TEST_CASE("Every dtype reads back as float64, in C and Fortran order, versions 1
 
 TEST_CASE("The imaginary part of a complex file is read by a reader of its own", "[io][npy]") {
     const Shape shape{4, 6};
-    for (const DtypeCase& type : all_dtypes()) {
+    for (const DtypeCase& type : npy_dtype_cases()) {
         if (!is_complex(type.dtype)) continue;
         for (bool fortran_order : {false, true}) {
             INFO(type.descr << (fortran_order ? " Fortran order" : " C order"));
@@ -349,8 +375,6 @@ TEST_CASE("Unsupported dtypes are refused naming the file and the dtype", "[io][
                                                                     {"|S3", "'|S3' (byte strings)"},
                                                                     {"|V8", "'|V8' (raw bytes or records)"},
                                                                     {"<M8[ns]", "'<M8[ns]' (datetime64)"},
-                                                                    {"<f2", "'<f2';"},
-                                                                    {"<u8", "'<u8' (uint64);"},
                                                                     {"<f16", "'<f16';"},
                                                                     {"|f8", "'|f8';"}};
     for (const auto& [descr, name] : cases) {
@@ -363,23 +387,55 @@ TEST_CASE("Unsupported dtypes are refused naming the file and the dtype", "[io][
     require_usage_error(open, path, "structured dtype");
 }
 
-TEST_CASE("bool, int8, int16 and unsigned ints are refused as in HDF5: numpy computes in them", "[io][npy][errors]") {
-    // numpy's uint8 + uint8 wraps at 256 and int8 * int8 at 128: reading them as int32 would give other answers.
-    const std::string path = temp_path("narrow_dtype.npy");
-    const auto open = [&] { io::NpyReader reader(path); };
-    const std::vector<std::pair<std::string, std::string>> cases = {
-        {"|b1", "bool"},  {"|i1", "int8"},   {"|u1", "uint8"},  {"<i2", "int16"},
-        {">i2", "int16"}, {"<u2", "uint16"}, {"<u4", "uint32"}, {">u4", "uint32"}};
-    for (const auto& [descr, name] : cases) {
-        INFO(descr);
-        write_file(path, npy_header(npy_dict(descr, false, {2}), 1) + std::string(64, '\0'));
-        require_usage_error(open, path,
-                            "has dtype '" + descr + "' (" + name +
-                                "); tilesum reads int32, int64, "
-                                "float32, float64, complex64 and complex128: numpy computes in " +
-                                name);
-        require_usage_error([&] { io::open_input(path, ""); }, path, "(" + name + ")");
-    }
+TEST_CASE("bool, int8, int16, unsigned ints and float16 read as float64, either byte order", "[io][npy]") {
+    // numpy computes in them (uint8 + uint8 wraps at 256); tilesum reads them exactly and wraps results where they
+    // are written (io/exact_integers.hpp).
+    const Shape shape{4, 5};
+    const auto unsigned_value = [](Extent flat) { return real_value(flat) + 100; };  // 0..200
+    const auto signed_value = [](Extent flat) { return real_value(flat); };          // -100..100
+    const auto bool_value = [](Extent flat) { return flat % 3 == 0 ? 1.0 : 0.0; };
+    const auto half_value = [](Extent flat) { return real_value(flat) / 8; };  // exact in float16
+    const std::vector<SmallCase> cases = {
+        small_case<std::uint8_t>("|b1", DType::b1, bool_value),
+        small_case<std::int8_t>("|i1", DType::i8, signed_value),
+        small_case<std::uint8_t>("|u1", DType::u8, unsigned_value),
+        small_case<std::int16_t>("<i2", DType::i16, signed_value),
+        small_case<std::int16_t>(">i2", DType::i16, signed_value),
+        small_case<std::uint16_t>("<u2", DType::u16, unsigned_value),
+        small_case<std::uint16_t>(">u2", DType::u16, unsigned_value),
+        small_case<std::uint32_t>("<u4", DType::u32, unsigned_value),
+        small_case<std::uint32_t>(">u4", DType::u32, unsigned_value),
+        small_case<std::uint64_t>("<u8", DType::u64, unsigned_value),
+        small_case<std::uint64_t>(">u8", DType::u64, unsigned_value),
+        small_case<Half>("<f2", DType::f16, half_value),
+        small_case<Half>(">f2", DType::f16, half_value),
+    };
+    for (const SmallCase& type : cases)
+        for (bool fortran_order : {false, true}) {
+            INFO(type.descr << (fortran_order ? " Fortran order" : " C order"));
+            const std::string path = temp_path("small.npy");
+            std::string bytes = npy_header(npy_dict(type.descr, fortran_order, shape), 1);
+            for (Extent flat : file_order(shape, fortran_order)) type.append(bytes, flat);
+            write_file(path, bytes);
+            io::NpyReader reader(path);
+            CHECK(reader.info().dtype == type.dtype);
+            check_reads(reader, shape, type.value);
+        }
+}
+
+TEST_CASE("A uint64 value of 2^53 or more is refused: float64 cannot hold it exactly", "[io][npy][errors]") {
+    const std::string path = temp_path("big_uint64.npy");
+    std::string bytes = npy_header(npy_dict("<u8", false, {3}), 1);
+    for (std::uint64_t value : {std::uint64_t{5}, (std::uint64_t{1} << 53) - 1, std::uint64_t{1} << 53})
+        append_bytes(bytes, value, false);
+    write_file(path, bytes);
+    io::NpyReader reader(path);
+    std::vector<double> first(2);
+    reader.read({{0, 2}}, first.data());
+    CHECK(first == std::vector<double>{5, 9007199254740991.0});
+    std::vector<double> all(3);
+    CHECK_THROWS_WITH(reader.read({{0, 3}}, all.data()),
+                      Contains("holds a uint64 value of magnitude 2^53 or more at [2]"));
 }
 
 TEST_CASE("Malformed header dicts are refused saying what is wrong", "[io][npy][errors]") {

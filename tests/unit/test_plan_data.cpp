@@ -171,8 +171,8 @@ TEST_CASE("a plan file that is not a consistent plan is refused naming the key",
                         "execution.outputs[0].tiling.tile_shape: expected an array");
     }
     SECTION("an unknown dtype") {
-        require_refused(edited(data, pointer("/expression/nodes/0/dtype"), "float16"),
-                        "expression.nodes[0].dtype: 'float16' is none of");
+        require_refused(edited(data, pointer("/expression/nodes/0/dtype"), "float128"),
+                        "expression.nodes[0].dtype: 'float128' is none of");
     }
     SECTION("a root that is no node") {
         require_refused(edited(data, pointer("/execution/outputs/0/root"), nodes),

@@ -92,8 +92,18 @@ void bind_tensors(py::module_& module) {
     module.def("subtract", [](const Tensor& left, const Tensor& right) { return left - right; });
     module.def("multiply", [](const Tensor& left, const Tensor& right) { return left * right; });
     module.def("negative", [](const Tensor& operand) { return -operand; });
-    module.def("scale", [](const Tensor& operand, double coefficient) { return coefficient * operand; });
-    module.def("divide_by", [](const Tensor& operand, double divisor) { return operand / divisor; });
+    // A Python number keeps numpy's value-based dtype rules: whether it was an int (or a bool) matters.
+    module.def("scale", [](const Tensor& operand, double coefficient, bool integer, bool boolean) {
+        return expr::scaled(operand, expr::ScalarLiteral{coefficient, integer, boolean});
+    });
+    module.def("with_dtype", [](const Tensor& operand, const std::string& name) {
+        for (DType dtype : all_dtypes)
+            if (name == dtype_name(dtype)) return expr::as_dtype(operand, dtype);
+        fail(ErrorKind::usage, "tilesum has no dtype '" + name + "'");
+    });
+    module.def("divide_by", [](const Tensor& operand, double divisor, bool integer, bool boolean) {
+        return expr::divided(operand, expr::ScalarLiteral{divisor, integer, boolean});
+    });
 
     // One name each, as numpy spells them; the C++ API's overloads become explicit names where Python would have
     // to guess between a Tensor and a number.

@@ -12,10 +12,12 @@ from . import _leaves, _tilesum
 class Expr:
     """A lazy tilesum expression: has .shape and .dtype; nothing is computed until compute(), np.asarray(E),
     E.to_hdf5(...) or ts.compute({...}). Operators + - * / ** (elementwise, numpy broadcasting), unary -, and the
-    comparisons < <= > >= (1/0 in the operands' dtype) build further expressions."""
+    comparisons < <= > >= (bool arrays, as numpy's) build further expressions."""
 
     # numpy defers to these operators (ndarray + Expr calls Expr.__radd__) and routes its ufuncs here.
     __array_priority__ = 1000
+
+    _order = "K"  # the memory order compute() returns: "F" for einsum(..., order='F'), else C order
 
     def __init__(self, tensor, leaves):
         self._tensor = tensor
@@ -52,24 +54,24 @@ class Expr:
         return _binary(_tilesum.add, other, self)
 
     def __sub__(self, other):
-        return _binary(_tilesum.subtract, self, other)
+        return _binary(_tilesum.subtract, *_no_bool_minus(self, other))
 
     def __rsub__(self, other):
-        return _binary(_tilesum.subtract, other, self)
+        return _binary(_tilesum.subtract, *_no_bool_minus(other, self))
 
     def __mul__(self, other):
-        if _is_real_number(other):
-            return _derive(_tilesum.scale(self._tensor, float(other)), self)
+        if _is_python_number(other):
+            return _derive(_tilesum.scale(self._tensor, *_number(other)), self)
         return _binary(_tilesum.multiply, self, other)
 
     def __rmul__(self, other):
-        if _is_real_number(other):
-            return _derive(_tilesum.scale(self._tensor, float(other)), self)
+        if _is_python_number(other):
+            return _derive(_tilesum.scale(self._tensor, *_number(other)), self)
         return _binary(_tilesum.multiply, other, self)
 
     def __truediv__(self, other):
-        if _is_real_number(other):
-            return _derive(_tilesum.divide_by(self._tensor, float(other)), self)
+        if _is_python_number(other):
+            return _derive(_tilesum.divide_by(self._tensor, *_number(other)), self)
         return _binary(_tilesum.multiply, self, _reciprocal(as_expr(other)))
 
     def __rtruediv__(self, other):
@@ -86,6 +88,7 @@ class Expr:
         return _binary(_tilesum.power, other, self)
 
     def __neg__(self):
+        _no_bool_minus(self)
         return _derive(_tilesum.negative(self._tensor), self)
 
     def __pos__(self):
@@ -205,6 +208,37 @@ def _is_real_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def _is_python_number(value):
+    """A Python bool, int or float (numpy's value-based dtype rules apply to them, not to numpy scalars' dtypes)."""
+    return isinstance(value, (bool, int, float))
+
+
+def _number_like(value, other):
+    """A Python number meeting the Expr `other` as a 0-d input of numpy's value-based result dtype (uint8 + 2 stays
+    uint8, uint8 + -1 is int16): that dtype promotes with other's to itself, and holds the value as numpy casts it."""
+    dtype = np.result_type(other.dtype, value)
+    if dtype == np.float64:
+        return as_expr(float(value))
+    return leaf_expr(_leaves.from_array(np.asarray(value, dtype=dtype)))
+
+
+def _no_bool_minus(*operands):
+    """The operands of a subtraction (two) or negation (one) as Exprs; TypeError as numpy's when all are bool."""
+    operands = tuple(as_expr(operand) for operand in operands)
+    if all(operand.dtype == np.bool_ for operand in operands):
+        if len(operands) == 1:
+            raise TypeError("The numpy boolean negative, the `-` operator, is not supported, use the `~` operator "
+                            "or the logical_not function instead.")
+        raise TypeError("numpy boolean subtract, the `-` operator, is not supported, use the bitwise_xor, the `^` "
+                        "operator, or the logical_xor function instead.")
+    return operands
+
+
+def _number(value):
+    """(value, is an int, is a bool) as the library's scale and divide_by take a Python number."""
+    return float(value), isinstance(value, int) and not isinstance(value, bool), isinstance(value, bool)
+
+
 def as_expr(value):
     """An Expr of an Expr, a numpy array (or anything np.asarray takes), an h5py Dataset or a Python number."""
     if isinstance(value, Expr):
@@ -231,6 +265,10 @@ def _derive(tensor, *operands):
 
 
 def _binary(function, left, right):
+    if isinstance(left, (bool, int, float, complex)) and isinstance(right, Expr):
+        left = _number_like(left, right)
+    if isinstance(right, (bool, int, float, complex)) and isinstance(left, Expr):
+        right = _number_like(right, left)
     left, right = as_expr(left), as_expr(right)
     return _derive(function(left._tensor, right._tensor), left, right)
 
@@ -284,12 +322,12 @@ def minimum(a, b):
 
 
 def equal(a, b):
-    """np.equal(a, b), lazily: 1/0 in the operands' promoted dtype (tilesum has no bool dtype)."""
+    """np.equal(a, b), lazily: a bool array, as numpy's."""
     return _compare(_tilesum.equal, _tilesum.equal_scalar, as_expr(a), b)
 
 
 def not_equal(a, b):
-    """np.not_equal(a, b), lazily: 1/0 in the operands' promoted dtype."""
+    """np.not_equal(a, b), lazily: a bool array, as numpy's."""
     return _compare(_tilesum.not_equal, _tilesum.not_equal_scalar, as_expr(a), b)
 
 
@@ -403,7 +441,7 @@ def mean(a, axis=None, **keywords):
 _UFUNCS = dict(UNARY)
 _UFUNCS.update({
     "add": lambda a, b: _binary(_tilesum.add, a, b),
-    "subtract": lambda a, b: _binary(_tilesum.subtract, a, b),
+    "subtract": lambda a, b: _binary(_tilesum.subtract, *_no_bool_minus(a, b)),
     "multiply": lambda a, b: as_expr(a) * b if isinstance(a, Expr) else as_expr(b).__rmul__(a),
     "true_divide": lambda a, b: as_expr(a) / b,
     "divide": lambda a, b: as_expr(a) / b,
@@ -420,11 +458,6 @@ _UFUNCS.update({
     "greater_equal": lambda a, b: as_expr(a) >= b,
     "matmul": matmul,
 })
-
-
-# numpy keywords of einsum that do not change the answer are accepted; the others are refused by name rather than
-# ignored (issue 14): dtype=, casting=, order= are a later slice. out= computes at once, as numpy's does.
-_ACCEPTED_EINSUM_KEYWORDS = ("optimize", "out")
 
 
 _SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -454,32 +487,114 @@ def _interleaved(first, rest):
     return subscripts, operands
 
 
-def einsum(subscripts, *operands, **keywords):
-    """einsum(subscripts, *operands) -> Expr, lazily: numpy's np.einsum with its full subscript syntax (ellipses,
-    repeated labels, implicit output).
+def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe", **keywords):
+    """einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order='K', casting='safe') -> Expr,
+    lazily: numpy's np.einsum with its full subscript syntax (ellipses, repeated labels, implicit output) and its
+    keywords.
 
     Operands: Exprs, numpy arrays (float64 C-contiguous ones are borrowed without a copy: do not change them until
     the expression is computed), h5py Datasets and ts.hdf5()/ts.npy() inputs (read by tiles inside the library),
-    Python numbers. numpy's interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]) works too. `optimize=` is
-    accepted and has no effect (tilesum plans the contraction order itself). `out=` a numpy array computes the
-    result at once into it (written in place when it is float64 and C-contiguous) and returns it, as numpy does;
-    the result's dtype must cast to out's safely. Other numpy keywords (dtype=, casting=, order=) raise TypeError.
+    Python numbers. numpy's interleaved form einsum(a, [0, 1], b, [1, 2], [0, 2]) works too.
+
+    Keywords, with numpy's rules and errors:
+      dtype    the result's dtype, as numpy computes it: each operand must cast to it under `casting`
+               (TypeError otherwise, numpy's message). tilesum computes exactly and gives the result in that
+               dtype; it refuses (ValueError) a dtype numpy would reach by changing operand values first (float64
+               operands truncated to an integer dtype, a wider int wrapped into a narrower one, complex ones cut
+               to real), and a complex dtype for real operands.
+      casting  'no', 'equiv', 'safe' (the default), 'same_kind' or 'unsafe' (ValueError for others): which operand
+               casts to the result's dtype are allowed.
+      order    'C', 'F', 'A' or 'K' (ValueError for others): the memory order of the array compute() returns
+               ('F': Fortran order; the others C order, which is what 'A' and 'K' give for tilesum's C-ordered
+               results). It does not apply to HDF5 outputs, whose layout HDF5 fixes (C order).
+      optimize False, True, 'greedy', 'optimal' or an explicit path ['einsum_path', (0, 1), ...], validated as
+               numpy validates it; tilesum's planner chooses the contraction order itself (an explicit path is
+               not followed: numpy's result is the same whichever order is taken).
+      out      a numpy array: the result is computed at once into it (written in place when it is float64 and
+               C-contiguous) and returned, as numpy does; the result's dtype must cast to out's safely. Or an
+               h5py Dataset of the result's shape in a file open for writing: written in place, block of rows by
+               block of rows (never whole in memory; a block's unsliced inputs are read again per block), and
+               returned; a dataset the expression reads is refused (ValueError).
 
     >>> C = ts.einsum("i,jk->ijk", B, A)          # nothing is computed
     >>> E = ts.einsum("ijk,ikj->k", C, C)
     >>> E.compute(memory="1GiB")                  # a numpy array
     """
     for keyword in keywords:
-        if keyword not in _ACCEPTED_EINSUM_KEYWORDS:
-            raise TypeError(f"einsum() keyword '{keyword}' is not supported by tilesum yet")
+        raise TypeError(f"'{keyword}' is an invalid keyword for einsum")
+    if not isinstance(casting, str):
+        raise TypeError(f"casting must be str, not {type(casting).__name__}")
+    if casting not in _CASTINGS:
+        raise ValueError(f"casting must be one of 'no', 'equiv', 'safe', 'same_kind', or 'unsafe' (got {casting!r})")
+    order = "K" if order is None else order
+    if not isinstance(order, str) or order.upper() not in ("C", "F", "A", "K"):
+        raise ValueError(f"order must be one of 'C', 'F', 'A', or 'K' (got {order!r})")
+    dtype = None if dtype is None else np.dtype(dtype)  # TypeError: data type 'x' not understood, as numpy
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved(subscripts, operands)
     exprs = [as_expr(operand) for operand in operands]
     result = _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
-    if keywords.get("out") is None:
+    _check_path(optimize, len(exprs))
+    target = result.dtype if dtype is None else dtype
+    for position, expr in enumerate(exprs):
+        if not np.can_cast(expr.dtype, target, casting):
+            raise TypeError(f"Iterator operand {position} dtype could not be cast from {expr.dtype!r} to "
+                            f"{target!r} according to the rule {casting!r}")
+    if dtype is not None and dtype != result.dtype:
+        result = _derive(_tilesum.with_dtype(result._tensor, _computed_dtype(exprs, dtype).name), *exprs)
+    if order.upper() == "F":
+        result._order = "F"
+    if out is None:
         return result
     from . import _run  # pylint: disable=import-outside-toplevel  (_run builds on this module)
-    return _run.compute_into(result, keywords["out"])
+    return _run.compute_into(result, out)
+
+
+_CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")
+
+
+def _computed_dtype(exprs, dtype):
+    """`dtype` when tilesum computes einsum(..., dtype=dtype) as numpy does, else ValueError saying why not."""
+    for position, expr in enumerate(exprs):
+        if dtype.kind in "biu" and not np.can_cast(expr.dtype, dtype, "safe"):
+            raise ValueError(f"einsum(dtype={dtype.name}): numpy casts operand {position} ({expr.dtype}) to "
+                             f"{dtype.name} first, changing its values (truncating or wrapping them), which tilesum "
+                             "does not do; cast the operand with .astype() first")
+        if expr.dtype.kind == "c" and dtype.kind != "c":
+            raise ValueError(f"einsum(dtype={dtype.name}): numpy discards the imaginary part of operand {position} "
+                             f"({expr.dtype}), which tilesum does not do; take .real first")
+    if dtype.kind == "c" and not any(expr.dtype.kind == "c" for expr in exprs):
+        raise ValueError(f"einsum(dtype={dtype.name}) of real operands is not supported yet: compute the real "
+                         "result and convert it with .astype()")
+    return dtype
+
+
+def _check_path(optimize, operand_count):
+    """numpy's checks of optimize= (np.einsum_path): a bool, None, 'greedy', 'optimal', (name, memory limit), or
+    ['einsum_path', (i, j, ...), ...] whose contractions use operands that exist and leave exactly one. numpy looks
+    a path name up only for three operands or more, and so does this."""
+    if isinstance(optimize, (bool, np.bool_)) or optimize is None:
+        return
+    if isinstance(optimize, str):
+        name = optimize
+    elif isinstance(optimize, (list, tuple)) and optimize and optimize[0] == "einsum_path":
+        remaining = operand_count
+        for contraction in optimize[1:]:
+            positions = tuple(contraction)
+            if any(not isinstance(p, numbers.Integral) or p >= remaining or p < -remaining for p in positions):
+                raise IndexError("pop index out of range")
+            remaining += 1 - len(positions)
+        if remaining != 1:
+            raise RuntimeError(f"Invalid einsum_path is specified: {remaining - 1} more operands has to be "
+                               "contracted.")
+        return
+    elif (isinstance(optimize, (list, tuple)) and len(optimize) == 2 and isinstance(optimize[0], str)
+          and isinstance(optimize[1], (int, float))):
+        name = optimize[0]
+    else:
+        raise TypeError(f"Did not understand the path: {optimize}")
+    if operand_count > 2 and name not in ("greedy", "optimal"):
+        raise KeyError("Path name %s not found", name)
 
 
 _ARRAY_FUNCTIONS = {np.einsum: einsum, np.where: where, np.dot: dot, np.inner: inner, np.outer: outer,

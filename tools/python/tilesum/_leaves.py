@@ -3,7 +3,8 @@
 The library binds inputs by name (tilesum::Sources); an Expr carries its leaves by those names and the run binds
 each again. A leaf is one of
   - a numpy float64 array, C-contiguous and aligned: borrowed, never copied (the leaf keeps it alive);
-  - another numpy array of a dtype tilesum reads (float32, int32, int64, complex64, complex128), or a float64 one
+  - another numpy array of a dtype tilesum reads (bool, int8..int64, uint8..uint64, float16, float32, complex64,
+    complex128), or a float64 one
     in another layout: a float64 array is copied into C order in memory; the other dtypes are saved once to a
     temporary .npy file that the library reads (so that their dtype, and numpy's promotion rules, are kept);
   - an HDF5 dataset (an h5py Dataset, or ts.hdf5(path, name)): read by tiles inside the library;
@@ -31,7 +32,8 @@ _numbers = itertools.count()
 _names_lock = threading.Lock()  # expressions may be built on several threads at once
 
 # Dtypes the library reads from a file: numpy's names (engine/common/shape.hpp, DType).
-FILE_DTYPES = {np.dtype(name) for name in ("float32", "int32", "int64", "complex64", "complex128")}
+FILE_DTYPES = {np.dtype(name) for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                                            "uint64", "float16", "float32", "complex64", "complex128")}
 
 
 def _new_name(leaf, prefix, hint):
@@ -100,8 +102,9 @@ def from_array(array):
         return Leaf("memory", array=np.ascontiguousarray(array, dtype=np.float64))
     if array.dtype.newbyteorder("=") in FILE_DTYPES:
         return _saved_npy(array)
-    raise TypeError(f"arrays of dtype {array.dtype} are not supported by tilesum: it reads float64, float32, int32, "
-                    "int64, complex64 and complex128; convert with .astype()")
+    raise TypeError(f"arrays of dtype {array.dtype} are not supported by tilesum: it reads bool, int8, int16, int32, "
+                    "int64, uint8, uint16, uint32, uint64, float16, float32, float64, complex64 and complex128; "
+                    "convert with .astype()")
 
 
 def is_h5py_dataset(value):
@@ -117,7 +120,10 @@ def from_h5py(dataset):
 
 
 def from_scalar(value):
-    """A Python number as a 0-d input (float64, or complex128 through a file)."""
+    """A Python number as a 0-d input (float64; a bool, a complex or a numpy scalar of another dtype through a
+    file, keeping its dtype)."""
+    if isinstance(value, (bool, np.bool_)):
+        return _saved_npy(np.asarray(value, dtype=np.bool_))
     if np.iscomplexobj(value):
         return _saved_npy(np.asarray(value, dtype=np.complex128))
     return Leaf("memory", array=np.asarray(float(value), dtype=np.float64))

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from . import _tilesum
+from . import _leaves, _tilesum
 from ._expr import Expr, as_expr
 from ._options import DEFAULT_MEMORY, RunOptions
 
@@ -40,9 +40,21 @@ def _bindings(outputs):
 
 
 def _result(values, dtype):
-    # The library hands memory outputs over as float64; integer and float32 results are exact in it (integers
-    # below 2**53) and take their own dtype back here.
-    return values if dtype == np.float64 else values.astype(dtype)
+    """The library hands memory outputs over as float64 (integer and bool results exact, below 2**53); each takes
+    its own dtype back here as numpy computes it: integers wrapped around modulo 2**bits, bools true where nonzero,
+    float16 and float32 rounded to nearest."""
+    if dtype == np.float64:
+        return values
+    if dtype == np.bool_:
+        return values != 0
+    if dtype.kind in "iu":
+        exact = np.abs(values) < 2.0**53
+        if not np.all(exact & (np.floor(values) == values)):
+            bad = values[~(exact & (np.floor(values) == values))].flat[0]
+            raise ValueError(f"the {dtype} result holds {bad!r}, not an integer below 2**53 in magnitude: tilesum "
+                             "computes integers in float64, which is exact only below 2**53")
+        return values.astype(np.int64).astype(dtype)  # int64 -> a narrower or unsigned int wraps around as numpy
+    return values.astype(dtype)
 
 
 def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
@@ -71,9 +83,12 @@ def _run_into_arrays(outputs, arrays, options):
 
 def compute_into(expr, out, **options):
     """expr computed into the numpy array `out` (numpy's out=): written in place when out is float64, C-contiguous
-    and writeable, else computed and copied in with numpy's 'safe' casting; returns out."""
+    and writeable, else computed and copied in with numpy's 'safe' casting; returns out. `out` may also be an h5py
+    Dataset of the result's shape, open for writing: see _compute_into_h5py."""
+    if _leaves.is_h5py_dataset(out):
+        return _compute_into_h5py(expr, out, **options)
     if not isinstance(out, np.ndarray):
-        raise TypeError(f"out= must be a numpy array, not {type(out).__name__} (write to HDF5 with E.to_hdf5(...))")
+        raise TypeError(f"out= must be a numpy array or an h5py Dataset, not {type(out).__name__}")
     if out.shape != expr.shape:
         raise ValueError(f"out= has shape {out.shape}, the result has shape {expr.shape}")
     if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
@@ -84,6 +99,40 @@ def compute_into(expr, out, **options):
     _run_into_arrays({"result": expr}, {"result": target}, RunOptions(**options))
     if not direct:
         np.copyto(out, _result(target, expr.dtype), casting="safe")
+    return out
+
+
+def _compute_into_h5py(expr, out, memory=DEFAULT_MEMORY, **options):
+    """expr written into the existing h5py Dataset `out`, in place, block of rows by block of rows: each block is
+    the lazy slice expr[i:j], computed by tilesum into memory (at most about a quarter of the budget) and written
+    by h5py, which keeps the file open for writing; tilesum only reads (its inputs, possibly from the same file,
+    flushed first). So the result is never whole in memory, but a block's inputs that are not sliced with it are
+    read again for each block, and a failure part-way leaves the blocks written so far (numpy's out= is not atomic
+    either). Refused: a dataset that is one of expr's inputs (it would be read while written), a file open
+    read-only, a shape or dtype numpy's out= refuses."""
+    if out.shape != expr.shape:
+        raise ValueError(f"out= has shape {out.shape}, the result has shape {expr.shape}")
+    if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
+        raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it safely "
+                        "(numpy's casting='safe')")
+    if out.file.mode != "r+":
+        raise ValueError(f"out= dataset {out.name} is in a file open read-only: open it with 'r+' or 'a'")
+    target = (os.path.realpath(out.file.filename), out.name)
+    for leaf in expr._leaves.values():
+        if leaf.kind == "hdf5" and (os.path.realpath(leaf.file), leaf.dataset) == target:
+            raise ValueError(f"out= dataset {out.name} is an input of the expression: tilesum would read it while "
+                             "writing it; write to another dataset")
+    out.file.flush()  # what h5py still buffers must be in the file tilesum reads
+    budget = RunOptions(memory, **options).budget_bytes
+    if expr.ndim == 0:
+        out[()] = _expr_compute(expr, memory=memory, **options)
+        return out
+    row_bytes = max(expr.size // max(expr.shape[0], 1), 1) * 8
+    rows = max(1, min(expr.shape[0], budget // 4 // row_bytes))
+    for start in range(0, expr.shape[0], rows):
+        stop = min(start + rows, expr.shape[0])
+        out[start:stop] = _expr_compute(expr[start:stop], memory=memory, **options)
+        out.file.flush()
     return out
 
 
@@ -108,8 +157,9 @@ def plan(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=Non
 
 def _expr_compute(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
     """E.compute(memory="1GiB", threads=None, strategy="auto", tile=None, progress=False) -> numpy array.
-    Options as ts.compute()."""
-    return compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+    Options as ts.compute(). An einsum made with order='F' comes back in Fortran order."""
+    result = compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+    return np.asfortranarray(result) if self._order == "F" else result
 
 
 def _expr_to_hdf5(self, path, name, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
