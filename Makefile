@@ -29,7 +29,7 @@ MPIRUN := env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA
 
 DEB_PACKAGES := build-essential cmake libhdf5-dev zlib1g-dev libtbb-dev libboost-program-options-dev catch2 \
                 libopenblas-dev libhwy-dev nlohmann-json3-dev liburing-dev python3-numpy python3-h5py time pkg-config graphviz \
-                pybind11-dev python3-dev python3-pytest
+                pybind11-dev python3-dev python3-pytest libopenmpi-dev openmpi-bin libhdf5-openmpi-dev
 # Only for `make fuzz`: clang with libFuzzer.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 FUZZ_DIR      ?= build-fuzz
