@@ -11,7 +11,7 @@ Cases:
   seed    data/seed.tsum (tile strategy with many tiles, and auto: shared pieces and fused passes), an
           out-of-core GEMM (the streamed GEMM path), scalar, empty and complex outputs, bit-identical across rank
           counts; printed once, "on N ranks".
-  faults  a corrupted chunk only the last rank reads (status 1), an int32 overflow in the last rank's tile
+  faults  a corrupted chunk only the last rank reads (status 1), an int64 input beyond 2^53 in the last rank's tile
           (status 2), a missing input on every rank (status 2), --resume (refused: status 2): one error line each,
           no output left behind, a dataset already in the output file untouched.
 
@@ -239,14 +239,15 @@ def case_faults(context):
         expect_one_error(result, 1, ["corrupt.h5", "Z2"], f"a corrupted chunk read by rank {ranks - 1} of {ranks}")
         expect_nothing_left(context, out, kept)
 
-    # A value int32 cannot hold, in the last rows: in the last rank's tile only.
-    values = np.ones((9, 4), dtype=np.int32)
-    values[-1, :] = 2_000_000_000
+    # An int64 input beyond float64's exact integers (refused where it is read: int32 results now wrap as numpy's
+    # do, so an overflow is no longer an error), in the last rows: in the last rank's tile only.
+    values = np.ones((9, 4), dtype=np.int64)
+    values[-1, :] = 2**53 + 1
     util.write_h5(context.path("ints.h5"), I=values)
     script = context.write_text("double.tsum", "E = einsum('ij->ij', I + I)\n")
     out = context.path("overflow.h5")
     result = mpirun(context, 3, "run", script, "--data", context.path("ints.h5"), "--out", out, "--tile", "i=1")
-    expect_one_error(result, 2, ["int32"], "an int32 overflow on rank 2 of 3")
+    expect_one_error(result, 2, ["2^53"], "an int64 input beyond 2^53 read by rank 2 of 3")
     expect_nothing_left(context, out, False)
 
     out = context.path("missing.h5")
