@@ -130,7 +130,7 @@ struct SmallCase {
 };
 
 template <class Value>
-SmallCase small_case(std::string descr, DType dtype, std::function<double(Extent)> value) {
+SmallCase small_case(std::string descr, DType dtype, const std::function<double(Extent)>& value) {
     const bool big = descr[0] == '>';
     SmallCase type{descr, dtype, {}, value};
     type.append = [big, value](std::string& bytes, Extent flat) {

@@ -338,7 +338,7 @@ TEST_CASE("Caller memory of the small dtypes is borrowed with its dtype and comp
     // A uint8 matrix (4 x 3) times a bool vector, and an int16 tensor's tiles: results exact, in numpy's dtype.
     const std::vector<std::uint8_t> image{200, 100, 3, 255, 255, 255, 0, 1, 2, 9, 8, 7};
     const std::vector<std::uint8_t> mask{1, 0, 1};  // numpy's bools: one byte, 0 or 1
-    std::vector<std::int16_t> wide(6 * 5);
+    std::vector<std::int16_t> wide(std::size_t{6} * 5);
     for (std::size_t element = 0; element < wide.size(); ++element)
         wide[element] = static_cast<std::int16_t>(static_cast<int>(element * 997 % 2001) - 1000);
     Sources sources;
