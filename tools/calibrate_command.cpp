@@ -1,5 +1,5 @@
 // `tilesum calibrate`: measures the machine profile once (calibrate_measure.hpp says how), prints what it
-// measured and stores it where `run` and `plan` look for it (profile_location.hpp).
+// measured and stores it where `run` and `plan` look for it (engine/api/machine_profile_file.hpp).
 #include "tools/calibrate_command.hpp"
 
 #include <unistd.h>
@@ -16,6 +16,7 @@
 #include <optional>
 #include <thread>
 
+#include "engine/api/machine_profile_file.hpp"
 #include "engine/api/version.hpp"
 #include "engine/common/bytes.hpp"
 #include "engine/common/error.hpp"
@@ -23,7 +24,6 @@
 #include "io/text_files.hpp"
 #include "tools/calibrate_measure.hpp"
 #include "tools/interrupt_guard.hpp"
-#include "tools/profile_location.hpp"
 
 namespace tilesum::cli {
 
@@ -215,7 +215,7 @@ int run_calibrate_command(const std::vector<std::string>& args) {
     const std::optional<CalibrateOptions> options = parse(args);
     if (!options) return 0;
     // Where the profile goes is settled (and a bad place refused) before any time is spent measuring.
-    const ProfileLocation location = locate_profile(options->profile_path);
+    const ProfileLocation location = locate_machine_profile(options->profile_path);
     if (location.path.empty())
         fail(ErrorKind::usage, location.named_by.empty()
                                    ? "no place to store the profile: HOME is not set; give --profile FILE"

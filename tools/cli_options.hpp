@@ -40,7 +40,7 @@ struct CommandOptions {
     bool json = false;         // plan: the plan as JSON; run: the run report as JSON on stdout
     bool dot = false;          // plan only: Graphviz instead of text
     int ranks = 1;             // plan only: --ranks N, each MPI rank's share printed too
-    std::string profile_path;  // --profile FILE; empty when not given (profile_location.hpp)
+    std::string profile_path;  // --profile FILE; empty when not given (engine/api/machine_profile_file.hpp)
 };
 
 enum class Command { run, plan };

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/api/machine_profile_file.hpp"
 #include "engine/api/planning.hpp"
 #include "engine/api/run.hpp"
 #include "engine/common/bytes.hpp"
@@ -23,7 +24,6 @@
 #include "engine/script/parser.hpp"
 #include "io/text_files.hpp"
 #include "tools/interrupt_guard.hpp"
-#include "tools/profile_location.hpp"
 #include "tools/progress_report.hpp"
 #include "tools/run_report.hpp"
 
@@ -68,7 +68,7 @@ struct Session {
 
 PlanOptions plan_options(const CommandOptions& options) {
     PlanOptions planning;
-    planning.machine = load_profile(locate_profile(options.profile_path));
+    planning.machine = load_machine_profile(locate_machine_profile(options.profile_path));
     planning.budget_bytes = options.budget_bytes;
     planning.threads = options.threads;
     planning.forced_tiles = options.tiles;

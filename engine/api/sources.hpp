@@ -64,7 +64,8 @@ public:
     // all of them through parallel HDF5; `team` must outlive the sink.
     static Sink hdf5(const std::string& file, bool overwrite = false, bool resume = false, const Team* team = nullptr);
     // Outputs into memory: into caller-owned arrays given with into(), the others into arrays the sink allocates,
-    // read after the run with result().
+    // read after the run with result(). Values are float64; a complex output E is its two real parts, named
+    // "re(E)" and "im(E)" (expr::part_name) for into() and result().
     static Sink memory();
 
     ~Sink();

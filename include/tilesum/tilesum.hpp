@@ -22,6 +22,7 @@
 // docs/cpp-api.md has the whole story; examples/cpp is a project that uses the installed library.
 #pragma once
 
+#include "engine/api/machine_profile_file.hpp"
 #include "engine/api/planning.hpp"
 #include "engine/api/run.hpp"
 #include "engine/api/sources.hpp"

@@ -130,12 +130,54 @@ def test_an_incomplete_explicit_path_is_refused_as_numpy_refuses_it():
                                    np.einsum(*arguments, optimize=path), rtol=1e-12)
 
 
-def test_dtypes_numpy_reaches_by_changing_operand_values_are_refused_not_ignored():
+def test_dtypes_numpy_reaches_by_changing_numpy_operands_cast_them_as_numpy_does():
     data = operands(6)
-    # numpy truncates float64 operands to int32 first: tilesum refuses rather than give another answer.
+    # numpy truncates float64 operands to int32 (wraps int32 into uint8) first: arrays in memory are cast alike.
+    for a, b, dtype in [("A_f8", "b_f8", "i4"), ("A_i4", "b_i4", "u1"), ("A_f8", "b_f8", "?")]:
+        expected = np.einsum("ij,j->i", data[a], data[b], dtype=dtype, casting="unsafe")
+        actual = ts.einsum("ij,j->i", data[a], data[b], dtype=dtype, casting="unsafe").compute()
+        assert actual.dtype == expected.dtype
+        np.testing.assert_array_equal(actual, expected)
+
+
+def test_dtypes_numpy_reaches_by_changing_lazy_operand_values_are_refused_not_ignored():
+    data = operands(6)
+    lazy = ts.einsum("ij->ij", data["A_f8"])
     with pytest.raises(ValueError, match="truncating or wrapping"):
-        ts.einsum("ij,j->i", data["A_f8"], data["b_f8"], dtype="i4", casting="unsafe")
-    with pytest.raises(ValueError, match="truncating or wrapping"):
-        ts.einsum("ij,j->i", data["A_i4"], data["b_i4"], dtype="u1", casting="unsafe")
+        ts.einsum("ij,j->i", lazy, data["b_f8"], dtype="i4", casting="unsafe")
     with pytest.raises(ValueError, match="not supported yet"):
         ts.einsum("ij,j->i", data["A_f8"], data["b_f8"], dtype="c16")
+
+
+def test_order_a_follows_fortran_ordered_operands():
+    A = np.asfortranarray(operands(2)["A_f8"])
+    for operands_given in [(A, A), (A, np.ascontiguousarray(A))]:
+        expected = np.einsum("ij,kj->ik", *operands_given, order="A")
+        actual = ts.einsum("ij,kj->ik", *operands_given, order="A").compute()
+        assert actual.flags["F_CONTIGUOUS"] == expected.flags["F_CONTIGUOUS"]
+        np.testing.assert_allclose(actual, expected, rtol=1e-12)
+
+
+def test_scalar_operands_are_typed_by_value_next_to_arrays():
+    half = np.arange(4, dtype=np.float16)
+    for scalar in [np.float16(2), np.float64(2), 2.0, np.array(2.0), np.int64(3)]:
+        expected = np.einsum("i,->i", half, scalar)
+        actual = ts.einsum("i,->i", half, scalar)
+        assert actual.dtype == expected.dtype, scalar
+        np.testing.assert_array_equal(actual.compute(), expected)
+
+
+def test_out_takes_the_result_under_the_casting_given():
+    data = operands(6)
+    out = np.zeros(data["A_f8"].shape[0], dtype=np.float32)
+    with pytest.raises(TypeError, match="casting='safe'"):
+        ts.einsum("ij,j->i", data["A_f8"], data["b_f8"], out=out)
+    ts.einsum("ij,j->i", data["A_f8"], data["b_f8"], out=out, casting="same_kind")
+    np.testing.assert_array_equal(out, np.einsum("ij,j->i", data["A_f8"], data["b_f8"]).astype(np.float32))
+
+
+def test_no_operands_is_a_value_error_as_in_numpy():
+    with pytest.raises(ValueError, match="No input operands"):
+        ts.einsum()
+    with pytest.raises(ValueError, match="No input operands"):
+        ts.einsum("")

@@ -137,3 +137,11 @@ def test_an_h5py_operand_larger_than_the_budget(tmp_path):
         tiles = int(explained.split("tiles:")[1].split(",")[0])
         assert tiles > 4, explained
         np.testing.assert_allclose(lazy.compute(memory="2MiB"), A @ v, rtol=1e-12)
+
+
+def test_zero_dimensional_arrays_of_every_dtype_stay_zero_dimensional():
+    for dtype in ["f8", "f4", "f2", "i8", "i1", "u2", "?", "c16", ">f8"]:
+        value = np.asarray(3, dtype=dtype)
+        lazy = ts.einsum("->", value)
+        assert lazy.shape == (), dtype
+        assert lazy.compute() == np.einsum("->", value), dtype

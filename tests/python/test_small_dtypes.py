@@ -133,15 +133,34 @@ def test_intermediates_numpy_wraps_before_changing_dtype_are_refused():
         np.exp(lazy + u8).compute()
 
 
-def test_python_complex_numbers_take_numpys_dtypes():
-    # Complex results cannot be computed into memory yet: the dtypes are numpy's, values go through to_hdf5.
+def test_python_complex_numbers_take_numpys_dtypes_and_values():
     for dtype in ["float16", "float32", "float64", "uint8", "bool"]:
-        a = np.ones(3, dtype=dtype)
+        a = np.arange(1, 4).astype(dtype)
         lazy = ts.einsum("i->i", a)
         for number in [2j, 1 + 2j]:
-            assert (lazy * number).dtype == (a * number).dtype, (dtype, number)
-            assert (number * lazy).dtype == (number * a).dtype, (dtype, number)
-            assert (lazy + number).dtype == (a + number).dtype, (dtype, number)
+            for result, expected in [(lazy * number, a * number), (number * lazy, number * a),
+                                     (lazy + number, a + number)]:
+                assert result.dtype == expected.dtype, (dtype, number)
+                computed = result.compute()
+                assert computed.dtype == expected.dtype, (dtype, number)
+                np.testing.assert_allclose(computed, expected, rtol=1e-6)
+
+
+def test_complex_results_are_computed_into_memory_and_into_out():
+    rng = np.random.default_rng(5)
+    A = (rng.standard_normal((6, 5)) + 1j * rng.standard_normal((6, 5))).astype(np.complex64)
+    B = rng.standard_normal((5, 4)).astype(np.float32)
+    lazy = ts.einsum("ij,jk->ik", A, B)
+    expected = np.einsum("ij,jk->ik", A, B)
+    computed = lazy.compute()
+    assert computed.dtype == expected.dtype == np.complex64
+    np.testing.assert_allclose(computed, expected, rtol=1e-5)
+    out = np.zeros((6, 4), dtype=np.complex128)
+    assert ts.einsum("ij,jk->ik", A, B, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    together = ts.compute({"C": lazy, "R": ts.einsum("ij,jk->ik", B.T, B)})
+    np.testing.assert_allclose(together["R"], B.T @ B, rtol=1e-6)
+    np.testing.assert_allclose(together["C"], expected, rtol=1e-5)
 
 
 def test_out_an_h5py_dataset_is_written_in_place_block_by_block(tmp_path):

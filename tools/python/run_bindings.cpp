@@ -32,8 +32,11 @@ Strategy parse_strategy(const std::string& name) {
 }
 
 Plan plan_outputs(const std::vector<std::pair<std::string, expr::Tensor>>& named, std::uint64_t budget_bytes,
-                  int threads, const std::string& strategy, const std::map<std::string, Extent>& tiles) {
+                  int threads, const std::string& strategy, const std::map<std::string, Extent>& tiles,
+                  const std::string& profile) {
     PlanOptions options;
+    // The profile `tilesum calibrate` measured, found where the CLI finds it, unless profile= names another.
+    options.machine = load_machine_profile(locate_machine_profile(profile, "profile="));
     options.budget_bytes = budget_bytes;
     options.threads = threads;
     options.strategy = parse_strategy(strategy);
@@ -191,7 +194,7 @@ void bind_run(py::module_& module) {
         .def("__eq__", [](const Plan& left, const Plan& right) { return left == right; });
 
     module.def("make_plan", &plan_outputs, py::arg("outputs"), py::arg("budget_bytes"), py::arg("threads"),
-               py::arg("strategy"), py::arg("tiles"));
+               py::arg("strategy"), py::arg("tiles"), py::arg("profile"));
     module.def("run_into_memory", &run_into_memory, py::arg("plan"), py::arg("bindings"), py::arg("outputs"),
                py::arg("threads"), py::arg("progress"));
     module.def("run_into_hdf5", &run_into_hdf5, py::arg("plan"), py::arg("bindings"), py::arg("file"),

@@ -487,7 +487,7 @@ def _interleaved(first, rest):
     return subscripts, operands
 
 
-def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe", **keywords):
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe", **keywords):
     """einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order='K', casting='safe') -> Expr,
     lazily: numpy's np.einsum with its full subscript syntax (ellipses, repeated labels, implicit output) and its
     keywords.
@@ -499,14 +499,16 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
     Keywords, with numpy's rules and errors:
       dtype    the result's dtype, as numpy computes it: each operand must cast to it under `casting`
                (TypeError otherwise, numpy's message). tilesum computes exactly and gives the result in that
-               dtype; it refuses (ValueError) a dtype numpy would reach by changing operand values first (float64
-               operands truncated to an integer dtype, a wider int wrapped into a narrower one, complex ones cut
-               to real), and a complex dtype for real operands.
-      casting  'no', 'equiv', 'safe' (the default), 'same_kind' or 'unsafe' (ValueError for others): which operand
-               casts to the result's dtype are allowed.
+               dtype. Where numpy changes operand values first (float64 truncated to an integer dtype or to bool,
+               a wider int wrapped into a narrower one, complex cut to real), numpy arrays and numbers are cast as
+               numpy casts them; lazy and HDF5 operands are refused (ValueError), as is a complex dtype for real
+               operands.
+      casting  'no', 'equiv', 'safe' (the default), 'same_kind' or 'unsafe' (ValueError for others): which casts of
+               the operands to the result's dtype, and of the result to out's, are allowed.
       order    'C', 'F', 'A' or 'K' (ValueError for others): the memory order of the array compute() returns
-               ('F': Fortran order; the others C order, which is what 'A' and 'K' give for tilesum's C-ordered
-               results). It does not apply to HDF5 outputs, whose layout HDF5 fixes (C order).
+               ('F': Fortran order; 'A': Fortran order when every operand is a Fortran-ordered numpy array; else
+               C order, also for 'K', where numpy may return strides of neither order). It does not apply to HDF5
+               outputs, whose layout HDF5 fixes (C order).
       optimize False, True, 'greedy', 'optimal' or an explicit path ['einsum_path', (0, 1), ...], validated as
                numpy validates it; tilesum's planner chooses the contraction order itself (an explicit path is
                not followed: numpy's result is the same whichever order is taken).
@@ -522,6 +524,9 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
     """
     for keyword in keywords:
         raise TypeError(f"'{keyword}' is an invalid keyword for einsum")
+    if not operands:
+        raise ValueError("No input operands")
+    subscripts, *operands = operands
     if not isinstance(casting, str):
         raise TypeError(f"casting must be str, not {type(casting).__name__}")
     if casting not in _CASTINGS:
@@ -532,6 +537,11 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
     dtype = None if dtype is None else np.dtype(dtype)  # TypeError: data type 'x' not understood, as numpy
     if not isinstance(subscripts, str):
         subscripts, operands = _interleaved(subscripts, operands)
+    if not operands:
+        raise ValueError("No input operands")
+    operands = _value_based_scalars(operands)
+    if dtype is not None:
+        operands = [_cast_in_memory(operand, dtype, casting) for operand in operands]
     exprs = [as_expr(operand) for operand in operands]
     result = _derive(_tilesum.einsum(subscripts, [expr._tensor for expr in exprs]), *exprs)
     _check_path(optimize, len(exprs))
@@ -542,12 +552,48 @@ def einsum(subscripts, *operands, out=None, optimize=False, dtype=None, order="K
                             f"{target!r} according to the rule {casting!r}")
     if dtype is not None and dtype != result.dtype:
         result = _derive(_tilesum.with_dtype(result._tensor, _computed_dtype(exprs, dtype).name), *exprs)
-    if order.upper() == "F":
+    if order.upper() == "F" or (order.upper() == "A" and _all_fortran(operands)):
         result._order = "F"
     if out is None:
         return result
     from . import _run  # pylint: disable=import-outside-toplevel  (_run builds on this module)
-    return _run.compute_into(result, out)
+    return _run.compute_into(result, out, casting)
+
+
+def _is_scalar_like(operand):
+    """A Python or numpy scalar, or a 0-d numpy array: what numpy 1.24 types by value when arrays are present."""
+    if isinstance(operand, np.ndarray):
+        return operand.ndim == 0
+    return isinstance(operand, (numbers.Number, np.generic))
+
+
+def _value_based_scalars(operands):
+    """numpy's value-based casting (1.24) for einsum: next to arrays, a scalar operand does not widen the result
+    of its kind (float16 array times np.float64(2) is float16), so each scalar is stored in the dtype numpy
+    promotes it to; then the library's array promotion gives numpy's result dtype."""
+    arrays = [operand for operand in operands if not _is_scalar_like(operand)]
+    if not arrays or len(arrays) == len(operands):
+        return list(operands)
+    array_dtype = np.result_type(*(as_expr(operand).dtype for operand in arrays))
+    return [np.asarray(operand, dtype=np.result_type(array_dtype, operand)) if _is_scalar_like(operand) else operand
+            for operand in operands]
+
+
+def _cast_in_memory(operand, dtype, casting):
+    """einsum(dtype=...) casts each operand to dtype before computing; an operand in memory (a numpy array or a
+    number) is cast here exactly as numpy casts it, when `casting` allows it (the check after says why not)."""
+    if isinstance(operand, Expr) or _leaves.is_h5py_dataset(operand):
+        return operand
+    array = np.asarray(operand)
+    if array.dtype == dtype or np.can_cast(array.dtype, dtype, "safe") or not np.can_cast(array.dtype, dtype, casting):
+        return operand
+    return array.astype(dtype)
+
+
+def _all_fortran(operands):
+    """numpy's order='A': Fortran order when every operand is a Fortran-contiguous array."""
+    return all(isinstance(operand, np.ndarray) and operand.flags.f_contiguous and not operand.flags.c_contiguous
+               for operand in operands)
 
 
 _CASTINGS = ("no", "equiv", "safe", "same_kind", "unsafe")

@@ -85,7 +85,7 @@ def _saved_npy(array):
     handle, path = tempfile.mkstemp(prefix="tilesum-", suffix=".npy")
     try:
         with os.fdopen(handle, "wb") as file:
-            np.save(file, np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("=")))
+            np.save(file, np.asarray(array, dtype=array.dtype.newbyteorder("="), order="C"))  # 0-d stays 0-d
         leaf = Leaf("npy", file=path, temporary=True)
     except BaseException:
         os.unlink(path)
@@ -99,7 +99,7 @@ def from_array(array):
     if _is_borrowable(array):
         return Leaf("memory", array=array)
     if array.dtype == np.float64 or array.dtype.kind == "f" and array.dtype.itemsize == 8:
-        return Leaf("memory", array=np.ascontiguousarray(array, dtype=np.float64))
+        return Leaf("memory", array=np.asarray(array, dtype=np.float64, order="C"))
     if array.dtype.newbyteorder("=") in FILE_DTYPES:
         return _saved_npy(array)
     raise TypeError(f"arrays of dtype {array.dtype} are not supported by tilesum: it reads bool, int8, int16, int32, "

@@ -52,10 +52,24 @@ def forced_tiles(tile):
     return dict(items)
 
 
-class RunOptions:
-    """The options of one call, checked: budget_bytes, threads, strategy, tiles, progress."""
+def profile_path(profile):
+    """The machine profile to plan with, as the C++ side takes it: "" for the CLI's lookup (TILESUM_PROFILE, then
+    $XDG_CONFIG_HOME/tilesum/machine.json or ~/.config/tilesum/machine.json, where `tilesum calibrate` writes it;
+    the built-in defaults when there is none), a file's path, or "defaults" for the built-in defaults."""
+    if profile is None:
+        return ""
+    if isinstance(profile, (str, os.PathLike)):
+        path = os.fspath(profile)
+        if path:
+            return path
+    raise TypeError(f"profile must be a path to a machine profile, 'defaults' or None, not {profile!r}")
 
-    def __init__(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
+
+class RunOptions:
+    """The options of one call, checked: budget_bytes, threads, strategy, tiles, progress, profile."""
+
+    def __init__(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False,
+                 profile=None):
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy '{strategy}': expected auto, expand or tile")
         self.budget_bytes = budget_bytes(memory)
@@ -63,3 +77,4 @@ class RunOptions:
         self.strategy = strategy
         self.tiles = forced_tiles(tile)
         self.progress = bool(progress)
+        self.profile = profile_path(profile)

@@ -29,7 +29,7 @@ def _checked_outputs(outputs):
 
 def _plan(outputs, options):
     return _tilesum.make_plan([(name, expr._tensor) for name, expr in outputs.items()], options.budget_bytes,
-                              options.threads, options.strategy, options.tiles)
+                              options.threads, options.strategy, options.tiles, options.profile)
 
 
 def _bindings(outputs):
@@ -39,10 +39,22 @@ def _bindings(outputs):
     return [leaf.binding() for leaf in leaves.values()]
 
 
-def _result(values, dtype):
-    """The library hands memory outputs over as float64 (integer and bool results exact, below 2**53); each takes
-    its own dtype back here as numpy computes it: integers wrapped around modulo 2**bits, bools true where nonzero,
-    float16 and float32 rounded to nearest."""
+def _part_names(name, expr):
+    """The float64 memory outputs the library fills for output `name`: itself, or for a complex result its real and
+    imaginary parts, "re(name)" and "im(name)" (engine/api/sources.hpp, Sink::memory)."""
+    return [f"re({name})", f"im({name})"] if expr.dtype.kind == "c" else [name]
+
+
+def _result(arrays, name, dtype):
+    """Output `name` of the float64 `arrays` the library filled, in its own dtype as numpy computes it: complex
+    from its two parts, integers (exact in float64 below 2**53) wrapped around modulo 2**bits, bools true where
+    nonzero, float16 and float32 (and complex64) rounded to nearest."""
+    if dtype.kind == "c":
+        real, imag = (arrays[part] for part in _part_names(name, np.empty(0, dtype)))
+        values = np.empty(real.shape, dtype=np.complex128)
+        values.real, values.imag = real, imag
+        return values if dtype == np.complex128 else values.astype(dtype)
+    values = arrays[name]
     if dtype == np.float64:
         return values
     if dtype == np.bool_:
@@ -57,52 +69,60 @@ def _result(values, dtype):
     return values.astype(dtype)
 
 
-def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
+def _computed(outputs, options, into=None):
+    """{name: numpy array} of `outputs` planned and run together; `into` ({name: array}) gives float64 C-ordered
+    arrays of real outputs to compute in place."""
+    into = into or {}
+    arrays = {}
+    for name, expr in outputs.items():
+        for part in _part_names(name, expr):
+            arrays[part] = into.get(part)
+            if arrays[part] is None:
+                arrays[part] = np.empty(expr.shape, dtype=np.float64)
+    _tilesum.run_into_memory(_plan(outputs, options), _bindings(outputs), arrays, options.threads, options.progress)
+    return {name: _result(arrays, name, expr.dtype) for name, expr in outputs.items()}
+
+
+def compute(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False, profile=None):
     """compute({"E": E, "F": F}, memory="1GiB", ...) -> {"E": array, "F": array}: several outputs planned and run
     together (they share pieces and passes).
 
     Options, as `tilesum run` takes them: memory (the budget for tile buffers: "64MiB", "2G" or bytes; default
     1GiB), threads (default: the number of cores), strategy ("auto", "expand" or "tile"), tile (forced tile sizes:
-    {"k": 64} or "k=64"), progress (a tiles-done line on stderr). Complex results cannot be computed into memory
-    yet: write them with to_hdf5.
+    {"k": 64} or "k=64"), progress (a tiles-done line on stderr), profile (the machine profile the planner's cost
+    model uses: by default the one `tilesum calibrate` stored, found as the CLI finds it (TILESUM_PROFILE, then
+    ~/.config/tilesum/machine.json), else built-in defaults; or a file's path, or "defaults").
     """
-    outputs = _checked_outputs(outputs)
-    arrays = {name: np.empty(expr.shape, dtype=np.float64) for name, expr in outputs.items()}
-    _run_into_arrays(outputs, arrays, RunOptions(memory, threads, strategy, tile, progress))
-    return {name: _result(arrays[name], expr.dtype) for name, expr in outputs.items()}
+    return _computed(_checked_outputs(outputs), RunOptions(memory, threads, strategy, tile, progress, profile))
 
 
-def _run_into_arrays(outputs, arrays, options):
-    """Plans `outputs` and runs them into the float64 C-ordered `arrays` ({name: array} of their shapes)."""
-    for name, expr in outputs.items():
-        if expr.dtype.kind == "c":  # the library's memory sink holds float64 (engine/api/run.cpp)
-            raise ValueError(f"output '{name}' is complex ({expr.dtype}): complex results cannot be computed into "
-                             "memory yet; write them with to_hdf5")
-    _tilesum.run_into_memory(_plan(outputs, options), _bindings(outputs), arrays, options.threads, options.progress)
-
-
-def compute_into(expr, out, **options):
+def compute_into(expr, out, casting="safe", **options):
     """expr computed into the numpy array `out` (numpy's out=): written in place when out is float64, C-contiguous
-    and writeable, else computed and copied in with numpy's 'safe' casting; returns out. `out` may also be an h5py
-    Dataset of the result's shape, open for writing: see _compute_into_h5py."""
+    and writeable, else computed and copied in; the result's dtype must cast to out's under `casting`, as numpy's
+    einsum requires. Returns out. `out` may also be an h5py Dataset of the result's shape, open for writing: see
+    _compute_into_h5py."""
     if _leaves.is_h5py_dataset(out):
-        return _compute_into_h5py(expr, out, **options)
+        return _compute_into_h5py(expr, out, casting, **options)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"out= must be a numpy array or an h5py Dataset, not {type(out).__name__}")
     if out.shape != expr.shape:
         raise ValueError(f"out= has shape {out.shape}, the result has shape {expr.shape}")
-    if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
-        raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it safely "
-                        "(numpy's casting='safe')")
-    direct = out.dtype == np.float64 and out.flags.c_contiguous and out.flags.writeable and out.flags.aligned
-    target = out if direct else np.empty(expr.shape, dtype=np.float64)
-    _run_into_arrays({"result": expr}, {"result": target}, RunOptions(**options))
+    _check_out_dtype(expr, out, casting)
+    direct = (expr.dtype == np.float64 and out.dtype == np.float64 and out.flags.c_contiguous and out.flags.writeable
+              and out.flags.aligned)
+    result = _computed({"result": expr}, RunOptions(**options), {"result": out} if direct else None)["result"]
     if not direct:
-        np.copyto(out, _result(target, expr.dtype), casting="safe")
+        np.copyto(out, result, casting=casting)
     return out
 
 
-def _compute_into_h5py(expr, out, memory=DEFAULT_MEMORY, **options):
+def _check_out_dtype(expr, out, casting):
+    if not np.can_cast(expr.dtype, out.dtype, casting=casting):
+        raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it under "
+                        f"casting={casting!r}")
+
+
+def _compute_into_h5py(expr, out, casting="safe", memory=DEFAULT_MEMORY, **options):
     """expr written into the existing h5py Dataset `out`, in place, block of rows by block of rows: each block is
     the lazy slice expr[i:j], computed by tilesum into memory (at most about a quarter of the budget) and written
     by h5py, which keeps the file open for writing; tilesum only reads (its inputs, possibly from the same file,
@@ -112,9 +132,7 @@ def _compute_into_h5py(expr, out, memory=DEFAULT_MEMORY, **options):
     read-only, a shape or dtype numpy's out= refuses."""
     if out.shape != expr.shape:
         raise ValueError(f"out= has shape {out.shape}, the result has shape {expr.shape}")
-    if not np.can_cast(expr.dtype, out.dtype, casting="safe"):
-        raise TypeError(f"out= has dtype {out.dtype}: the result's {expr.dtype} does not cast to it safely "
-                        "(numpy's casting='safe')")
+    _check_out_dtype(expr, out, casting)
     if out.file.mode != "r+":
         raise ValueError(f"out= dataset {out.name} is in a file open read-only: open it with 'r+' or 'a'")
     target = (os.path.realpath(out.file.filename), out.name)
@@ -137,47 +155,48 @@ def _compute_into_h5py(expr, out, memory=DEFAULT_MEMORY, **options):
 
 
 def to_hdf5(outputs, path, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
-            progress=False):
+            progress=False, profile=None):
     """to_hdf5({"E": E, ...}, path, overwrite=False, ...): each output into dataset /NAME of the HDF5 file `path`
     (created if missing), streamed by tiles, never whole in memory, and committed only when the run completes.
     An existing dataset is replaced only with overwrite=True. Options as compute()."""
     outputs = _checked_outputs(outputs)
-    options = RunOptions(memory, threads, strategy, tile, progress)
+    options = RunOptions(memory, threads, strategy, tile, progress, profile)
     plan = _plan(outputs, options)
     _tilesum.run_into_hdf5(plan, _bindings(outputs), os.fspath(path), bool(overwrite), options.threads,
                            options.progress)
 
 
-def plan(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None):
+def plan(outputs, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, profile=None):
     """plan({"E": E, ...}, ...) -> Plan: what compute would run (to_json(), Plan.from_json(text), explain()),
     without reading any data. Options as compute()."""
     outputs = _checked_outputs(outputs)
-    return _plan(outputs, RunOptions(memory, threads, strategy, tile))
+    return _plan(outputs, RunOptions(memory, threads, strategy, tile, profile=profile))
 
 
-def _expr_compute(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False):
+def _expr_compute(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, progress=False,
+                  profile=None):
     """E.compute(memory="1GiB", threads=None, strategy="auto", tile=None, progress=False) -> numpy array.
     Options as ts.compute(). An einsum made with order='F' comes back in Fortran order."""
-    result = compute({"result": self}, memory, threads, strategy, tile, progress)["result"]
+    result = compute({"result": self}, memory, threads, strategy, tile, progress, profile)["result"]
     return np.asfortranarray(result) if self._order == "F" else result
 
 
 def _expr_to_hdf5(self, path, name, overwrite=False, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None,
-                  progress=False):
+                  progress=False, profile=None):
     """E.to_hdf5(path, name, overwrite=False, ...): E into dataset /NAME of the HDF5 file `path`, streamed by tiles
     and committed only when complete. Options as ts.compute()."""
-    to_hdf5({name: self}, path, overwrite, memory, threads, strategy, tile, progress)
+    to_hdf5({name: self}, path, overwrite, memory, threads, strategy, tile, progress, profile)
 
 
-def _expr_plan(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E"):
+def _expr_plan(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E", profile=None):
     """E.plan(memory="1GiB", ...) -> Plan of E alone as output `name` (to_json(), explain())."""
-    return plan({name: self}, memory, threads, strategy, tile)
+    return plan({name: self}, memory, threads, strategy, tile, profile)
 
 
-def _expr_explain(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E"):
+def _expr_explain(self, memory=DEFAULT_MEMORY, threads=None, strategy="auto", tile=None, name="E", profile=None):
     """E.explain(memory="1GiB", ...) -> str: the plan as `tilesum plan` prints it (tiled indices, tile sizes,
     number of tiles, estimated peak bytes and flops)."""
-    return _expr_plan(self, memory, threads, strategy, tile, name).explain()
+    return _expr_plan(self, memory, threads, strategy, tile, name, profile).explain()
 
 
 Expr.compute = _expr_compute
