@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <complex>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include <tilesum/tilesum.hpp>
@@ -316,4 +318,45 @@ TEST_CASE("HDF5's chunk caches as io reports them are the planner's defaults, so
     const plan::ChunkCacheTraits reported = hdf5_chunk_cache_traits();
     REQUIRE(reported.default_bytes == std::size_t{1} << 20);
     REQUIRE(reported == plan::ChunkCacheTraits{});
+}
+
+namespace {
+
+// A complex128 .npy file (format version 1, C order) holding `values` of `shape`.
+void write_complex_npy(const std::string& path, const std::vector<std::complex<double>>& values, const Shape& shape) {
+    std::string dict = "{'descr': '<c16', 'fortran_order': False, 'shape': (";
+    for (Extent extent : shape) dict += std::to_string(extent) + ",";
+    dict += "), }";
+    const std::size_t unpadded = 10 + dict.size() + 1;  // magic, version, length, dict, '\n'
+    dict += std::string((64 - unpadded % 64) % 64, ' ') + "\n";
+    std::string bytes = "\x93NUMPY\x01";
+    bytes += '\0';
+    bytes += static_cast<char>(dict.size() & 0xff);
+    bytes += static_cast<char>(dict.size() >> 8);
+    bytes += dict;
+    std::ofstream file(path, std::ios::binary);
+    file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    file.write(reinterpret_cast<const char*>(values.data()),
+               static_cast<std::streamsize>(values.size() * sizeof(std::complex<double>)));
+}
+
+}  // namespace
+
+TEST_CASE("a complex output arrives in a memory sink as its real and imaginary parts, re(E) and im(E)", "[api]") {
+    const std::vector<std::complex<double>> X{{1, 2}, {3, -1}, {0, 4}, {-2, 0.5}, {5, 5}, {1, -3}};
+    const std::vector<double> y{2, -1, 0.5};
+    const std::string path = testing::fresh_temp_path("test_api", "complex_X.npy");
+    write_complex_npy(path, X, {2, 3});
+    Sources sources;
+    const Tensor E = einsum("ij,j->i", {sources.npy("X", path), sources.memory("y", y.data(), {3})});
+    Sink sink = Sink::memory();
+    std::vector<double> imaginary(2, -1.0);
+    sink.into("im(E)", imaginary.data(), {2});  // a part into caller-owned memory, the other allocated
+    run(make_plan({{"E", E}}, small_budget()), sources, sink);
+    for (std::size_t row = 0; row < 2; ++row) {
+        std::complex<double> expected = 0;
+        for (std::size_t column = 0; column < 3; ++column) expected += X[row * 3 + column] * y[column];
+        CHECK(sink.result("re(E)")[row] == expected.real());
+        CHECK(imaginary[row] == expected.imag());
+    }
 }
