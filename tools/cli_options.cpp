@@ -97,7 +97,7 @@ po::options_description command_options(Command command) {
              "tilesum plan ... --dot | dot -Tsvg > plan.svg")
             ("ranks", po::value<std::string>()->value_name("N"),
              "also show how `mpirun -np N tilesum run` divides the work: each rank's output tiles, bytes read and "
-             "predicted time (--memory is per rank)");
+             "predicted time (--memory is per rank); with --json, as the array \"ranks\" (also for --ranks 1)");
     // clang-format on
     options.add(tuning_options());
     return options;
@@ -344,7 +344,7 @@ ParsedCommand parse_command(Command command, const std::vector<std::string>& arg
         if (values.count("ranks")) {
             const std::string text = values["ranks"].as<std::string>();
             result.ranks = parse_ranks(text);
-            if (result.dot || result.json) fail(ErrorKind::usage, "--ranks shows the text plan: drop --json or --dot");
+            if (result.dot) fail(ErrorKind::usage, "--ranks and --dot cannot be combined: choose one");
         }
     }
     return parsed;

@@ -39,7 +39,7 @@ struct CommandOptions {
     double max_seconds = default_max_seconds;
     bool json = false;         // plan: the plan as JSON; run: the run report as JSON on stdout
     bool dot = false;          // plan only: Graphviz instead of text
-    int ranks = 1;             // plan only: --ranks N, each MPI rank's share printed too
+    int ranks = 0;             // plan only: --ranks N, each MPI rank's share printed too (0: not given)
     std::string profile_path;  // --profile FILE; empty when not given (engine/api/machine_profile_file.hpp)
 };
 

@@ -218,6 +218,23 @@ std::string rank_shares_text(const plan::Plan& plan, int ranks) {
     return text;
 }
 
+// The same for `tilesum plan --ranks N --json` (also N = 1): one object per rank, which the scaling model reads
+// (tools/bench/mpi_scaling_model.py).
+nlohmann::json rank_shares_json(const plan::Plan& plan, int ranks) {
+    nlohmann::json shares_json = nlohmann::json::array();
+    for (const plan::RankShare& share : plan::divide_among_ranks(plan, ranks)) {
+        nlohmann::json tiles = nlohmann::json::object();
+        for (std::size_t output = 0; output < plan.outputs.size(); ++output)
+            if (!plan.outputs[output].scratch)
+                tiles[plan.outputs[output].name] = {share.output_tiles[output].begin, share.output_tiles[output].end};
+        shares_json.push_back({{"output_tiles", share.tiles},
+                               {"tile_ranges", tiles},
+                               {"bytes_read", share.bytes_read},
+                               {"predicted_seconds", share.predicted_seconds}});
+    }
+    return shares_json;
+}
+
 }  // namespace
 
 int run_plan_command(const CommandOptions& options) {
@@ -227,6 +244,8 @@ int run_plan_command(const CommandOptions& options) {
         nlohmann::json document = nlohmann::json::parse(plan::describe_json(plan::instantiate(session.plan).plan));
         document["plan_digest"] = plan_digest(session.plan);
         document["plan"] = nlohmann::json::parse(session.plan.to_json());
+        if (options.ranks > 0)
+            document["ranks"] = rank_shares_json(plan::instantiate(session.plan).plan, options.ranks);
         std::cout << document.dump(1) << "\n";
     } else if (options.dot) {
         std::cout << plan::plan_dot(session.plan);

@@ -20,6 +20,7 @@ tilesum's), as root where CI runs (OMPI_ALLOW_RUN_AS_ROOT), and without the shar
 which containers often forbid (OMPI_MCA_btl_vader_single_copy_mechanism=none).
 """
 
+import json
 import os
 import re
 import sys
@@ -176,6 +177,12 @@ def case_seed(context):
     shares = re.findall(r"rank (\d): (\d+) output tiles", plan.stdout)
     util.expect(len(shares) == 3 and all(int(tiles) > 0 for _, tiles in shares),
                 "expected plan --ranks 3 to give every rank C tiles\n" + plan.describe())
+    as_json = json.loads(util.expect_success(context.run("plan", *args, "--ranks", "3", "--json")).stdout)["ranks"]
+    util.expect([share["output_tiles"] for share in as_json] == [int(tiles) for _, tiles in shares] and
+                as_json[0]["tile_ranges"]["C"][0] == 0 and
+                all(a["tile_ranges"]["C"][1] == b["tile_ranges"]["C"][0] for a, b in zip(as_json, as_json[1:])) and
+                all(share["predicted_seconds"] > 0 and share["bytes_read"] > 0 for share in as_json),
+                f"plan --ranks 3 --json: {as_json}\n" + plan.describe())
     check_ranks_agree(context, "gemm", ["run", *args], ["C"], alone)
     util.expect_close("gemm C", util.read_h5(alone, "C"), inputs["P"] @ inputs["R"], rtol=1e-12)
 
