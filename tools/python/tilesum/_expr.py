@@ -574,7 +574,9 @@ def _value_based_scalars(operands):
     arrays = [operand for operand in operands if not _is_scalar_like(operand)]
     if not arrays or len(arrays) == len(operands):
         return list(operands)
-    array_dtype = np.result_type(*(as_expr(operand).dtype for operand in arrays))
+    # Exprs and h5py Datasets have a dtype; anything else is what np.asarray makes of it (no leaf made twice).
+    array_dtype = np.result_type(*(operand.dtype if hasattr(operand, "dtype") else np.asarray(operand).dtype
+                                   for operand in arrays))
     return [np.asarray(operand, dtype=np.result_type(array_dtype, operand)) if _is_scalar_like(operand) else operand
             for operand in operands]
 

@@ -39,10 +39,10 @@ def _bindings(outputs):
     return [leaf.binding() for leaf in leaves.values()]
 
 
-def _part_names(name, expr):
-    """The float64 memory outputs the library fills for output `name`: itself, or for a complex result its real and
-    imaginary parts, "re(name)" and "im(name)" (engine/api/sources.hpp, Sink::memory)."""
-    return [f"re({name})", f"im({name})"] if expr.dtype.kind == "c" else [name]
+def _part_names(name, dtype):
+    """The float64 memory outputs the library fills for output `name` of `dtype`: itself, or for a complex result
+    its real and imaginary parts, "re(name)" and "im(name)" (engine/api/sources.hpp, Sink::memory)."""
+    return [f"re({name})", f"im({name})"] if dtype.kind == "c" else [name]
 
 
 def _result(arrays, name, dtype):
@@ -50,7 +50,7 @@ def _result(arrays, name, dtype):
     from its two parts, integers (exact in float64 below 2**53) wrapped around modulo 2**bits, bools true where
     nonzero, float16 and float32 (and complex64) rounded to nearest."""
     if dtype.kind == "c":
-        real, imag = (arrays[part] for part in _part_names(name, np.empty(0, dtype)))
+        real, imag = (arrays[part] for part in _part_names(name, dtype))
         values = np.empty(real.shape, dtype=np.complex128)
         values.real, values.imag = real, imag
         return values if dtype == np.complex128 else values.astype(dtype)
@@ -75,7 +75,7 @@ def _computed(outputs, options, into=None):
     into = into or {}
     arrays = {}
     for name, expr in outputs.items():
-        for part in _part_names(name, expr):
+        for part in _part_names(name, expr.dtype):
             arrays[part] = into.get(part)
             if arrays[part] is None:
                 arrays[part] = np.empty(expr.shape, dtype=np.float64)
