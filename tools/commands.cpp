@@ -241,11 +241,11 @@ int run_plan_command(const CommandOptions& options) {
     Session session = prepare(options);
     if (options.json) {
         // The summary scripts read (describe_json), and the plan itself for tilesum run --plan.
-        nlohmann::json document = nlohmann::json::parse(plan::describe_json(plan::instantiate(session.plan).plan));
+        const auto instantiated = plan::instantiate(session.plan);
+        nlohmann::json document = nlohmann::json::parse(plan::describe_json(instantiated.plan));
         document["plan_digest"] = plan_digest(session.plan);
         document["plan"] = nlohmann::json::parse(session.plan.to_json());
-        if (options.ranks > 0)
-            document["ranks"] = rank_shares_json(plan::instantiate(session.plan).plan, options.ranks);
+        if (options.ranks > 0) document["ranks"] = rank_shares_json(instantiated.plan, options.ranks);
         std::cout << document.dump(1) << "\n";
     } else if (options.dot) {
         std::cout << plan::plan_dot(session.plan);

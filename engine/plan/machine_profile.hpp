@@ -67,6 +67,7 @@ std::string machine_profile_json(const MachineProfile& profile);
 // with are optional strings).
 MachineProfile parse_machine_profile(const std::string& text, const std::string& path);
 
-// Reading and writing the file is io's (io/text_files.hpp): engine/api/machine_profile_file.cpp and the calibrate command.
+// Reading and writing the file is io's (io/text_files.hpp): engine/api/machine_profile_file.cpp and the calibrate
+// command.
 
 }  // namespace tilesum::plan
