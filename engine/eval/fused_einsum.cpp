@@ -19,6 +19,7 @@
 #include "engine/kernels/accurate_sum.hpp"
 #include "engine/kernels/block_ops.hpp"
 #include "engine/kernels/row_ops.hpp"
+#include "engine/kernels/simd_math.hpp"
 #include "engine/kernels/strided.hpp"
 
 namespace tilesum::eval {
@@ -42,11 +43,24 @@ std::atomic<bool>& fused_switch() {
     return enabled;
 }
 
+// The most arguments an elementwise function takes (where: 3).
+constexpr std::size_t max_function_arity = 4;
+
+// The products a Runner adds in one pass (Runner::add_to_batch): naive_terms, so that a compensated sum's block is
+// one batch.
+constexpr auto batch_capacity = static_cast<std::size_t>(kernels::naive_terms);
+
 // Runs a compiled program over the tile: the odometer over the loops, each instruction when its level moves, the
 // einsum's product accumulated into rows and each finished output row written.
 class Runner {
 public:
-    explicit Runner(Program& program) : program_(program), pairs_(pairs_innermost()) {}
+    explicit Runner(Program& program)
+        : program_(program),
+          writes_rows_(rows_written()),
+          increments_(leaf_increments()),
+          prefixes_(program.leaves.size(), std::vector<Extent>(program.loops.size() + 1, 0)),
+          load_pointers_(program.leaves.size(), nullptr),
+          inner_steps_(inner_steps()) {}
 
     void run() {
         for (Extent start = 0; start < program_.vector_extent(); start += program_.row_count)
@@ -54,20 +68,41 @@ public:
     }
 
 private:
-    Extent leaf_offset(const Leaf& leaf, const std::vector<Extent>& index, Extent start) const {
-        Extent offset = leaf.strides[program_.vector] * start;
-        for (std::size_t position = 0; position < program_.loops.size(); ++position)
-            offset += leaf.strides[program_.loops[position].label] * program_.loops[position].step * index[position];
-        return offset;
+    // Per leaf: how far its element offset moves per step of each odometer position.
+    std::vector<std::vector<Extent>> leaf_increments() const {
+        std::vector<std::vector<Extent>> increments;
+        for (const Leaf& leaf : program_.leaves) {
+            increments.emplace_back();
+            for (const fused::Loop& loop : program_.loops)
+                increments.back().push_back(leaf.strides[loop.label] * loop.step);
+        }
+        return increments;
     }
 
-    void execute(const Instruction& instruction, const std::vector<Extent>& index, Extent start, Extent count) {
+    // The offset of a leaf's element at the odometer's `index` (and `start` along the vector label), for a load at
+    // odometer level `level`: the leaf varies with no position deeper than that. Partial sums over the positions
+    // are kept per leaf and recomputed from the outermost position that `moved` only: the other ones are those of
+    // the last load of this leaf, which ran whenever any of them moved.
+    Extent leaf_offset(std::size_t leaf, const std::vector<Extent>& index, Extent start, int level, int moved) {
+        const std::vector<Extent>& increments = increments_[leaf];
+        std::vector<Extent>& prefix = prefixes_[leaf];
+        for (int position = std::max(moved, 0); position <= level; ++position) {
+            const auto at = static_cast<std::size_t>(position);
+            prefix[at + 1] = prefix[at] + increments[at] * index[at];
+        }
+        return program_.leaves[leaf].strides[program_.vector] * start + prefix[slot(level)];
+    }
+
+    void execute(const Instruction& instruction, const std::vector<Extent>& index, Extent start, Extent count,
+                 int moved) {
         Register& value = program_.registers[instruction.result];
         double* out = value.buffer.buffer ? value.buffer.data() : nullptr;
         switch (instruction.op) {
             case Op::load: {
                 const Leaf& leaf = program_.leaves[instruction.leaf];
-                const double* base = leaf.block.data() + leaf_offset(leaf, index, start);
+                const double* base =
+                    leaf.block.data() + leaf_offset(instruction.leaf, index, start, value.level, moved);
+                load_pointers_[instruction.leaf] = base;
                 if (!value.vector) {
                     value.scalar = *base;
                 } else if (leaf.strides[program_.vector] == 1) {
@@ -87,12 +122,20 @@ private:
                     return;
                 }
                 const auto& arguments = instruction.arguments;
+                if (instruction.folded) {  // ±x: the sign goes into the factor
+                    const Register& argument = program_.registers[arguments[0]];
+                    value.row = argument.row;
+                    value.factor = coefficients[0] * argument.factor;
+                    return;
+                }
                 if (arguments.size() == 2 && program_.registers[arguments[0]].vector &&
                     program_.registers[arguments[1]].vector) {
                     const Register& first = program_.registers[arguments[0]];
                     const Register& second = program_.registers[arguments[1]];
-                    kernels::rows::combine_terms(out, first.row, first.factor, coefficients[0], second.row,
-                                                 second.factor, coefficients[1], count);
+                    const kernels::rows::Term a = signed_term(first, coefficients[0]);
+                    const kernels::rows::Term b = signed_term(second, coefficients[1]);
+                    kernels::rows::combine_terms(out, a.row, a.factor, a.coefficient, b.row, b.factor, b.coefficient,
+                                                 count);
                     value.row = out;
                     return;
                 }
@@ -140,17 +183,20 @@ private:
             }
             case Op::function: {
                 const Node& node = *instruction.node;
-                std::vector<kernels::rows::RowArgument> arguments;
-                std::vector<double> numbers;
+                // Once per row: fixed arrays, not vectors (two allocations a row were 10% of the function case).
+                std::array<kernels::rows::RowArgument, max_function_arity> arguments{};
+                std::array<double, max_function_arity> numbers{};
+                TILESUM_ASSERT(node.constants.size() <= max_function_arity);
                 std::size_t next = 0;
-                for (const std::optional<double>& constant : node.constants) {
-                    if (constant) {
-                        arguments.push_back({nullptr, *constant});
+                for (std::size_t at = 0; at < node.constants.size(); ++at) {
+                    if (const std::optional<double>& constant = node.constants[at]) {
+                        arguments[at] = {nullptr, *constant};
                     } else {
                         const Register& argument = program_.registers[instruction.arguments[next++]];
-                        arguments.push_back({argument.vector ? argument.row : nullptr, argument.scalar});
+                        arguments[at] = {argument.vector ? argument.row : nullptr, argument.scalar,
+                                         argument.vector ? argument.factor : 1.0};
                     }
-                    numbers.push_back(arguments.back().constant);
+                    numbers[at] = arguments[at].constant;
                 }
                 if (!value.vector) {
                     value.scalar = function_value(node.function, node.parameter, numbers.data());
@@ -166,11 +212,9 @@ private:
     // The product of the einsum's operands at this odometer position, added into the accumulator row (an output
     // vector label) or returned as one number (a summed vector label: the row's accurate sum).
     double accumulate(Extent count) {
-        if (program_.inline_sums) {
-            std::array<kernels::rows::Term, 2> a{}, b{};
-            const int a_terms = terms_of(program_.operands[0], a), b_terms = terms_of(program_.operands[1], b);
-            kernels::rows::add_product_of_sums(program_.accumulator.data(), a.data(), a_terms, b.data(), b_terms,
-                                               count);
+        if (program_.chain.active) return accumulate_chain(count);
+        if (program_.inline_sums) {  // batched (add_to_batch): the accumulator is updated when the batch is
+            add_to_batch(count);
             return 0;
         }
         double factor = 1.0;
@@ -208,53 +252,131 @@ private:
         return 0;
     }
 
-    // Whether two consecutive indices of the innermost loop can be accumulated in one pass over the accumulator:
-    // the operands are inlined sums, the innermost loop is a summed one, and the instructions it reruns write no
-    // row of their own (their values are views of leaves, folded factors or numbers), so the first index's terms
-    // survive computing the second's. The seed's (B_i A_jk + Y2_j Z2_ik)(B_i A_kj + Z2_ij Y2_k) over j is such.
-    bool pairs_innermost() const {
-        if (!program_.inline_sums || program_.loops.empty()) return false;
+    // What the innermost loop's instructions do when it moves by one (most steps of the odometer): a load of a
+    // contiguous row or of a number moves its pointer by the leaf's increment along that loop (no offset is
+    // recomputed); anything else is executed as usual.
+    struct InnerStep {
+        enum class Kind { row, number, execute } kind = Kind::execute;
+        std::size_t instruction = 0;
+        std::size_t leaf = 0;
+        Extent increment = 0;
+    };
+
+    std::vector<InnerStep> inner_steps() const {
+        std::vector<InnerStep> steps;
+        if (program_.loops.empty()) return steps;
         const std::size_t innermost = program_.loops.size() - 1;
-        if (innermost < program_.output_positions) return false;
-        for (std::size_t position : program_.recompute[slot(static_cast<int>(innermost))])
-            if (program_.registers[program_.instructions[position].result].buffer.buffer) return false;
-        return true;
+        for (std::size_t position : program_.recompute[slot(static_cast<int>(innermost))]) {
+            const Instruction& instruction = program_.instructions[position];
+            InnerStep step;
+            step.instruction = position;
+            if (instruction.op == Op::load) {
+                const Leaf& leaf = program_.leaves[instruction.leaf];
+                const bool vector = program_.registers[instruction.result].vector;
+                step.leaf = instruction.leaf;
+                step.increment = increments_[instruction.leaf][innermost];
+                if (!vector) step.kind = InnerStep::Kind::number;
+                if (vector && leaf.strides[program_.vector] == 1) step.kind = InnerStep::Kind::row;
+            }
+            steps.push_back(step);
+        }
+        return steps;
     }
 
-    // Whether the next index of the innermost loop is taken with the current one: it exists, and the two products
-    // do not straddle a compensation step (the bits are those of adding them one at a time).
-    bool pairs_next(const std::vector<Extent>& index, Extent pending) const {
-        const std::size_t innermost = program_.loops.size() - 1;
-        if (index[innermost] + 1 >= program_.extent_at(innermost, index)) return false;
-        return !program_.compensated() || pending + 2 <= kernels::naive_terms;
+    void step_innermost(const std::vector<Extent>& index, Extent start, Extent count) {
+        const int innermost = static_cast<int>(program_.loops.size()) - 1;
+        for (const InnerStep& step : inner_steps_) {
+            switch (step.kind) {
+                case InnerStep::Kind::row: {
+                    Register& value = program_.registers[program_.instructions[step.instruction].result];
+                    value.row += step.increment;
+                    load_pointers_[step.leaf] = value.row;
+                    break;
+                }
+                case InnerStep::Kind::number: {
+                    const double* pointer = load_pointers_[step.leaf] += step.increment;
+                    program_.registers[program_.instructions[step.instruction].result].scalar = *pointer;
+                    break;
+                }
+                case InnerStep::Kind::execute:
+                    execute(program_.instructions[step.instruction], index, start, count, innermost);
+                    break;
+            }
+        }
     }
 
-    // The products at the current index and the next one of the innermost loop, which it moves to.
-    void accumulate_pair(std::vector<Extent>& index, Extent start, Extent count) {
-        std::array<kernels::rows::Term, 2> a{}, b{}, a2{}, b2{};
-        const int a_terms = terms_of(program_.operands[0], a), b_terms = terms_of(program_.operands[1], b);
-        const std::size_t innermost = program_.loops.size() - 1;
-        ++index[innermost];
-        for (std::size_t position : program_.recompute[slot(static_cast<int>(innermost))])
-            execute(program_.instructions[position], index, start, count);
-        terms_of(program_.operands[0], a2);
-        terms_of(program_.operands[1], b2);
-        kernels::rows::add_two_products_of_sums(program_.accumulator.data(), a.data(), b.data(), a2.data(), b2.data(),
-                                                a_terms, b_terms, count);
+    // The function chain of the einsum's one operand (fused::FunctionChain), computed and added into the
+    // accumulator in one pass.
+    double accumulate_chain(Extent count) {
+        const fused::FunctionChain& chain = program_.chain;
+        std::array<kernels::rows::Term, 2> terms{};
+        kernels::simd::FunctionInput input{terms.data(), 1, chain.square, chain.scale};
+        if (chain.sum) {
+            const Instruction& sum = program_.instructions[chain.sum_instruction];
+            for (std::size_t term = 0; term < 2; ++term)
+                terms[term] = signed_term(program_.registers[sum.arguments[term]], sum.node->coefficients[term]);
+            input.term_count = 2;
+        } else {
+            const Register& value = program_.registers[chain.input];
+            terms[0] = {value.row, value.factor, 1.0};
+        }
+        const Instruction& function = program_.instructions[chain.function];
+        kernels::simd::accumulate_function_row(function.node->function, input,
+                                               program_.registers[program_.operands[0]].factor,
+                                               program_.accumulator.data(), static_cast<std::size_t>(count));
+        return 0;
     }
 
-    // The terms of an operand for add_product_of_sums: its inlined sum's two rows, or itself.
-    int terms_of(std::size_t operand, std::array<kernels::rows::Term, 2>& terms) const {
+    // A row's term c · (f · x) for the sum kernels, with a coefficient of -1 moved into the factor: (-f) · x is
+    // -(f · x) exactly, and the kernels take their one-rounding path for sums whose coefficients are all 1
+    // (C - C2 rounds as fma(f0, x0, (-f1) · x1), two operations an element instead of four).
+    static kernels::rows::Term signed_term(const Register& value, double coefficient) {
+        if (coefficient == -1.0) return {value.row, -value.factor, 1.0};
+        return {value.row, value.factor, coefficient};
+    }
+
+    // Per odometer slot: whether the instructions rerun when that position moves write a row of their own (a
+    // computed vector). Before they do, the batch is flushed: its terms may point at the rows they overwrite.
+    std::vector<bool> rows_written() const {
+        std::vector<bool> writes(program_.recompute.size(), false);
+        for (std::size_t moved = 0; moved < writes.size(); ++moved)
+            for (std::size_t position : program_.recompute[moved])
+                if (program_.registers[program_.instructions[position].result].buffer.buffer) writes[moved] = true;
+        return writes;
+    }
+
+    // The products of a program with inlined sums are not added one at a time: their terms (row pointers and
+    // numbers) are collected, up to batch_capacity, and added by one add_products_of_sums pass that keeps the
+    // accumulator in registers. The order of the products, and so the bits, are unchanged.
+    void add_to_batch(Extent count) {
+        const std::size_t at = 2 * batched_;
+        a_terms_ = terms_of(program_.operands[0], batch_a_, at);
+        b_terms_ = terms_of(program_.operands[1], batch_b_, at);
+        batch_count_ = count;
+        if (++batched_ == batch_capacity) flush_batch();
+    }
+
+    void flush_batch() {
+        if (batched_ == 0) return;
+        kernels::rows::add_products_of_sums(program_.accumulator.data(), batch_a_.data(), a_terms_, batch_b_.data(),
+                                            b_terms_, static_cast<int>(batched_), batch_count_);
+        batched_ = 0;
+    }
+
+    // The terms of an operand for add_products_of_sums, into terms[at] and terms[at + 1]: its inlined sum's two
+    // rows, or itself.
+    int terms_of(std::size_t operand, std::array<kernels::rows::Term, 2 * batch_capacity>& terms,
+                 std::size_t at) const {
         const Instruction& producer =
             program_.instructions[program_.operand_producers[operand == program_.operands[0] ? 0 : 1]];
         if (!producer.inlined) {
             const Register& value = program_.registers[operand];
-            terms[0] = {value.row, value.factor, 1.0};
+            terms[at] = {value.row, value.factor, 1.0};
             return 1;
         }
         for (std::size_t term = 0; term < 2; ++term) {
             const Register& value = program_.registers[producer.arguments[term]];
-            terms[term] = {value.row, value.factor, producer.node->coefficients[term]};
+            terms[at + term] = signed_term(value, producer.node->coefficients[term]);
         }
         return 2;
     }
@@ -285,6 +407,9 @@ private:
         std::vector<Extent> index(program_.loops.size(), 0);
         const bool summed_vector = !program_.is_output_label(program_.vector);
         int moved = -1;  // the outermost odometer position that changed: registers at or below it are recomputed
+        const int innermost = static_cast<int>(program_.loops.size()) - 1;
+        Extent inner_extent = 0;  // the innermost loop's extent at the current indices of the others
+        const bool inner_summed = innermost >= static_cast<int>(program_.output_positions);
         Extent pending = 0;
         double number = 0, number_compensation = 0;
         while (true) {
@@ -297,27 +422,34 @@ private:
                 number = number_compensation = 0;
                 pending = 0;
             }
-            for (std::size_t position : program_.recompute[slot(moved)])
-                execute(program_.instructions[position], index, start, count);
-            Extent products = 1;
-            double contribution = 0;
-            if (pairs_ && pairs_next(index, pending)) {
-                accumulate_pair(index, start, count);
-                products = 2;
+            if (writes_rows_[slot(moved)]) flush_batch();
+            if (moved == innermost && moved >= 0) {
+                step_innermost(index, start, count);
             } else {
-                contribution = accumulate(count);
+                for (std::size_t position : program_.recompute[slot(moved)])
+                    execute(program_.instructions[position], index, start, count, moved);
+                if (innermost >= 0) inner_extent = program_.extent_at(static_cast<std::size_t>(innermost), index);
             }
+            const double contribution = accumulate(count);
             if (summed_vector && program_.compensated()) {
                 kernels::compensated_add(number, number_compensation, contribution);
             } else if (summed_vector) {
                 number += contribution;
-            } else if (program_.compensated() && (pending += products) == kernels::naive_terms) {
+            } else if (program_.compensated() && ++pending == kernels::naive_terms) {
+                flush_batch();
                 kernels::compensated_accumulate(program_.sum.data(), program_.compensation.data(),
                                                 program_.accumulator.data(), count);
                 kernels::rows::fill(program_.accumulator.data(), 0.0, count);
                 pending = 0;
             }
+            // Most steps move the innermost loop only, which cannot end a row when it is a summed one.
+            if (inner_summed && index[static_cast<std::size_t>(innermost)] + 1 < inner_extent) {
+                ++index[static_cast<std::size_t>(innermost)];
+                moved = innermost;
+                continue;
+            }
             if (last_of_row(index)) {
+                flush_batch();
                 const double total = program_.compensated() ? kernels::compensated_total(number, number_compensation)
                                                             : number;
                 finish_row(index, start, count, pending, total);
@@ -348,7 +480,15 @@ private:
     }
 
     Program& program_;
-    const bool pairs_;  // pairs_innermost()
+    const std::vector<bool> writes_rows_;                // rows_written()
+    const std::vector<std::vector<Extent>> increments_;  // leaf_increments()
+    std::vector<std::vector<Extent>> prefixes_;          // per leaf, per odometer slot: leaf_offset's partial sums
+    std::vector<const double*> load_pointers_;           // per leaf: where its load last read
+    const std::vector<InnerStep> inner_steps_;           // inner_steps()
+    std::array<kernels::rows::Term, 2 * batch_capacity> batch_a_{}, batch_b_{};
+    std::size_t batched_ = 0;
+    int a_terms_ = 0, b_terms_ = 0;
+    Extent batch_count_ = 0;
 };
 
 }  // namespace

@@ -89,6 +89,7 @@ public:
         transpose_strided_leaves();
         order_loops();
         fold_scaled_rows();
+        fuse_function_chain();
         schedule_instructions();
         allocate_rows();
         count_work();
@@ -295,15 +296,30 @@ private:
 
     // A product of one row and numbers (an outer product B_i · A_jk along the vector label k) read only by sums
     // and by the final accumulation, which take a factor per row: no pass of its own, its row is its argument's.
+    // So is a negated row (-x, or x itself: a sum of one row with coefficient ±1, the `-` of exp(-x**2)), which
+    // one-argument functions may also read: the sign goes into the factor, and c · (f · x) is (c · f) · x exactly.
     void fold_scaled_rows() {
-        std::vector<bool> read_elsewhere(program_.registers.size(), false);
-        for (const Instruction& instruction : program_.instructions)
-            if (instruction.op != Op::lincomb)
-                for (std::size_t argument : instruction.arguments) read_elsewhere[argument] = true;
+        std::vector<bool> read_elsewhere(program_.registers.size(), false);  // by anything but sums
+        std::vector<bool> read_by_others(program_.registers.size(), false);  // ... and one-argument functions
+        for (const Instruction& instruction : program_.instructions) {
+            if (instruction.op == Op::lincomb) continue;
+            const bool unary_function = instruction.op == Op::function &&
+                                        function_info(instruction.node->function).arity == 1;
+            for (std::size_t argument : instruction.arguments) {
+                read_elsewhere[argument] = true;
+                if (!unary_function) read_by_others[argument] = true;
+            }
+        }
         for (Instruction& instruction : program_.instructions) {
-            if (instruction.op != Op::product || !program_.registers[instruction.result].vector ||
-                read_elsewhere[instruction.result])
+            if (!program_.registers[instruction.result].vector) continue;
+            if (instruction.op == Op::lincomb) {
+                const std::vector<double>& coefficients = instruction.node->coefficients;
+                instruction.folded = instruction.arguments.size() == 1 &&
+                                     program_.registers[instruction.arguments[0]].vector &&
+                                     std::fabs(coefficients[0]) == 1.0 && !read_by_others[instruction.result];
                 continue;
+            }
+            if (instruction.op != Op::product || read_elsewhere[instruction.result]) continue;
             const auto rows = std::count_if(instruction.arguments.begin(), instruction.arguments.end(),
                                             [&](std::size_t argument) { return program_.registers[argument].vector; });
             instruction.folded = rows == 1;
@@ -327,6 +343,56 @@ private:
                                            instruction.arguments.end();
             producer.inlined = two_rows && !read_by_instructions;
         }
+    }
+
+    // The einsum's one operand, a vectorized one-argument function of a chain whose every link is read only by the
+    // next (Program::FunctionChain): the links are marked inlined (no pass, no row of their own) and the runner
+    // computes the function, and the chain under it, inside the accumulation.
+    void fuse_function_chain() {
+        if (!program_.is_output_label(program_.vector) || program_.operands.size() != 1) return;
+        std::vector<int> readers(program_.registers.size(), 0);
+        for (const Instruction& instruction : program_.instructions)
+            for (std::size_t argument : instruction.arguments) ++readers[argument];
+        const std::size_t operand = program_.operands[0];
+        ++readers[operand];
+        auto vector_with_one_reader = [&](std::size_t value) {
+            return program_.registers[value].vector && readers[value] == 1;
+        };
+        FunctionChain chain;
+        chain.function = producer_of(operand);
+        const Instruction& function = program_.instructions[chain.function];
+        if (!vector_with_one_reader(operand) || function.op != Op::function ||
+            !kernels::simd::has_function_row(function.node->function) || function.arguments.size() != 1)
+            return;
+        std::vector<std::size_t> links{chain.function};
+        std::size_t value = function.arguments[0];
+        if (!program_.registers[value].vector) return;
+        const Instruction* producer = &program_.instructions[producer_of(value)];
+        if (producer->op == Op::lincomb && producer->folded && readers[value] == 1) {  // -x
+            chain.scale = producer->node->coefficients[0];
+            value = producer->arguments[0];
+            producer = &program_.instructions[producer_of(value)];
+        }
+        if (producer->op == Op::function && producer->node->function == FunctionOp::power &&
+            producer->node->parameter == 2 && producer->arguments.size() == 1 && vector_with_one_reader(value) &&
+            program_.registers[producer->arguments[0]].vector) {  // x ** 2
+            chain.square = true;
+            links.push_back(producer_of(value));
+            value = producer->arguments[0];
+            producer = &program_.instructions[producer_of(value)];
+        }
+        if (producer->op == Op::lincomb && !producer->folded && producer->arguments.size() == 2 &&
+            vector_with_one_reader(value) && program_.registers[producer->arguments[0]].vector &&
+            program_.registers[producer->arguments[1]].vector) {  // a + b
+            chain.sum = true;
+            chain.sum_instruction = producer_of(value);
+            links.push_back(chain.sum_instruction);
+        } else {
+            chain.input = value;
+        }
+        for (std::size_t link : links) program_.instructions[link].inlined = program_.instructions[link].chained = true;
+        chain.active = true;
+        program_.chain = chain;
     }
 
     std::size_t producer_of(std::size_t value) const {
@@ -384,10 +450,10 @@ private:
         double rows = 0;
         for (const Instruction& instruction : program_.instructions) {
             const Register& value = program_.registers[instruction.result];
-            if (is_view(instruction)) continue;
+            if (is_view(instruction) && !instruction.chained) continue;
             const double times = changes[slot(value.level)];
             element_operations += (value.vector ? times * vector_elements : times * blocks) * weight(instruction);
-            if (value.vector) rows += times * blocks;
+            if (value.vector && !instruction.chained) rows += times * blocks;  // a chain's links share one pass
         }
         // The final accumulation reads each operand's rows (two for an inlined sum) and updates the accumulator.
         double accumulated_rows = 1;

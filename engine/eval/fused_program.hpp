@@ -60,6 +60,7 @@ struct Instruction {
     const expr::Node* node = nullptr;    // lincomb: coefficients; function: op, parameter and constants
     bool folded = false;                 // a product of one row and numbers, read by its consumers as factor · row
     bool inlined = false;  // a two-row sum read only by the final accumulation, which computes it on the fly
+    bool chained = false;  // a link of the function chain (FunctionChain), also inlined: its work is the accumulation's
 };
 
 // One loop of the odometer: a label whole, or the blocks of a label, or the indices within one of its blocks.
@@ -72,6 +73,19 @@ struct Loop {
 
 // Index p + 1 of a list by odometer position p, where -1 (before every loop) is 0.
 inline std::size_t slot(int position) { return position < 0 ? 0 : static_cast<std::size_t>(position) + 1; }
+
+// The final accumulation's one operand when it is a vectorized one-argument function (exp, log, sin...) of a chain
+// read by nothing else — a negation, a square, a two-row sum: exp(-(C - C2)**2) — computed in the accumulation's
+// own pass (kernels::simd::accumulate_function_row) instead of one pass and one row per link.
+struct FunctionChain {
+    bool active = false;
+    std::size_t function = 0;  // the function's instruction
+    double scale = 1.0;        // a folded negation's coefficient (±1)
+    bool square = false;       // a power 2 between them
+    bool sum = false;          // the input is the two-row sum computed by instruction `sum_instruction`...
+    std::size_t sum_instruction = 0;
+    std::size_t input = 0;  // ... else this register, as one term (its row and factor)
+};
 
 struct Program {
     std::string labels;             // the loop labels: output labels first, then summed ones
@@ -89,6 +103,7 @@ struct Program {
     Extent summed_iterations = 1;
     Block accumulator, product, sum, compensation;  // rows of the final accumulation
     bool inline_sums = false;
+    FunctionChain chain;
     std::array<std::size_t, 2> operand_producers{};   // with inline_sums: the instructions computing the operands
     std::vector<std::vector<std::size_t>> recompute;  // per odometer slot: the instructions to run when it moves
 

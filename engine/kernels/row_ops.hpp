@@ -35,17 +35,22 @@ struct Term {
     double coefficient;
 };
 void add_product_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms, Extent count);
-// Two such products, (Σ a) · (Σ b) then (Σ a2) · (Σ b2), added in that order into out: the same bits as two calls of
-// add_product_of_sums, with the accumulator read and written once (a fused loop's two consecutive summed indices).
-void add_two_products_of_sums(double* out, const Term* a, const Term* b, const Term* a2, const Term* b2, int a_terms,
-                              int b_terms, Extent count);
+// A batch of such products, (Σ a_m) · (Σ b_m) for m = 0 .. products - 1, added in that order into out: the bits of
+// add_product_of_sums called for each in turn, with the accumulator read and written once per batch (a fused loop's
+// consecutive summed indices). Product m's terms are a[2 m] and, for two-term operands, a[2 m + 1] (b likewise);
+// every product's operands have the same number of terms and the same kind of coefficients (1 or not) as the first.
+void add_products_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms, int products,
+                          Extent count);
 void gather(double* out, const double* x, Extent stride, Extent count);            // out = x[i · stride]
 void copy_strided(double* out, Extent out_stride, const double* x, Extent count);  // out[i · out_stride] = x
 
-// One argument of a function over a row: `data` (contiguous) or, when null, the number `constant`.
+// One argument of a function over a row: `factor` · `data` (contiguous), or, when data is null, the number
+// `constant`. A factor other than 1 (a negation folded into its row, fused_program.cpp) is for one-argument
+// functions only: the element is rounded as factor · x before the function sees it.
 struct RowArgument {
     const double* data = nullptr;
     double constant = 0;
+    double factor = 1.0;
 };
 
 // out[i] = op(arguments at i) for i < count; `arguments` holds function_info(op).arity entries, `exponent` is

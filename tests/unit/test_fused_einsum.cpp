@@ -263,3 +263,26 @@ TEST_CASE("a fused tile counts its rows beside its elements: shorter rows, the s
     CHECK(short_rows.fused_operations == Approx(long_rows.fused_operations).epsilon(0.01));  // per-tile numbers
     CHECK(short_rows.fused_rows == Approx(2 * long_rows.fused_rows));
 }
+
+TEST_CASE("a Gaussian kernel's chain exp(-(C - C2)**2) runs inside the accumulation: one row pass per product",
+          "[fused][functions]") {
+    const Extent n = 48, q = 40;
+    const Bound bound = bind_seeded(
+        "C = einsum('i,jk->ijk', B, A)\nC2 = einsum('j,ik->ijk', Y2, Z2)\nE = einsum('ijk->k', exp(-(C - C2)**2))\n",
+        {{"A", {n, n}}, {"B", {q}}, {"Y2", {n}}, {"Z2", {q, n}}}, 17);
+    const DenseTensor expected = eval::reference_evaluate(*bound.program.outputs[0].node, bound.values);
+    DenseTensor first;
+    for (int threads : {1, 2, 4}) {
+        const plan::Plan plan = make(bound, 64 * MiB, threads);
+        eval::KernelWork work;
+        for (const plan::OutputPlan& output : plan.outputs) work += output.split.kernels;
+        // Rows of k (48 elements, one block): one pass per (i, j), where the links one by one took four (the sum,
+        // the square, the function and the accumulation); the elements of all four are still counted.
+        CHECK(work.fused_rows == Approx(static_cast<double>(q * n)));
+        CHECK(work.fused_operations > 4.0 * static_cast<double>(q * n * n));
+        const DenseTensor result = run_engine(plan, bound).at("E");
+        require_close(result, expected);
+        if (threads == 1) first = result;
+        REQUIRE(same_bits(result, first));
+    }
+}

@@ -1,6 +1,6 @@
 // The rounding contracts of the fused programs' row kernels (kernels/row_ops.hpp): how each rounds is stated, and
 // the kernels that do the work of several in one pass give the bits of those several, so that a fused program's
-// result does not depend on which path the runner takes (pairs of indices, inlined sums) nor on the CPU.
+// result does not depend on which path the runner takes (batches of products, inlined sums) nor on the CPU.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -93,24 +93,35 @@ TEST_CASE("add_product_of_sums gives the bits of storing both sums and adding th
                 }
 }
 
-TEST_CASE("add_two_products_of_sums gives the bits of the two products added one after the other", "[kernels][fused]") {
+TEST_CASE("add_products_of_sums gives the bits of its products added one after the other", "[kernels][fused]") {
     std::mt19937_64 random(13);
-    for (Extent length : lengths)
-        for (int a_terms : {1, 2})
-            for (int b_terms : {1, 2})
-                for (int units = 0; units < 4; ++units) {
-                    const bool a_unit = units & 1, b_unit = units & 2;
-                    CAPTURE(length, a_terms, b_terms, a_unit, b_unit);
-                    const Operand a(random, a_terms, length, a_unit), b(random, b_terms, length, b_unit);
-                    const Operand a2(random, a_terms, length, a_unit), b2(random, b_terms, length, b_unit);
-                    const std::vector<double> start = normal_row(random, length);
-                    std::vector<double> paired = start, one_by_one = start;
-                    kernels::rows::add_two_products_of_sums(paired.data(), a.terms.data(), b.terms.data(),
-                                                            a2.terms.data(), b2.terms.data(), a_terms, b_terms, length);
-                    kernels::rows::add_product_of_sums(one_by_one.data(), a.terms.data(), a_terms, b.terms.data(),
-                                                       b_terms, length);
-                    kernels::rows::add_product_of_sums(one_by_one.data(), a2.terms.data(), a_terms, b2.terms.data(),
-                                                       b_terms, length);
-                    REQUIRE(same_bits(paired, one_by_one));
-                }
+    // Lengths around the kernel's four-vector chunks (32 doubles on AVX-512) and batch sizes up to a full one.
+    for (Extent length : {1, 7, 8, 31, 32, 33, 64, 131, 600})
+        for (int products : {1, 2, 5, 32})
+            for (int a_terms : {1, 2})
+                for (int b_terms : {1, 2})
+                    for (int units = 0; units < 4; ++units) {
+                        const bool a_unit = units & 1, b_unit = units & 2;
+                        CAPTURE(length, products, a_terms, b_terms, a_unit, b_unit);
+                        std::vector<Operand> a, b;
+                        std::vector<Term> a_batch(2 * static_cast<std::size_t>(products)), b_batch(a_batch.size());
+                        for (int product = 0; product < products; ++product) {
+                            a.emplace_back(random, a_terms, length, a_unit);
+                            b.emplace_back(random, b_terms, length, b_unit);
+                        }
+                        for (std::size_t product = 0; product < a.size(); ++product)
+                            for (std::size_t term = 0; term < a[product].terms.size(); ++term)
+                                a_batch[2 * product + term] = a[product].terms[term];
+                        for (std::size_t product = 0; product < b.size(); ++product)
+                            for (std::size_t term = 0; term < b[product].terms.size(); ++term)
+                                b_batch[2 * product + term] = b[product].terms[term];
+                        const std::vector<double> start = normal_row(random, length);
+                        std::vector<double> batched = start, one_by_one = start;
+                        kernels::rows::add_products_of_sums(batched.data(), a_batch.data(), a_terms, b_batch.data(),
+                                                            b_terms, products, length);
+                        for (std::size_t product = 0; product < a.size(); ++product)
+                            kernels::rows::add_product_of_sums(one_by_one.data(), a[product].terms.data(), a_terms,
+                                                               b[product].terms.data(), b_terms, length);
+                        REQUIRE(same_bits(batched, one_by_one));
+                    }
 }
