@@ -3,7 +3,8 @@
 
 For each tilesum binary given (`--binary LABEL=PATH`, repeatable; default `new=build/tools/tilesum`) it runs
 `tilesum calibrate` into a profile of its own, then every workload of the corpus with `tilesum run --json
---profile` that profile, and reads the predicted and measured seconds from the run report. It prints one table
+--profile` that profile, --repeats times (default 3, round after round over the corpus), and reads the predicted
+and measured seconds from the run reports: the median of the measured ones is shown. It prints one table
 per binary (workload, predicted s, measured s, measured / predicted) and draws them side by side into `--plot`
 (log scale, with the 2x band the issue asks for).
 
@@ -23,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -166,6 +168,8 @@ def main():
     parser.add_argument("--timeout", type=int, default=60, help="seconds after which a run is abandoned")
     parser.add_argument("--plot", default="predictions.png", help="where to draw the plot")
     parser.add_argument("--only", help="run only the workloads whose name contains this")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each workload (rounds over the corpus); the median measured time is shown")
     parser.add_argument("--clean", action="store_true", help="remove the scratch directory at the end")
     args = parser.parse_args()
     binaries = [entry.split("=", 1) for entry in args.binary] or [["new", os.path.join(REPO, "build/tools/tilesum")]]
@@ -178,14 +182,24 @@ def main():
         profile = os.path.join(args.scratch, f"profile-{label}.json")
         seconds = calibrate(binary, profile, args.scratch)
         print(f"{label}: calibrated in {seconds:.0f} s", file=sys.stderr)
+        # Each workload --repeats times, the corpus run round after round (alternating, so that a noisy minute
+        # on the shared machine does not fall on one workload's runs only); the median measured time counts.
+        chosen = {name: workload for name, workload in workloads.items() if not args.only or args.only in name}
+        runs = {name: [] for name in chosen}
+        for round_index in range(args.repeats):
+            for name, (script_text, data, memory, *extra) in chosen.items():
+                predicted, measured, note = run_workload(binary, profile, args.scratch, script_text, data, memory,
+                                                         extra[0] if extra else [], args.timeout)
+                print(f"{label}: {name} (run {round_index + 1}): predicted {predicted}, measured {measured} {note}",
+                      file=sys.stderr)
+                runs[name].append((predicted, measured, note))
         rows = []
-        for name, (script_text, data, memory, *extra) in workloads.items():
-            if args.only and args.only not in name:
+        for name, measurements in runs.items():
+            failed = [note for _, measured, note in measurements if measured is None]
+            if failed:
+                rows.append((name, measurements[0][0], None, failed[0]))
                 continue
-            predicted, measured, note = run_workload(binary, profile, args.scratch, script_text, data, memory,
-                                                     extra[0] if extra else [], args.timeout)
-            print(f"{label}: {name}: predicted {predicted}, measured {measured} {note}", file=sys.stderr)
-            rows.append((name, predicted, measured, note))
+            rows.append((name, measurements[0][0], statistics.median(m for _, m, _ in measurements), ""))
         results[label] = rows
     for label, rows in results.items():
         print_table(f"{label} ({dict(binaries)[label]})", rows)
