@@ -1,6 +1,9 @@
 // Shapes, index ranges and element types shared by every layer.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -67,6 +70,12 @@ inline const char* dtype_name(DType dtype) {
 inline constexpr DType all_dtypes[] = {DType::b1,  DType::i8,  DType::i16, DType::i32, DType::i64,
                                        DType::u8,  DType::u16, DType::u32, DType::u64, DType::f16,
                                        DType::f32, DType::f64, DType::c64, DType::c128};
+// The dtype numpy names `name` ("uint8"), or none.
+inline std::optional<DType> dtype_named(std::string_view name) {
+    for (DType dtype : all_dtypes)
+        if (name == dtype_name(dtype)) return dtype;
+    return std::nullopt;
+}
 inline bool is_complex(DType dtype) { return dtype == DType::c64 || dtype == DType::c128; }
 inline bool is_unsigned(DType dtype) {
     return dtype == DType::u8 || dtype == DType::u16 || dtype == DType::u32 || dtype == DType::u64;

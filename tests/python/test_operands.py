@@ -145,3 +145,48 @@ def test_zero_dimensional_arrays_of_every_dtype_stay_zero_dimensional():
         lazy = ts.einsum("->", value)
         assert lazy.shape == (), dtype
         assert lazy.compute() == np.einsum("->", value), dtype
+
+
+def test_arrays_of_small_dtypes_are_borrowed_without_a_file_or_a_float64_copy():
+    # In a fresh interpreter: a 200 MB int32 array computes with no temporary .npy file written and a peak RSS that
+    # grows by far less than the array (a float64 copy would be 400 MB).
+    script = textwrap.dedent("""
+        import glob, os, resource, tempfile, numpy as np, tilesum as ts
+        A = np.ones((10000, 5000), dtype=np.int32)       # 200 MB, touched
+        files = set(glob.glob(os.path.join(tempfile.gettempdir(), "tilesum-*.npy")))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        lazy = ts.einsum("ij->", A)
+        assert set(glob.glob(os.path.join(tempfile.gettempdir(), "tilesum-*.npy"))) == files, "a .npy was written"
+        total = lazy.compute(memory="64MiB", threads=2)
+        grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+        assert total.dtype == np.int32 and int(total) == 50000000, (total, total.dtype)  # numpy: int32 too
+        print(grown // 1024)
+    """)
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    grown_mib = int(completed.stdout.strip())
+    assert grown_mib < 128, f"peak RSS grew by {grown_mib} MiB computing from a 191 MiB int32 array"
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint16", "int32", "int64", "float16", "float32"])
+def test_small_dtype_arrays_in_any_layout_compute_as_numpy(dtype):
+    rng = np.random.default_rng(8)
+    base = rng.integers(0, 2, size=(6, 9)).astype(bool) if dtype == "bool" else \
+        rng.integers(-50, 50, size=(6, 9)).astype(dtype)
+    layouts = {
+        "C order": base,
+        "fortran order": np.asfortranarray(base),
+        "strided view": np.repeat(base, 2, axis=1)[:, ::2],
+        "byte-swapped": base.astype(base.dtype.newbyteorder(">")),
+    }
+    for description, operand in layouts.items():
+        result = ts.einsum("ij->j", operand).compute()
+        expected = np.einsum("ij->j", base)
+        assert result.dtype == expected.dtype, f"{description}: {result.dtype} vs numpy {expected.dtype}"
+        np.testing.assert_allclose(result.astype(np.float64), expected.astype(np.float64), rtol=2e-3,
+                                   err_msg=description)
+
+
+def test_a_borrowed_int64_array_beyond_2_53_is_refused_naming_the_input():
+    A = np.array([[1, 2], [3, (1 << 53) + 1]], dtype=np.int64)
+    with pytest.raises(ValueError, match=r"2\^53"):
+        ts.einsum("ij->i", A).compute()

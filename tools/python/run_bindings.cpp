@@ -14,6 +14,7 @@
 #include <tilesum/tilesum.hpp>
 
 #include "engine/common/bytes.hpp"
+#include "tools/python/tensor_bindings.hpp"
 
 namespace py = pybind11;
 
@@ -78,6 +79,22 @@ Shape array_shape(const py::array& array) {
     return shape;
 }
 
+// numpy memory as an input: float64 read in place; bool, the integers, float16 and float32 borrowed too and
+// widened hyperslab by hyperslab (engine/api/typed_memory.hpp). The Python side hands over C-contiguous, aligned
+// arrays in native byte order only (and complex ones as files), so anything else here is a bug.
+void bind_memory(Sources& sources, const std::string& name, const py::array& array) {
+    const std::string dtype = py::str(array.dtype()).cast<std::string>();
+    if (dtype == "float64") {
+        sources.memory(name, input_data(array, name), array_shape(array));
+        return;
+    }
+    const bool c_order = (array.flags() & py::array::c_style) != 0;
+    if (!c_order || !array.dtype().attr("isnative").cast<bool>())
+        fail(ErrorKind::internal, "internal error (a bug in tilesum): the memory of '" + name +
+                                      "' is not a C-contiguous array in native byte order");
+    sources.memory(name, array.data(), dtype_of(dtype), array_shape(array));
+}
+
 // An input as the Python side describes it: (name, kind, file, dataset, array), kind "hdf5", "npy" or "memory".
 using Binding = std::tuple<std::string, std::string, std::string, std::string, py::object>;
 
@@ -88,7 +105,7 @@ void bind_inputs(Sources& sources, const std::vector<Binding>& bindings) {
         else if (kind == "npy")
             sources.npy(name, file);
         else if (kind == "memory")
-            sources.memory(name, input_data(array, name), array_shape(array));
+            bind_memory(sources, name, array);
         else
             fail(ErrorKind::internal, "internal error (a bug in tilesum): input kind '" + kind + "'");
     }

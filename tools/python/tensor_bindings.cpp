@@ -14,6 +14,11 @@ namespace py = pybind11;
 
 namespace tilesum::python {
 
+DType dtype_of(const std::string& name) {
+    if (const std::optional<DType> dtype = dtype_named(name)) return *dtype;
+    fail(ErrorKind::usage, "tilesum has no dtype '" + name + "'");
+}
+
 namespace {
 
 using expr::Tensor;
@@ -55,8 +60,12 @@ void bind_tensors(py::module_& module) {
     module.def("describe_npy", &describe_npy, py::arg("name"), py::arg("file"),
                "An input named NAME reading the .npy FILE.");
     module.def(
-        "describe_memory", [](const std::string& name, const Shape& shape) { return Tensor::input(name, shape); },
-        py::arg("name"), py::arg("shape"), "A float64 input named NAME of SHAPE, bound to memory when run.");
+        "describe_memory",
+        [](const std::string& name, const Shape& shape, const std::string& dtype) {
+            return Tensor::input(name, shape, dtype_of(dtype));
+        },
+        py::arg("name"), py::arg("shape"), py::arg("dtype") = "float64",
+        "An input named NAME of SHAPE and DTYPE (numpy's name), bound to memory when run.");
 
     module.def("einsum", &expr::einsum, py::arg("subscripts"), py::arg("operands"));
     // numpy's array functions that are einsums (engine/expr/numpy_ops.hpp), with numpy's axes and errors.
@@ -96,11 +105,8 @@ void bind_tensors(py::module_& module) {
     module.def("scale", [](const Tensor& operand, double coefficient, bool integer, bool boolean) {
         return expr::scaled(operand, expr::ScalarLiteral{coefficient, integer, boolean});
     });
-    module.def("with_dtype", [](const Tensor& operand, const std::string& name) {
-        for (DType dtype : all_dtypes)
-            if (name == dtype_name(dtype)) return expr::as_dtype(operand, dtype);
-        fail(ErrorKind::usage, "tilesum has no dtype '" + name + "'");
-    });
+    module.def("with_dtype",
+               [](const Tensor& operand, const std::string& name) { return expr::as_dtype(operand, dtype_of(name)); });
     module.def("divide_by", [](const Tensor& operand, double divisor, bool integer, bool boolean) {
         return expr::divided(operand, expr::ScalarLiteral{divisor, integer, boolean});
     });

@@ -4,8 +4,15 @@
 
 #include <pybind11/pybind11.h>
 
+#include <string>
+
+#include "engine/common/shape.hpp"
+
 namespace tilesum::python {
 
 void bind_tensors(pybind11::module_& module);
+
+// The dtype numpy names `name` ("int32"); Error{usage} for a name tilesum has no dtype of.
+DType dtype_of(const std::string& name);
 
 }  // namespace tilesum::python

@@ -3,10 +3,12 @@
 The library binds inputs by name (tilesum::Sources); an Expr carries its leaves by those names and the run binds
 each again. A leaf is one of
   - a numpy float64 array, C-contiguous and aligned: borrowed, never copied (the leaf keeps it alive);
-  - another numpy array of a dtype tilesum reads (bool, int8..int64, uint8..uint64, float16, float32, complex64,
-    complex128), or a float64 one
-    in another layout: a float64 array is copied into C order in memory; the other dtypes are saved once to a
-    temporary .npy file that the library reads (so that their dtype, and numpy's promotion rules, are kept);
+  - a float64 array in another layout: copied into C order in memory;
+  - an array of bool, int8..int64, uint8..uint64, float16 or float32: borrowed too when C-contiguous, aligned and in
+    native byte order (else copied once into such an array, in its own dtype), and widened to float64 by the
+    library tile by tile; its dtype, and with it numpy's promotion rules, are kept;
+  - a complex64 or complex128 array: saved once to a temporary .npy file that the library reads (its real and
+    imaginary parts are read apart, which borrowed memory cannot give);
   - an HDF5 dataset (an h5py Dataset, or ts.hdf5(path, name)): read by tiles inside the library;
   - a .npy file (ts.npy(path)).
 """
@@ -32,8 +34,9 @@ _numbers = itertools.count()
 _names_lock = threading.Lock()  # expressions may be built on several threads at once
 
 # Dtypes the library reads from a file: numpy's names (engine/common/shape.hpp, DType).
-FILE_DTYPES = {np.dtype(name) for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-                                            "uint64", "float16", "float32", "complex64", "complex128")}
+MEMORY_DTYPES = {np.dtype(name) for name in ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                                              "uint64", "float16", "float32")}
+FILE_DTYPES = MEMORY_DTYPES | {np.dtype("complex64"), np.dtype("complex128")}
 
 
 def _new_name(leaf, prefix, hint):
@@ -68,7 +71,7 @@ class Leaf:
         elif kind == "npy":
             self.tensor = _tilesum.describe_npy(self.name, file)
         else:
-            self.tensor = _tilesum.describe_memory(self.name, list(array.shape))
+            self.tensor = _tilesum.describe_memory(self.name, list(array.shape), array.dtype.name)
 
     def binding(self):
         """(name, kind, file, dataset, array) as _tilesum.run_into_* take it."""
@@ -100,7 +103,12 @@ def from_array(array):
         return Leaf("memory", array=array)
     if array.dtype == np.float64 or array.dtype.kind == "f" and array.dtype.itemsize == 8:
         return Leaf("memory", array=np.asarray(array, dtype=np.float64, order="C"))
-    if array.dtype.newbyteorder("=") in FILE_DTYPES:
+    native = array.dtype.newbyteorder("=")
+    if native in MEMORY_DTYPES:
+        # Borrowed as it is when it can be (the library widens it tile by tile), else one copy in C order and
+        # native byte order: never a float64 copy of the whole array.
+        return Leaf("memory", array=np.require(array, dtype=native, requirements=["C", "A"]))
+    if native in FILE_DTYPES:
         return _saved_npy(array)
     raise TypeError(f"arrays of dtype {array.dtype} are not supported by tilesum: it reads bool, int8, int16, int32, "
                     "int64, uint8, uint16, uint32, uint64, float16, float32, float64, complex64 and complex128; "
@@ -120,10 +128,10 @@ def from_h5py(dataset):
 
 
 def from_scalar(value):
-    """A Python number as a 0-d input (float64; a bool, a complex or a numpy scalar of another dtype through a
-    file, keeping its dtype)."""
+    """A Python number as a 0-d input (float64; a bool as a bool array; a complex through a file, keeping its
+    dtype)."""
     if isinstance(value, (bool, np.bool_)):
-        return _saved_npy(np.asarray(value, dtype=np.bool_))
+        return Leaf("memory", array=np.asarray(value, dtype=np.bool_))
     if np.iscomplexobj(value):
         return _saved_npy(np.asarray(value, dtype=np.complex128))
     return Leaf("memory", array=np.asarray(float(value), dtype=np.float64))
