@@ -60,7 +60,8 @@ public:
           increments_(leaf_increments()),
           prefixes_(program.leaves.size(), std::vector<Extent>(program.loops.size() + 1, 0)),
           load_pointers_(program.leaves.size(), nullptr),
-          inner_steps_(inner_steps()) {}
+          inner_steps_(inner_steps()),
+          term_sources_(term_sources()) {}
 
     void run() {
         for (Extent start = 0; start < program_.vector_extent(); start += program_.row_count)
@@ -256,13 +257,16 @@ private:
     // contiguous row or of a number moves its pointer by the leaf's increment along that loop (no offset is
     // recomputed); anything else is executed as usual.
     struct InnerStep {
-        enum class Kind { row, number, execute } kind = Kind::execute;
+        enum class Kind { row, number, folded_pair, execute } kind = Kind::execute;
         std::size_t instruction = 0;
-        std::size_t leaf = 0;
+        Register* value = nullptr;  // the instruction's result
+        std::size_t leaf = 0;       // row, number: the leaf loaded
         Extent increment = 0;
+        const Register* first = nullptr;  // folded_pair: its two arguments, one of them a row
+        const Register* second = nullptr;
     };
 
-    std::vector<InnerStep> inner_steps() const {
+    std::vector<InnerStep> inner_steps() {
         std::vector<InnerStep> steps;
         if (program_.loops.empty()) return steps;
         const std::size_t innermost = program_.loops.size() - 1;
@@ -270,6 +274,12 @@ private:
             const Instruction& instruction = program_.instructions[position];
             InnerStep step;
             step.instruction = position;
+            step.value = &program_.registers[instruction.result];
+            if (instruction.op == Op::product && instruction.folded && instruction.arguments.size() == 2) {
+                step.kind = InnerStep::Kind::folded_pair;
+                step.first = &program_.registers[instruction.arguments[0]];
+                step.second = &program_.registers[instruction.arguments[1]];
+            }
             if (instruction.op == Op::load) {
                 const Leaf& leaf = program_.leaves[instruction.leaf];
                 const bool vector = program_.registers[instruction.result].vector;
@@ -287,15 +297,21 @@ private:
         const int innermost = static_cast<int>(program_.loops.size()) - 1;
         for (const InnerStep& step : inner_steps_) {
             switch (step.kind) {
-                case InnerStep::Kind::row: {
-                    Register& value = program_.registers[program_.instructions[step.instruction].result];
-                    value.row += step.increment;
-                    load_pointers_[step.leaf] = value.row;
+                case InnerStep::Kind::row:
+                    step.value->row += step.increment;
+                    load_pointers_[step.leaf] = step.value->row;
                     break;
-                }
                 case InnerStep::Kind::number: {
                     const double* pointer = load_pointers_[step.leaf] += step.increment;
-                    program_.registers[program_.instructions[step.instruction].result].scalar = *pointer;
+                    step.value->scalar = *pointer;
+                    break;
+                }
+                case InnerStep::Kind::folded_pair: {  // execute's folded product of two arguments, unrolled
+                    const Register& first = *step.first;
+                    const Register& second = *step.second;
+                    step.value->factor = (first.vector ? first.factor : first.scalar) *
+                                         (second.vector ? second.factor : second.scalar);
+                    step.value->row = first.vector ? first.row : second.row;
                     break;
                 }
                 case InnerStep::Kind::execute:
@@ -367,18 +383,38 @@ private:
     // rows, or itself.
     int terms_of(std::size_t operand, std::array<kernels::rows::Term, 2 * batch_capacity>& terms,
                  std::size_t at) const {
-        const Instruction& producer =
-            program_.instructions[program_.operand_producers[operand == program_.operands[0] ? 0 : 1]];
-        if (!producer.inlined) {
-            const Register& value = program_.registers[operand];
-            terms[at] = {value.row, value.factor, 1.0};
-            return 1;
+        const TermSources& sources = term_sources_[operand == program_.operands[0] ? 0 : 1];
+        for (int term = 0; term < sources.count; ++term)
+            terms[at + static_cast<std::size_t>(term)] = signed_term(*sources.values[term], sources.coefficients[term]);
+        return sources.count;
+    }
+
+    // Where an operand's terms come from (terms_of): the registers and coefficients of its inlined sum, or the
+    // operand itself with coefficient 1. Registers do not move during a run: found once, not per product.
+    struct TermSources {
+        int count = 0;
+        std::array<const Register*, 2> values{};
+        std::array<double, 2> coefficients{1.0, 1.0};
+    };
+
+    std::array<TermSources, 2> term_sources() const {
+        std::array<TermSources, 2> all{};
+        if (!program_.inline_sums) return all;
+        for (std::size_t side = 0; side < 2; ++side) {
+            const Instruction& producer = program_.instructions[program_.operand_producers[side]];
+            TermSources& sources = all[side];
+            if (!producer.inlined) {
+                sources.count = 1;
+                sources.values[0] = &program_.registers[program_.operands[side]];
+                continue;
+            }
+            sources.count = 2;
+            for (std::size_t term = 0; term < 2; ++term) {
+                sources.values[term] = &program_.registers[producer.arguments[term]];
+                sources.coefficients[term] = producer.node->coefficients[term];
+            }
         }
-        for (std::size_t term = 0; term < 2; ++term) {
-            const Register& value = program_.registers[producer.arguments[term]];
-            terms[at + term] = signed_term(value, producer.node->coefficients[term]);
-        }
-        return 2;
+        return all;
     }
 
     // Writes one finished output row (or number) at the output labels' current indices.
@@ -485,6 +521,7 @@ private:
     std::vector<std::vector<Extent>> prefixes_;          // per leaf, per odometer slot: leaf_offset's partial sums
     std::vector<const double*> load_pointers_;           // per leaf: where its load last read
     const std::vector<InnerStep> inner_steps_;           // inner_steps()
+    const std::array<TermSources, 2> term_sources_;      // term_sources()
     std::array<kernels::rows::Term, 2 * batch_capacity> batch_a_{}, batch_b_{};
     std::size_t batched_ = 0;
     int a_terms_ = 0, b_terms_ = 0;
