@@ -309,8 +309,8 @@ private:
                 case InnerStep::Kind::folded_pair: {  // execute's folded product of two arguments, unrolled
                     const Register& first = *step.first;
                     const Register& second = *step.second;
-                    step.value->factor = (first.vector ? first.factor : first.scalar) *
-                                         (second.vector ? second.factor : second.scalar);
+                    step.value->factor =
+                        (first.vector ? first.factor : first.scalar) * (second.vector ? second.factor : second.scalar);
                     step.value->row = first.vector ? first.row : second.row;
                     break;
                 }
