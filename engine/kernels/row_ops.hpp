@@ -34,6 +34,8 @@ struct Term {
     double factor;
     double coefficient;
 };
+// The runner adds products in batches (add_products_of_sums below); this single product is the plain loop that
+// defines their rounding, kept as the reference the tests compare the batched kernel with.
 void add_product_of_sums(double* out, const Term* a, int a_terms, const Term* b, int b_terms, Extent count);
 // A batch of such products, (Σ a_m) · (Σ b_m) for m = 0 .. products - 1, added in that order into out: the bits of
 // add_product_of_sums called for each in turn, with the accumulator read and written once per batch (a fused loop's
